@@ -1,0 +1,3 @@
+"""snncompile: a train-to-chip compiler for spiking neural networks."""
+
+__version__ = "0.1.0"

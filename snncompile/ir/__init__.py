@@ -1,0 +1,46 @@
+"""The snncompile IR: a typed graph of spiking-network nodes in discrete time.
+
+See :mod:`snncompile.ir.graph` for the meaning of a time step and of edge delays,
+:mod:`snncompile.ir.neurons` for the neuron equations, :mod:`snncompile.ir.ops` for the
+synapse and shape nodes.
+"""
+
+from snncompile.ir.graph import DEFAULT_DT, Edge, Graph
+from snncompile.ir.neurons import (
+    IF,
+    LI,
+    LIF,
+    CubaLI,
+    CubaLIF,
+    Dynamics,
+    Integrator,
+    NeuronNode,
+    SpikingNeuron,
+)
+from snncompile.ir.node import NODE_TYPES, Node, Shape, nodes_equal, register_node
+from snncompile.ir.ops import (
+    Add,
+    AvgPool2d,
+    BatchNorm,
+    Conv1d,
+    Conv2d,
+    Delay,
+    Flatten,
+    Input,
+    Linear,
+    MaxPool2d,
+    Output,
+    Scale,
+    SumPool2d,
+    Threshold,
+)
+from snncompile.ir.semantics import Comparator, Reset, ResetTiming
+from snncompile.ir.serialize import load_graph, save_graph
+
+__all__ = [
+    "DEFAULT_DT", "Edge", "Graph", "Node", "NODE_TYPES", "Shape", "nodes_equal", "register_node",
+    "NeuronNode", "SpikingNeuron", "Dynamics", "LIF", "CubaLIF", "IF", "LI", "CubaLI", "Integrator",
+    "Input", "Output", "Linear", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "MaxPool2d",
+    "Flatten", "Scale", "Threshold", "Delay", "Add", "BatchNorm",
+    "Reset", "ResetTiming", "Comparator", "load_graph", "save_graph",
+]

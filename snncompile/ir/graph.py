@@ -1,0 +1,242 @@
+"""The graph: named nodes, edges with integer delays, and a time step ``dt``.
+
+Meaning of one time step ``t`` (the reference simulator implements exactly this):
+
+- every node's input is the sum over its incoming edges ``(src, dst, delay)`` of
+  ``out_src[t - delay]`` (zero when ``t - delay < 0``);
+- nodes are evaluated in the topological order of the zero-delay edges, so a chain of
+  zero-delay edges is computed within the same step (PyTorch's semantics);
+- a cycle is allowed when at least one of its edges has ``delay >= 1``: that edge carries
+  the previous step's value (recurrence).
+
+Hardware adds latency per synapse stage; that is a backend's timing, stated there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from snncompile.errors import GraphError
+from snncompile.ir.neurons import NeuronNode
+from snncompile.ir.node import Node, Shape, nodes_equal
+from snncompile.ir.ops import Input, Output
+
+#: Default time step in seconds: the NIR paper's convention (and snnTorch's export default).
+DEFAULT_DT = 1e-4
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``dst`` receives ``src``'s output from ``delay`` steps ago (``delay >= 0``)."""
+
+    src: str
+    dst: str
+    delay: int = 0
+
+
+@dataclass(eq=False)
+class Graph:
+    """A spiking network in discrete time.
+
+    ``nodes`` maps names to nodes (insertion order is kept and is the order of inputs and
+    outputs); ``edges`` are summed at their destination; ``dt`` is seconds per step.
+    """
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    dt: float = DEFAULT_DT
+
+    # -- building -----------------------------------------------------------------
+    def add(self, name: str, node: Node) -> str:
+        if name in self.nodes:
+            raise GraphError(f"node '{name}' already exists")
+        self.nodes[name] = node
+        return name
+
+    def connect(self, src: str, dst: str, delay: int = 0) -> None:
+        self.edges.append(Edge(src, dst, int(delay)))
+
+    def chain(self, *names: str) -> None:
+        """Connect ``names[0] -> names[1] -> ...`` with zero-delay edges."""
+        for a, b in zip(names, names[1:]):
+            self.connect(a, b)
+
+    def copy(self) -> Graph:
+        return Graph(dict(self.nodes), list(self.edges), self.dt)
+
+    # -- queries --------------------------------------------------------------------
+    @property
+    def inputs(self) -> list[str]:
+        return [n for n, node in self.nodes.items() if isinstance(node, Input)]
+
+    @property
+    def outputs(self) -> list[str]:
+        return [n for n, node in self.nodes.items() if isinstance(node, Output)]
+
+    def incoming(self, name: str) -> list[Edge]:
+        return [e for e in self.edges if e.dst == name]
+
+    def outgoing(self, name: str) -> list[Edge]:
+        return [e for e in self.edges if e.src == name]
+
+    def items(self) -> Iterator[tuple[str, Node]]:
+        return iter(self.nodes.items())
+
+    def to_networkx(self, zero_delay_only: bool = False) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph()
+        g.add_nodes_from(self.nodes)
+        for e in self.edges:
+            if not zero_delay_only or e.delay == 0:
+                g.add_edge(e.src, e.dst, delay=e.delay)
+        return g
+
+    def step_order(self) -> list[str]:
+        """Evaluation order within one step (topological over zero-delay edges; ties keep
+        insertion order). Raises GraphError naming a zero-delay cycle."""
+        g = self.to_networkx(zero_delay_only=True)
+        position = {n: i for i, n in enumerate(self.nodes)}
+        try:
+            return list(nx.lexicographical_topological_sort(g, key=position.__getitem__))
+        except nx.NetworkXUnfeasible:
+            cycle = nx.find_cycle(g)
+            names = " -> ".join([c[0] for c in cycle] + [cycle[-1][1]])
+            raise GraphError(
+                f"cycle without delay: {names}; give one of its edges delay >= 1 "
+                "(recurrence needs at least one step of delay)"
+            ) from None
+
+    # -- shapes and validation -------------------------------------------------------
+    def infer_shapes(self) -> dict[str, Shape]:
+        """Per-sample output shape of every node. Raises GraphError with every problem."""
+        shapes, _ = self._shapes_and_problems()
+        return shapes
+
+    def input_shape(self, name: str, shapes: dict[str, Shape] | None = None) -> Shape:
+        shapes = shapes if shapes is not None else self.infer_shapes()
+        node = self.nodes[name]
+        if isinstance(node, Input):
+            return node.shape
+        srcs = [e.src for e in self.incoming(name)]
+        return shapes[srcs[0]] if srcs else ()
+
+    def _shapes_and_problems(self) -> tuple[dict[str, Shape], list[str]]:
+        problems = self._structure_problems()
+        if problems:
+            raise GraphError(_format(problems))
+        shapes: dict[str, Shape] = {}
+        for name, node in self.nodes.items():
+            if isinstance(node, (Input, NeuronNode)):
+                shapes[name] = node.output_shape(())
+        pending = [n for n in self.nodes if n not in shapes]
+        broken: set[str] = set()
+        progress = True
+        while pending and progress:
+            progress = False
+            for name in list(pending):
+                srcs = [e.src for e in self.incoming(name)]
+                if not all(s in shapes or s in broken for s in srcs):
+                    continue
+                pending.remove(name)
+                progress = True
+                if any(s in broken for s in srcs):
+                    broken.add(name)  # already reported upstream
+                    continue
+                in_shapes = [shapes[s] for s in srcs]
+                node = self.nodes[name]
+                found = self._input_problems(name, in_shapes)
+                in_shape = in_shapes[0] if in_shapes else ()
+                if not found:
+                    found = [f"node '{name}' ({node.kind}): {p}" for p in node.check(in_shape)]
+                if found:
+                    problems += found
+                    broken.add(name)
+                else:
+                    shapes[name] = node.output_shape(in_shape)
+        if pending:
+            problems.append(f"cannot infer shapes of {pending}: they are only reachable through an unresolved cycle")
+        # Neurons have explicit shapes; check what they receive too.
+        for name, node in self.nodes.items():
+            if isinstance(node, NeuronNode):
+                srcs = [e.src for e in self.incoming(name)]
+                if all(s in shapes for s in srcs):
+                    found = self._input_problems(name, [shapes[s] for s in srcs])
+                    if not found:
+                        in_shape = shapes[srcs[0]]
+                        found = [f"node '{name}' ({node.kind}): {p}" for p in node.check(in_shape)]
+                    problems += found
+        if problems:
+            raise GraphError(_format(problems))
+        return shapes, problems
+
+    def _input_problems(self, name: str, in_shapes: list[Shape]) -> list[str]:
+        node = self.nodes[name]
+        if not in_shapes and not isinstance(node, Input):
+            return [f"node '{name}' ({node.kind}) has no incoming edge"]
+        if len({tuple(s) for s in in_shapes}) > 1:
+            srcs = [e.src for e in self.incoming(name)]
+            detail = ", ".join(f"'{s}' {tuple(sh)}" for s, sh in zip(srcs, in_shapes))
+            return [f"node '{name}' ({node.kind}) sums inputs of different shapes: {detail}"]
+        return []
+
+    def _structure_problems(self) -> list[str]:
+        problems = []
+        if not (self.dt > 0):
+            problems.append(f"graph dt must be > 0 seconds, found {self.dt}")
+        for e in self.edges:
+            for end in (e.src, e.dst):
+                if end not in self.nodes:
+                    problems.append(f"edge {e.src} -> {e.dst} names node '{end}', which does not exist")
+            if e.delay < 0:
+                problems.append(f"edge {e.src} -> {e.dst} has negative delay {e.delay}")
+            if isinstance(self.nodes.get(e.dst), Input):
+                problems.append(f"edge {e.src} -> {e.dst}: an Input node cannot have incoming edges")
+            if isinstance(self.nodes.get(e.src), Output):
+                problems.append(f"edge {e.src} -> {e.dst}: an Output node cannot have outgoing edges")
+        if not self.inputs:
+            problems.append("graph has no Input node")
+        if not self.outputs:
+            problems.append("graph has no Output node")
+        return problems
+
+    def validate(self) -> Graph:
+        """Check structure, cycles, shapes and parameters; raise GraphError listing every
+        problem found. Returns the graph so it can be chained."""
+        self._shapes_and_problems()
+        self.step_order()
+        return self
+
+    # -- comparison --------------------------------------------------------------------
+    def equals(self, other: Graph, rtol: float = 0.0, atol: float = 0.0) -> bool:
+        """Same nodes (by name and fields), same edges (as a multiset) and same dt."""
+        if self.dt != other.dt or list(self.nodes) != list(other.nodes):
+            return False
+        if sorted(map(dataclasses.astuple, self.edges)) != sorted(map(dataclasses.astuple, other.edges)):
+            return False
+        return all(nodes_equal(self.nodes[n], other.nodes[n], rtol, atol) for n in self.nodes)
+
+    def summary(self) -> list[dict]:
+        """One row per node: name, kind, input and output shape, parameter count."""
+        shapes = self.infer_shapes()
+        rows = []
+        for name, node in self.nodes.items():
+            rows.append(
+                {
+                    "name": name,
+                    "kind": node.kind,
+                    "input_shape": list(self.input_shape(name, shapes)),
+                    "output_shape": list(shapes[name]),
+                    "params": int(sum(a.size for a in node.param_arrays().values())),
+                }
+            )
+        return rows
+
+
+def _format(problems: Iterable[str]) -> str:
+    problems = list(problems)
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems: " + "; ".join(problems)

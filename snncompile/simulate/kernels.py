@@ -1,0 +1,240 @@
+"""Reference step kernels, one per node kind, in torch (batched, float64 by default).
+
+Each kernel is built once per node (parameters become tensors), then called once per
+time step with the node's summed input ``x`` of shape (batch, *in_shape). Stateful
+kernels keep their state between calls; :meth:`Kernel.reset` starts a new run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from snncompile.ir import (
+    Add,
+    AvgPool2d,
+    BatchNorm,
+    Comparator,
+    Conv1d,
+    Conv2d,
+    Delay,
+    Flatten,
+    Linear,
+    MaxPool2d,
+    NeuronNode,
+    Node,
+    Output,
+    Reset,
+    ResetTiming,
+    Scale,
+    Shape,
+    SpikingNeuron,
+    SumPool2d,
+    Threshold,
+)
+
+
+class Kernel:
+    """One node's executable step. Stateless kernels only implement :meth:`step`."""
+
+    membrane: torch.Tensor | None = None
+
+    def reset(self, batch: int) -> None:  # noqa: B027 - stateless kernels need nothing
+        pass
+
+    def step(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class FunctionKernel(Kernel):
+    def __init__(self, fn: Callable[[torch.Tensor], torch.Tensor]):
+        self.fn = fn
+
+    def step(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(x)
+
+
+Builder = Callable[[Node, Shape, torch.dtype], Kernel]
+#: node class -> builder; executors for other kinds register here.
+KERNEL_BUILDERS: dict[type, Builder] = {}
+
+
+def builds(*classes: type) -> Callable[[Builder], Builder]:
+    def register(fn: Builder) -> Builder:
+        for cls in classes:
+            KERNEL_BUILDERS[cls] = fn
+        return fn
+
+    return register
+
+
+def build_kernel(node: Node, in_shape: Shape, dtype: torch.dtype) -> Kernel:
+    for cls in type(node).__mro__:
+        if cls in KERNEL_BUILDERS:
+            return KERNEL_BUILDERS[cls](node, in_shape, dtype)
+    from snncompile.errors import UnsupportedError
+
+    raise UnsupportedError(f"the reference simulator has no kernel for node kind '{node.kind}'")
+
+
+def _t(array, dtype: torch.dtype) -> torch.Tensor:
+    return torch.as_tensor(array, dtype=dtype)
+
+
+def _fires(v: torch.Tensor, threshold: torch.Tensor, comparator: Comparator) -> torch.Tensor:
+    return v >= threshold if comparator is Comparator.GE else v > threshold
+
+
+class NeuronKernel(Kernel):
+    """Implements :class:`snncompile.ir.Dynamics` plus spike and reset (see neurons.py)."""
+
+    def __init__(self, node: NeuronNode, dtype: torch.dtype):
+        d = node.dynamics()
+        self.shape = node.shape
+        self.dtype = dtype
+        self.has_current = d.has_current
+        self.syn_decay, self.syn_gain = _t(d.syn_decay, dtype), _t(d.syn_gain, dtype)
+        self.decay, self.gain, self.bias = _t(d.decay, dtype), _t(d.gain, dtype), _t(d.bias, dtype)
+        self.spiking = d.spiking
+        if isinstance(node, SpikingNeuron):
+            self.threshold = _t(node.threshold, dtype)
+            self.v_reset = _t(node.v_reset, dtype)
+            self.reset_mode = node.reset
+            self.delayed = node.reset_timing is ResetTiming.DELAYED
+            self.comparator = node.comparator
+
+    def reset(self, batch: int) -> None:
+        zeros = torch.zeros((batch, *self.shape), dtype=self.dtype)
+        self.i, self.membrane, self.s_prev = zeros, zeros.clone(), zeros.clone()
+
+    def step(self, x: torch.Tensor) -> torch.Tensor:
+        v = self.membrane
+        assert v is not None
+        if self.spiking and self.delayed and self.reset_mode is Reset.ZERO:
+            v = torch.where(self.s_prev.bool(), self.v_reset, v)
+        if self.has_current:
+            self.i = self.syn_decay * self.i + self.syn_gain * x
+            drive = self.i
+        else:
+            drive = x
+        v = self.decay * v + self.gain * drive + self.bias
+        if not self.spiking:
+            self.membrane = v
+            return v
+        if self.delayed and self.reset_mode is Reset.SUBTRACT:
+            v = v - self.threshold * self.s_prev
+        s = _fires(v, self.threshold, self.comparator).to(self.dtype)
+        if not self.delayed:
+            if self.reset_mode is Reset.ZERO:
+                v = torch.where(s.bool(), self.v_reset, v)
+            elif self.reset_mode is Reset.SUBTRACT:
+                v = v - self.threshold * s
+        self.membrane, self.s_prev = v, s
+        return s
+
+
+@builds(NeuronNode)
+def _neuron(node, in_shape, dtype):
+    return NeuronKernel(node, dtype)
+
+
+@builds(Linear)
+def _linear(node, in_shape, dtype):
+    w = _t(node.weight, dtype)
+    b = None if node.bias is None else _t(node.bias, dtype)
+    return FunctionKernel(lambda x: F.linear(x, w, b))
+
+
+@builds(Conv1d, Conv2d)
+def _conv(node, in_shape, dtype):
+    w = _t(node.weight, dtype)
+    b = None if node.bias is None else _t(node.bias, dtype)
+    conv = F.conv1d if isinstance(node, Conv1d) else F.conv2d
+    kwargs = dict(stride=node.stride, padding=node.padding, dilation=node.dilation, groups=node.groups)
+    return FunctionKernel(lambda x: conv(x, w, b, **kwargs))
+
+
+@builds(SumPool2d)
+def _sum_pool(node, in_shape, dtype):
+    kw = dict(kernel_size=node.kernel_size, stride=node.stride, padding=node.padding)
+    return FunctionKernel(lambda x: F.avg_pool2d(x, divisor_override=1, **kw))
+
+
+@builds(AvgPool2d)
+def _avg_pool(node, in_shape, dtype):
+    kw = dict(kernel_size=node.kernel_size, stride=node.stride, padding=node.padding)
+    return FunctionKernel(lambda x: F.avg_pool2d(x, count_include_pad=True, **kw))
+
+
+@builds(MaxPool2d)
+def _max_pool(node, in_shape, dtype):
+    kw = dict(kernel_size=node.kernel_size, stride=node.stride, padding=node.padding)
+    return FunctionKernel(lambda x: F.max_pool2d(x, **kw))
+
+
+@builds(Flatten)
+def _flatten(node, in_shape, dtype):
+    out_shape = node.output_shape(in_shape)
+    return FunctionKernel(lambda x: x.reshape(x.shape[0], *out_shape))
+
+
+@builds(Scale)
+def _scale(node, in_shape, dtype):
+    s = _t(node.scale, dtype)
+    return FunctionKernel(lambda x: x * s)
+
+
+@builds(Threshold)
+def _threshold(node, in_shape, dtype):
+    th = _t(node.threshold, dtype)
+    return FunctionKernel(lambda x: _fires(x, th, node.comparator).to(dtype))
+
+
+@builds(Add, Output)
+def _identity(node, in_shape, dtype):
+    return FunctionKernel(lambda x: x)
+
+
+@builds(BatchNorm)
+def _batch_norm(node, in_shape, dtype):
+    view = (-1,) + (1,) * (len(in_shape) - 1)
+
+    def param(a):
+        return _t(a, dtype).reshape(view) if a.ndim else _t(a, dtype)
+
+    mean, w, b = param(node.mean), param(node.weight), param(node.bias)
+    std = torch.sqrt(param(node.var) + node.eps)
+    return FunctionKernel(lambda x: (x - mean) / std * w + b)
+
+
+class DelayKernel(Kernel):
+    """``y[t] = x[t - delay]`` per element, from a ring buffer of the last max+1 inputs."""
+
+    def __init__(self, node: Delay, in_shape: Shape, dtype: torch.dtype):
+        self.shape, self.dtype = tuple(in_shape), dtype
+        self.delay = torch.as_tensor(node.delay).expand(self.shape).to(torch.int64)
+        self.length = int(self.delay.max()) + 1 if self.delay.numel() else 1
+
+    def reset(self, batch: int) -> None:
+        self.buffer = torch.zeros((self.length, batch, *self.shape), dtype=self.dtype)
+        self.t = 0
+
+    def step(self, x: torch.Tensor) -> torch.Tensor:
+        self.buffer[self.t % self.length] = x
+        slot = (self.t - self.delay) % self.length  # per element
+        index = slot.unsqueeze(0).expand(1, x.shape[0], *self.shape)
+        y = torch.gather(self.buffer, 0, index)[0]
+        self.t += 1
+        return y
+
+
+@builds(Delay)
+def _delay(node, in_shape, dtype):
+    return DelayKernel(node, in_shape, dtype)
+
+
+def prod(shape: Shape) -> int:
+    return math.prod(shape)
