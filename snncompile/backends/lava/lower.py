@@ -22,7 +22,14 @@ import numpy as np
 
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Flatten, Graph, Input, Output, Shape
-from snncompile.ir.fixed import MAX_SYNAPSE_DELAY, FixedConv2d, FixedLIF, FixedLinear, FixedSynapse, SignMode
+from snncompile.ir.fixed import (
+    MAX_SYNAPSE_DELAY,
+    FixedConv2d,
+    FixedLIF,
+    FixedLinear,
+    FixedSynapse,
+    SignMode,
+)
 from snncompile.ir.semantics import Comparator, Reset
 
 #: Use Lava's Sparse process when at most this fraction of a weight matrix is nonzero.
