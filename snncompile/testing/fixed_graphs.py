@@ -111,10 +111,10 @@ def fixed_cases(draw, max_steps: int = 20, max_layers: int = 3, max_width: int =
         w = _ints(draw, (n_out, n_in), lo, hi, zero_prob=0.6 if sparse else 0.2)
         if graded and layer == 0:
             fields["num_message_bits"] = draw(st.integers(1, 8))
-        if draw(st.integers(0, 2)) == 0:
-            top = draw(st.sampled_from([3, steps, 63]))
-            fields["delays"] = _ints(draw, (n_out, n_in), 0, top)
         delay = draw(st.one_of(st.just(0), st.integers(0, 4)))
+        if draw(st.integers(0, 2)) == 0:  # per-synapse delays; edge + synapse delay <= 63
+            top = draw(st.sampled_from([3, steps, 63 - delay]))
+            fields["delays"] = _ints(draw, (n_out, n_in), 0, top)
         b.linear(w, delay=delay, **fields)
         lif = b.lif(**_lif_fields(draw, large))
         parts.append(f"fc{n_in}->{n_out}" + (f"+d{delay}" if delay else "") + ("+delays" if "delays" in fields else ""))
