@@ -1,11 +1,14 @@
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from snncompile.emulator import emulate
 from snncompile.errors import UnsupportedError
 from snncompile.ir import LIF, Graph, Input, Linear, Output
-from snncompile.ir.fixed import FixedGraphBuilder, path_latency
+from snncompile.ir.fixed import FixedGraphBuilder, FixedLIF, FixedSynapse, path_latency
 from snncompile.simulate import get_backend, simulate
+from snncompile.testing.fixed_graphs import compare_runs, fixed_cases
 
 
 def nir_paper_lif() -> tuple[Graph, str]:
@@ -179,3 +182,24 @@ def test_float_graph_is_rejected_with_names():
     g.chain("input", "fc", "output")
     with pytest.raises(UnsupportedError, match="'fc' \\(Linear\\)"):
         emulate(g, np.zeros((1, 3, 2)))
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(case=fixed_cases(max_steps=16), reset=st.sampled_from(["zero", "subtract", "none"]),
+       comparator=st.sampled_from([">", ">="]), graded=st.booleans())
+def test_fused_program_equals_stepwise_runner(case, reset, comparator, graded):
+    """The compiled whole-run loop and the per-step runner are two implementations of the
+    same arithmetic; also on what Lava cannot run (subtract reset, >=, graded spikes)."""
+    graph = case.graph
+    for name, node in list(graph.nodes.items()):
+        if isinstance(node, FixedLIF):
+            graph.nodes[name] = node.replace(reset=reset, comparator=comparator, graded=graded)
+    graph.nodes = {n: (node.replace(num_message_bits=8) if graded and isinstance(node, FixedSynapse) else node)
+                   for n, node in graph.nodes.items()}
+    kw = dict(record="all", membranes="neurons", currents="neurons", counters=True)
+    fused = emulate(graph, case.inputs, **kw)
+    stepwise = emulate(graph, case.inputs, stepwise=True, **kw)
+    assert compare_runs(fused, stepwise, graph) == []
+    for name, counts in stepwise.counters.items():
+        for key, series in counts.items():
+            assert np.array_equal(series, fused.counters[name][key]), (name, key)
