@@ -41,7 +41,7 @@ def _ints(draw, shape, lo, hi, zero_prob=0.0):
 
 def _lif_fields(draw, large: bool) -> dict:
     fields = {
-        "du": draw(st.one_of(st.sampled_from([0, 4095, 2048]), st.integers(0, 4095))),
+        "du": draw(st.one_of(st.sampled_from([-1, 0, 4095, 2048]), st.integers(0, 4095))),
         "dv": draw(st.one_of(st.sampled_from([0, 4095, 163]), st.integers(0, 4095))),
         "vth": draw(st.integers((1 << 17) - 4096, (1 << 17) - 1) if large else st.integers(0, 400)),
     }

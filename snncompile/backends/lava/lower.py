@@ -91,8 +91,6 @@ def plan_lowering(graph: Graph, record_v: list[str] = (), fixed: bool = True) ->
             for key, bits in LAVA_LIF_BITS.items():
                 if getattr(node, key) != bits:
                     problems.append(f"{where}: {key}={getattr(node, key)} (Lava's LIF has {bits})")
-            if node.du == -1:
-                problems.append(f"{where}: du=-1 (no current decay) is not representable in Lava's 12-bit du")
         elif isinstance(node, FixedSynapse):
             problems += [f"{where}: {p}" for p in _synapse_problems(node)]
         elif isinstance(node, Flatten):
