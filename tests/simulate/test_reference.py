@@ -115,7 +115,9 @@ def test_cuba_lif_with_recurrence_matches_numpy():
     x = (RNG.random((2, 100, 3)) < 0.4).astype(float)
     out = simulate(g, x).output()
     # numpy: the recurrent input at t is w_rec @ s[t-1]
-    i = np.zeros((2, n)); v = np.zeros((2, n)); s = np.zeros((2, n))
+    i = np.zeros((2, n))
+    v = np.zeros((2, n))
+    s = np.zeros((2, n))
     expected = np.zeros_like(out)
     for t in range(100):
         a = x[:, t] @ w_in.T + s @ w_rec.T
@@ -147,7 +149,9 @@ def test_edge_delay_and_delay_node_shift_in_time():
 def test_pools_and_batchnorm_against_torch_modules():
     x = (RNG.random((2, 5, 3, 8, 8)) < 0.5).astype(float)
     bn = torch.nn.BatchNorm2d(3).double().eval()
-    bn.running_mean.uniform_(-1, 1); bn.running_var.uniform_(0.5, 2); bn.weight.data.uniform_(0.5, 1.5)
+    bn.running_mean.uniform_(-1, 1)
+    bn.running_var.uniform_(0.5, 2)
+    bn.weight.data.uniform_(0.5, 1.5)
     cases = [
         (SumPool2d(kernel_size=2), lambda t: torch.nn.functional.avg_pool2d(t, 2) * 4),
         (AvgPool2d(kernel_size=3, stride=2, padding=1), torch.nn.AvgPool2d(3, 2, 1)),
