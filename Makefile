@@ -30,7 +30,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check snncompile tests examples benchmarks
+	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy snncompile/ir snncompile/api.py
