@@ -85,6 +85,9 @@ def load_target(name_or_path: str | Path) -> Target:
     path = _resolve(name_or_path)
     doc = read_document(path)
     violations = validate_document(doc, str(path))
+    # A built-in is looked up by file name, so its `name` must agree with it.
+    if path.resolve().parent == builtin_dir() and doc.get("name") != path.stem:
+        violations.append(Violation(str(path), "name", repr(path.stem), repr(doc.get("name"))))
     if violations:
         raise TargetError(violations)
     return Target.from_document(doc, path=path)

@@ -193,7 +193,7 @@ def _check_benchmarks(c: _Checker, table: Mapping[str, Any]) -> None:
 def _check_gaps(c: _Checker, doc: Mapping[str, Any], table: Mapping[str, Any]) -> None:
     known = {**schema.FIGURE_SECTIONS, "features": schema.FEATURES}
     for dotted, reason in table.items():
-        path = f"gaps.{dotted}" if "." not in dotted else f'gaps."{dotted}"'
+        path = f"gaps.{dotted}"
         if not isinstance(reason, str) or not reason.strip():
             c.add(path, "a reason (non-empty string)", _show(reason))
         section, _, key = dotted.partition(".")
