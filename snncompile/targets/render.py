@@ -130,3 +130,13 @@ def format_rows(rows: list[dict[str, Any]], columns: tuple[str, ...] = TABLE_COL
     lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths)).rstrip()]
     lines += ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
     return "\n".join(lines)
+
+
+def schema_table() -> list[dict[str, Any]]:
+    """Every schema key: section, key, unit, type and meaning (for `--schema`)."""
+    sections = {**schema.FIGURE_SECTIONS, "features": schema.FEATURES}
+    return [
+        {"section": section, "key": key, "unit": spec.unit, "type": spec.kind,
+         "choices": list(spec.choices), "doc": spec.doc}
+        for section, keys in sections.items() for key, spec in keys.items()
+    ]

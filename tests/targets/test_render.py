@@ -11,6 +11,7 @@ from snncompile.targets.render import (
     SUMMARY_COLUMNS,
     format_rows,
     format_value,
+    schema_table,
     target_table,
     targets_summary,
 )
@@ -70,3 +71,13 @@ def test_format_rows_aligns_columns():
     col = lines[0].index("kind")
     kinds = [line[col:].split()[0] for line in lines[1:]]
     assert kinds == [s["kind"] for s in targets_summary()]
+
+
+def test_schema_table_lists_every_key_used_by_builtins():
+    known = {(r["section"], r["key"]) for r in schema_table()}
+    for name in list_targets():
+        for row in target_table(load_target(name)):
+            if not row["section"].startswith("benchmarks") and row["key"] != "execution":
+                assert (row["section"], row["key"]) in known
+    energy_units = {r["unit"] for r in schema_table() if r["section"] == "energy"}
+    assert energy_units == {"J", "W"}
