@@ -106,7 +106,8 @@ def format_value(value: Any, unit: str = "") -> str:
         return "-"
     if isinstance(value, list | tuple):
         # no thousands separators inside a list: "16,384, 16,384" would be ambiguous
-        return "[" + ", ".join(f"{v:g}" for v in value) + "]" + _suffix(unit)
+        items = (f"{v:g}" if isinstance(v, int | float) else str(v) for v in value)
+        return "[" + ", ".join(items) + "]" + _suffix(unit)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if unit in _SI_UNITS and value != 0:

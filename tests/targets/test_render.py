@@ -57,7 +57,7 @@ def test_summary_covers_every_builtin():
     (23.6e-12, "J", "23.6 pJ"), (0.679, "W", "679 mW"), (1e-3, "s", "1 ms"),
     (80e6, "Hz", "80 MHz"), (131072, "B", "131,072 B"), (128, "count", "128"),
     (None, "J", "-"), ((1, 2, 4), "count", "[1, 2, 4]"),
-    ((16384, 65536), "count", "[16384, 65536]"), (24, "bits", "24 bits"),
+    ((16384, 65536), "count", "[16384, 65536]"), (("lif", "if"), "", "[lif, if]"), (24, "bits", "24 bits"),
     (True, "", "True"),
 ])
 def test_format_value(value, unit, text):
