@@ -26,10 +26,10 @@ def three_layers(width: int = 256, seed: int = 0):
     rng = np.random.default_rng(seed)
     b = FixedGraphBuilder((width,))
     for _ in range(3):
-        w = rng.integers(-40, 64, (width, width))
+        w = rng.integers(-64, 64, (width, width))
         w[rng.random((width, width)) < 0.5] = 0
         b.linear(w)
-        b.lif(du=1024, dv=256, vth=120)
+        b.lif(du=1024, dv=256, vth=600)  # with 5% input: 3-6% of neurons spike per step
     b.output()
     return b.graph
 
