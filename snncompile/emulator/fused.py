@@ -16,6 +16,8 @@ from numba import njit
 from snncompile.emulator.kernels import _trunc_decay, _wrap32
 
 INPUT, PASS, SYN, LIF = 0, 1, 2, 3
+#: samples per chunk x values per sample kept at about this many int64s (fits in L2)
+CHUNK_VALUES = 32768
 # columns of the per-LIF parameter table
 U_FACTOR, V_FACTOR, VTH, RESET, GE, GRADED, VTH_SHIFT, ACT_SHIFT, DECAY_BITS, STATE_BITS = range(10)
 # columns of the per-synapse table
@@ -178,9 +180,11 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     from snncompile.ir.fixed import FixedLIF, FixedSynapse
     from snncompile.ir.semantics import Comparator, Reset
 
-    batch = next(iter(data.values())).shape[0]
+    full_batch = next(iter(data.values())).shape[0]
     index = {name: i for i, name in enumerate(order)}
     sizes = np.array([int(np.prod(shapes[n])) for n in order], np.int64)
+    # samples are independent: run them in chunks whose state stays in cache
+    batch = min(full_batch, max(1, CHUNK_VALUES // int(sizes.sum())))
     depth = np.ones(len(order), np.int64)
     for e in graph.edges:
         depth[index[e.src]] = max(depth[index[e.src]], e.delay + 1)
@@ -244,7 +248,7 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
         for name in names:
             off[index[name]] = total
             total += int(sizes[index[name]])
-        return off, np.zeros((batch, steps, max(total, 1)), np.int64)
+        return off, np.zeros((full_batch, steps, max(total, 1)), np.int64)
 
     rec_off, rec = offsets(rec_names)
     v_off, vrec = offsets(v_names)
@@ -254,15 +258,24 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     def table(rows: list, width: int) -> np.ndarray:
         return np.array(rows, np.int64).reshape(-1, width)
 
-    run_program(
-        steps, batch, length, kind, sizes, depth, hist_base, np.array(edge_ptr, np.int64),
-        np.array(edge_src, np.int64), np.array(edge_delay, np.int64), inp_off, inputs, node_aux,
-        table(syn_rows, 8), indptr, indices, weights, delays, np.zeros(max(acc_size, 1), np.int64),
-        table(lif_rows, 11), cat(biases).astype(np.int64) if biases else np.zeros(1, np.int64),
-        np.array(state_base, np.int64), np.zeros(max(state_size, 1), np.int64),
-        np.zeros(max(state_size, 1), np.int64), hist, np.zeros(batch * max_size, np.int64),
-        np.zeros(batch * max_size, np.int64), rec_off, rec, v_off, vrec, u_off, urec, counts,
-    )
+    syn_table, lif_table = table(syn_rows, 8), table(lif_rows, 11)
+    bias = cat(biases).astype(np.int64) if biases else np.zeros(1, np.int64)
+    acc = np.zeros(max(acc_size, 1), np.int64)
+    u = np.zeros(max(state_size, 1), np.int64)
+    v = np.zeros(max(state_size, 1), np.int64)
+    scratch = np.zeros(batch * max_size, np.int64)
+    active = np.zeros(batch * max_size, np.int64)
+    for start in range(0, full_batch, batch):
+        stop = min(full_batch, start + batch)
+        for buf in (hist, acc, u, v):
+            buf[:] = 0
+        run_program(
+            steps, stop - start, length, kind, sizes, depth, hist_base, np.array(edge_ptr, np.int64),
+            np.array(edge_src, np.int64), np.array(edge_delay, np.int64), inp_off, inputs[start:stop], node_aux,
+            syn_table, indptr, indices, weights, delays, acc, lif_table, bias, np.array(state_base, np.int64),
+            u, v, hist, scratch, active, rec_off, rec[start:stop], v_off, vrec[start:stop], u_off,
+            urec[start:stop], counts,
+        )
 
     def split(off, arr, names):
         return {n: arr[:, :, off[index[n]]: off[index[n]] + sizes[index[n]]] for n in names}
