@@ -142,9 +142,16 @@ def emulate(
     data = {}
     for name in graph.inputs:
         arr = np.asarray(inputs[name])
+        if arr.dtype.kind not in "biuf":
+            raise InputError(f"input '{name}': expected numbers, found dtype {arr.dtype}")
         if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
             raise InputError(f"input '{name}': the emulator takes integer payloads (spikes 0/1 or graded ints)")
-        data[name] = arr.astype(np.int64).reshape(arr.shape[0], arr.shape[1], -1)
+        if arr.size and (arr.min() < -(2**31) or arr.max() >= 2**31):
+            raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found "
+                             f"[{arr.min()}, {arr.max()}]")
+        # int32, as Lava's RingBuffer sends; results come back as int32 too (24-bit state,
+        # 32-bit payloads), a quarter of the memory traffic of int64 for big batches
+        data[name] = np.ascontiguousarray(arr, dtype=np.int32).reshape(arr.shape[0], arr.shape[1], -1)
     steps = length if steps is None else int(steps)
     batch = next(iter(data.values())).shape[0]
     names = resolve_record(graph, record)
@@ -193,12 +200,12 @@ def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, cou
     looks at every core after every step, and for progress bars."""
     runner = _Runner(graph, cores)
     runner.reset(batch)
-    traces = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in keep}
-    vtr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in v_names}
-    utr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in u_names}
+    traces = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in keep}
+    vtr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in v_names}
+    utr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in u_names}
     count_log: dict[str, dict[str, list[int]]] = {n: {} for n in runner.kernels} if counters else {}
     for t in steps_with_progress(steps, progress, "emulator"):
-        feed = {n: (x[:, t] if t < length else np.zeros_like(x[:, 0])) for n, x in data.items()}
+        feed = {n: (x[:, t] if t < length else np.zeros_like(x[:, 0])).astype(np.int64) for n, x in data.items()}
         outs = runner.step(feed)
         for n in keep:
             traces[n][:, t] = outs[n].payload
