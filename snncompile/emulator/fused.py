@@ -14,10 +14,13 @@ import numpy as np
 from numba import njit
 
 from snncompile.emulator.kernels import _trunc_decay, _wrap32
+from snncompile.simulate.progress import steps_with_progress
 
 INPUT, PASS, SYN, LIF = 0, 1, 2, 3
 #: samples per chunk x values per sample kept at about this many int64s (fits in L2)
 CHUNK_VALUES = 32768
+#: with a progress bar, steps per compiled call
+PROGRESS_BLOCK = 100
 # columns of the per-LIF parameter table
 U_FACTOR, V_FACTOR, VTH, RESET, GE, GRADED, VTH_SHIFT, ACT_SHIFT, DECAY_BITS, STATE_BITS = range(10)
 # columns of the per-synapse table
@@ -25,14 +28,14 @@ S_INPTR, S_NNZ, S_NIN, S_SLOTS, S_ACC, S_WEXP, S_ACCBITS, S_GRADED = range(8)
 
 
 @njit(cache=True)
-def run_program(steps, batch, length, kind, size, depth, hist_base, edge_ptr, edge_src, edge_delay,
+def run_program(t_start, t_stop, batch, length, kind, size, depth, hist_base, edge_ptr, edge_src, edge_delay,
                 inp_off, inputs, node_aux, syn, indptr, indices, weights, delays, acc,
                 lif, bias, state_base, u, v, hist, scratch, active,
                 rec_off, rec, v_off, vrec, u_off, urec, counts):
     # Loops run over slice views (``hist[a:b]``) rather than offset indices: numba then
     # knows the indices are in range and LLVM vectorises the copies (about 5x here).
     n_nodes = kind.size
-    for t in range(steps):
+    for t in range(t_start, t_stop):
         for n in range(n_nodes):
             sz = size[n]
             obase = hist_base[n] + (t % depth[n]) * batch * sz
@@ -189,7 +192,7 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
     counts[t, node, 1] += spikes
 
 
-def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_names):
+def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_names, progress=False):
     """Flatten ``graph`` into a program, run it, return (records, v, u, counts) with
     records as name -> (B, T, size) and counts (T, node, 2) in ``order``."""
     from snncompile.emulator.synapses import build_csr
@@ -285,12 +288,17 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     v = np.zeros(max(state_size, 1), np.int64)
     scratch = np.zeros(batch * max_size, np.int64)
     active = np.zeros(batch * max_size, np.int64)
-    for start in range(0, full_batch, batch):
-        stop = min(full_batch, start + batch)
-        for buf in (hist, acc, u, v):
-            buf[:] = 0
+    block = max(1, PROGRESS_BLOCK if progress else steps)
+    chunks = [(start, min(full_batch, start + batch)) for start in range(0, full_batch, batch)]
+    work = [(c, t0) for c in chunks for t0 in range(0, steps, block)]
+    bar = steps_with_progress(len(work), progress, "emulator") if progress else range(len(work))
+    for w in bar:
+        (start, stop), t0 = work[w]
+        if t0 == 0:
+            for buf in (hist, acc, u, v):
+                buf[:] = 0
         run_program(
-            steps, stop - start, length, kind, sizes, depth, hist_base, np.array(edge_ptr, np.int64),
+            t0, min(steps, t0 + block), stop - start, length, kind, sizes, depth, hist_base, np.array(edge_ptr, np.int64),
             np.array(edge_src, np.int64), np.array(edge_delay, np.int64), inp_off, inputs[start:stop], node_aux,
             syn_table, indptr, indices, weights, delays, acc, lif_table, bias, np.array(state_base, np.int64),
             u, v, hist, scratch, active, rec_off, rec[start:stop], v_off, vrec[start:stop], u_off,

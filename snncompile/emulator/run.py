@@ -160,9 +160,10 @@ def emulate(
     u_names = [n for n in resolve_record(graph, currents) if n in neuron_names]
     keep = list(dict.fromkeys([*graph.outputs, *names]))
     shapes = graph.infer_shapes()
-    if cores is None and not progress and not stepwise:
+    if cores is None and not stepwise:
         order = graph.step_order()
-        traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names, u_names)
+        traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names, u_names,
+                                             progress)
         count_log = _fused_counters(graph, order, counts) if counters else {}
         cycles = None
     else:
@@ -197,7 +198,7 @@ def _fused_counters(graph: Graph, order: list[str], counts: np.ndarray) -> dict[
 
 def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress):
     """Step-by-step in Python (per-node numba kernels): needed for the cycle model, which
-    looks at every core after every step, and for progress bars."""
+    looks at every core after every step."""
     runner = _Runner(graph, cores)
     runner.reset(batch)
     traces = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in keep}

@@ -218,7 +218,8 @@ def test_chunked_batches_equal_one_chunk(monkeypatch):
     kw = dict(membranes=[lif], currents=[lif], counters=True)
     whole = emulate(b.graph, x, **kw)
     monkeypatch.setattr(fused, "CHUNK_VALUES", 40)  # about one sample per chunk
-    chunked = emulate(b.graph, x, **kw)
-    assert whole.output().sum() > 0
-    assert compare_runs(whole, chunked, b.graph) == []
-    assert np.array_equal(whole.counters[lif]["spikes"], chunked.counters[lif]["spikes"])
+    monkeypatch.setattr(fused, "PROGRESS_BLOCK", 7)  # with progress: blocks of 7 steps
+    for chunked in (emulate(b.graph, x, **kw), emulate(b.graph, x, progress=True, **kw)):
+        assert whole.output().sum() > 0
+        assert compare_runs(whole, chunked, b.graph) == []
+        assert np.array_equal(whole.counters[lif]["spikes"], chunked.counters[lif]["spikes"])
