@@ -13,10 +13,25 @@ from __future__ import annotations
 import nir
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from snncompile.errors import UnsupportedError
 from snncompile.interop.nir import WRITERS, read_nir, to_nir, write_nir
-from snncompile.ir import LIF, NODE_TYPES, Graph, Input, Linear, MaxPool2d, Output
+from snncompile.ir import (
+    LI,
+    LIF,
+    NODE_TYPES,
+    CubaLIF,
+    Graph,
+    Input,
+    Linear,
+    MaxPool2d,
+    Output,
+    Reset,
+    ResetTiming,
+)
 
 RTOL, ATOL = 1e-9, 1e-12
 EXAMPLES = ["conv", "misc", "recurrent"]
@@ -143,3 +158,27 @@ def test_write_is_atomic(examples, rng, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_nir(examples["conv"](rng), path)
     assert path.read_text() == "old" and list(tmp_path.iterdir()) == [path]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    decay=arrays(np.float64, 3, elements=st.floats(0.01, 0.99999)),
+    syn_decay=st.floats(0.01, 0.99999),
+    gain=arrays(np.float64, 3, elements=st.floats(-10, 10)),
+    bias=st.floats(-1, 1),
+    threshold=st.floats(0.01, 10),
+    reset=st.sampled_from(list(Reset)),
+    timing=st.sampled_from(list(ResetTiming)),
+    dt=st.sampled_from([1e-5, 1e-4, 1e-3]),
+    method=st.sampled_from(["euler", "exact"]),
+)
+def test_neuron_coefficients_round_trip(decay, syn_decay, gain, bias, threshold, reset, timing, dt, method):
+    """tau/dt up to 1e5 (decay 0.99999) stays within the stated tolerance."""
+    g = Graph(dt=dt)
+    g.add("in", Input(shape=(3,)))
+    g.add("cuba", CubaLIF(shape=(3,), syn_decay=syn_decay, syn_gain=gain[::-1], decay=decay, gain=gain, bias=bias,
+                          threshold=threshold, reset=reset, reset_timing=timing))
+    g.add("li", LI(shape=(3,), decay=decay[::-1], gain=gain, bias=bias))
+    g.add("out", Output(shape=(3,)))
+    g.chain("in", "cuba", "li", "out")
+    assert_same(g, read_nir(to_nir(g, discretization=method)))
