@@ -64,7 +64,7 @@ def load_nir_file(path: str, type_check: bool = True) -> tuple[nir.NIRGraph, boo
         with h5py.File(path, "r") as f:
             data = hdf2dict(f["node"])
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
-        raise InputError(f"{path}: not a readable NIR file ({one_line(exc)})") from None
+        raise InputError(f"{path}: not a readable NIR file ({one_line(str(exc))})") from None
     problems = structure_problems(data)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -73,12 +73,12 @@ def load_nir_file(path: str, type_check: bool = True) -> tuple[nir.NIRGraph, boo
         return nir.dict2NIRNode(_with_type_check(data, type_check)), not type_check
     except _NIR_FAILURES as exc:
         if not type_check:
-            raise InputError(f"{path}: NIR cannot build the graph ({one_line(exc)})") from None
-        reason = one_line(exc)
+            raise InputError(f"{path}: NIR cannot build the graph ({one_line(str(exc))})") from None
+        reason = one_line(str(exc))
     try:
         graph = nir.dict2NIRNode(_with_type_check(data, False))
     except _NIR_FAILURES as exc:
-        raise InputError(f"{path}: NIR cannot build the graph ({one_line(exc)})") from None
+        raise InputError(f"{path}: NIR cannot build the graph ({one_line(str(exc))})") from None
     warnings.warn(f"{path}: fails NIR type checking ({reason}); read with type_check=False", stacklevel=3)
     return graph, True
 

@@ -182,3 +182,43 @@ def test_neuron_coefficients_round_trip(decay, syn_decay, gain, bias, threshold,
     g.add("out", Output(shape=(3,)))
     g.chain("in", "cuba", "li", "out")
     assert_same(g, read_nir(to_nir(g, discretization=method)))
+
+
+def _two_level_graph(rng) -> Graph:
+    g = Graph()
+    g.add("input", Input(shape=(4,)))
+    g.add("enc.fc", Linear(weight=rng.normal(size=(5, 4))))
+    g.add("enc.lif", LIF(shape=(5,), decay=0.9))
+    g.add("enc.rec", Linear(weight=rng.normal(size=(5, 5))))
+    g.add("enc.deep.fc", Linear(weight=rng.normal(size=(3, 5)), bias=rng.normal(size=3)))
+    g.add("enc.deep.lif", LIF(shape=(3,), decay=0.8, reset=Reset.NONE))
+    g.add("output", Output(shape=(3,)))
+    g.chain("input", "enc.fc", "enc.lif", "enc.rec")
+    g.connect("enc.rec", "enc.lif", delay=1)
+    g.connect("enc.lif", "enc.deep.fc", delay=2)  # inside 'enc': a Delay node inside the subgraph
+    g.chain("enc.deep.fc", "enc.deep.lif", "output")
+    return g.validate()
+
+
+def test_two_levels_of_nesting_round_trip(rng, tmp_path):
+    graph = _two_level_graph(rng)
+    path = tmp_path / "nested.nir"
+    write_nir(graph, path, nested=True)
+    top = nir.read(path)
+    assert set(top.nodes) == {"input", "enc", "output"}
+    enc = top.nodes["enc"]
+    assert isinstance(enc.nodes["deep"], nir.NIRGraph)
+    assert any(isinstance(n, nir.Delay) for n in enc.nodes.values())
+    assert_same(graph, read_nir(path))
+
+
+def test_group_with_two_entries_cannot_nest(rng):
+    graph = _two_level_graph(rng)
+    graph.connect("input", "enc.rec")  # now edges enter 'enc' at two nodes
+    graph.nodes["enc.rec"] = Linear(weight=np.ones((5, 4)))
+    graph.edges = [e for e in graph.edges if (e.src, e.dst) != ("enc.lif", "enc.rec")]
+    graph.connect("enc.lif", "enc.deep.fc")
+    graph.edges = [e for e in graph.edges if not (e.src == "enc.lif" and e.dst == "enc.deep.fc" and e.delay == 2)]
+    with pytest.raises(UnsupportedError, match="cannot nest group 'enc'.*nested=False"):
+        to_nir(graph, nested=True)
+    assert_same(graph, read_nir(to_nir(graph)))  # the flat form is fine
