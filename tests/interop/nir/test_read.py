@@ -189,3 +189,24 @@ def test_nested_subgraph_flattens_to_the_flat_graph(tmp_path):
     assert a.equals(Graph({n: b.nodes[n] for n in a.nodes}, b.edges, b.dt))
     assert ("lif1.w_rec", "lif1.lif", 1) in {(e.src, e.dst, e.delay) for e in b.edges}
     assert isinstance(b.nodes["lif1.w_rec"], Linear)
+
+
+def _lif_file(path: Path, tau: np.ndarray) -> Path:
+    lif = nir.LIF(tau=np.full(2, 1e-2), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2))
+    nir.write(path, nir.NIRGraph.from_list(lif))
+    with h5py.File(path, "r+") as f:
+        del f["node/nodes/lif/tau"]
+        f["node/nodes/lif"].create_dataset("tau", data=tau)
+    return path
+
+
+def test_parameters_nir_rejects(tmp_path):
+    path = _lif_file(tmp_path / "bad.nir", np.full(3, 1e-2))
+    with pytest.raises(InputError, match="bad.nir: NIR cannot build the graph \\(All parameters must have the same shape"):
+        read_nir(path)
+
+
+def test_parameters_the_ir_rejects_name_file_and_node(tmp_path):
+    path = _lif_file(tmp_path / "zero_tau.nir", np.zeros(2))
+    with pytest.raises(InputError, match="zero_tau.nir: .*node 'lif' \\(LIF\\).*non-finite"):
+        read_nir(path)
