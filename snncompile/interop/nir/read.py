@@ -186,7 +186,8 @@ def _convert(n: Any, ctx: ReadContext) -> Node:
     if reader is None:
         raise UnsupportedError(f"{ctx.source}: node '{ctx.name}': NIR type {type(n).__name__} is not supported")
     try:
-        node = reader(n, ctx)
+        with np.errstate(all="ignore"):  # bad values (tau = 0) are reported by validation
+            node = reader(n, ctx)
     except (ValueError, TypeError) as exc:
         raise InputError(f"{ctx.source}: node '{ctx.name}' ({type(n).__name__}): {_why(exc)}") from None
     shapes = ctx.hints.get("shapes", {})
