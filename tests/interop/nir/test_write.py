@@ -222,3 +222,18 @@ def test_group_with_two_entries_cannot_nest(rng):
     with pytest.raises(UnsupportedError, match="cannot nest group 'enc'.*nested=False"):
         to_nir(graph, nested=True)
     assert_same(graph, read_nir(to_nir(graph)))  # the flat form is fine
+
+
+def test_exports_use_all_19_nir_types(examples, rng):
+    used: set[str] = set()
+
+    def collect(graph: nir.NIRGraph) -> None:
+        for node in graph.nodes.values():
+            used.add(type(node).__name__)
+            if isinstance(node, nir.NIRGraph):
+                collect(node)
+
+    for name, build in examples.items():
+        collect(to_nir(build(rng), nested=name == "recurrent"))
+    assert used == {"Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d",
+                    "Flatten", "Threshold", "Delay", "I", "IF", "LI", "LIF", "CubaLI", "CubaLIF", "NIRGraph"}
