@@ -110,3 +110,23 @@ def compare_with_framework(
 @pytest.fixture
 def compare():
     return compare_with_framework
+
+
+def dyadic_weights(model: torch.nn.Module, step: float = 0.25, seed: int = 0) -> torch.nn.Module:
+    """Set every weight to a random multiple of ``step`` in [-2, 3] steps and zero the
+    biases, so that with 0/1 inputs and dyadic decays the membranes hit the threshold
+    exactly: this is what makes a test tell ``>`` from ``>=`` (random floats almost
+    never tie)."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("bias"):
+                p.zero_()
+            elif p.dim() >= 2:
+                p.copy_(torch.randint(-2, 4, p.shape, generator=gen).to(p.dtype) * step)
+    return model
+
+
+@pytest.fixture
+def dyadic():
+    return dyadic_weights

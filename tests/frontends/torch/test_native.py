@@ -97,3 +97,10 @@ def test_dropout_and_identity_are_dropped():
     graph = trace(model, (3,))
     assert list(graph.nodes) == ["input", "0", "3", "output"]
     assert [(e.src, e.dst) for e in graph.edges] == [("input", "0"), ("0", "3"), ("3", "output")]
+
+
+@pytest.mark.parametrize("comparator", [">", ">="])
+def test_threshold_ties(compare, dyadic, comparator):
+    torch.manual_seed(9)
+    model = _mlp(snn.LIF(decay=0.5, comparator=comparator), snn.IF(threshold=0.5, comparator=comparator, reset="subtract"))
+    compare(dyadic(model, step=0.5), (6,), v_of, reset=snn.reset_states, binary_input=True)

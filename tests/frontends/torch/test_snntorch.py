@@ -151,3 +151,11 @@ def test_unsupported_options_are_named(neuron, message):
     with pytest.raises(UnsupportedError, match=message) as info:
         trace(nn.Sequential(nn.Linear(3, 3), neuron()), (3,))
     assert "module '1'" in str(info.value)
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_threshold_ties_do_not_fire(compare, dyadic, reset):
+    """mem == threshold happens here; snnTorch does not fire on it (>)."""
+    first = snntorch.Leaky(spike_grad=heaviside, beta=0.5, reset_mechanism=reset)
+    second = snntorch.Leaky(spike_grad=heaviside, beta=0.5, threshold=0.5, reset_mechanism=reset, init_hidden=True)
+    compare(dyadic(Net(first, second), step=0.5), (8,), mem_of, reset=_reset, binary_input=True)
