@@ -29,6 +29,7 @@ only state a one-step model can pass), see :mod:`snncompile.frontends.torch.trac
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from snncompile.frontends.torch.adapters import Fragment, adapter, array, unsupported
 from snncompile.ir import IF, LI, LIF, Comparator, CubaLIF, Reset, ResetTiming
@@ -52,9 +53,14 @@ def _spiking(module, path, v0, reset=Reset.ZERO) -> dict:
     )
 
 
+def _times_dt(module, rate) -> np.ndarray:
+    """``dt * rate`` evaluated as Norse does (a torch op in the parameter's dtype)."""
+    return array(module.dt * torch.as_tensor(rate))
+
+
 def _leak(module) -> tuple[np.ndarray, np.ndarray]:
     """(decay, gain) = (1 - dt tau_mem_inv, dt tau_mem_inv)."""
-    a = float(module.dt) * array(module.p.tau_mem_inv)
+    a = _times_dt(module, module.p.tau_mem_inv)
     return 1.0 - a, a
 
 
@@ -63,7 +69,7 @@ def lif_cell(module, shape, path) -> Fragment:
     _method(module, path)
     v0 = array(module.p.v_leak)
     decay, gain = _leak(module)
-    b = float(module.dt) * array(module.p.tau_syn_inv)
+    b = _times_dt(module, module.p.tau_syn_inv)
     node = CubaLIF(shape=shape, syn_decay=1.0 - b, syn_gain=1.0, decay=decay, gain=gain, bias=0.0,
                    **_spiking(module, path, v0))
     return Fragment(node, dt=float(module.dt), membrane_offset=v0)
