@@ -159,3 +159,17 @@ def test_threshold_ties_do_not_fire(compare, dyadic, reset):
     first = snntorch.Leaky(spike_grad=heaviside, beta=0.5, reset_mechanism=reset)
     second = snntorch.Leaky(spike_grad=heaviside, beta=0.5, threshold=0.5, reset_mechanism=reset, init_hidden=True)
     compare(dyadic(Net(first, second), step=0.5), (8,), mem_of, reset=_reset, binary_input=True)
+
+
+def test_membrane_used_as_a_tensor_is_refused():
+    class UsesMem(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.lif1, self.fc2 = nn.Linear(3, 3), snntorch.Leaky(beta=0.5), nn.Linear(3, 2)
+
+        def forward(self, x):
+            spk, mem = self.lif1(self.fc1(x))
+            return self.fc2(mem)
+
+    with pytest.raises(UnsupportedError, match=r"module 'fc2' \(Linear\) uses the state .* of neuron 'lif1'"):
+        trace(UsesMem(), (3,))

@@ -1,0 +1,45 @@
+"""Example model factories for ``snncompile MODEL`` (``examples/models.py:<factory>``).
+
+Each factory returns a one-time-step ``nn.Module`` for the 12-taxel, 7-class Braille
+task (see ``/work/shared/data/README.md``): its forward takes one step's input
+(batch, 12) and returns that step's output spikes (batch, 7). Weights are random unless
+a state_dict is given with ``--weights``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+import snncompile.nn as snn
+
+TAXELS, CLASSES = 12, 7
+
+
+def braille_lif(input_shape: tuple[int, ...] = (TAXELS,), hidden: int = 64) -> nn.Module:
+    """Plain torch + snncompile.nn: Linear -> LIF -> Linear -> LIF, snnTorch-style
+    subtractive reset one step late (``reset_timing='delayed'``), per-neuron decay."""
+    torch.manual_seed(0)
+    (features,) = input_shape
+    return nn.Sequential(
+        nn.Linear(features, hidden),
+        snn.LIF(decay=torch.full((hidden,), 0.9), threshold=1.0, reset="subtract", reset_timing="delayed", learn=("decay",)),
+        nn.Dropout(0.1),
+        nn.Linear(hidden, CLASSES),
+        snn.LIF(decay=0.9, threshold=1.0, reset="subtract", reset_timing="delayed"),
+    )
+
+
+def braille_snntorch(input_shape: tuple[int, ...] = (TAXELS,), hidden: int = 40) -> nn.Module:
+    """snnTorch: Linear -> RSynaptic(all-to-all recurrent) -> Linear -> Synaptic, the
+    NIR paper's Braille network with subtractive reset (snnTorch's default)."""
+    import snntorch
+
+    torch.manual_seed(0)
+    (features,) = input_shape
+    return nn.Sequential(
+        nn.Linear(features, hidden),
+        snntorch.RSynaptic(alpha=0.55, beta=0.9, linear_features=hidden, init_hidden=True),
+        nn.Linear(hidden, CLASSES),
+        snntorch.Synaptic(alpha=0.55, beta=0.9, init_hidden=True),
+    )
