@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from snncompile.errors import InputError
-from snncompile.ir import DEFAULT_DT, Graph, load_graph
+from snncompile.ir import Graph, load_graph
 
 
 @dataclass(frozen=True)
