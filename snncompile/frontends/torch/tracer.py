@@ -454,12 +454,25 @@ def _outputs(value: Any) -> list[Tensor]:
     return []  # states, None, numbers
 
 
+class _Single(nn.Module):
+    """Holds a lone neuron or layer under its class name (``lif``) so it can be traced."""
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.add_module(type(module).__name__.lower(), module)
+
+    def forward(self, x):
+        return next(iter(self.children()))(x)
+
+
 def trace_details(module: nn.Module, input_shape: tuple[int, ...], dt: float | None = None) -> TraceInfo:
     """:func:`trace`, plus the membrane offsets of neurons whose state was shifted."""
     load_builtin_adapters()
     if not isinstance(module, nn.Module):
         raise UnsupportedError(f"trace expects a torch.nn.Module, found {type(module).__name__}")
     input_shape = tuple(int(d) for d in input_shape)
+    if _Tracer().is_leaf_module(module, ""):
+        module = _Single(module)  # fx always traces into the root; a lone layer is its child
     fx_graph = _fx_graph(module)
     b = _Builder(module, dt)
     env: dict[fx.Node, Any] = {}
