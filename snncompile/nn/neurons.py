@@ -82,8 +82,14 @@ class NeuronModule(nn.Module):
             self.i = torch.zeros_like(x)
             self.s_prev = torch.zeros_like(x)
 
+    def p(self, name: str) -> torch.Tensor:
+        """A parameter or buffer by name (typed for readers and mypy)."""
+        value = getattr(self, name)
+        assert isinstance(value, torch.Tensor)
+        return value
+
     def _coefficients(self) -> dict[str, torch.Tensor]:
-        return {name: getattr(self, name) for name in self.coefficient_names}
+        return {name: self.p(name) for name in self.coefficient_names}
 
     def to_node(self, shape: Shape) -> NeuronNode:
         """The IR node with these parameters as they are now (float64 copies)."""
@@ -116,25 +122,27 @@ class _Spiking(NeuronModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._state(x)
+        assert self.v is not None and self.s_prev is not None
+        threshold, v_reset = self.p("threshold"), self.p("v_reset").to(x.dtype)
         delayed = self.reset_timing is ResetTiming.DELAYED
         if delayed and self.reset_mode is Reset.ZERO:
-            self.v = torch.where(self.s_prev.bool(), self.v_reset.to(x.dtype), self.v)
+            self.v = torch.where(self.s_prev.bool(), v_reset, self.v)
         v = self._update(x)
         if delayed and self.reset_mode is Reset.SUBTRACT:
-            v = v - self.threshold * self.s_prev
-        s = _SpikeFn.apply(v, self.threshold, self.comparator is Comparator.GE)
+            v = v - threshold * self.s_prev
+        s = _SpikeFn.apply(v, threshold, self.comparator is Comparator.GE)
         if not delayed:
             if self.reset_mode is Reset.ZERO:
-                v = torch.where(s.detach().bool(), self.v_reset.to(x.dtype), v)
+                v = torch.where(s.detach().bool(), v_reset, v)
             elif self.reset_mode is Reset.SUBTRACT:
-                v = v - self.threshold * s.detach()
+                v = v - threshold * s.detach()
         self.v, self.s_prev = v, s.detach()
         return s
 
     def _fields(self) -> dict:
         return dict(
-            threshold=_numpy(self.threshold),
-            v_reset=_numpy(self.v_reset),
+            threshold=_numpy(self.p("threshold")),
+            v_reset=_numpy(self.p("v_reset")),
             reset=self.reset_mode,
             reset_timing=self.reset_timing,
             comparator=self.comparator,
@@ -153,7 +161,7 @@ class LIF(_Spiking):
         super().__init__(threshold=threshold, decay=decay, gain=gain, bias=bias, **kwargs)
 
     def _update(self, x):
-        return self.decay * self.v + self.gain * x + self.bias
+        return self.p("decay") * self.v + self.p("gain") * x + self.p("bias")
 
     def to_node(self, shape):
         return IRLIF(shape=shape, **{k: _numpy(v) for k, v in self._coefficients().items()}, **self._fields())
@@ -169,7 +177,7 @@ class IF(_Spiking):
 
     def _update(self, x):
         # 1.0 * v keeps the operation order of the reference (decay = 1 there).
-        return 1.0 * self.v + self.gain * x + self.bias
+        return 1.0 * self.v + self.p("gain") * x + self.p("bias")
 
     def to_node(self, shape):
         return IRIF(shape=shape, **{k: _numpy(v) for k, v in self._coefficients().items()}, **self._fields())
@@ -189,8 +197,9 @@ class CubaLIF(_Spiking):
         )
 
     def _update(self, x):
-        self.i = self.syn_decay * self.i + self.syn_gain * x
-        return self.decay * self.v + self.gain * self.i + self.bias
+        assert self.i is not None
+        self.i = self.p("syn_decay") * self.i + self.p("syn_gain") * x
+        return self.p("decay") * self.v + self.p("gain") * self.i + self.p("bias")
 
     def to_node(self, shape):
         return IRCubaLIF(shape=shape, **{k: _numpy(v) for k, v in self._coefficients().items()}, **self._fields())
@@ -208,7 +217,8 @@ class LI(NeuronModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._state(x)
-        self.v = self.decay * self.v + self.gain * x + self.bias
+        assert self.v is not None
+        self.v = self.p("decay") * self.v + self.p("gain") * x + self.p("bias")
         return self.v
 
     def to_node(self, shape):

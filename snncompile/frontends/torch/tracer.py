@@ -203,9 +203,9 @@ class _Builder:
             for name, child in module.named_children():
                 value = self.call_module(f"{path}.{name}", child, (value,), {})
             return value
-        found = ADAPTERS.lookup(module)
-        if found:
-            return self.call_neuron(path, module, found, args, kwargs, where)
+        neuron = ADAPTERS.lookup(module)
+        if neuron:
+            return self.call_neuron(path, module, neuron, args, kwargs, where)
         found = LAYERS.lookup(module)
         if not found:
             raise UnsupportedError(

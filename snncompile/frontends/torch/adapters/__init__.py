@@ -62,14 +62,6 @@ def unsupported(path: str, module: torch.nn.Module, why: str) -> UnsupportedErro
     return UnsupportedError(f"module '{path}' ({type(module).__name__}): {why}")
 
 
-def check_forward_not_overridden(module: torch.nn.Module, cls: type, path: str) -> None:
-    """A user subclass that overrides ``forward`` may compute anything: refuse it."""
-    if type(module).forward is not cls.forward:
-        raise unsupported(
-            path, module, f"subclass of {cls.__name__} overrides forward(); the adapter only knows {cls.__name__}'s own"
-        )
-
-
 def load_builtin_adapters() -> None:
     """Import the adapter modules (each registers itself; none imports its framework)."""
     from snncompile.frontends.torch.adapters import native, norse, snntorch, spikingjelly  # noqa: F401

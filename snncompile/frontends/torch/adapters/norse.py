@@ -70,7 +70,7 @@ def lif_cell(module, shape, path) -> Fragment:
     v0 = array(module.p.v_leak)
     decay, gain = _leak(module)
     b = _times_dt(module, module.p.tau_syn_inv)
-    node = CubaLIF(shape=shape, syn_decay=1.0 - b, syn_gain=1.0, decay=decay, gain=gain, bias=0.0,
+    node = CubaLIF(shape=shape, syn_decay=1.0 - b, syn_gain=array(1.0), decay=decay, gain=gain, bias=array(0.0),
                    **_spiking(module, path, v0))
     return Fragment(node, dt=float(module.dt), membrane_offset=v0)
 
@@ -89,7 +89,7 @@ def lif_box_cell(module, shape, path) -> Fragment:
         raise unsupported(path, module, f"reset_method {getattr(method, '__name__', method)!r}; supported: reset_value, reset_subtract")
     v0 = array(module.p.v_leak)
     decay, gain = _leak(module)
-    node = LIF(shape=shape, decay=decay, gain=gain, bias=0.0, **_spiking(module, path, v0, reset))
+    node = LIF(shape=shape, decay=decay, gain=gain, bias=array(0.0), **_spiking(module, path, v0, reset))
     return Fragment(node, dt=float(module.dt), membrane_offset=v0)
 
 
@@ -97,7 +97,7 @@ def lif_box_cell(module, shape, path) -> Fragment:
 def iaf_cell(module, shape, path) -> Fragment:
     _method(module, path)
     v0 = array(module.p.v_reset)
-    node = IF(shape=shape, gain=1.0, bias=0.0, **_spiking(module, path, v0))
+    node = IF(shape=shape, gain=array(1.0), bias=array(0.0), **_spiking(module, path, v0))
     return Fragment(node, dt=float(module.dt), membrane_offset=v0)
 
 
@@ -111,4 +111,4 @@ def li_box_cell(module, shape, path) -> Fragment:
             "(a spiking cell can be shifted, an integrator's output cannot)",
         )
     decay, gain = _leak(module)
-    return Fragment(LI(shape=shape, decay=decay, gain=gain, bias=0.0), dt=float(module.dt))
+    return Fragment(LI(shape=shape, decay=decay, gain=gain, bias=array(0.0)), dt=float(module.dt))

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from snncompile.frontends.torch.adapters import Fragment, adapter, array, unsupported
-from snncompile.ir import LIF, Conv2d, CubaLIF, Linear, Reset, ResetTiming, Scale
+from snncompile.ir import LIF, Conv2d, CubaLIF, Linear, Node, Reset, ResetTiming, Scale
 
 _RESETS = {0: Reset.SUBTRACT, 1: Reset.ZERO, 2: Reset.NONE}
 
@@ -82,12 +82,13 @@ def _decay(value) -> np.ndarray:
 
 def _recurrent(module, path: str, shape) -> dict:
     rec = module.recurrent
+    node: Node
     if isinstance(rec, torch.nn.Linear):
         node = Linear(weight=array(rec.weight), bias=None if rec.bias is None else array(rec.bias))
     elif isinstance(rec, torch.nn.Conv2d):
         node = Conv2d(
             weight=array(rec.weight), bias=None if rec.bias is None else array(rec.bias),
-            stride=rec.stride, padding=rec.padding, dilation=rec.dilation, groups=rec.groups,
+            stride=rec.stride, padding=rec.padding,  # type: ignore[arg-type]  # ints (snnTorch sets k//2) dilation=rec.dilation, groups=rec.groups,
         )
     elif type(rec).__name__ == "RecurrentOneToOne":
         node = Scale(scale=array(rec.V))
@@ -99,20 +100,20 @@ def _recurrent(module, path: str, shape) -> dict:
 @adapter("snntorch.Leaky")
 def leaky(module, shape, path) -> Fragment:
     fields = _common(module, path, zero_needs_immediate=False)
-    return Fragment(LIF(shape=shape, decay=_decay(module.beta), gain=1.0, bias=0.0, **fields))
+    return Fragment(LIF(shape=shape, decay=_decay(module.beta), gain=array(1.0), bias=array(0.0), **fields))
 
 
 @adapter("snntorch.Synaptic")
 def synaptic(module, shape, path) -> Fragment:
     fields = _common(module, path, zero_needs_immediate=True)
-    node = CubaLIF(shape=shape, syn_decay=_decay(module.alpha), syn_gain=1.0, decay=_decay(module.beta), gain=1.0, bias=0.0, **fields)
+    node = CubaLIF(shape=shape, syn_decay=_decay(module.alpha), syn_gain=array(1.0), decay=_decay(module.beta), gain=array(1.0), bias=array(0.0), **fields)
     return Fragment(node)
 
 
 @adapter("snntorch.RLeaky")
 def rleaky(module, shape, path) -> Fragment:
     fields = _common(module, path, zero_needs_immediate=True)
-    node = LIF(shape=shape, decay=_decay(module.beta), gain=1.0, bias=0.0, **fields)
+    node = LIF(shape=shape, decay=_decay(module.beta), gain=array(1.0), bias=array(0.0), **fields)
     return Fragment(node, **_recurrent(module, path, shape))
 
 
@@ -121,5 +122,5 @@ def rsynaptic(module, shape, path) -> Fragment:
     if not getattr(module, "reset_delay", True):
         raise unsupported(path, module, "reset_delay=False: snnTorch 1.0.0's RSynaptic.forward fails with a NameError in that mode")
     fields = _common(module, path, zero_needs_immediate=True)
-    node = CubaLIF(shape=shape, syn_decay=_decay(module.alpha), syn_gain=1.0, decay=_decay(module.beta), gain=1.0, bias=0.0, **fields)
+    node = CubaLIF(shape=shape, syn_decay=_decay(module.alpha), syn_gain=array(1.0), decay=_decay(module.beta), gain=array(1.0), bias=array(0.0), **fields)
     return Fragment(node, **_recurrent(module, path, shape))

@@ -52,14 +52,14 @@ def _reset_fields(module, path: str) -> tuple[dict, float]:
 def _lif(module, path, shape, k) -> Fragment:
     fields, offset = _reset_fields(module, path)
     k = array(k)
-    gain = k if module.decay_input else 1.0
-    return Fragment(LIF(shape=shape, decay=1.0 - k, gain=gain, bias=0.0, **fields), membrane_offset=offset)
+    gain = k if module.decay_input else array(1.0)
+    return Fragment(LIF(shape=shape, decay=1.0 - k, gain=gain, bias=array(0.0), **fields), membrane_offset=offset)
 
 
 @adapter(_NODE + "IFNode")
 def if_node(module, shape, path) -> Fragment:
     fields, offset = _reset_fields(module, path)
-    return Fragment(IF(shape=shape, gain=1.0, bias=0.0, **fields), membrane_offset=offset)
+    return Fragment(IF(shape=shape, gain=array(1.0), bias=array(0.0), **fields), membrane_offset=offset)
 
 
 @adapter(_NODE + "LIFNode")
