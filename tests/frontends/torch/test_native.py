@@ -104,3 +104,37 @@ def test_threshold_ties(compare, dyadic, comparator):
     torch.manual_seed(9)
     model = _mlp(snn.LIF(decay=0.5, comparator=comparator), snn.IF(threshold=0.5, comparator=comparator, reset="subtract"))
     compare(dyadic(model, step=0.5), (6,), v_of, reset=snn.reset_states, binary_input=True)
+
+
+def test_conv1d_same_padding_and_batchnorm1d(compare):
+    torch.manual_seed(11)
+    model = nn.Sequential(
+        nn.Conv1d(3, 4, 5, padding="same"), nn.BatchNorm1d(4), snn.LIF(decay=0.7),
+        nn.Flatten(), nn.Linear(4 * 8, 3), snn.LIF(decay=0.9, threshold=0.5),
+    )
+    with torch.no_grad():
+        model[1].running_mean.uniform_(-0.1, 0.1)
+        model[1].running_var.uniform_(0.8, 1.2)
+    out = compare(model, (3, 8), v_of, reset=snn.reset_states, scale=1.5)
+    assert out["graph"].nodes["0"].kind == "Conv1d" and out["graph"].nodes["0"].padding == (2,)
+    assert out["graph"].nodes["1"].kind == "BatchNorm"
+
+
+class PoolNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(12)
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.sum = nn.AvgPool2d(2, divisor_override=1)
+        self.lif = snn.IF(threshold=1.0)
+        self.fc = nn.Linear(2 * 2 * 2, 3)
+        self.out = snn.LIF(decay=0.9, threshold=0.5)
+
+    def forward(self, x):
+        y = nn.functional.avg_pool2d(self.sum(self.conv(x)), kernel_size=2, stride=2)
+        return self.out(self.fc(torch.flatten(self.lif(y), 1)))
+
+
+def test_sum_pool_and_functional_avg_pool(compare):
+    out = compare(PoolNet(), (1, 8, 8), v_of, reset=snn.reset_states, scale=1.0)
+    assert out["graph"].nodes["sum"].kind == "SumPool2d" and out["graph"].nodes["avg_pool2d"].kind == "AvgPool2d"

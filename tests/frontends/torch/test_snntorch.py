@@ -173,3 +173,9 @@ def test_membrane_used_as_a_tensor_is_refused():
 
     with pytest.raises(UnsupportedError, match=r"module 'fc2' \(Linear\) uses the state .* of neuron 'lif1'"):
         trace(UsesMem(), (3,))
+
+
+def test_unknown_snntorch_neuron_is_named():
+    model = nn.Sequential(nn.Linear(3, 3), snntorch.Alpha(alpha=0.6, beta=0.5))
+    with pytest.raises(UnsupportedError, match=r"module '1' \(Alpha\) is not supported; .*snntorch.RLeaky"):
+        trace(model, (3,))
