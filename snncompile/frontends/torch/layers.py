@@ -2,7 +2,9 @@
 statistics, Dropout is dropped).
 
 A converter is ``fn(module, in_shape, path) -> Node | None``; ``None`` means the layer is
-the identity at inference and is dropped. ``CONTAINERS`` lists wrappers whose children are
+the identity at inference and is dropped. A subclass that overrides ``forward`` is only
+accepted when registered itself (SpikingJelly's multi-step wrappers, whose forward
+applies the torch layer to every step: the same per-step meaning). ``CONTAINERS`` lists wrappers whose children are
 applied one after another per time step (SpikingJelly's multi-step containers); the
 tracer expands them.
 """
@@ -37,7 +39,10 @@ def _where(path: str, m) -> str:
     return f"module '{path}' ({type(m).__name__})"
 
 
-@LAYERS.register("torch.nn.Linear")
+_SJ = "spikingjelly.activation_based.layer."
+
+
+@LAYERS.register("torch.nn.Linear", _SJ + "Linear")
 def linear(m: nn.Linear, shape: Shape, path: str) -> Node:
     return Linear(weight=array(m.weight), bias=None if m.bias is None else array(m.bias))
 
@@ -55,7 +60,7 @@ def _conv_padding(m, path: str) -> tuple[int, ...]:
     return tuple(m.padding)
 
 
-@LAYERS.register("torch.nn.Conv1d", "torch.nn.Conv2d")
+@LAYERS.register("torch.nn.Conv1d", "torch.nn.Conv2d", _SJ + "Conv1d", _SJ + "Conv2d")
 def conv(m, shape: Shape, path: str) -> Node:
     cls = Conv1d if isinstance(m, nn.Conv1d) else Conv2d
     return cls(
@@ -64,7 +69,7 @@ def conv(m, shape: Shape, path: str) -> Node:
     )
 
 
-@LAYERS.register("torch.nn.BatchNorm1d", "torch.nn.BatchNorm2d")
+@LAYERS.register("torch.nn.BatchNorm1d", "torch.nn.BatchNorm2d", _SJ + "BatchNorm1d", _SJ + "BatchNorm2d")
 def batch_norm(m, shape: Shape, path: str) -> Node:
     if m.running_mean is None or m.running_var is None:
         raise unsupported(path, m, "track_running_stats=False: no running statistics to use at inference")
@@ -95,12 +100,12 @@ def pool2d(kind: str, where: str, kernel_size, stride=None, padding=0, dilation=
     return AvgPool2d(kernel_size=kernel_size, stride=stride, padding=padding)
 
 
-@LAYERS.register("torch.nn.AvgPool2d")
+@LAYERS.register("torch.nn.AvgPool2d", _SJ + "AvgPool2d")
 def avg_pool(m, shape, path):
     return pool2d("avg", _where(path, m), m.kernel_size, m.stride, m.padding, 1, m.ceil_mode, m.count_include_pad, m.divisor_override)
 
 
-@LAYERS.register("torch.nn.MaxPool2d")
+@LAYERS.register("torch.nn.MaxPool2d", _SJ + "MaxPool2d")
 def max_pool(m, shape, path):
     if m.return_indices:
         raise unsupported(path, m, "return_indices=True is not supported")
@@ -116,21 +121,17 @@ def flatten_node(start_dim: int, end_dim: int, shape: Shape, where: str) -> Node
     return Flatten(start_dim=start - 1, end_dim=end - 1)
 
 
-@LAYERS.register("torch.nn.Flatten")
+@LAYERS.register("torch.nn.Flatten", _SJ + "Flatten")
 def flatten(m, shape, path):
     return flatten_node(m.start_dim, m.end_dim, shape, f"module '{path}' (Flatten)")
 
 
 @LAYERS.register(
     "torch.nn.Dropout", "torch.nn.Dropout1d", "torch.nn.Dropout2d", "torch.nn.AlphaDropout",
-    "torch.nn.Identity", "spikingjelly.activation_based.layer.Dropout",
-    "spikingjelly.activation_based.layer.Dropout2d",
+    "torch.nn.Identity", _SJ + "Dropout", _SJ + "Dropout2d",
 )
 def identity(m, shape, path):
     return None
 
 
-CONTAINERS.register(
-    "spikingjelly.activation_based.layer.SeqToANNContainer",
-    "spikingjelly.activation_based.layer.MultiStepContainer",
-)(True)
+CONTAINERS.register(_SJ + "SeqToANNContainer", _SJ + "MultiStepContainer")(True)

@@ -212,10 +212,13 @@ class _Builder:
                 f"{where} is not supported; supported layers: {', '.join(LAYERS.names())}; "
                 f"neurons: {', '.join(ADAPTERS.names())}"
             )
+        cls, convert = found
+        if type(module).forward is not cls.forward:
+            raise UnsupportedError(f"{where}: subclass of {cls.__name__} overrides forward(); only {cls.__name__}'s own is known")
         if len(args) != 1 or kwargs:
             raise UnsupportedError(f"{where} called with {len(args)} arguments; layers take one tensor")
         x = _tensor(args[0], where)
-        node = found[1](module, x.shape, path)
+        node = convert(module, x.shape, path)
         return x if node is None else self.add(path, node, [x])
 
     def call_neuron(self, path, module, found, args, kwargs, where) -> NeuronOut:

@@ -172,3 +172,12 @@ def test_untraceable_control_flow_is_one_line():
     with pytest.raises(UnsupportedError, match="cannot trace Branchy.forward with torch.fx") as info:
         trace(Branchy(), (2,))
     assert "\n" not in str(info.value)
+
+
+def test_layer_subclass_overriding_forward_is_refused():
+    class NoisyLinear(nn.Linear):
+        def forward(self, x):
+            return super().forward(x) + 1.0
+
+    with pytest.raises(UnsupportedError, match=r"module '0' \(NoisyLinear\): subclass of Linear overrides forward"):
+        trace(nn.Sequential(NoisyLinear(2, 2), snn.LIF()), (2,))
