@@ -213,8 +213,7 @@ class _Builder:
                 f"neurons: {', '.join(ADAPTERS.names())}"
             )
         cls, convert = found
-        if type(module).forward is not cls.forward:
-            raise UnsupportedError(f"{where}: subclass of {cls.__name__} overrides forward(); only {cls.__name__}'s own is known")
+        _check_own_forward(module, cls, where)
         if len(args) != 1 or kwargs:
             raise UnsupportedError(f"{where} called with {len(args)} arguments; layers take one tensor")
         x = _tensor(args[0], where)
@@ -223,8 +222,7 @@ class _Builder:
 
     def call_neuron(self, path, module, found, args, kwargs, where) -> NeuronOut:
         cls, adapter = found
-        if type(module).forward is not cls.forward:
-            raise UnsupportedError(f"{where}: subclass of {cls.__name__} overrides forward(); only {cls.__name__}'s own is known")
+        _check_own_forward(module, cls, where)
         if path in self.called_neurons:
             raise UnsupportedError(f"{where} is called twice in one step; a neuron population has one state, so each call needs its own module")
         self.called_neurons.add(path)
@@ -267,6 +265,12 @@ class _Builder:
                     f"but dt={self.requested_dt} s was requested"
                 )
             self.graph.dt = dt
+
+
+def _check_own_forward(module: nn.Module, cls: type, where: str) -> None:
+    """A subclass that overrides ``forward`` may compute anything: refuse it."""
+    if getattr(type(module), "forward", None) is not getattr(cls, "forward", None):
+        raise UnsupportedError(f"{where}: subclass of {cls.__name__} overrides forward(); only {cls.__name__}'s own is known")
 
 
 def _module_context(node: fx.Node) -> str:
