@@ -95,3 +95,11 @@ def test_threshold_ties_fire(compare, dyadic, v_reset):
     model = dyadic(nn.Sequential(nn.Linear(8, 12), neuron.LIFNode(tau=2.0, v_reset=v_reset),
                                  nn.Linear(12, 4), neuron.IFNode(v_reset=v_reset)), step=0.5)
     compare(model, (8,), v_of, reset=functional.reset_net, binary_input=True)
+
+
+def test_non_spiking_surrogate_is_refused():
+    from spikingjelly.activation_based import surrogate
+
+    model = nn.Sequential(nn.Linear(3, 3), neuron.LIFNode(surrogate_function=surrogate.Sigmoid(spiking=False)))
+    with pytest.raises(UnsupportedError, match="spiking=False"):
+        trace(model, (3,))

@@ -38,6 +38,8 @@ _NODE = "spikingjelly.activation_based.neuron."
 
 
 def _reset_fields(module, path: str) -> tuple[dict, float]:
+    if not getattr(module.surrogate_function, "spiking", True):
+        raise unsupported(path, module, "surrogate_function with spiking=False outputs the smooth primitive, not spikes")
     if getattr(module, "_neuron_precision", None) is not None:
         raise unsupported(path, module, "explicit neuron precision (set_neuron_precision) is not supported")
     threshold = float(module.v_threshold)
