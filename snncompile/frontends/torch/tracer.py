@@ -98,8 +98,8 @@ class Constant:
 @dataclass
 class TraceInfo:
     """A traced graph plus what relates it to the framework's own state variables:
-    ``membrane_offsets[name]`` is added to the IR membrane to get the framework's
-    (see ``Fragment.membrane_offset``); ``modules[name]`` is the neuron module's path."""
+    ``membrane_offsets[name]`` is added to the IR membrane of neuron ``name`` to get the
+    framework's (see ``Fragment.membrane_offset``; absent means 0)."""
 
     graph: Graph
     membrane_offsets: dict[str, np.ndarray] = field(default_factory=dict)

@@ -82,6 +82,16 @@ def test_single_step_float32(compare):
     compare(mlp("LIF", 0.0, True), (8,), v_of, reset=functional.reset_net, scale=1.2, dtype=torch.float32)
 
 
+@pytest.mark.parametrize("kind", ["LIF", "PLIF"])
+def test_multi_step_float32_fused_kernels(compare, kind):
+    """In float32 SpikingJelly runs its fused multi-step kernels (not the torch loop).
+    Not IF: multi-step layer.Linear multiplies a (T*B)-row matrix where the simulator
+    multiplies B rows; float32 BLAS rounds those differently (~1 ulp), and a neuron
+    without leak sums the differences up to a few 1e-6 over 100 steps (float64: 1e-15)."""
+    model = mlp(kind, 0.0, True, step_mode="m")
+    compare(model, (8,), v_seq_of, reset=functional.reset_net, scale=1.2, multistep=True, dtype=torch.float32)
+
+
 def test_unknown_spikingjelly_neuron_is_named():
     model = nn.Sequential(nn.Linear(3, 3), neuron.QIFNode())
     with pytest.raises(UnsupportedError, match=r"module '1' \(QIFNode\) is not supported.*IFNode"):
