@@ -16,7 +16,9 @@ a zero reset sets ``v := v_reset`` before the decay, a subtract reset subtracts
 Parameters may be scalars or per-neuron tensors (broadcast to the input); names listed in
 ``learn`` become ``nn.Parameter`` (trainable), the rest are buffers. The spike uses a
 Heaviside step forward and a fast-sigmoid surrogate gradient backward (training only;
-the forward value is exact). Call :meth:`reset_state` between sequences.
+the forward value is exact). State starts at zero on the first call and whenever the
+input's shape, dtype or device changes; call :meth:`reset_state` (or
+:func:`reset_states` on a whole model) between sequences.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class NeuronModule(nn.Module):
         self.s_prev: torch.Tensor | None = None
 
     def _state(self, x: torch.Tensor) -> None:
-        if self.v is None or self.v.shape != x.shape:
+        if self.v is None or self.v.shape != x.shape or self.v.dtype != x.dtype or self.v.device != x.device:
             self.v = torch.zeros_like(x)
             self.i = torch.zeros_like(x)
             self.s_prev = torch.zeros_like(x)
