@@ -237,16 +237,17 @@ class _Builder:
         fragment: Fragment = adapter(module, x.shape, path)
         name = self.unique(path)
         self.graph.add(name, fragment.neuron)
-        self.graph.connect(x.name, name)
         extra_names = {"": name}
         for suffix, node in fragment.extra.items():
             extra_names[suffix] = self.unique(f"{name}.{suffix}")
             self.graph.add(extra_names[suffix], node)
+        self.graph.connect(x.name, extra_names[fragment.entry])
         for src, dst, delay in fragment.edges:
             self.graph.connect(extra_names[src], extra_names[dst], delay)
-        problems = fragment.neuron.check(x.shape)
-        if problems:
-            raise GraphError(f"node '{name}' ({fragment.neuron.kind}): " + "; ".join(problems))
+        if fragment.entry == "":
+            problems = fragment.neuron.check(x.shape)
+            if problems:
+                raise GraphError(f"node '{name}' ({fragment.neuron.kind}): " + "; ".join(problems))
         if fragment.dt is not None:
             self.framework_dt[name] = fragment.dt
         if np.any(np.asarray(fragment.membrane_offset) != 0):

@@ -3,6 +3,7 @@ Norse keeps its parameters in float32 and the adapter reads them as Norse uses t
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -108,3 +109,15 @@ def test_dt_conflict_and_li_offset_are_refused():
     model = norse.SequentialState(nn.Linear(3, 3), norse.LIBoxCell(norse.LIBoxParameters(v_leak=torch.tensor(0.5))))
     with pytest.raises(UnsupportedError, match=r"module '1' \(LIBoxCell\): v_leak != 0"):
         trace(model, (3,))
+
+
+@pytest.mark.parametrize("autapses", [False, True])
+def test_lif_recurrent_cell(compare, autapses):
+    torch.manual_seed(7)
+    cell = norse.LIFRecurrentCell(8, 12, LIFP(v_leak=torch.tensor(0.1), v_th=torch.tensor(0.3)), autapses=autapses)
+    model = norse.SequentialState(cell, nn.Linear(12, 4), norse.LIFBoxCell(BOXP(tau_mem_inv=torch.tensor(200.0), v_th=torch.tensor(0.1))))
+    out = compare(model, (8,), v_of, step=Threaded(), scale=2.0)
+    graph = out["graph"]
+    assert [(e.src, e.delay) for e in graph.incoming("0.recurrent")] == [("0", 1)]
+    assert [e.src for e in graph.incoming("0.input")] == ["input"]
+    assert np.any(np.diag(graph.nodes["0.recurrent"].weight) != 0) == autapses

@@ -28,7 +28,9 @@ class Fragment:
     ``neuron`` is named after the module path; ``extra`` nodes are named
     ``<path>.<suffix>`` (e.g. a recurrent ``Linear``); ``edges`` connect them, with
     ``""`` standing for the neuron itself: ``("", "recurrent", 1)`` is a one-step-delayed
-    edge from the neuron to its recurrent synapses. ``dt`` is a time step the module fixes
+    edge from the neuron to its recurrent synapses. ``entry`` is the node that receives the
+    module's input (``""``: the neuron; a cell with its own input weights names its input
+    ``Linear``). ``dt`` is a time step the module fixes
     (Norse cells carry one); ``membrane_offset`` is what to add to the IR membrane to get
     the framework's (nonzero when the state was shifted so that it starts at 0).
     """
@@ -36,6 +38,7 @@ class Fragment:
     neuron: NeuronNode
     extra: dict[str, Node] = field(default_factory=dict)
     edges: list[tuple[str, str, int]] = field(default_factory=list)
+    entry: str = ""
     dt: float | None = None
     membrane_offset: np.ndarray | float = 0.0
 

@@ -1,5 +1,5 @@
-"""Norse 1.1.0 cells (``norse.torch``): ``LIFCell``, ``LIFBoxCell``, ``LIBoxCell``,
-``IAFCell``.
+"""Norse 1.1.0 cells (``norse.torch``): ``LIFCell``, ``LIFRecurrentCell``, ``LIFBoxCell``,
+``LIBoxCell``, ``IAFCell``.
 
 What Norse computes per step (``norse/torch/functional/{lif,lif_box,leaky_integrator_box,
 iaf}.py``), with ``a = dt * tau_mem_inv``, ``b = dt * tau_syn_inv`` and the cell's ``dt``::
@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from snncompile.frontends.torch.adapters import Fragment, adapter, array, unsupported
-from snncompile.ir import IF, LI, LIF, Comparator, CubaLIF, Reset, ResetTiming
+from snncompile.ir import IF, LI, LIF, Comparator, CubaLIF, Linear, Reset, ResetTiming
 
 _MOD = "norse.torch."
 
@@ -73,6 +73,22 @@ def lif_cell(module, shape, path) -> Fragment:
     node = CubaLIF(shape=shape, syn_decay=1.0 - b, syn_gain=array(1.0), decay=decay, gain=gain, bias=array(0.0),
                    **_spiking(module, path, v0))
     return Fragment(node, dt=float(module.dt), membrane_offset=v0)
+
+
+@adapter(_MOD + "LIFRecurrentCell")
+def lif_recurrent_cell(module, shape, path) -> Fragment:
+    """As LIFCell, with Norse's own weights: ``i' = i + W_in x + W_rec z[t-1]``. The
+    input goes through ``<path>.input`` (Linear W_in) and the spikes come back through
+    ``<path>.recurrent`` (Linear W_rec, one-step-delayed edge); the autapse diagonal is
+    whatever the weights hold (Norse zeroes it unless ``autapses=True``)."""
+    fragment = lif_cell(module, (*shape[:-1], int(module.hidden_size)), path)
+    fragment.extra = {
+        "input": Linear(weight=array(module.input_weights)),
+        "recurrent": Linear(weight=array(module.recurrent_weights)),
+    }
+    fragment.edges = [("input", "", 0), ("", "recurrent", 1), ("recurrent", "", 0)]
+    fragment.entry = "input"
+    return fragment
 
 
 @adapter(_MOD + "LIFBoxCell")
