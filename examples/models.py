@@ -31,15 +31,18 @@ def braille_lif(input_shape: tuple[int, ...] = (TAXELS,), hidden: int = 64) -> n
 
 
 def braille_snntorch(input_shape: tuple[int, ...] = (TAXELS,), hidden: int = 40) -> nn.Module:
-    """snnTorch: Linear -> RSynaptic(all-to-all recurrent) -> Linear -> Synaptic, the
-    NIR paper's Braille network with subtractive reset (snnTorch's default)."""
+    """snnTorch: the NIR paper's Braille RSNN trained with subtractive reset (Pedersen et
+    al. 2024): Linear (no bias) -> RSynaptic(alpha 0.75, beta 0.85, all-to-all recurrent)
+    -> Linear (no bias) -> Synaptic(alpha 0.45, beta 0.7). ``braille_snntorch.pt`` next to
+    this file holds its trained weights (converted from the paper's
+    ``braille_noDelay_noBias_subtract.nir``, BSD-3-Clause, © 2023 NIR Team)."""
     import snntorch
 
     torch.manual_seed(0)
     (features,) = input_shape
     return nn.Sequential(
-        nn.Linear(features, hidden),
-        snntorch.RSynaptic(alpha=0.55, beta=0.9, linear_features=hidden, init_hidden=True),
-        nn.Linear(hidden, CLASSES),
-        snntorch.Synaptic(alpha=0.55, beta=0.9, init_hidden=True),
+        nn.Linear(features, hidden, bias=False),
+        snntorch.RSynaptic(alpha=0.75, beta=0.85, linear_features=hidden, init_hidden=True),
+        nn.Linear(hidden, CLASSES, bias=False),
+        snntorch.Synaptic(alpha=0.45, beta=0.7, init_hidden=True),
     )
