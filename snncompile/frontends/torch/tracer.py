@@ -165,8 +165,8 @@ def _fx_graph(module: nn.Module) -> fx.Graph:
 
 # -- building the graph ---------------------------------------------------------------------
 class _Builder:
-    def __init__(self, root: nn.Module, dt: float | None):
-        self.root = root
+    def __init__(self, root: nn.Module, dt: float | None, prefix: str = ""):
+        self.root, self.prefix = root, prefix
         self.graph = Graph(dt=DEFAULT_DT if dt is None else float(dt))
         self.requested_dt = dt
         self.framework_dt: dict[str, float] = {}
@@ -176,7 +176,7 @@ class _Builder:
 
     # names and nodes
     def unique(self, name: str) -> str:
-        name = name or "node"
+        name = self.prefix + (name or "node")
         if name not in self.graph.nodes:
             return name
         k = 1
@@ -239,7 +239,7 @@ class _Builder:
         self.graph.add(name, fragment.neuron)
         extra_names = {"": name}
         for suffix, node in fragment.extra.items():
-            extra_names[suffix] = self.unique(f"{name}.{suffix}")
+            extra_names[suffix] = self.unique(f"{path}.{suffix}")
             self.graph.add(extra_names[suffix], node)
         self.graph.connect(x.name, extra_names[fragment.entry])
         for src, dst, delay in fragment.edges:
@@ -473,7 +473,9 @@ class _Single(nn.Module):
         return next(iter(self.children()))(x)
 
 
-def trace_details(module: nn.Module, input_shape: tuple[int, ...], dt: float | None = None) -> TraceInfo:
+def trace_details(
+    module: nn.Module, input_shape: tuple[int, ...], dt: float | None = None, name_prefix: str = ""
+) -> TraceInfo:
     """:func:`trace`, plus the membrane offsets of neurons whose state was shifted."""
     load_builtin_adapters()
     if not isinstance(module, nn.Module):
@@ -482,7 +484,7 @@ def trace_details(module: nn.Module, input_shape: tuple[int, ...], dt: float | N
     if _Tracer().is_leaf_module(module, ""):
         module = _Single(module)  # fx always traces into the root; a lone layer is its child
     fx_graph = _fx_graph(module)
-    b = _Builder(module, dt)
+    b = _Builder(module, dt, name_prefix)
     env: dict[fx.Node, Any] = {}
     placeholders = 0
     result: Any = None
@@ -528,14 +530,17 @@ def trace_details(module: nn.Module, input_shape: tuple[int, ...], dt: float | N
     return TraceInfo(b.graph, b.offsets)
 
 
-def trace(module: nn.Module, input_shape: tuple[int, ...], dt: float | None = None) -> Graph:
+def trace(
+    module: nn.Module, input_shape: tuple[int, ...], dt: float | None = None, name_prefix: str = ""
+) -> Graph:
     """Trace the one-step ``module`` into an IR graph.
 
     ``input_shape`` is the per-sample shape of one step's input (no batch, no time axis),
     e.g. ``(12,)`` or ``(2, 34, 34)``. ``dt`` (seconds per step) is stored on the graph:
     by default the dt the model's neurons fix (Norse cells), else :data:`DEFAULT_DT`;
-    a ``dt`` that contradicts the neurons' is an error. Raises UnsupportedError naming
+    a ``dt`` that contradicts the neurons' is an error. ``name_prefix`` is put in front of
+    every node name (to combine graphs without clashes). Raises UnsupportedError naming
     the module or function that has no IR equivalent, GraphError for bad parameters
     (e.g. NaN weights, naming the node).
     """
-    return trace_details(module, input_shape, dt).graph
+    return trace_details(module, input_shape, dt, name_prefix).graph

@@ -181,3 +181,9 @@ def test_layer_subclass_overriding_forward_is_refused():
 
     with pytest.raises(UnsupportedError, match=r"module '0' \(NoisyLinear\): subclass of Linear overrides forward"):
         trace(nn.Sequential(NoisyLinear(2, 2), snn.LIF()), (2,))
+
+
+def test_name_prefix_applies_to_every_node():
+    model = nn.Sequential(nn.Linear(3, 3), snn.LIF())
+    graph = trace(model, (3,), name_prefix="net.")
+    assert list(graph.nodes) == ["net.input", "net.0", "net.1", "net.output"]
