@@ -452,6 +452,21 @@ FUNCTIONS[fx._symbolic_trace._assert_is_none] = _assert_is_none
 
 
 # -- the walk -----------------------------------------------------------------------------
+def _call(b: _Builder, node: fx.Node, args: list, kwargs: dict) -> Any:
+    """A ``call_function`` / ``call_method`` node through its handler, or a clear refusal."""
+    method = node.op == "call_method"
+    fname = str(node.target) if method else _function_name(node.target)
+    where = f"{'method' if method else 'function'} '{fname}'{_module_context(node)}"
+    table: dict[Any, Handler] = METHODS if method else FUNCTIONS
+    handler = table.get(node.target)
+    if handler is None:
+        supported = sorted({_function_name(t) for t in FUNCTIONS if t is not fx._symbolic_trace._assert_is_none})
+        raise UnsupportedError(
+            f"{where} is not supported; supported functions: {', '.join(supported)}; "
+            f"methods: {', '.join(sorted(METHODS))}"
+        )
+    return handler(b, node.name, where, args, kwargs)
+
 def _outputs(value: Any) -> list[Tensor]:
     if _is_tensor(value):
         return [_tensor(value, "output")]
@@ -506,17 +521,7 @@ def trace_details(
             path = str(node.target)
             env[node] = b.call_module(path, b.modules[path], args, kwargs)
         elif node.op in ("call_function", "call_method"):
-            fname = str(node.target) if node.op == "call_method" else _function_name(node.target)
-            where = f"{'method' if node.op == 'call_method' else 'function'} '{fname}'{_module_context(node)}"
-            table = METHODS if node.op == "call_method" else FUNCTIONS
-            handler = table.get(node.target)
-            if handler is None:
-                supported = sorted({_function_name(t) for t in FUNCTIONS if t is not fx._symbolic_trace._assert_is_none})
-                raise UnsupportedError(
-                    f"{where} is not supported; supported functions: {', '.join(supported)}; "
-                    f"methods: {', '.join(sorted(METHODS))}"
-                )
-            env[node] = handler(b, node.name, where, list(args), kwargs)
+            env[node] = _call(b, node, list(args), kwargs)
         elif node.op == "output":
             result = args[0]
     outputs = _outputs(result)
