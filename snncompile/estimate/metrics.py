@@ -42,6 +42,7 @@ class SynapseLayer:
     name: str
     kind: str
     target: str  # the node it feeds (first outgoing edge)
+    inputs: int  # input values per step (prod of the input shape)
     weights: int
     nonzero_weights: int
     biases: int
@@ -54,6 +55,7 @@ class SynapseLayer:
     dense_macs: float  # dense pairs on steps classified MAC (the paper method's FLOPs)
     input_events: float  # nonzero inputs
     synaptic_events: float  # nonzero inputs x fan-out (zero weights included)
+    ac_synaptic_events: float  # the same, on steps whose input is spiking (AC steps)
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,7 @@ def synapse_layer(graph: Graph, name: str, received: np.ndarray, steps: int) -> 
         name=name,
         kind=node.kind,
         target=outgoing[0].dst if outgoing else "",
+        inputs=int(math.prod(in_shape)),
         weights=int(weight.size),
         nonzero_weights=int(np.count_nonzero(weight)),
         biases=0 if bias is None else int(np.size(bias)),
@@ -231,6 +234,7 @@ def synapse_layer(graph: Graph, name: str, received: np.ndarray, steps: int) -> 
         dense_macs=dense_per_step * int((~spiking_step).sum()),
         input_events=float(nonzero.sum()) / batch,
         synaptic_events=_pairs(node, ac_counts + mac_counts, ones) / batch,
+        ac_synaptic_events=_pairs(node, ac_counts, ones) / batch,
     )
 
 
