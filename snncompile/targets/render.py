@@ -1,8 +1,8 @@
 """Targets as rows for `snncompile targets [NAME] [--json]`: data first, text second.
 
-`target_table` and `targets_summary` return JSON-ready lists of dicts (raw SI values,
-so `--json` output is exact); `format_rows` turns such rows into an aligned text table
-with SI prefixes (23.6 pJ) for people.
+`target_table`, `targets_summary` and `schema_table` return JSON-ready lists of dicts
+(raw SI values, so `--json` output is exact); `format_value` writes one value with an
+SI prefix (23.6 pJ) for people. Laying rows out is the CLI's job (`cli/output.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from snncompile.targets.figure import Figure
 from snncompile.targets.loader import list_targets, load_target
 from snncompile.targets.model import Target
 
-TABLE_COLUMNS = ("section", "key", "value", "unit", "provenance", "source", "note")
+TABLE_COLUMNS = ("section", "key", "value", "provenance", "source", "note")
 SUMMARY_COLUMNS = ("name", "kind", "execution", "figures", "provenance", "gaps", "description")
 
 _PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"),
@@ -95,12 +95,19 @@ def targets_summary() -> list[dict[str, Any]]:
     return [target_summary(load_target(name)) for name in list_targets()]
 
 
+def _suffix(unit: str) -> str:
+    # counts read better bare: "128 cores", not "128 count"
+    return f" {unit}" if unit and unit != "count" else ""
+
+
 def format_value(value: Any, unit: str = "") -> str:
     """Human form of a value: SI prefix for J/W/s/Hz (23.6e-12 J -> '23.6 pJ')."""
     if value is None:
         return "-"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(format_value(v) for v in value) + "]" + (f" {unit}" if unit else "")
+        # no thousands separators inside a list: "16,384, 16,384" would be ambiguous
+        items = (f"{v:g}" if isinstance(v, int | float) else str(v) for v in value)
+        return "[" + ", ".join(items) + "]" + _suffix(unit)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if unit in _SI_UNITS and value != 0:
@@ -109,24 +116,14 @@ def format_value(value: Any, unit: str = "") -> str:
                 return f"{value / scale:.4g} {prefix}{unit}"
         return f"{value:.3g} {unit}"
     text = f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
-    return f"{text} {unit}" if unit and unit not in ("count",) else text
+    return text + _suffix(unit)
 
 
-def _cell(row: dict[str, Any], col: str) -> str:
-    value = row.get(col, "")
-    if col == "value":
-        return format_value(value, row.get("unit", ""))
-    if isinstance(value, dict):
-        return " ".join(f"{k}={v}" for k, v in value.items())
-    return "" if value is None else str(value)
-
-
-def format_rows(rows: list[dict[str, Any]], columns: tuple[str, ...] = TABLE_COLUMNS,
-                max_width: int = 60) -> str:
-    """Aligned plain-text table of `rows` (cells longer than `max_width` are cut)."""
-    shown = [c for c in columns if c != "unit" or "value" not in columns]
-    cells = [[_cell(r, c)[:max_width] for c in shown] for r in rows]
-    widths = [max([len(c)] + [len(line[i]) for line in cells]) for i, c in enumerate(shown)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
-    return "\n".join(lines)
+def schema_table() -> list[dict[str, Any]]:
+    """Every schema key: section, key, unit, type and meaning (for `--schema`)."""
+    sections = {**schema.FIGURE_SECTIONS, "features": schema.FEATURES}
+    return [
+        {"section": section, "key": key, "unit": spec.unit, "type": spec.kind,
+         "choices": list(spec.choices), "doc": spec.doc}
+        for section, keys in sections.items() for key, spec in keys.items()
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from snncompile.targets import schema
@@ -49,7 +49,7 @@ class _Checker:
     def add(self, path: str, expected: str, found: str) -> None:
         self.found.append(Violation(self.file, path, expected, found))
 
-    def unknown(self, path: str, key: str, known: tuple[str, ...] | list[str]) -> None:
+    def unknown(self, path: str, key: str, known: Iterable[str]) -> None:
         close = difflib.get_close_matches(key, list(known), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         self.add(f"{path}{key}", f"a known key{hint}", "unknown key")
@@ -138,7 +138,8 @@ def _check_top(c: _Checker, doc: Mapping[str, Any]) -> None:
         c.add("kind", f"one of {', '.join(schema.KINDS)}", _show(kind))
     if "description" in doc and not isinstance(doc["description"], str):
         c.add("description", "string", _type_name(doc["description"]))
-    for section in schema.REQUIRED_SECTIONS.get(kind, ()) if isinstance(kind, str) else ():
+    required = schema.REQUIRED_SECTIONS.get(kind, ()) if isinstance(kind, str) else ()
+    for section in required:
         if section not in doc:
             c.add(section, f"a [{section}] section (required for kind '{kind}')", "nothing")
 
@@ -146,20 +147,21 @@ def _check_top(c: _Checker, doc: Mapping[str, Any]) -> None:
 def _check_figures(c: _Checker, name: str, table: Mapping[str, Any]) -> None:
     keys = schema.FIGURE_SECTIONS[name]
     provenances = ENERGY_PROVENANCES if name == "energy" else PROVENANCES
-    plain = ("execution",) if name == "timing" else ()
-    if name == "timing":
-        if "execution" not in table:
-            c.add("timing.execution", "a required key", "nothing")
-        elif table["execution"] not in schema.EXECUTIONS:
-            c.add("timing.execution", f"one of {', '.join(schema.EXECUTIONS)}",
-                  _show(table["execution"]))
     for key, raw in table.items():
-        if key in plain:
-            continue
-        if key not in keys:
-            c.unknown(f"{name}.", key, [*keys, *plain])
-            continue
-        c.figure(f"{name}.{key}", keys[key], raw, provenances)
+        if key in keys:
+            c.figure(f"{name}.{key}", keys[key], raw, provenances)
+        elif not (name == "timing" and key == "execution"):
+            c.unknown(f"{name}.", key, [*keys, "execution"] if name == "timing" else keys)
+
+
+def _check_timing(c: _Checker, table: Mapping[str, Any]) -> None:
+    """timing.execution is a plain string; the rest are figures."""
+    if "execution" not in table:
+        c.add("timing.execution", "a required key", "nothing")
+    elif table["execution"] not in schema.EXECUTIONS:
+        c.add("timing.execution", f"one of {', '.join(schema.EXECUTIONS)}",
+              _show(table["execution"]))
+    _check_figures(c, "timing", table)
 
 
 def _check_features(c: _Checker, table: Mapping[str, Any]) -> None:
@@ -172,6 +174,8 @@ def _check_features(c: _Checker, table: Mapping[str, Any]) -> None:
     for key in ("neuron_models", "source"):
         if key not in table:
             c.add(f"features.{key}", "a required key", "nothing")
+    if table.get("neuron_models") == []:
+        c.add("features.neuron_models", "at least one neuron model", "[]")
     if table.get("graded_spikes") is True and "graded_spike_bits" not in table:
         c.add("features.graded_spike_bits", "a width when graded_spikes = true", "nothing")
 
@@ -203,7 +207,9 @@ def _check_gaps(c: _Checker, doc: Mapping[str, Any], table: Mapping[str, Any]) -
             c.add(path, "a gap only for a key that is absent", f"{dotted} is also given")
 
 
+#: Sections with their own rules; other figure sections use `_check_figures`.
 _SECTION_CHECKS = {
+    "timing": _check_timing,
     "features": _check_features,
     "benchmarks": _check_benchmarks,
 }

@@ -9,8 +9,8 @@ import pytest
 from snncompile.targets import list_targets, load_target
 from snncompile.targets.render import (
     SUMMARY_COLUMNS,
-    format_rows,
     format_value,
+    schema_table,
     target_table,
     targets_summary,
 )
@@ -56,17 +56,19 @@ def test_summary_covers_every_builtin():
 @pytest.mark.parametrize("value, unit, text", [
     (23.6e-12, "J", "23.6 pJ"), (0.679, "W", "679 mW"), (1e-3, "s", "1 ms"),
     (80e6, "Hz", "80 MHz"), (131072, "B", "131,072 B"), (128, "count", "128"),
-    (None, "J", "-"), ((1, 2, 4), "count", "[1, 2, 4] count"), (True, "", "True"),
+    (None, "J", "-"), ((1, 2, 4), "count", "[1, 2, 4]"),
+    ((16384, 65536), "count", "[16384, 65536]"), (("lif", "if"), "", "[lif, if]"), (24, "bits", "24 bits"),
+    (True, "", "True"),
 ])
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
 
 
-def test_format_rows_aligns_columns():
-    text = format_rows(targets_summary(), SUMMARY_COLUMNS)
-    lines = text.splitlines()
-    assert lines[0].split()[:2] == ["name", "kind"]
-    assert len(lines) == 1 + len(list_targets())
-    col = lines[0].index("kind")
-    kinds = [line[col:].split()[0] for line in lines[1:]]
-    assert kinds == [s["kind"] for s in targets_summary()]
+def test_schema_table_lists_every_key_used_by_builtins():
+    known = {(r["section"], r["key"]) for r in schema_table()}
+    for name in list_targets():
+        for row in target_table(load_target(name)):
+            if not row["section"].startswith("benchmarks") and row["key"] != "execution":
+                assert (row["section"], row["key"]) in known
+    energy_units = {r["unit"] for r in schema_table() if r["section"] == "energy"}
+    assert energy_units == {"J", "W"}

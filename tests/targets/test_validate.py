@@ -161,3 +161,26 @@ def test_missing_file_and_unknown_name(tmp_path):
         load_target(tmp_path / "nope.toml")
     with pytest.raises(TargetError, match="loihi2"):
         load_target("loihi3")
+
+
+def _figure_paths(doc):
+    """(section, key) of every figure table in a decoded document."""
+    for section in ("timing", "limits", "energy", "cycles", "fixed_point"):
+        for key, raw in doc.get(section, {}).items():
+            if isinstance(raw, dict):
+                yield (section, key)
+
+
+@pytest.mark.parametrize("name", ["loihi", "speck", "xylo-audio2", "paper-45nm", "esp32-s3"])
+def test_each_figure_field_is_checked_in_every_builtin(name):
+    from snncompile.targets import builtin_dir
+
+    doc = read_document(builtin_dir() / f"{name}.toml")
+    for section, key in _figure_paths(doc):
+        for field, bad in (("source", None), ("provenance", "bogus"), ("value", None)):
+            broken = copy.deepcopy(doc)
+            if bad is None:
+                del broken[section][key][field]
+            else:
+                broken[section][key][field] = bad
+            assert _paths(broken) == [f"{section}.{key}.{field}"], (section, key, field)
