@@ -273,7 +273,8 @@ def mcu(m: Metrics, target: Target) -> Estimate:
     c_syn = log.get("cycles", "per_synop")
     c_upd = log.get("cycles", "per_neuron_update")
     c_spk = log.get("cycles", "per_spike", required=False)
-    simd = log.get("limits", "macs_per_cycle_int16", required=False) or 1.0
+    simd_given = log.get("limits", "macs_per_cycle_int16", required=False)
+    simd = simd_given or 1.0
     per_syn = [(s.name, s.ac_synaptic_events * (c_syn or 0) + s.dense_macs / simd) for s in m.synapses]
     per_neu = [(n.name, n.neuron_updates * (c_upd or 0) + n.spikes * (c_spk or 0)) for n in m.neurons]
     cycles = sum(c for _, c in per_syn + per_neu)
@@ -291,6 +292,7 @@ def mcu(m: Metrics, target: Target) -> Estimate:
         assumptions=(
             "one core, zero-wait SRAM, no cache or flash wait states",
             "event-driven: each input spike walks its full fan-out (zero weights included)",
-            f"non-binary (MAC) inputs use the SIMD rate of {simd:g} MACs per cycle",
+            f"non-binary (MAC) inputs at {simd:g} MAC(s) per cycle"
+            + ("" if simd_given else " (no SIMD figure: assumed 1)"),
         ),
     )

@@ -1,0 +1,84 @@
+"""Estimates as rows and text: data in, strings out (no printing here)."""
+
+from __future__ import annotations
+
+from snncompile.targets.render import format_value
+
+
+def energy_text(e: dict) -> str:
+    if e["energy_j"] is None:
+        return "unknown"
+    prefix = "" if e["complete"] else ">= "
+    return prefix + format_value(e["energy_j"], "J")
+
+
+def latency_text(seconds: float | None) -> str:
+    return "unknown" if seconds is None else format_value(seconds, "s")
+
+
+def side_by_side_rows(report: dict) -> list[dict]:
+    """One row per (target, model): energy and latency per inference, mapping verdict."""
+    rows = []
+    for e in report["estimates"]:
+        m = report["mapping"].get(e["target"])
+        rows.append({
+            "target": e["target"], "model": e["model"],
+            "energy/inference": energy_text(e),
+            "latency/inference": latency_text(e["latency_s"]),
+            "latency/step": latency_text(e["step_latency_s"]),
+            "cycles/step": e["cycles_per_step"],
+            "fits": "-" if m is None else ("yes" if m["fits"] else f"no ({len(m['violations'])})"),
+            "cores": m["cores_used"] if m and m["cores_used"] else "-",
+            "missing": len(e["missing"]),
+        })
+    return rows
+
+
+SIDE_BY_SIDE = ("target", "model", "energy/inference", "latency/inference", "latency/step",
+                "cycles/step", "fits", "cores", "missing")
+
+
+def layer_rows(report: dict) -> list[dict]:
+    m = report["metrics"]
+    rows = [{"layer": s["name"], "kind": s["kind"], "Effective_ACs": s["effective_acs"],
+             "Effective_MACs": s["effective_macs"], "Dense": s["dense"],
+             "synaptic_events": s["synaptic_events"], "fan_in": s["fan_in"], "fan_out": s["fan_out"]}
+            for s in m["synapses"]]
+    rows += [{"layer": n["name"], "kind": n["kind"], "neurons": n["neurons"], "spikes": n["spikes"],
+              "MembraneUpdates": n["membrane_updates"], "neuron_updates": n["neuron_updates"]}
+             for n in m["neurons"]]
+    return rows
+
+
+LAYER_COLUMNS = ("layer", "kind", "neurons", "spikes", "Effective_ACs", "Effective_MACs", "Dense",
+                 "synaptic_events", "MembraneUpdates", "neuron_updates", "fan_in", "fan_out")
+
+
+def figure_rows(report: dict) -> list[dict]:
+    """Every target figure the estimates used, with provenance and source."""
+    rows, seen = [], set()
+    for e in report["estimates"]:
+        for key, fig in e["figures"].items():
+            if (e["target"], key) in seen:
+                continue
+            seen.add((e["target"], key))
+            unit = "W" if key.endswith("_w") else "J" if key.endswith("_j") else \
+                "s" if key.endswith("_s") else "Hz" if key.endswith("_hz") else ""
+            rows.append({"target": e["target"], "figure": key, "value": format_value(fig["value"], unit),
+                         "provenance": fig["provenance"], "source": fig["source"]})
+    return rows
+
+
+def missing_rows(report: dict) -> list[dict]:
+    return [{"target": e["target"], "model": e["model"], "missing": m}
+            for e in report["estimates"] for m in e["missing"]]
+
+
+def assumption_rows(report: dict) -> list[dict]:
+    seen, rows = set(), []
+    for e in report["estimates"]:
+        for a in e["assumptions"]:
+            if (e["model"], a) not in seen:
+                seen.add((e["model"], a))
+                rows.append({"model": e["model"], "assumption": a})
+    return rows
