@@ -117,13 +117,13 @@ def memory_aware(m: Metrics, target: Target, word_bits: int = 32, fifo_bytes: in
         target_layer = neurons.get(s.target)
         state_bytes = (target_layer.neurons if target_layer else s.dense_per_step) * wbytes
         st = sram_access_j(pts, state_bytes, word_bits)
-        ev = s.ac_synaptic_events
+        ev, macs = s.effective_acs, s.effective_macs
         terms += [
             Term("ops: synaptic add", ev, add, "energy.fp32_add_j", s.name),
-            Term("ops: MAC", s.dense_macs, add + mult, "energy.fp32_add_j+fp32_mult_j", s.name),
+            Term("ops: MAC", macs, add + mult, "energy.fp32_add_j+fp32_mult_j", s.name),
             Term("addressing", ev, iadd, "energy.int32_add_j", s.name),
-            Term("memory: weight read", ev + s.dense_macs, w_read, "energy.sram_read_64b_*", s.name),
-            Term("memory: state read+write", 2 * (ev + s.dense_macs), st, "energy.sram_read_64b_*", s.name),
+            Term("memory: weight read", ev + macs, w_read, "energy.sram_read_64b_*", s.name),
+            Term("memory: state read+write", 2 * (ev + macs), st, "energy.sram_read_64b_*", s.name),
         ]
         if s.biases:
             terms.append(Term("memory: bias read", s.biases * m.steps, st, "energy.sram_read_64b_*", s.name))
@@ -148,7 +148,8 @@ def memory_aware(m: Metrics, target: Target, word_bits: int = 32, fifo_bytes: in
             f"({fifo_bytes} B) sit in their own SRAM; a write costs as much as a read",
             "SRAM energy per access interpolated log-log from the Horowitz 64-bit read table, "
             "scaled by word width",
-            "weights stored densely: every input spike reads its full fan-out, zero weights included",
+            "zero weights pruned: a synaptic op is a (nonzero input, nonzero weight) pair "
+            "(NeuroBench Effective ACs/MACs)",
         ),
         latency_note="the memory-aware model has no latency model",
     )
@@ -168,11 +169,13 @@ def chip(m: Metrics, target: Target) -> Estimate:
     log = FigureLog(target)
     terms: list[Term] = []
     notes: list[str] = [
-        "weights stored densely: every input spike costs its full fan-out, zero weights included",
+        "zero weights pruned: a synaptic op is a (nonzero input, nonzero weight) pair "
+        "(NeuroBench Effective ACs + MACs)",
     ]
     key, synop = log.first("energy", "synop_j", "synop_active_j")
     if synop is not None:
-        terms += [Term("synaptic ops", s.synaptic_events, synop, f"energy.{key}", s.name) for s in m.synapses]
+        terms += [Term("synaptic ops", s.effective_acs + s.effective_macs, synop, f"energy.{key}", s.name)
+                  for s in m.synapses]
     active = log.get("energy", "neuron_update_active_j", required=False)
     inactive = log.get("energy", "neuron_update_inactive_j", required=False)
     if active is not None and inactive is not None:
@@ -237,7 +240,8 @@ def _step_latency(m: Metrics, target: Target, log: FigureLog) -> tuple[float | N
 def xylo_cycles(m: Metrics, log: FigureLog) -> float:
     """Rockpool's Xylo Audio cycle model, term by term, per inference: the synapse node
     fed by the graph input is the input layer, the one feeding the last neuron node the
-    output layer, the rest hidden (recurrent)."""
+    output layer, the rest hidden (recurrent). Xylo stores dense weight matrices, so
+    synaptic terms count input spikes x fan-out (zero weights included)."""
     c = {k: log.get("cycles", k) or 0.0 for k in (
         "per_input_synop", "per_input_channel", "per_hidden_synop", "per_hidden_neuron",
         "per_hidden_spike", "per_output_synop", "per_hidden_neuron_fixed", "per_output_neuron_fixed")}
@@ -275,7 +279,7 @@ def mcu(m: Metrics, target: Target) -> Estimate:
     c_spk = log.get("cycles", "per_spike", required=False)
     simd_given = log.get("limits", "macs_per_cycle_int16", required=False)
     simd = simd_given or 1.0
-    per_syn = [(s.name, s.ac_synaptic_events * (c_syn or 0) + s.dense_macs / simd) for s in m.synapses]
+    per_syn = [(s.name, s.effective_acs * (c_syn or 0) + s.dense_macs / simd) for s in m.synapses]
     per_neu = [(n.name, n.neuron_updates * (c_upd or 0) + n.spikes * (c_spk or 0)) for n in m.neurons]
     cycles = sum(c for _, c in per_syn + per_neu)
     clock = log.get("timing", "clock_hz")
@@ -291,7 +295,8 @@ def mcu(m: Metrics, target: Target) -> Estimate:
         f"unknown: {target.gap('timing', 'clock_hz') or 'no clock figure'}",
         assumptions=(
             "one core, zero-wait SRAM, no cache or flash wait states",
-            "event-driven: each input spike walks its full fan-out (zero weights included)",
+            "event-driven over sparse (CSR) weights: one synaptic add per nonzero weight of each "
+            "input spike (NeuroBench Effective ACs); non-binary inputs computed densely",
             f"non-binary (MAC) inputs at {simd:g} MAC(s) per cycle"
             + ("" if simd_given else " (no SIMD figure: assumed 1)"),
         ),

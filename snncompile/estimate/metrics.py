@@ -78,7 +78,8 @@ class NeuronLayer:
 @dataclass(frozen=True)
 class MemoryAccesses:
     """Word accesses per inference of an event-driven core (Lemaire et al. 2022's terms):
-    each synaptic event reads a weight and read-modify-writes a state word; each neuron
+    each synaptic op (nonzero input x nonzero weight: zero weights pruned) reads a weight
+    and read-modify-writes a state word; each neuron
     update reads and writes its state words (two with a synaptic current) and reads its
     bias (neuron or synapse bias, each step); each spike is written
     to and read from a FIFO once per destination synapse node."""
@@ -268,7 +269,7 @@ def memory_accesses(
         n.name: sum(1 for e in graph.outgoing(n.name) if isinstance(graph.nodes[e.dst], SYNAPSE_TYPES))
         for n in neurons
     }
-    events = sum(s.synaptic_events for s in synapses)
+    events = sum(s.effective_acs + s.effective_macs for s in synapses)
     state_words = sum(n.neuron_updates * (2 if n.has_current else 1) for n in neurons)
     return MemoryAccesses(
         weight_reads=events,

@@ -1,6 +1,7 @@
 """Exact energies and latencies of the hand-computed network (tests/estimate/README.md:
-18 synaptic events, 16 neuron updates of which 7 active, 7 spikes, 4 spike deliveries
-into fc2, 4 steps) on every built-in target."""
+11 effective synaptic ops (fc1 5, fc2 6), 18 synaptic events with zero weights (fc1 10,
+fc2 8), 16 neuron updates of which 7 active, 7 spikes, 4 spike deliveries into fc2,
+4 steps) on every built-in target."""
 
 import pytest
 
@@ -33,11 +34,11 @@ def test_memory_aware(metrics):
     e = _one(metrics, "paper-45nm", "memory-aware")
     sram = [(8192, 10 * pJ), (32768, 20 * pJ), (1 << 20, 100 * pJ)]
     by = e.energy_by_term()
-    assert by["ops: synaptic add"] == pytest.approx(18 * 0.9 * pJ)
-    assert by["addressing"] == pytest.approx(18 * 0.1 * pJ)
+    assert by["ops: synaptic add"] == pytest.approx(11 * 0.9 * pJ)
+    assert by["addressing"] == pytest.approx(11 * 0.1 * pJ)
     assert by["ops: neuron update"] == pytest.approx(16 * 4.6 * pJ)
-    # fc1: 6 fp32 weights = 24 B, 10 events; fc2: 16 B, 8 events
-    w = 10 * sram_access_j(sram, 24, 32) + 8 * sram_access_j(sram, 16, 32)
+    # fc1: 6 fp32 weights = 24 B, 5 effective ops; fc2: 16 B, 6 ops
+    w = 5 * sram_access_j(sram, 24, 32) + 6 * sram_access_j(sram, 16, 32)
     assert by["memory: weight read"] == pytest.approx(w)
     assert by["memory: spike FIFO"] == pytest.approx((7 + 4) * 5 * pJ)  # 8 KiB, 32 of 64 bits
     assert e.complete
@@ -55,7 +56,7 @@ def test_sram_table_is_exact_at_its_points_and_sqrt_between():
 def test_loihi(metrics):
     e = _one(metrics, "loihi")
     by = e.energy_by_term()
-    assert by["synaptic ops"] == pytest.approx(18 * 23.6 * pJ)
+    assert by["synaptic ops"] == pytest.approx(11 * 23.6 * pJ)
     assert by["neuron updates (active)"] == pytest.approx(7 * 81 * pJ)
     assert by["neuron updates (inactive)"] == pytest.approx(9 * 52 * pJ)
     assert by["spike routing (within tile)"] == pytest.approx(4 * 1.7 * pJ)
@@ -66,15 +67,15 @@ def test_loihi(metrics):
 
 def test_truenorth_and_spinnaker2(metrics):
     tn = _one(metrics, "truenorth")
-    assert tn.energy_by_term() == {"synaptic ops": pytest.approx(18 * 26 * pJ)}
+    assert tn.energy_by_term() == {"synaptic ops": pytest.approx(11 * 26 * pJ)}
     assert tn.latency_s == pytest.approx(4e-3)  # 1 ms tick
     sp = _one(metrics, "spinnaker2")
-    assert sp.energy_by_term() == {"synaptic ops": pytest.approx(18 * 10 * pJ)}
+    assert sp.energy_by_term() == {"synaptic ops": pytest.approx(11 * 10 * pJ)}
     assert sp.latency_s is None and any("neuron_update_j" in x for x in sp.missing)
 
 
 def test_mcus(metrics):
-    cycles = 5 * 18 + 8 * 16  # per synaptic event, per neuron update
+    cycles = 5 * 11 + 8 * 16  # per effective synaptic op, per neuron update
     m4 = _one(metrics, "cortex-m4")
     assert m4.cycles_per_step == pytest.approx(cycles / 4)
     assert m4.energy_j == pytest.approx(cycles * 0.3 * nJ)
@@ -87,7 +88,7 @@ def test_mcus(metrics):
 
 def test_xylo_cycle_model_and_real_time(metrics):
     e = _one(metrics, "xylo-audio2")
-    # input: 3.5 x 10 events + 1 x 3 channels x 4 steps; output synapses 8 x 8 events;
+    # dense weights: input 3.5 x 10 events + 1 x 3 channels x 4 steps; output synapses 8 x 8 events;
     # hidden neurons (3 + 19) x 8 updates + 1 x 4 spikes; output neurons 12 x 8 updates
     assert e.cycles_per_step * 4 == pytest.approx(35 + 12 + 64 + 176 + 4 + 96)
     assert e.step_latency_s == pytest.approx(1e-3)  # real time at the graph's dt
