@@ -206,6 +206,7 @@ def chip(m: Metrics, target: Target) -> Estimate:
         target=target.name, model="chip", steps=m.steps, terms=tuple(terms), figures=log.used,
         missing=tuple(dict.fromkeys(log.missing)), assumptions=tuple(notes),
         step_latency_s=step_s, latency_note=latency_note, energy_known=bool(terms),
+        latency_is_bound=latency_note.startswith("lower bound"),
         cycles_per_step=_chip_cycles(m, target, log),
     )
 

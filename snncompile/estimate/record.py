@@ -45,6 +45,7 @@ class Estimate:
     missing: tuple[str, ...] = ()
     step_latency_s: float | None = None
     latency_note: str = ""
+    latency_is_bound: bool = False  # True: step_latency_s is a lower bound
     cycles_per_step: float | None = None
     energy_known: bool = True  # False: no term could be computed at all
 
@@ -85,6 +86,7 @@ class Estimate:
             "latency_s": self.latency_s,
             "step_latency_s": self.step_latency_s,
             "latency_note": self.latency_note,
+            "latency_is_bound": self.latency_is_bound,
             "cycles_per_step": self.cycles_per_step,
             "energy_by_term": self.energy_by_term(),
             "energy_by_layer": self.energy_by_layer(),

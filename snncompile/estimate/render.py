@@ -12,8 +12,10 @@ def energy_text(e: dict) -> str:
     return prefix + format_value(e["energy_j"], "J")
 
 
-def latency_text(seconds: float | None) -> str:
-    return "unknown" if seconds is None else format_value(seconds, "s")
+def latency_text(seconds: float | None, bound: bool = False) -> str:
+    if seconds is None:
+        return "unknown"
+    return (">= " if bound else "") + format_value(seconds, "s")
 
 
 def side_by_side_rows(report: dict) -> list[dict]:
@@ -24,8 +26,8 @@ def side_by_side_rows(report: dict) -> list[dict]:
         rows.append({
             "target": e["target"], "model": e["model"],
             "energy/inference": energy_text(e),
-            "latency/inference": latency_text(e["latency_s"]),
-            "latency/step": latency_text(e["step_latency_s"]),
+            "latency/inference": latency_text(e["latency_s"], e["latency_is_bound"]),
+            "latency/step": latency_text(e["step_latency_s"], e["latency_is_bound"]),
             "cycles/step": e["cycles_per_step"],
             "fits": "-" if m is None else ("yes" if m["fits"] else f"no ({len(m['violations'])})"),
             "cores": m["cores_used"] if m and m["cores_used"] else "-",

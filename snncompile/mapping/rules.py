@@ -166,10 +166,13 @@ def destinations_per_layer(ctx: Context) -> list[Violation]:
 
 
 # -- features ---------------------------------------------------------------------------
+#: IR neuron kind -> target neuron models that can run it. Loihi's CUBA LIF runs LIF/IF
+#: with a pass-through current; Xylo's bit-shift LIF has a synaptic current too (Rockpool's
+#: Xylo neurons carry dash_syn and dash_mem), so it runs CubaLIF.
 _MODEL_OF = {"IF": {"if", "if_linear_leak", "lif", "cuba_lif", "lif_shift_decay"},
              "LIF": {"lif", "cuba_lif", "lif_shift_decay", "if_linear_leak"},
-             "CubaLIF": {"cuba_lif"}, "LI": {"cuba_lif"}, "CubaLI": {"cuba_lif"},
-             "Integrator": {"cuba_lif", "if"}}
+             "CubaLIF": {"cuba_lif", "lif_shift_decay"}, "LI": {"cuba_lif"},
+             "CubaLI": {"cuba_lif"}, "Integrator": {"cuba_lif", "if"}}
 
 
 def _node(ctx: Context, name: str) -> NeuronNode:
