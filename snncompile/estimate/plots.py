@@ -64,9 +64,9 @@ def layer_activity(report: Report) -> Figure:
 def layer_energy(report: Report) -> Figure:
     """Energy per layer under every estimate that has one (log scale)."""
     known = [e for e in report.estimates if e.energy_j]
-    layers = sorted({k for e in known for k in e.energy_by_layer()},
-                    key=lambda k: (k == "(network)", k))
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    present = {k for e in known for k in e.energy_by_layer()}
+    layers = [n for n in report.activity.emitted if n in present] + sorted(present - set(report.activity.emitted))
+    fig, ax = plt.subplots(figsize=(12, 4.5))
     width = 0.8 / max(len(known), 1)
     x = np.arange(len(layers))
     for i, e in enumerate(known):
@@ -77,7 +77,7 @@ def layer_energy(report: Report) -> Figure:
     ax.set_yscale("log")
     ax.set_ylabel("J per inference")
     ax.set_title("Energy per layer ('(network)': static power, routing, FIFOs)")
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 
@@ -109,7 +109,7 @@ def targets_side_by_side(report: Report) -> Figure:
     ):
         for xi, v, e in zip(x, values, report.estimates):
             if v:
-                lower = ax is a1 and not e.complete
+                lower = (not e.complete) if ax is a1 else e.latency_is_bound
                 ax.bar(xi, v, 0.7, color="none" if lower else "tab:blue", edgecolor="tab:blue",
                        hatch="//" if lower else None)
             else:
@@ -118,7 +118,7 @@ def targets_side_by_side(report: Report) -> Figure:
         ax.set_yscale("log")
         ax.set_xticks(x, labels, rotation=60, fontsize=7)
         ax.set_ylabel(unit)
-        ax.set_title(title + (" (hatched: lower bound)" if ax is a1 else ""))
+        ax.set_title(title + " (hatched: lower bound)")
     fig.tight_layout()
     return fig
 
