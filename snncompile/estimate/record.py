@@ -82,6 +82,7 @@ class Estimate:
             "model": self.model,
             "steps": self.steps,
             "energy_j": self.energy_j,
+            "energy_per_step_j": None if self.energy_j is None else self.energy_j / self.steps,
             "complete": self.complete,
             "latency_s": self.latency_s,
             "step_latency_s": self.step_latency_s,
