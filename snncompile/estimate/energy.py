@@ -108,7 +108,8 @@ def memory_aware(m: Metrics, target: Target, word_bits: int = 32, fifo_bytes: in
     if None in (add, mult, iadd) or any(e is None for _, e in points):
         return Estimate(target.name, "memory-aware", m.steps, (), log.used, (), tuple(log.missing),
                         energy_known=False)
-    pts = [(int(s), float(e)) for s, e in points]  # type: ignore[arg-type]
+    assert add is not None and mult is not None and iadd is not None  # checked above
+    pts = [(int(s), float(e)) for s, e in points if e is not None]
     wbytes = word_bits // 8
     terms: list[Term] = []
     neurons = {n.name: n for n in m.neurons}
@@ -196,7 +197,7 @@ def chip(m: Metrics, target: Target) -> Estimate:
         notes.append("every spike delivery counted as within a tile (mesh hops not modelled)")
     step_s, latency_note = _step_latency(m, target, log)
     power_key, power = log.first("energy", "static_power_w", "idle_power_w")
-    if power is not None:
+    if power is not None and power_key is not None:
         if step_s is None:
             log.missing.append(f"latency for energy.{power_key}: {latency_note}")
         else:

@@ -83,7 +83,7 @@ def _fan_out(graph: Graph, source: str, synapses: list[str]) -> int:
     total = 0
     for s in synapses:
         node = graph.nodes[s]
-        w = np.asarray(node.weight)
+        w = np.asarray(node.weight)  # type: ignore[attr-defined]
         if isinstance(node, Linear):
             total += int((w != 0).sum(axis=0).max()) if w.size else 0
         else:
@@ -128,4 +128,5 @@ def _walk_back_sources(graph: Graph, name: str) -> list[str]:
 
 
 def input_size(graph: Graph) -> int:
-    return sum(math.prod(graph.nodes[n].shape) for n in graph.inputs)  # type: ignore[attr-defined]
+    sizes: list[int] = [int(math.prod(graph.nodes[n].shape)) for n in graph.inputs]  # type: ignore[attr-defined]
+    return sum(sizes)

@@ -84,7 +84,7 @@ def _utilisation(c: Core, limits: CoreLimits) -> float | None:
     """The tightest resource's fraction used (None when the core has no limits)."""
     pairs = [(c.neurons, limits.neurons), (c.synapse_bytes + c.state_bytes, limits.memory_bytes),
              (c.fan_in, limits.fan_in), (c.fan_out, limits.fan_out)]
-    fracs = [a / b for a, b in pairs if b]
+    fracs = [used / limit for used, limit in pairs if limit]  # type: ignore[operator]
     return max(fracs) if fracs else None
 
 

@@ -282,14 +282,14 @@ def weight_precision(ctx: Context) -> list[Violation]:
 # -- Speck / DYNAP-CNN ------------------------------------------------------------------
 @rule
 def speck_layers(ctx: Context) -> list[Violation]:
-    kcaps = ctx.target.figure("limits", "kernel_memory_entries_per_core")
-    ncaps = ctx.target.figure("limits", "neuron_memory_entries_per_core")
-    if kcaps is None or ncaps is None:
+    kcap = speck.int_list(ctx.target, "kernel_memory_entries_per_core")
+    ncap = speck.int_list(ctx.target, "neuron_memory_entries_per_core")
+    if kcap is None or ncap is None:
         return []
-    kcap, ncap = tuple(kcaps.value), tuple(ncaps.value)  # type: ignore[arg-type]
     out, needs = [], {}
-    max_k, strides = ctx.limit("max_kernel_size"), ctx.target.figure("limits", "allowed_strides")
-    pools = ctx.target.figure("limits", "allowed_sum_pool")
+    max_k = ctx.limit("max_kernel_size")
+    strides = speck.int_list(ctx.target, "allowed_strides")
+    pools = speck.int_list(ctx.target, "allowed_sum_pool")
     for ly in ctx.layers:
         geo = speck.conv_geometry(ctx.graph, ly)
         if geo is None:
@@ -301,13 +301,13 @@ def speck_layers(ctx: Context) -> list[Violation]:
         if max_k is not None and max(kx, ky) > max_k:
             out.append(Violation("kernel size", ly.synapses[0], f"{ky}x{kx}", f"{max_k}x{max_k}",
                                  "use a smaller kernel (or pool before a dense layer)"))
-        if strides is not None and isinstance(node, Conv2d) and any(s not in strides.value for s in node.stride):
-            out.append(Violation("stride", ly.synapses[0], f"{node.stride}", f"{list(strides.value)}",  # type: ignore[arg-type]
+        if strides is not None and isinstance(node, Conv2d) and any(s not in strides for s in node.stride):
+            out.append(Violation("stride", ly.synapses[0], f"{node.stride}", f"{list(strides)}",
                                  "use stride 1, 2, 4 or 8"))
         for p in ly.pools:
             k = ctx.graph.nodes[p].kernel_size  # type: ignore[attr-defined]
-            if pools is not None and (k[0] != k[1] or k[0] not in pools.value):  # type: ignore[operator]
-                out.append(Violation("sum pooling", p, f"{k[0]}x{k[1]}", f"{list(pools.value)} square",  # type: ignore[arg-type]
+            if pools is not None and (k[0] != k[1] or k[0] not in pools):
+                out.append(Violation("sum pooling", p, f"{k[0]}x{k[1]}", f"{list(pools)} square",
                                      "use 1x1, 2x2 or 4x4 pooling"))
         needs[ly.name] = (speck.kernel_memory(c, kx, ky, f), speck.neuron_memory(f, fy, fx))
         k, n = needs[ly.name]

@@ -75,14 +75,21 @@ def assign_cores(needs: dict[str, tuple[int, int]], kernel_caps: tuple[int, ...]
     return {name: int(match[name][4:]) for name in layers}
 
 
+def int_list(target: Target, key: str) -> tuple[int, ...] | None:
+    """A per-core list figure as ints, or None when the target does not give it."""
+    fig = target.figure("limits", key)
+    if fig is None or not isinstance(fig.value, tuple):
+        return None
+    return tuple(int(v) for v in fig.value)
+
+
 def place_layers(graph: Graph, layers: list[Layer], target: Target) -> list[Core]:
     """One layer per core by memory (empty when the target has no such cores or no
     complete assignment exists; the rules then say why)."""
-    kcaps = target.figure("limits", "kernel_memory_entries_per_core")
-    ncaps = target.figure("limits", "neuron_memory_entries_per_core")
-    if kcaps is None or ncaps is None:
+    kcap = int_list(target, "kernel_memory_entries_per_core")
+    ncap = int_list(target, "neuron_memory_entries_per_core")
+    if kcap is None or ncap is None:
         return []
-    kcap, ncap = tuple(kcaps.value), tuple(ncaps.value)  # type: ignore[arg-type]
     needs = {}
     for ly in layers:
         geo = conv_geometry(graph, ly)

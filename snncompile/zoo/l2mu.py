@@ -30,7 +30,8 @@ POPULATIONS = ("spk_u", "spk_m", "spk_h", "spk_output")
 
 
 def _lif(n: int, state: dict, pop: str) -> LIF:
-    return LIF(shape=(n,), decay=float(state[f"{pop}.beta"]), threshold=float(state[f"{pop}.threshold"]),
+    return LIF(shape=(n,), decay=np.asarray(state[f"{pop}.beta"], dtype=np.float64),
+               threshold=np.asarray(state[f"{pop}.threshold"], dtype=np.float64),
                reset=Reset.SUBTRACT, reset_timing=ResetTiming.DELAYED)
 
 
