@@ -42,7 +42,7 @@ class Placement:
                 "fan_out": c.fan_out, "fan_out_limit": self.limits.fan_out,
                 "utilisation": _utilisation(c, self.limits),
             })
-            if c.kernel_capacity is not None:
+            if c.kernel_capacity is not None and c.neuron_capacity is not None:
                 rows[-1].update(kernel_entries=c.kernel_entries, kernel_limit=c.kernel_capacity,
                                 neuron_entries=c.neuron_entries, neuron_limit=c.neuron_capacity,
                                 utilisation=max(c.kernel_entries / c.kernel_capacity,
