@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from snncompile.estimate.latency import core_step_latency
 from snncompile.estimate.metrics import Metrics
 from snncompile.estimate.record import Estimate, FigureLog, Term
+from snncompile.mapping import Placement
 from snncompile.targets import Target
 
-Model = Callable[[Metrics, Target], Estimate]
+Model = Callable[..., Estimate]  # (metrics, target, placement=None) -> Estimate
 MODELS: dict[str, Model] = {}
 
 
@@ -36,14 +38,18 @@ def models_for(target: Target) -> list[str]:
     return ["chip"]
 
 
-def estimate(metrics: Metrics, target: Target, model: str | None = None) -> list[Estimate]:
+def estimate(metrics: Metrics, target: Target, model: str | None = None,
+             placement: Placement | None = None) -> list[Estimate]:
+    """Estimates of ``metrics`` on ``target`` (every model that applies, or ``model``);
+    ``placement`` (from :func:`snncompile.mapping.map_graph`) enables the per-core
+    latency model."""
     names = [model] if model else models_for(target)
-    return [MODELS[n](metrics, target) for n in names]
+    return [MODELS[n](metrics, target, placement=placement) for n in names]
 
 
 # -- (a) the paper method -----------------------------------------------------------------
 @register_model("paper")
-def paper(m: Metrics, target: Target) -> Estimate:
+def paper(m: Metrics, target: Target, placement: Placement | None = None) -> Estimate:
     """``E = E_MAC x MACs(layers fed non-spiking input) + E_AC x sum SOP``, where
     ``SOP_l = firing rate x T x FLOPs_l`` = input spikes x fan-out (synaptic events)."""
     log = FigureLog(target)
@@ -90,7 +96,8 @@ def sram_access_j(points: list[tuple[int, float]], array_bytes: float, word_bits
 
 
 @register_model("memory-aware")
-def memory_aware(m: Metrics, target: Target, word_bits: int = 32, fifo_bytes: int = 8 * 1024) -> Estimate:
+def memory_aware(m: Metrics, target: Target, placement: Placement | None = None,
+                 word_bits: int = 32, fifo_bytes: int = 8 * 1024) -> Estimate:
     """Lemaire et al. (ICONIP 2022, arXiv 2210.13107): ``E = E_ops + E_addressing +
     E_memory``.
 
@@ -162,11 +169,12 @@ def _spike_deliveries(m: Metrics) -> float:
 
 
 @register_model("chip")
-def chip(m: Metrics, target: Target) -> Estimate:
+def chip(m: Metrics, target: Target, placement: Placement | None = None) -> Estimate:
     """``E = E_synop x synaptic events + E_update x neuron updates (active/inactive
     where the chip distinguishes them) + E_spike x spike deliveries + P_static x
-    latency``; latency per step = tick, or barrier (+ core time where known), or for
-    asynchronous chips the real-time duration ``steps x dt`` of the input."""
+    latency``; latency per step = tick, or the per-core cycle model (cores in parallel +
+    barrier, :mod:`snncompile.estimate.latency`), or the barrier alone (a lower bound),
+    or for asynchronous chips the real-time duration ``steps x dt`` of the input."""
     log = FigureLog(target)
     terms: list[Term] = []
     notes: list[str] = [
@@ -195,7 +203,7 @@ def chip(m: Metrics, target: Target) -> Estimate:
     if local is not None:
         terms.append(Term("spike routing (within tile)", _spike_deliveries(m), local, "energy.spike_local_j"))
         notes.append("every spike delivery counted as within a tile (mesh hops not modelled)")
-    step_s, latency_note = _step_latency(m, target, log)
+    step_s, latency_note = _step_latency(m, target, log, placement)
     power_key, power = log.first("energy", "static_power_w", "idle_power_w")
     if power is not None and power_key is not None:
         if step_s is None:
@@ -217,12 +225,16 @@ def _chip_cycles(m: Metrics, target: Target, log: FigureLog) -> float | None:
     return fn(m, log) / m.steps if fn else None
 
 
-def _step_latency(m: Metrics, target: Target, log: FigureLog) -> tuple[float | None, str]:
+def _step_latency(m: Metrics, target: Target, log: FigureLog,
+                  placement: Placement | None = None) -> tuple[float | None, str]:
     if target.execution == "asynchronous":
         return m.dt, "asynchronous chip: it keeps pace with the input, one step = dt of real time"
     tick = log.get("timing", "tick_s", required=False)
     if tick is not None:
         return tick, "fixed tick per time step"
+    per_core = core_step_latency(m, placement, log)
+    if per_core is not None:
+        return per_core
     clock = log.get("timing", "clock_hz", required=False)
     fn = CYCLE_MODELS.get(target.name)
     if fn is not None:
@@ -271,7 +283,7 @@ CYCLE_MODELS: dict[str, Callable[[Metrics, FigureLog], float]] = {"xylo-audio2":
 
 # -- MCUs: software cycles ----------------------------------------------------------------
 @register_model("mcu")
-def mcu(m: Metrics, target: Target) -> Estimate:
+def mcu(m: Metrics, target: Target, placement: Placement | None = None) -> Estimate:
     """Event-driven SNN in software on one core: ``cycles = c_synop x synaptic events +
     c_update x neuron updates (+ c_spike x spikes) + MACs / (MACs per cycle)``;
     ``latency = cycles / clock``; ``E = cycles x energy per cycle``."""

@@ -57,7 +57,7 @@ def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Seque
                   backend: str = "reference", weight_bits: int | None = None) -> Report:
     activity = record_activity(graph, inputs, steps=steps, backend=backend)
     metrics = compute_metrics(graph, activity)
-    estimates = tuple(e for t in targets for e in estimate(metrics, t))
     placements = {t.name: map_graph(graph, t, weight_bits=weight_bits, strict=False)
                   for t in targets if t.kind != "method"}
+    estimates = tuple(e for t in targets for e in estimate(metrics, t, placement=placements.get(t.name)))
     return Report(model, metrics, activity, estimates, placements, input_note)

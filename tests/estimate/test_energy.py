@@ -111,3 +111,52 @@ def test_every_target_yields_a_record_with_provenance(metrics):
             assert d["assumptions"] or d["missing"]
             for fig in d["figures"].values():
                 assert fig["provenance"] and fig["source"]
+
+
+CUSTOM_CHIP = """
+schema_version = 1
+name = "toychip"
+kind = "neuromorphic"
+description = "a user-described chip with a clock and cycle costs"
+[timing]
+execution = "time-stepped"
+clock_hz = { value = 100e6, provenance = "specified", source = "test" }
+barrier_s = { value = 1e-6, provenance = "estimate", source = "test" }
+[limits]
+cores = { value = 4, provenance = "specified", source = "test" }
+neurons_per_core = { value = 2, provenance = "specified", source = "test" }
+[cycles]
+per_synop = { value = 2, provenance = "estimate", source = "test" }
+per_neuron_update = { value = 3, provenance = "estimate", source = "test" }
+[energy]
+synop_j = { value = 1e-12, provenance = "estimate", source = "test" }
+neuron_update_j = { value = 2e-12, provenance = "estimate", source = "test" }
+static_power_w = { value = 1e-3, provenance = "estimate", source = "test" }
+[features]
+neuron_models = ["programmable"]
+source = "test"
+"""
+
+
+def test_per_core_latency_cores_in_parallel_plus_barrier(two_layer, tmp_path):
+    from snncompile.mapping import map_graph
+
+    g, act = two_layer
+    m = compute_metrics(g, act)
+    path = tmp_path / "toychip.toml"
+    path.write_text(CUSTOM_CHIP)
+    target = load_target(path)
+    placement = map_graph(g, target)
+    assert [[s.layer for s in c.slices] for c in placement.cores] == [["hid"], ["out"]]
+    (e,) = estimate(m, target, placement=placement)
+    # core 0: (2 x 5 synops + 3 x 2 neurons x 4 steps) / 4 = 8.5 cycles per step;
+    # core 1: (2 x 6 + 3 x 8) / 4 = 9 -> 9 cycles / 100 MHz + 1 us barrier
+    assert e.step_latency_s == pytest.approx(9 / 100e6 + 1e-6)
+    assert "cores in parallel" in e.latency_note and not e.latency_is_bound
+    by = e.energy_by_term()
+    assert by["synaptic ops"] == pytest.approx(11 * pJ)
+    assert by["neuron updates"] == pytest.approx(16 * 2 * pJ)
+    assert by["static power x latency"] == pytest.approx(1e-3 * 4 * (9 / 100e6 + 1e-6))
+    assert e.complete
+    (no_placement,) = estimate(m, target)  # without a placement: barrier only, a bound
+    assert no_placement.step_latency_s == pytest.approx(1e-6) and no_placement.latency_is_bound
