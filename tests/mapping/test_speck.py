@@ -89,3 +89,24 @@ def test_assignment_agrees_with_sinabs_edmonds():
                 k, n = needs[name]
                 assert k <= kcap[core] and n <= ncap[core]
             assert len(set(ours.values())) == len(ours)
+
+
+def test_nir_paper_sinabs_cnn_fits_speck():
+    """The NIR paper ran cnn_sinabs.nir on Speck (N-MNIST accuracy 0.954): it must fit,
+    one layer per core, each within its core's kernel and neuron memory."""
+    import warnings
+    from pathlib import Path
+
+    from snncompile.interop.nir import read_nir
+    from snncompile.mapping import map_graph
+
+    path = Path(__file__).parent.parent / "data" / "nir_paper" / "02_cnn" / "cnn_sinabs.nir"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = read_nir(path)
+    placement = map_graph(graph, load_target("speck"))
+    assert placement.fits and len(placement.cores) == 5
+    for core in placement.cores:
+        assert core.kernel_entries <= core.kernel_capacity
+        assert core.neuron_entries <= core.neuron_capacity
+    assert len({c.index for c in placement.cores}) == 5
