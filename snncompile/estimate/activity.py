@@ -12,11 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from snncompile.errors import InputError
-from snncompile.ir import Conv1d, Conv2d, Graph, Input, Linear, NeuronNode
+from snncompile.estimate.nodes import is_synapse
+from snncompile.ir import Graph, Input, NeuronNode
 from snncompile.simulate import BACKENDS
-
-#: Node kinds whose weights are synapses (NeuroBench's "connection layers").
-SYNAPSE_TYPES = (Linear, Conv1d, Conv2d)
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ def record_activity(
     received = {
         name: node_input(graph, name, emitted)
         for name, node in graph.items()
-        if isinstance(node, SYNAPSE_TYPES)
+        if is_synapse(node)
     }
     return Activity(
         steps=result.steps,

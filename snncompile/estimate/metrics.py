@@ -29,10 +29,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from snncompile.estimate.activity import SYNAPSE_TYPES, Activity
-from snncompile.ir import Conv1d, Conv2d, Graph, Linear, NeuronNode, Node
+from snncompile.estimate.activity import Activity
+from snncompile.estimate.nodes import (
+    apply_synapse,
+    is_synapse,
+    neuron_traits,
+    synapse_bias,
+    synapse_weight,
+)
+from snncompile.ir import Graph, NeuronNode, Node
 
 
 @dataclass(frozen=True)
@@ -174,15 +180,7 @@ class Metrics:
 
 
 # -- synapse counting -------------------------------------------------------------------
-def _apply(node: Node, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """The node's linear map (no bias) on a batch ``x`` of per-sample inputs."""
-    if isinstance(node, Linear):
-        return x @ weight.T
-    if isinstance(node, Conv2d):
-        return F.conv2d(x, weight, None, node.stride, node.padding, node.dilation, node.groups)
-    if isinstance(node, Conv1d):
-        return F.conv1d(x, weight, None, node.stride, node.padding, node.dilation, node.groups)
-    raise TypeError(f"not a synapse node: {node.kind}")
+_apply = apply_synapse
 
 
 def _pairs(node: Node, counts: np.ndarray, weight_mask: np.ndarray) -> float:
@@ -193,7 +191,7 @@ def _pairs(node: Node, counts: np.ndarray, weight_mask: np.ndarray) -> float:
 
 
 def _fan(node: Node, in_shape: tuple[int, ...]) -> tuple[int, int]:
-    ones_w = torch.ones(node.weight.shape, dtype=torch.float64)  # type: ignore[attr-defined]
+    ones_w = torch.ones(synapse_weight(node).shape, dtype=torch.float64)
     x = torch.ones((1, *in_shape), dtype=torch.float64, requires_grad=True)
     y = _apply(node, x, ones_w)
     fan_in = int(y.max())
@@ -204,8 +202,8 @@ def _fan(node: Node, in_shape: tuple[int, ...]) -> tuple[int, int]:
 
 def synapse_layer(graph: Graph, name: str, received: np.ndarray, steps: int) -> SynapseLayer:
     node = graph.nodes[name]
-    weight = np.asarray(node.weight)  # type: ignore[attr-defined]
-    bias = node.bias  # type: ignore[attr-defined]
+    weight = synapse_weight(node)
+    bias = synapse_bias(node)
     batch = received.shape[0]
     flat = received.reshape(batch, steps, -1)
     spiking_step = np.all((flat == 0) | (flat == 1) | (flat == -1), axis=(0, 2))
@@ -245,15 +243,15 @@ def neuron_layer(name: str, node: NeuronNode, out: np.ndarray, membrane: np.ndar
     neurons = math.prod(node.shape)
     changed = np.count_nonzero(membrane[:, 1:] != membrane[:, :-1]) if steps > 1 else 0
     nonzero = float(np.count_nonzero(out)) / batch
-    dyn = node.dynamics()
+    traits = neuron_traits(node)
     return NeuronLayer(
         name=name,
         kind=node.kind,
         neurons=neurons,
-        spiking=dyn.spiking,
-        has_current=dyn.has_current,
-        has_bias=bool(np.any(dyn.bias != 0)),
-        spikes=nonzero if dyn.spiking else 0.0,
+        spiking=traits.spiking,
+        has_current=traits.has_current,
+        has_bias=traits.has_bias,
+        spikes=nonzero if traits.spiking else 0.0,
         nonzero_outputs=nonzero,
         outputs=float(neurons * steps),
         membrane_updates=(neurons * batch + changed) / batch if steps else 0.0,
@@ -266,7 +264,7 @@ def memory_accesses(
 ) -> MemoryAccesses:
     spikes_by_node = {n.name: n.spikes for n in neurons}
     consumers = {
-        n.name: sum(1 for e in graph.outgoing(n.name) if isinstance(graph.nodes[e.dst], SYNAPSE_TYPES))
+        n.name: sum(1 for e in graph.outgoing(n.name) if is_synapse(graph.nodes[e.dst]))
         for n in neurons
     }
     events = sum(s.effective_acs + s.effective_macs for s in synapses)
@@ -289,10 +287,11 @@ def static_metrics(graph: Graph, bytes_per_value: int = 4) -> tuple[int, int, fl
     params = 0
     zeros = weights = 0
     for node in graph.nodes.values():
-        if isinstance(node, SYNAPSE_TYPES):
-            params += node.weight.size + (0 if node.bias is None else node.bias.size)
-            zeros += int(np.sum(node.weight == 0))
-            weights += node.weight.size
+        if is_synapse(node):
+            w, b = synapse_weight(node), synapse_bias(node)
+            params += w.size + (0 if b is None else b.size)
+            zeros += int(np.sum(w == 0))
+            weights += w.size
     sparsity = zeros / weights if weights else 0.0
     return int(values * bytes_per_value), int(params), float(sparsity)
 
@@ -302,7 +301,7 @@ def compute_metrics(graph: Graph, activity: Activity, bytes_per_value: int = 4) 
     synapses = [
         synapse_layer(graph, name, np.asarray(activity.received[name]), activity.steps)
         for name, node in graph.items()
-        if isinstance(node, SYNAPSE_TYPES)
+        if is_synapse(node)
     ]
     neurons = [
         neuron_layer(name, node, np.asarray(activity.emitted[name]), np.asarray(activity.membranes[name]))

@@ -12,21 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snncompile.estimate.nodes import SYNAPSE_KINDS, is_synapse, synapse_weight
 from snncompile.ir import (
     AvgPool2d,
-    Conv1d,
-    Conv2d,
     Delay,
     Graph,
     Input,
-    Linear,
     MaxPool2d,
     NeuronNode,
     Output,
     SumPool2d,
 )
 
-SYNAPSES = (Linear, Conv1d, Conv2d)
 POOLS = (SumPool2d, AvgPool2d, MaxPool2d)
 
 
@@ -66,7 +63,7 @@ def _walk_back(graph: Graph, name: str) -> tuple[list[str], list[str], list[str]
         if isinstance(node, (NeuronNode, Input)):
             sources.append(src)
             continue
-        if isinstance(node, SYNAPSES):
+        if is_synapse(node):
             synapses.append(src)
         if isinstance(node, POOLS):
             pools.append(src)
@@ -83,8 +80,8 @@ def _fan_out(graph: Graph, source: str, synapses: list[str]) -> int:
     total = 0
     for s in synapses:
         node = graph.nodes[s]
-        w = np.asarray(node.weight)  # type: ignore[attr-defined]
-        if isinstance(node, Linear):
+        w = synapse_weight(node)
+        if SYNAPSE_KINDS[node.kind] == "linear":
             total += int((w != 0).sum(axis=0).max()) if w.size else 0
         else:
             per_in_channel = (w != 0).reshape(w.shape[0], w.shape[1], -1).sum(axis=(0, 2))
@@ -106,7 +103,7 @@ def extract_layers(graph: Graph) -> list[Layer]:
         if not isinstance(node, NeuronNode):
             continue
         syn, pools, srcs, max_delay = walks[name]
-        weights = [np.asarray(graph.nodes[s].weight) for s in syn]  # type: ignore[attr-defined]
+        weights = [synapse_weight(graph.nodes[s]) for s in syn]
         fan_in = sum(int(np.prod(w.shape[1:])) for w in weights) or 1
         outs = listeners.get(name, [])
         fan_out = sum(_fan_out(graph, name, s) for _, s in outs)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snncompile.ir import Conv2d, Graph, NeuronNode, SpikingNeuron
+from snncompile.estimate.nodes import SYNAPSE_KINDS, neuron_traits, synapse_bias
+from snncompile.ir import Graph, NeuronNode
 from snncompile.mapping import speck
 from snncompile.mapping.layers import Layer, input_size
 from snncompile.mapping.place import Core, CoreLimits, bytes_per_neuron
@@ -172,7 +173,8 @@ def destinations_per_layer(ctx: Context) -> list[Violation]:
 _MODEL_OF = {"IF": {"if", "if_linear_leak", "lif", "cuba_lif", "lif_shift_decay"},
              "LIF": {"lif", "cuba_lif", "lif_shift_decay", "if_linear_leak"},
              "CubaLIF": {"cuba_lif", "lif_shift_decay"}, "LI": {"cuba_lif"},
-             "CubaLI": {"cuba_lif"}, "Integrator": {"cuba_lif", "if"}}
+             "CubaLI": {"cuba_lif"}, "Integrator": {"cuba_lif", "if"},
+             "FixedLIF": {"cuba_lif"}}
 
 
 def _node(ctx: Context, name: str) -> NeuronNode:
@@ -206,8 +208,9 @@ def reset_mode(ctx: Context) -> list[Violation]:
     out = []
     for ly in ctx.layers:
         node = _node(ctx, ly.name)
-        if isinstance(node, SpikingNeuron) and node.reset.value not in feats.reset_modes:
-            out.append(Violation("reset mode", ly.name, node.reset.value, " / ".join(feats.reset_modes),
+        reset = getattr(node, "reset", None)
+        if reset is not None and neuron_traits(node).spiking and reset.value not in feats.reset_modes:
+            out.append(Violation("reset mode", ly.name, reset.value, " / ".join(feats.reset_modes),
                                  f"retrain with {' or '.join(feats.reset_modes)} reset"))
     return out
 
@@ -220,9 +223,9 @@ def bias_support(ctx: Context) -> list[Violation]:
     out = []
     for ly in ctx.layers:
         node = _node(ctx, ly.name)
-        syn_bias = any(getattr(ctx.graph.nodes[s], "bias", None) is not None
-                       and np.any(ctx.graph.nodes[s].bias != 0) for s in ly.synapses)  # type: ignore[attr-defined]
-        if syn_bias or np.any(node.dynamics().bias != 0):
+        biases = [synapse_bias(ctx.graph.nodes[s]) for s in ly.synapses]
+        syn_bias = any(b is not None and np.any(b != 0) for b in biases)
+        if syn_bias or neuron_traits(node).has_bias:
             out.append(Violation("bias", ly.name, "nonzero bias", "no bias on this chip",
                                  "train without bias (bias=False)"))
     return out
@@ -301,8 +304,9 @@ def speck_layers(ctx: Context) -> list[Violation]:
         if max_k is not None and max(kx, ky) > max_k:
             out.append(Violation("kernel size", ly.synapses[0], f"{ky}x{kx}", f"{max_k}x{max_k}",
                                  "use a smaller kernel (or pool before a dense layer)"))
-        if strides is not None and isinstance(node, Conv2d) and any(s not in strides for s in node.stride):
-            out.append(Violation("stride", ly.synapses[0], f"{node.stride}", f"{list(strides)}",
+        if strides is not None and SYNAPSE_KINDS[node.kind] == "conv2d" and \
+                any(s not in strides for s in node.stride):  # type: ignore[attr-defined]
+            out.append(Violation("stride", ly.synapses[0], f"{node.stride}", f"{list(strides)}",  # type: ignore[attr-defined]
                                  "use stride 1, 2, 4 or 8"))
         for p in ly.pools:
             k = ctx.graph.nodes[p].kernel_size  # type: ignore[attr-defined]

@@ -15,7 +15,8 @@ import math
 
 import networkx as nx
 
-from snncompile.ir import Conv2d, Flatten, Graph, Linear
+from snncompile.estimate.nodes import SYNAPSE_KINDS, synapse_weight
+from snncompile.ir import Flatten, Graph
 from snncompile.mapping.layers import Layer
 from snncompile.mapping.place import Core, Slice
 from snncompile.targets import Target
@@ -40,12 +41,13 @@ def conv_geometry(graph: Graph, layer: Layer) -> tuple[int, int, int, int, int, 
         return None
     node = graph.nodes[layer.synapses[0]]
     shapes = graph.infer_shapes()
-    if isinstance(node, Conv2d):
-        f, c, ky, kx = node.weight.shape
+    op = SYNAPSE_KINDS.get(node.kind)
+    if op == "conv2d":
+        f, c, ky, kx = synapse_weight(node).shape
         _, fy, fx = shapes[layer.synapses[0]]
         return c, kx, ky, f, fy, fx
-    if isinstance(node, Linear):
-        f, n = node.weight.shape
+    if op == "linear":
+        f, n = synapse_weight(node).shape
         srcs = [e.src for e in graph.incoming(layer.synapses[0])]
         if srcs and isinstance(graph.nodes[srcs[0]], Flatten):
             flat_in = graph.input_shape(srcs[0], shapes)
