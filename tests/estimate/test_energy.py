@@ -160,3 +160,27 @@ def test_per_core_latency_cores_in_parallel_plus_barrier(two_layer, tmp_path):
     assert e.complete
     (no_placement,) = estimate(m, target)  # without a placement: barrier only, a bound
     assert no_placement.step_latency_s == pytest.approx(1e-6) and no_placement.latency_is_bound
+
+
+def test_paper_method_prices_the_non_spiking_first_layer_as_macs():
+    import numpy as np
+
+    from snncompile.estimate.activity import record_activity
+    from snncompile.ir import LIF, Graph, Input, Linear, Output
+
+    g = Graph()
+    g.add("in", Input(shape=(3,)))
+    g.add("fc1", Linear(weight=np.ones((4, 3))))
+    g.add("n1", LIF(shape=(4,), threshold=0.5))
+    g.add("fc2", Linear(weight=np.ones((2, 4))))
+    g.add("n2", LIF(shape=(2,)))
+    g.add("y", Output(shape=(2,)))
+    g.chain("in", "fc1", "n1", "fc2", "n2", "y")
+    x = np.full((1, 5, 3), 0.3)  # analog input: fc1 computes 12 MACs per step, densely
+    m = compute_metrics(g, record_activity(g, x))
+    n1_spikes = m.neurons[0].spikes
+    assert n1_spikes > 0
+    (e,) = estimate(m, load_target("paper-45nm"), "paper")
+    by = e.energy_by_term()
+    assert by["MAC (non-spiking input)"] == pytest.approx(12 * 5 * 4.6 * pJ)
+    assert by["AC (SOP)"] == pytest.approx(n1_spikes * 2 * 0.9 * pJ)  # spikes x fan-out 2
