@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snncompile.errors import InputError
 from snncompile.estimate.nodes import is_synapse
 from snncompile.ir import Graph, Input, NeuronNode
-from snncompile.simulate import BACKENDS
+from snncompile.simulate import get_backend
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,8 @@ def record_activity(
     backend: str = "reference",
 ) -> Activity:
     """Run ``graph`` on ``inputs`` with ``backend`` and keep every node's activity."""
-    if backend not in BACKENDS:
-        raise InputError(f"unknown backend '{backend}'; known: {sorted(BACKENDS)}")
-    result = BACKENDS[backend](graph, inputs, steps=steps, record="all", membranes="neurons")
+    run = get_backend(backend)
+    result = run(graph, inputs, steps=steps, record="all", membranes="neurons")
     if isinstance(inputs, Mapping):
         data = {n: np.asarray(inputs[n]) for n in graph.inputs}
     else:

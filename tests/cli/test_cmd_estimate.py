@@ -69,3 +69,22 @@ def test_report_writes_html_and_pngs(run_cli, ir_model, input_file, tmp_path):
         png = tmp_path / "out" / f"r_{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_estimate_fixed_graph_on_the_emulator(run_cli, tmp_path):
+    import pytest
+
+    fixed = pytest.importorskip("snncompile.ir.fixed")
+    b = fixed.FixedGraphBuilder((4,))
+    b.linear(np.array([[50, 0, 20, 10], [0, 60, 0, 30]]), name="fc")
+    b.lif(name="l", du=4095, dv=100, vth=10)
+    b.output()
+    path = tmp_path / "fixed.snnir"
+    save_graph(b.graph, path)
+    code, out, err = run_cli("estimate", path, "--backend", "emulator", "--target", "loihi",
+                             "--steps", "30", "--rate", "0.5", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    fc = data["metrics"]["synapses"][0]
+    assert fc["kind"] == "FixedLinear" and fc["nonzero_weights"] == 5
+    assert data["estimates"][0]["energy_by_term"]["synaptic ops"] > 0
