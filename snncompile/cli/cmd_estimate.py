@@ -56,6 +56,7 @@ def render(result: dict) -> str:
         table(totals, ["metric", "per inference", "per step"], title="Metrics (NeuroBench names first)"),
         table(R.layer_rows(result), R.LAYER_COLUMNS, title="Per layer"),
         table(R.side_by_side_rows(result), R.SIDE_BY_SIDE, title="Targets (>= : lower bound, figures missing)"),
+        table(*R.layer_energy_rows(result), title="Energy per layer (J per inference)"),
         table(R.figure_rows(result), ["target", "figure", "value", "provenance", "source"], title="Figures used"),
         table(R.missing_rows(result), ["target", "model", "missing"], title="Missing figures"),
         table(R.assumption_rows(result), ["model", "assumption"], title="Assumptions"),

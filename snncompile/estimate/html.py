@@ -53,6 +53,7 @@ def build_html(report: dict, images: Mapping[str, Path], folder: Path) -> str:
     sections += [
         "<h2>Metrics (NeuroBench names first)</h2>", html_table(totals),
         "<h2>Per layer</h2>", html_table(R.layer_rows(report), R.LAYER_COLUMNS),
+        "<h2>Energy per layer (J per inference)</h2>", html_table(*R.layer_energy_rows(report)),
         "<h2>Mapping</h2>",
     ]
     for target, p in report["mapping"].items():

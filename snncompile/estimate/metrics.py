@@ -114,6 +114,7 @@ class Metrics:
     parameter_count: int
     connection_sparsity: float
     bytes_per_value: int
+    assumptions: tuple[str, ...] = ()
 
     # -- NeuroBench-named totals ----------------------------------------------------------
     @property
@@ -176,6 +177,7 @@ class Metrics:
             "neurons": [dataclasses.asdict(n) for n in self.neurons],
             "memory": dataclasses.asdict(self.memory),
             "bytes_per_value": self.bytes_per_value,
+            "assumptions": list(self.assumptions),
         }
 
 
@@ -320,4 +322,10 @@ def compute_metrics(graph: Graph, activity: Activity, bytes_per_value: int = 4) 
         parameter_count=params,
         connection_sparsity=sparsity,
         bytes_per_value=bytes_per_value,
+        assumptions=(
+            f"activity recorded by the '{activity.backend}' backend over a batch of "
+            f"{activity.batch} x {activity.steps} steps; counts are per-sample averages",
+            "synaptic ops counted where a synapse node receives its input (edge delays applied)",
+            f"Footprint: every parameter array at {bytes_per_value} bytes per value",
+        ),
     )

@@ -56,6 +56,21 @@ LAYER_COLUMNS = ("layer", "kind", "neurons", "spikes", "Effective_ACs", "Effecti
                  "synaptic_events", "MembraneUpdates", "neuron_updates", "fan_in", "fan_out")
 
 
+def layer_energy_rows(report: dict) -> tuple[list[dict], list[str]]:
+    """Energy per layer (rows) under every estimate with an energy (columns), with the
+    column names; "(network)" holds whole-network terms (static power, routing, FIFOs)."""
+    known = [e for e in report["estimates"] if e["energy_j"] is not None]
+    columns = [f"{e['target']}/{e['model']}" for e in known]
+    order = [s["name"] for s in report["metrics"]["synapses"]] + [n["name"] for n in report["metrics"]["neurons"]]
+    layers = [n for n in order if any(n in e["energy_by_layer"] for e in known)]
+    if any("(network)" in e["energy_by_layer"] for e in known):
+        layers.append("(network)")
+    rows = [{"layer": name, **{c: format_value(e["energy_by_layer"].get(name), "J")
+                                 if name in e["energy_by_layer"] else "" for c, e in zip(columns, known)}}
+            for name in layers]
+    return rows, ["layer", *columns]
+
+
 def figure_rows(report: dict) -> list[dict]:
     """Every target figure the estimates used, with provenance and source."""
     rows, seen = [], set()
