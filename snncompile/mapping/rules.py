@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snncompile.estimate.nodes import SYNAPSE_KINDS, neuron_traits, synapse_bias
+from snncompile.estimate.nodes import SYNAPSE_KINDS, neuron_traits, synapse_bias, synapse_weight
 from snncompile.ir import Graph, NeuronNode
 from snncompile.mapping import speck
 from snncompile.mapping.layers import Layer, input_size
@@ -164,6 +164,27 @@ def destinations_per_layer(ctx: Context) -> list[Violation]:
     return [Violation("destinations per layer", ly.name, f"{len(ly.destinations)}", f"{cap}",
                       f"route '{ly.name}' to at most {cap} layers")
             for ly in ctx.layers if len(ly.destinations) > cap]
+
+
+@rule
+def axon_types(ctx: Context) -> list[Violation]:
+    """TrueNorth: a neuron's weight from an axon is one of its ``axon_types`` signed values
+    (one per axon type), so no neuron may use more distinct nonzero weights than that
+    (a necessary condition; the types are also shared by all neurons of a core)."""
+    cap = ctx.limit("axon_types")
+    if cap is None:
+        return []
+    out = []
+    for ly in ctx.layers:
+        most = 0
+        for s in ly.synapses:
+            w = synapse_weight(ctx.graph.nodes[s])
+            rows = w.reshape(w.shape[0], -1)
+            most = max(most, max((len(np.unique(r[r != 0])) for r in rows), default=0))
+        if most > cap:
+            out.append(Violation("weights per neuron (axon types)", ly.name, f"{most} distinct values",
+                                 f"{cap}", f"quantize the weights into '{ly.name}' to <= {cap} levels per neuron"))
+    return out
 
 
 # -- features ---------------------------------------------------------------------------

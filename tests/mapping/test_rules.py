@@ -142,3 +142,17 @@ def test_core_memory_hint_names_the_bits_that_fit():
     p = map_graph(g, load_target("loihi"), strict=False)
     (v,) = [v for v in p.violations if v.rule == "core memory per neuron"]
     assert v.hint == "reduce weight bits to 5"  # 131072 B * 8 / 200000 inputs = 5.2 bits
+
+
+def test_truenorth_axon_types_and_core_axons():
+    g = dense_net([300, 10, 4], neuron=LIF, reset=Reset.ZERO)
+    p = map_graph(g, load_target("truenorth"), strict=False)
+    found = rules_of(p)
+    assert ("input axons per core", "n0") in found  # 300 inputs > 256 axons
+    assert ("weights per neuron (axon types)", "n0") in found  # random floats: 300 levels
+    ternary = dense_net([100, 10, 4], neuron=LIF, reset=Reset.ZERO)
+    for name in ("fc0", "fc1"):
+        w = ternary.nodes[name].weight
+        ternary.nodes[name] = Linear(weight=np.sign(w) * 0.5)
+    assert ("weights per neuron (axon types)", "n0") not in rules_of(
+        map_graph(ternary, load_target("truenorth"), strict=False))
