@@ -8,6 +8,7 @@ from snncompile.api import load_inputs
 from snncompile.cli.common import add_model_arguments, model_from_args
 from snncompile.cli.output import table
 from snncompile.estimate import render as R
+from snncompile.estimate.borrow import apply_borrowing, parse_borrow
 from snncompile.estimate.run import resolve_targets, run_estimates, synthetic_input
 
 NAME = "estimate"
@@ -21,6 +22,8 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rate", type=float, default=0.1, help="spike probability per step of the random input (default 0.1)")
     p.add_argument("--weight-bits", type=int, help="weight width to map with (default: each target's own)")
     p.add_argument("--backend", default="reference", help="executor that records the activity (default reference)")
+    p.add_argument("--borrow", action="append", metavar="TARGET=DONOR",
+                   help="fill TARGET's missing energy figures from DONOR, marked as borrowed (e.g. loihi2=loihi)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,7 +40,8 @@ def build_report(args: argparse.Namespace):
         steps = args.steps or 100
         inputs = synthetic_input(graph, steps=steps, rate=args.rate)
         note = f"random Bernoulli spikes, rate {args.rate} per input per step, {steps} steps, seed 0"
-    return run_estimates(graph, inputs, resolve_targets(args.target), model=args.model,
+    targets = apply_borrowing(resolve_targets(args.target), parse_borrow(args.borrow))
+    return run_estimates(graph, inputs, targets, model=args.model,
                          input_note=note, steps=args.steps, backend=args.backend,
                          weight_bits=args.weight_bits)
 

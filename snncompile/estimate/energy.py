@@ -211,6 +211,10 @@ def chip(m: Metrics, target: Target, placement: Placement | None = None) -> Esti
         else:
             terms.append(Term(f"{power_key[:-2].replace('_', ' ')} x latency", step_s * m.steps,
                               power, f"energy.{power_key}"))
+    borrowed = sorted({f.note.split(" ", 3)[2] for f in log.used.values() if f.note.startswith("BORROWED from")})
+    if borrowed:
+        notes.append(f"energy figures BORROWED from {', '.join(borrowed)} (not {target.name}'s own): "
+                     "a different chip and process; read as an order of magnitude")
     return Estimate(
         target=target.name, model="chip", steps=m.steps, terms=tuple(terms), figures=log.used,
         missing=tuple(dict.fromkeys(log.missing)), assumptions=tuple(notes),

@@ -81,8 +81,10 @@ def figure_rows(report: dict) -> list[dict]:
             seen.add((e["target"], key))
             unit = "W" if key.endswith("_w") else "J" if key.endswith("_j") else \
                 "s" if key.endswith("_s") else "Hz" if key.endswith("_hz") else ""
+            note = fig.get("note", "")
+            source = (note.split(" (")[0] + ": " if note.startswith("BORROWED") else "") + fig["source"]
             rows.append({"target": e["target"], "figure": key, "value": format_value(fig["value"], unit),
-                         "provenance": fig["provenance"], "source": fig["source"]})
+                         "provenance": fig["provenance"], "source": source})
     return rows
 
 

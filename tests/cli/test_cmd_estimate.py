@@ -88,3 +88,16 @@ def test_estimate_fixed_graph_on_the_emulator(run_cli, tmp_path):
     fc = data["metrics"]["synapses"][0]
     assert fc["kind"] == "FixedLinear" and fc["nonzero_weights"] == 5
     assert data["estimates"][0]["energy_by_term"]["synaptic ops"] > 0
+
+
+def test_borrowed_figures_are_marked(run_cli, ir_model, input_file):
+    code, out, _ = run_cli("estimate", ir_model, "--input", input_file, "--target", "loihi2",
+                           "--borrow", "loihi2=loihi")
+    assert code == 0
+    line = next(x for x in out.splitlines() if "energy.synop_j" in x)
+    assert "BORROWED from loihi: Davies" in line
+    assert "BORROWED from loihi (not loihi2's own)" in out
+    code, out, _ = run_cli("estimate", ir_model, "--input", input_file, "--target", "loihi2", "--json")
+    assert json.loads(out)["estimates"][0]["energy_j"] is None  # without borrowing: unknown
+    code, _, err = run_cli("estimate", ir_model, "--target", "loihi", "--borrow", "loihi2")
+    assert code == 2 and "expected TARGET=DONOR" in err
