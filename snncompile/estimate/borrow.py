@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from types import MappingProxyType
+from typing import Any
 
 from snncompile.errors import InputError
 from snncompile.targets import Target, load_target
@@ -23,7 +24,8 @@ def borrow_figures(target: Target, donor: Target, section: str = "energy") -> Ta
             own[key] = dataclasses.replace(
                 fig, note=f"BORROWED from {donor.name} (not a {target.name} figure)" + (f"; {fig.note}" if fig.note else ""))
     gaps = {k: v for k, v in target.gaps.items() if not (k.startswith(f"{section}.") and k.split(".", 1)[1] in own)}
-    return dataclasses.replace(target, **{section: MappingProxyType(own)}, gaps=MappingProxyType(gaps))
+    changes: dict[str, Any] = {section: MappingProxyType(own), "gaps": MappingProxyType(gaps)}
+    return dataclasses.replace(target, **changes)
 
 
 def parse_borrow(specs: list[str] | None) -> dict[str, str]:
