@@ -232,7 +232,11 @@ def _chip_cycles(m: Metrics, target: Target, log: FigureLog) -> float | None:
 def _step_latency(m: Metrics, target: Target, log: FigureLog,
                   placement: Placement | None = None) -> tuple[float | None, str]:
     if target.execution == "asynchronous":
-        return m.dt, "asynchronous chip: it keeps pace with the input, one step = dt of real time"
+        note = "asynchronous chip: it keeps pace with the input, one step = dt of real time"
+        event = log.get("timing", "event_latency_s", required=False)
+        if event is not None:
+            note += f"; one event crosses the network in {event * 1e6:.3g} us (timing.event_latency_s)"
+        return m.dt, note
     tick = log.get("timing", "tick_s", required=False)
     if tick is not None:
         return tick, "fixed tick per time step"

@@ -99,6 +99,7 @@ def test_speck_and_loihi2_report_what_is_missing(metrics):
     sp = _one(metrics, "speck")
     assert sp.energy_j == pytest.approx(0.42e-3 * 4e-3)
     assert any("synop_j" in x for x in sp.missing)
+    assert "3.36 us" in sp.latency_note and sp.figures["timing.event_latency_s"].provenance == "derived"
     l2 = _one(metrics, "loihi2")
     assert l2.energy_j is None or not l2.complete
     assert any("Intel publishes no per-operation" in x for x in l2.missing)
