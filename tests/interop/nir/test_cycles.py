@@ -77,7 +77,7 @@ def test_recurrent_braille_runs_as_nirtorch_runs_it():
 
     path = PAPER / "03_rnn" / "braille_noDelay_bias_zero.nir"
     module = nirtorch.nir_to_torch(nir.read(path), {nir.CubaLIF: _CubaLIF, nir.Affine: _affine}, dtype=torch.float64)
-    x = np.load(PAPER.parent / "braille" / "braille7_fold0.npz")["spikes"][:12].astype(np.float64)
+    x = np.load(PAPER.parent / "braille" / "braille7_fold0.npz")["spikes"][:8, :128].astype(np.float64)
     state, outputs = None, []
     with torch.no_grad():
         for t in range(x.shape[1]):

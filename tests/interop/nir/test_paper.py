@@ -112,7 +112,7 @@ def test_braille_subtract_delayed_is_snntorch(braille):
     """snnTorch's Synaptic (reset_delay=True) with the paper's alpha/beta reproduces the
     IR's subtract + DELAYED reset spike for spike; IMMEDIATE would not."""
     snn = pytest.importorskip("snntorch")
-    spikes, _ = braille
+    spikes = braille[0][:64]  # the accuracy test above runs all 280
     name = "braille_noDelay_noBias_subtract"
     params = json.loads((PAPER / "03_rnn" / f"{BRAILLE[name][2]}.json").read_text())
     g = nir.read(PAPER / "03_rnn" / f"{name}.nir")

@@ -10,7 +10,7 @@ import nir
 import numpy as np
 import pytest
 
-from snncompile.errors import InputError
+from snncompile.errors import InputError, SnnCompileError
 from snncompile.interop.nir import read_nir, to_nir
 from snncompile.ir import Conv2d, Delay, Graph, Linear
 
@@ -189,3 +189,54 @@ def test_nested_subgraph_flattens_to_the_flat_graph(tmp_path):
     assert a.equals(Graph({n: b.nodes[n] for n in a.nodes}, b.edges, b.dt))
     assert ("lif1.w_rec", "lif1.lif", 1) in {(e.src, e.dst, e.delay) for e in b.edges}
     assert isinstance(b.nodes["lif1.w_rec"], Linear)
+
+
+def _lif_file(path: Path, tau: np.ndarray) -> Path:
+    lif = nir.LIF(tau=np.full(2, 1e-2), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2))
+    nir.write(path, nir.NIRGraph.from_list(lif))
+    with h5py.File(path, "r+") as f:
+        del f["node/nodes/lif/tau"]
+        f["node/nodes/lif"].create_dataset("tau", data=tau)
+    return path
+
+
+def test_parameters_nir_rejects(tmp_path):
+    path = _lif_file(tmp_path / "bad.nir", np.full(3, 1e-2))
+    with pytest.raises(InputError, match="bad.nir: NIR cannot build the graph \\(All parameters must have the same shape"):
+        read_nir(path)
+
+
+def test_parameters_the_ir_rejects_name_file_and_node(tmp_path):
+    path = _lif_file(tmp_path / "zero_tau.nir", np.zeros(2))
+    with pytest.raises(InputError, match="zero_tau.nir: .*node 'lif' \\(LIF\\).*non-finite"):
+        read_nir(path)
+
+
+def test_corrupted_files_read_or_fail_cleanly(tmp_path):
+    """Byte flips, truncation and zeroed blocks (fixed seed): each file either reads or
+    raises an SnnCompileError; no other exception escapes. (Some corruptions of HDF5's
+    global heap hang the HDF5 library itself; none of these do.)"""
+    source = (PAPER / "03_rnn" / "braille_noDelay_noBias_subtract.nir").read_bytes()
+    rng = np.random.default_rng(7)
+    outcomes = {"read": 0, "error": 0}
+    for k in range(90):
+        data = bytearray(source)
+        if k % 3 == 0:
+            for _ in range(int(rng.integers(1, 20))):
+                data[int(rng.integers(0, len(data)))] = int(rng.integers(0, 256))
+        elif k % 3 == 1:
+            data = data[: int(rng.integers(0, len(data)))]
+        else:
+            i = int(rng.integers(0, len(data) - 64))
+            data[i : i + 64] = bytes(64)
+        path = tmp_path / f"corrupt{k}.nir"
+        path.write_bytes(bytes(data))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                read_nir(path).validate()
+            outcomes["read"] += 1
+        except SnnCompileError as exc:
+            assert str(path) in str(exc) and "\n" not in str(exc)
+            outcomes["error"] += 1
+    assert outcomes["read"] > 0 and outcomes["error"] > 0
