@@ -112,3 +112,60 @@ def test_footprint_matches_neurobench_synapse_part_plus_snntorch_buffers():
     assert theirs == synapse_bytes + buffers
     # our footprint adds the neuron coefficients (5 scalars per LIF node) at 4 bytes
     assert ours.footprint_bytes == synapse_bytes + 2 * 5 * 4
+
+
+class ConvNet(torch.nn.Module):
+    def __init__(self, conv: torch.nn.Conv2d, fc: torch.nn.Linear):
+        super().__init__()
+        self.conv, self.fc = conv, fc
+        self.lif1 = snn.Leaky(beta=BETAS[0])
+        self.lif2 = snn.Leaky(beta=BETAS[1])
+
+    def reset(self):
+        self.lif1.reset_mem()
+        self.lif2.reset_mem()
+
+    def forward(self, x):
+        spk1, _ = self.lif1(self.conv(x))
+        spk2, mem2 = self.lif2(self.fc(spk1.flatten(1)))
+        return spk2, mem2
+
+
+def test_conv_synops_match_neurobench():
+    """Convolutions: padding, stride and zero weights as NeuroBench counts them; the first
+    layer gets analog input on some steps (MACs) and spikes on others (ACs)."""
+    from snncompile.ir import Conv2d, Flatten
+
+    gen = torch.Generator().manual_seed(3)
+    conv = torch.nn.Conv2d(2, 3, 3, stride=2, padding=1)
+    fc = torch.nn.Linear(3 * 4 * 4, 4, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.randn(conv.weight.shape, generator=gen))
+        conv.weight[0, 1] = 0.0
+        fc.weight.copy_(torch.randn(fc.weight.shape, generator=gen))
+    x = (torch.rand((3, 12, 2, 8, 8), generator=gen) < 0.3).float()
+    x[:, :4] *= 0.7  # the first 4 steps are not binary: MACs
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, torch.zeros(3)), batch_size=3)
+    theirs = Benchmark(nb_models.SNNTorchModel(ConvNet(conv, fc)), loader, [], [],
+                       [[], [SynapticOperations, ActivationSparsity]]).run(quiet=True)
+
+    def lif(shape, beta):
+        return LIF(shape=shape, decay=beta, threshold=1.0, reset=Reset.SUBTRACT, reset_timing=ResetTiming.DELAYED)
+
+    g = Graph()
+    g.add("in", Input(shape=(2, 8, 8)))
+    g.add("conv", Conv2d(weight=conv.weight.detach().double().numpy(), bias=conv.bias.detach().double().numpy(),
+                         stride=2, padding=1))
+    g.add("lif1", lif((3, 4, 4), BETAS[0]))
+    g.add("flat", Flatten())
+    g.add("fc", Linear(weight=fc.weight.detach().double().numpy()))
+    g.add("lif2", lif((4,), BETAS[1]))
+    g.add("y", Output(shape=(4,)))
+    g.chain("in", "conv", "lif1", "flat", "fc", "lif2", "y")
+    ours = compute_metrics(g, record_activity(g, x.double().numpy()))
+    syn = theirs["SynapticOperations"]
+    assert syn["Effective_MACs"] > 0 and syn["Effective_ACs"] > 0
+    assert ours.synaptic_operations["Effective_MACs"] == pytest.approx(syn["Effective_MACs"])
+    assert ours.synaptic_operations["Effective_ACs"] == pytest.approx(syn["Effective_ACs"])
+    assert ours.synaptic_operations["Dense"] == pytest.approx(syn["Dense"])
+    assert ours.activation_sparsity == pytest.approx(theirs["ActivationSparsity"])
