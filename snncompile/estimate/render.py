@@ -26,6 +26,7 @@ def side_by_side_rows(report: dict) -> list[dict]:
         rows.append({
             "target": e["target"], "model": e["model"],
             "energy/inference": energy_text(e),
+            "energy/step": energy_text({**e, "energy_j": e["energy_per_step_j"]}),
             "latency/inference": latency_text(e["latency_s"], e["latency_is_bound"]),
             "latency/step": latency_text(e["step_latency_s"], e["latency_is_bound"]),
             "cycles/step": e["cycles_per_step"],
@@ -36,7 +37,7 @@ def side_by_side_rows(report: dict) -> list[dict]:
     return rows
 
 
-SIDE_BY_SIDE = ("target", "model", "energy/inference", "latency/inference", "latency/step",
+SIDE_BY_SIDE = ("target", "model", "energy/inference", "energy/step", "latency/inference", "latency/step",
                 "cycles/step", "fits", "cores", "missing")
 
 
