@@ -1,6 +1,7 @@
 """Invariants between the counts on random dense networks and inputs."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,19 +34,20 @@ def cases(draw):
     return g, x
 
 
-@settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
 @given(case=cases())
 def test_count_invariants(case):
     g, x = case
     m = compute_metrics(g, record_activity(g, x))
     for s in m.synapses:
         assert s.effective_acs + s.effective_macs <= s.synaptic_events + 1e-9 <= s.dense + 1e-9
-        assert s.synaptic_events == s.input_events * s.fan_out  # dense layers: every input reaches all outputs
+        assert s.synaptic_events == pytest.approx(s.input_events * s.fan_out)  # dense: every input reaches all outputs
         assert s.dense == s.weights * m.steps
     for n in m.neurons:
-        assert n.neurons <= n.membrane_updates <= n.neuron_updates
+        assert n.neurons <= n.membrane_updates + 1e-9 and n.membrane_updates <= n.neuron_updates + 1e-9
         assert n.spikes <= n.neuron_updates
     assert 0.0 <= m.activation_sparsity <= 1.0
-    assert m.memory.weight_reads == sum(s.effective_acs + s.effective_macs for s in m.synapses)
+    assert m.memory.weight_reads == pytest.approx(sum(s.effective_acs + s.effective_macs for s in m.synapses))
     per_step = m.per_step()
-    assert per_step["spikes"] * m.steps == m.spikes
+    assert per_step["spikes"] * m.steps == pytest.approx(m.spikes)
