@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from snncompile.emulator.kernels import _trunc_decay, _wrap32
+from snncompile.emulator.kernels import _wrap32
 from snncompile.simulate.progress import steps_with_progress
 
 INPUT, PASS, SYN, LIF = 0, 1, 2, 3
@@ -148,14 +148,26 @@ def _synapse(t, batch, n_out, n_in, p, x, active, indptr, indices, weights, dela
 
 
 @njit(cache=True, inline="always")
+def _trunc_decay_bf(x, factor, shift):
+    """``sign(p) * (|p| >> shift)`` for ``p = x * factor`` without a branch (the step-wise
+    kernels use the branching form; the two are tested equal)."""
+    p = x * factor
+    m = p >> 63  # -1 when negative, else 0
+    return ((((p ^ m) - m) >> shift) ^ m) - m
+
+
+@njit(cache=True, inline="always")
 def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
+    # Branch-free form of FixedLIF (LLVM vectorises it): clamps as min/max, the spike as
+    # 0/1, the reset as arithmetic selected per population.
     half = np.int64(1) << (p[STATE_BITS] - 1)
     full = half << 1
     vmax = half - 1
     vth = p[VTH]
-    ge = p[GE] != 0
+    fire_above = vth - (1 if p[GE] != 0 else 0)  # v >= vth  <=>  v > vth - 1 (integers)
     graded = p[GRADED] != 0
-    reset = p[RESET]
+    zero_reset = 1 if p[RESET] == 0 else 0
+    sub_reset = 1 if p[RESET] == 1 else 0
     bias = bias_all[p[10]:p[10] + n]
     act_shift, u_factor, v_factor, shift, vth_shift = p[ACT_SHIFT], p[U_FACTOR], p[V_FACTOR], p[DECAY_BITS], p[VTH_SHIFT]
     spikes = 0
@@ -166,28 +178,15 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
         ob = out[b * n:(b + 1) * n]
         for i in range(n):
             act = _wrap32(_wrap32(ab[i]) << act_shift)
-            cur = _wrap32(_trunc_decay(ub[i], u_factor, shift) + act)
-            if cur > half:
-                cur -= full
-            elif cur <= -half:
-                cur += full
+            cur = _wrap32(_trunc_decay_bf(ub[i], u_factor, shift) + act)
+            cur = cur - full * (cur > half) + full * (cur <= -half)  # Lava's one-shot wrap
             ub[i] = cur
-            vol = _trunc_decay(vb[i], v_factor, shift) + cur + bias[i]
-            if vol > vmax:
-                vol = vmax
-            elif vol < -vmax:
-                vol = -vmax
-            spike = vol >= vth if ge else vol > vth
-            if spike:
-                ob[i] = (vol >> vth_shift) if graded else 1
-                spikes += 1
-                if reset == 0:
-                    vol = 0
-                elif reset == 1:
-                    vol -= vth
-            else:
-                ob[i] = 0
-            vb[i] = vol
+            vol = _trunc_decay_bf(vb[i], v_factor, shift) + cur + bias[i]
+            vol = min(max(vol, -vmax), vmax)
+            s = np.int64(vol > fire_above)
+            ob[i] = ((vol >> vth_shift) * s) if graded else s
+            spikes += s
+            vb[i] = vol - s * (zero_reset * vol + sub_reset * vth)
     counts[t, node, 0] += batch * n
     counts[t, node, 1] += spikes
 
