@@ -31,7 +31,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from snncompile.ir.graph import Graph
+from snncompile.ir.graph import DEFAULT_DT, Graph
 from snncompile.ir.neurons import NeuronNode
 from snncompile.ir.node import Node, Shape, register_node
 from snncompile.ir.ops import Flatten, Input, Output
@@ -347,7 +347,7 @@ class FixedGraphBuilder:
     ``SYNAPSE_LATENCY``.
     """
 
-    def __init__(self, input_shape: Shape, dt: float = 1e-3, name: str = "input") -> None:
+    def __init__(self, input_shape: Shape, dt: float = DEFAULT_DT, name: str = "input") -> None:
         self.graph = Graph(dt=dt)
         self.shapes: dict[str, Shape] = {}
         self.last = self._add(name, Input(shape=tuple(input_shape)), tuple(input_shape), [])
