@@ -76,7 +76,10 @@ class _LIFKernel:
             node.vth_shift, node.act_shift, node.decay_bits, node.state_bits, self.out, self.active,
         )
         self.count = count
-        return _Out(self.out.copy(), self.active[:count].copy())
+        # a graded spike whose payload is 0 carries nothing: let consumers find the
+        # nonzero payloads themselves (the compiled loop does the same)
+        active = None if node.graded else self.active[:count].copy()
+        return _Out(self.out.copy(), active)
 
 
 class _SynapseKernel:

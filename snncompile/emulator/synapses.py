@@ -1,8 +1,8 @@
 """Synapse nodes as source-indexed CSR matrices (the event-driven form).
 
-A FixedLinear is its effective weight matrix; a FixedConv2d is unrolled into the
-equivalent sparse matrix over flat (C, H, W) indices (PyTorch cross-correlation with zero
-padding), so both run through the same kernel. Zero weights are dropped: a synapse of
+A FixedLinear is its effective weight matrix, transposed; a FixedConv2d is unrolled into
+the equivalent sparse matrix over flat (C, H, W) indices (PyTorch cross-correlation with
+zero padding), so both run through the same kernel. Zero weights are dropped: a synapse of
 weight 0 does nothing on the chip either.
 """
 
@@ -38,55 +38,24 @@ class CSR:
         return int(self.indices.size)
 
 
-def synapse_triplets(node: FixedSynapse, in_shape: Shape) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(dst, src, weight, delay) of every synapse with a nonzero effective weight."""
-    w = node.effective_weight()
-    if isinstance(node, FixedLinear):
-        dst, src = np.nonzero(w)
-        delays = node.delays[dst, src] if node.delays is not None else np.zeros(dst.size, np.int64)
-        return dst, src, w[dst, src], delays
-    if isinstance(node, FixedConv2d):
-        dst, src, wv = _conv_triplets(node, w, in_shape)
-        return dst, src, wv, np.zeros(dst.size, np.int64)
-    raise TypeError(f"not a synapse node: {node.kind}")
-
-
-def _conv_triplets(node: FixedConv2d, w: np.ndarray, in_shape: Shape):
-    c_in, h, wid = in_shape
-    c_out, c_grp, kh, kw = w.shape
-    _, ho, wo = node.output_shape(in_shape)
-    (sy, sx), (py, px), (dy, dx) = node.stride, node.padding, node.dilation
-    out_per_group = c_out // node.groups
-    co, ci, ky, kx, yo, xo = np.meshgrid(
-        np.arange(c_out), np.arange(c_grp), np.arange(kh), np.arange(kw), np.arange(ho), np.arange(wo),
-        indexing="ij",
-    )
-    yi = yo * sy - py + ky * dy
-    xi = xo * sx - px + kx * dx
-    cin = (co // out_per_group) * c_grp + ci
-    weight = w[co, ci, ky, kx]
-    keep = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < wid) & (weight != 0)
-    dst = (co * ho + yo) * wo + xo
-    src = (cin * h + yi) * wid + xi
-    return dst[keep], src[keep], weight[keep]
-
-
 def build_csr(node: FixedSynapse, in_shape: Shape, out_size: int, extra_delay: int = 0) -> CSR:
     n_in = int(np.prod(in_shape))
     if isinstance(node, FixedConv2d):
         indptr, indices, weights = _conv_csr(node, in_shape)
         return CSR(n_in, out_size, indptr, indices, weights, np.full(indices.size, extra_delay, np.int64))
-    dst, src, weight, delays = synapse_triplets(node, in_shape)
-    order = np.lexsort((dst, src))
+    assert isinstance(node, FixedLinear)
+    wt = np.ascontiguousarray(node.effective_weight().T)  # rows = sources
+    src, dst = np.nonzero(wt)  # row-major: already grouped by source
     counts = np.bincount(src, minlength=n_in)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    delays = node.delays.T[src, dst] if node.delays is not None else np.zeros(src.size, np.int64)
     return CSR(
         n_in=n_in,
         n_out=out_size,
         indptr=indptr,
-        indices=dst[order].astype(np.int64),
-        weights=weight[order].astype(np.int64),
-        delays=(delays[order] + extra_delay).astype(np.int64),
+        indices=dst.astype(np.int64),
+        weights=wt[src, dst].astype(np.int64),
+        delays=(delays + extra_delay).astype(np.int64),
     )
 
 

@@ -20,3 +20,16 @@ def test_plain_import_of_lava_fails_without_the_hook_and_works_with_it():
 
 def test_install_hint_names_the_command():
     assert "pip install --no-deps --ignore-requires-python lava-nc==0.10.0" in INSTALL_HINT
+
+
+def test_lava_imports_after_multiprocessing_was_used():
+    """Lava's own import calls set_start_method('fork') and fails once any multiprocessing
+    object exists (tqdm creates one); the hook makes that call tolerant."""
+    code = (
+        "import multiprocessing as mp; lock = mp.RLock(); "
+        "from snncompile.backends.lava.compat import ensure_lava; ensure_lava(); "
+        "import lava.magma.runtime.message_infrastructure.multiprocessing; "
+        "assert mp.get_start_method() == 'fork'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
