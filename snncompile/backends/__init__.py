@@ -1,0 +1,1 @@
+"""Backends: executors and exporters beyond the float reference (ONNX, Lava, ...)."""
