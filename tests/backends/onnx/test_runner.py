@@ -1,0 +1,138 @@
+"""run_onnx: hand-computed traces, files, the "onnx" backend, the CLI, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from snncompile.backends.onnx import run_onnx, to_onnx, write_onnx
+from snncompile.errors import InputError
+from snncompile.ir import (
+    IF,
+    Comparator,
+    Graph,
+    Input,
+    Linear,
+    Output,
+    Reset,
+    ResetTiming,
+    save_graph,
+)
+from snncompile.simulate import get_backend, simulate
+
+pytest.importorskip("onnxruntime")
+
+
+def _if_neuron(timing: ResetTiming, comparator: Comparator = Comparator.GT) -> Graph:
+    g = Graph()
+    g.add("x", Input(shape=(1,)))
+    g.add("n", IF(shape=(1,), threshold=1.0, reset=Reset.SUBTRACT, reset_timing=timing, comparator=comparator))
+    g.add("y", Output(shape=(1,)))
+    g.chain("x", "n", "y")
+    return g
+
+
+# Input 0.75 every step, threshold 1, subtract reset, worked out by hand.
+#   IMMEDIATE: v = .75, 1.5-1, 1.25-1, 1.0 (no spike: 1.0 > 1 is false), 1.75-1, ...
+#   DELAYED:   the recorded v is pre-reset, the subtraction lands in the next step.
+HAND = {
+    ResetTiming.IMMEDIATE: ([0, 1, 1, 0, 1, 1, 1, 0], [0.75, 0.5, 0.25, 1.0, 0.75, 0.5, 0.25, 1.0]),
+    ResetTiming.DELAYED: ([0, 1, 1, 0, 1, 1, 1, 0], [0.75, 1.5, 1.25, 1.0, 1.75, 1.5, 1.25, 1.0]),
+}
+
+
+@pytest.mark.parametrize("timing", list(ResetTiming), ids=lambda t: t.name)
+def test_hand_computed_subtract_reset_trace(timing):
+    x = np.full((1, 8, 1), 0.75, dtype=np.float32)
+    result = run_onnx(to_onnx(_if_neuron(timing)), x, membranes="all")
+    spikes, v = HAND[timing]
+    assert result.output()[0, :, 0].tolist() == spikes
+    assert result.membranes["n"][0, :, 0].tolist() == v
+    assert result.backend == "onnx"
+
+
+def test_ge_fires_on_the_exact_tie_at_step_three():
+    x = np.full((1, 8, 1), 0.75, dtype=np.float32)
+    result = run_onnx(to_onnx(_if_neuron(ResetTiming.IMMEDIATE, Comparator.GE)), x)
+    assert result.output()[0, :4, 0].tolist() == [0, 1, 1, 1]
+
+
+def test_runs_from_a_file_and_pads_extra_steps_with_zero_input(tmp_path):
+    g = _if_neuron(ResetTiming.IMMEDIATE)
+    write_onnx(g, tmp_path / "n.onnx")
+    x = np.random.default_rng(0).uniform(0, 1, (4, 6, 1)).astype(np.float32)
+    got = run_onnx(tmp_path / "n.onnx", {"x": x}, steps=10, membranes=["n"])
+    ref = simulate(g, x, steps=10, membranes="all", dtype=torch.float32)
+    assert got.outputs["y"].shape == (4, 10, 1) and got.batch == 4 and got.steps == 10
+    np.testing.assert_array_equal(got.outputs["y"], ref.outputs["y"])
+    np.testing.assert_allclose(got.membranes["n"], ref.membranes["n"], atol=1e-6)
+    assert got.dt == g.dt
+
+
+def test_onnx_backend_is_registered_and_records_like_the_reference():
+    g = _if_neuron(ResetTiming.DELAYED)
+    x = np.random.default_rng(1).uniform(0, 1, (2, 12, 1))
+    got = get_backend("onnx")(g, x, record="all", membranes="neurons")
+    ref = simulate(g, x, record="all", membranes="neurons", dtype=torch.float32)
+    assert set(got.recorded) == set(ref.recorded) == {"n", "y"}
+    np.testing.assert_array_equal(got.recorded["n"], ref.recorded["n"])
+    np.testing.assert_allclose(got.membranes["n"], ref.membranes["n"], atol=1e-6)
+
+
+def test_cli_exports_and_simulates_with_the_onnx_backend(tmp_path, capsys):
+    from snncompile.cli.main import main
+
+    g = Graph()
+    g.add("x", Input(shape=(3,)))
+    g.add("fc", Linear(weight=np.random.default_rng(2).normal(0, 1, (2, 3))))
+    g.add("n", IF(shape=(2,), threshold=0.5))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "fc", "n", "y")
+    save_graph(g, tmp_path / "m.snnir")
+    x = (np.random.default_rng(3).random((2, 9, 3)) < 0.5).astype(np.float32)
+    np.savez(tmp_path / "x.npz", input=x)
+    assert main(["export", str(tmp_path / "m.snnir"), "--to", "onnx", "-o", str(tmp_path / "m.onnx")]) == 0
+    onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")), full_check=True)
+    capsys.readouterr()
+    assert main(["simulate", str(tmp_path / "m.snnir"), "--input", str(tmp_path / "x.npz"),
+                 "--backend", "onnx", "--json", "--no-progress"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    want = simulate(g, x, dtype=torch.float32).output().sum()
+    assert summary["backend"] == "onnx" and summary["outputs"]["y"]["spikes"] == int(want) > 0
+
+
+@pytest.mark.parametrize(
+    "inputs,message",
+    [
+        ({"z": np.zeros((1, 3, 1))}, r"no data for input\(s\) \['x'\]"),
+        ({"x": np.zeros((1, 3, 2))}, r"input 'x': expected shape \(batch, time, 1\), found \(1, 3, 2\)"),
+        ({"x": np.full((1, 3, 1), np.nan)}, "input 'x' contains NaN or inf"),
+    ],
+)
+def test_bad_inputs_are_one_line_errors(inputs, message):
+    with pytest.raises(InputError, match=message):
+        run_onnx(to_onnx(_if_neuron(ResetTiming.IMMEDIATE)), inputs)
+
+
+def test_unknown_membrane_is_an_input_error():
+    with pytest.raises(InputError, match=r"no membrane state for \['y'\]; neurons are \['n'\]"):
+        run_onnx(to_onnx(_if_neuron(ResetTiming.IMMEDIATE)), np.zeros((1, 2, 1)), membranes=["y"])
+
+
+def test_files_that_are_not_snncompile_models_are_refused(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        run_onnx(tmp_path / "missing.onnx", np.zeros((1, 2, 1)))
+    (tmp_path / "junk.onnx").write_bytes(b"\x00not a protobuf\xff" * 8)
+    with pytest.raises(InputError, match="junk.onnx: not a readable ONNX file"):
+        run_onnx(tmp_path / "junk.onnx", np.zeros((1, 2, 1)))
+    plain = onnx.helper.make_model(onnx.helper.make_graph(
+        [onnx.helper.make_node("Identity", ["a"], ["b"])], "g",
+        [onnx.helper.make_tensor_value_info("a", onnx.TensorProto.FLOAT, [1])],
+        [onnx.helper.make_tensor_value_info("b", onnx.TensorProto.FLOAT, [1])]))
+    onnx.save(plain, str(tmp_path / "plain.onnx"))
+    with pytest.raises(InputError, match="not an snncompile step model"):
+        run_onnx(tmp_path / "plain.onnx", np.zeros((1, 2, 1)))
