@@ -91,15 +91,16 @@ def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Iterable[str] = ()
     inputs = [_value_info(n, shapes[n]) for n in graph.inputs]
     inputs += [_value_info(s.name, s.shape, s.doc) for s in states.slots]
     onnx_graph = helper.make_graph(b.nodes, "snncompile_step", inputs, outputs, b.initializers)
+    opsets = [helper.make_opsetid("", int(opset))]
     model = helper.make_model(
         onnx_graph,
-        opset_imports=[helper.make_opsetid("", int(opset))],
+        opset_imports=opsets,
         producer_name="snncompile",
         producer_version=snncompile.__version__,
         doc_string=STEP_SEMANTICS.format(dt=graph.dt, slots=_describe(states)),
+        # the oldest IR version that carries this opset: older runtimes can load it
+        ir_version=helper.find_min_ir_version_for(opsets),
     )
-    # ONNX Runtime reads IR version <= 10 everywhere we test; the opset decides the rest.
-    model.ir_version = min(model.ir_version, 10)
     helper.set_model_props(model, {
         "snncompile.version": snncompile.__version__,
         "snncompile.dt": repr(float(graph.dt)),

@@ -92,6 +92,7 @@ def test_metadata_holds_dt_version_and_state_layout():
     assert json.loads(props["snncompile.inputs"]) == ["x"]
     assert json.loads(props["snncompile.outputs"]) == ["y"]
     assert model.opset_import[0].version == 17
+    assert model.ir_version == 8  # the oldest IR version that carries opset 17
 
 
 def test_doc_strings_state_the_step_semantics_and_each_slot():
