@@ -41,7 +41,8 @@ from snncompile.ir import (
     Threshold,
 )
 
-Emitter = Callable[[Builder, str, Node, str, Shape, StateTable], str]
+#: ``emit(b: Builder, name: str, node: <its kind>, x: str, in_shape: Shape, states: StateTable) -> str``
+Emitter = Callable[..., str]
 #: node class -> emitter; looked up along the class's MRO.
 EMITTERS: dict[type, Emitter] = {}
 
@@ -70,30 +71,21 @@ def _spikes(b: Builder, v: str, threshold: str, comparator: Comparator, hint: st
 
 
 @emits(NeuronNode)
-def _neuron(b, name, node: NeuronNode, x, in_shape, states):
-    """``i = syn_decay i + syn_gain x``; ``v = decay v + gain i + bias``; spike; reset."""
-    d = node.dynamics()
+def _neuron(b: Builder, name: str, node: NeuronNode, x: str, in_shape: Shape, states: StateTable) -> str:
+    """Integrate (see :func:`_integrate`); spiking kinds then fire and reset."""
     v_slot = states.add(name, "v", node.shape, "membrane after the step (post-reset if IMMEDIATE, pre-reset if DELAYED)")
-    spiking = isinstance(node, SpikingNeuron)
-    delayed = spiking and node.reset_timing is ResetTiming.DELAYED and node.reset is not Reset.NONE
+    if not isinstance(node, SpikingNeuron):
+        return b.bind(_integrate(b, name, node, x, v_slot.name, states), v_slot.next_name)
+    delayed = node.reset_timing is ResetTiming.DELAYED and node.reset is not Reset.NONE
     v = v_slot.name
     if delayed:
         s_slot = states.add(name, "s", node.shape, "spikes of the previous step (their reset is applied in this step)")
-        if node.reset is Reset.ZERO:
+        if node.reset is Reset.ZERO:  # v := v_reset before the decay
             was_fired = b.op("Cast", [s_slot.name], name, to=TensorProto.BOOL)
             v = b.op("Where", [was_fired, b.const(node.v_reset, f"{name}/v_reset"), v], name)
-    drive = x
-    if d.has_current:
-        i_slot = states.add(name, "i", node.shape, "synaptic current after the step")
-        decayed = b.mul(i_slot.name, d.syn_decay, f"{name}/syn_decay")
-        i = b.op("Add", [decayed, b.mul(x, d.syn_gain, f"{name}/syn_gain")], name)
-        drive = b.bind(i, i_slot.next_name)
-    v = b.op("Add", [b.mul(v, d.decay, f"{name}/decay"), b.mul(drive, d.gain, f"{name}/gain")], name)
-    v = b.add(v, d.bias, f"{name}/bias")
-    if not spiking:
-        return b.bind(v, v_slot.next_name)
+    v = _integrate(b, name, node, x, v, states)
     threshold = b.const(node.threshold, f"{name}/threshold")
-    if delayed and node.reset is Reset.SUBTRACT:
+    if delayed and node.reset is Reset.SUBTRACT:  # undecayed: after the integration
         v = b.op("Sub", [v, b.op("Mul", [threshold, s_slot.name], name)], name)
     fired, s = _spikes(b, v, threshold, node.comparator, name)
     if not delayed and node.reset is Reset.ZERO:
@@ -101,9 +93,20 @@ def _neuron(b, name, node: NeuronNode, x, in_shape, states):
     elif not delayed and node.reset is Reset.SUBTRACT:
         v = b.op("Sub", [v, b.op("Mul", [threshold, s], name)], name)
     b.bind(v, v_slot.next_name)
-    if delayed:
-        return b.bind(s, s_slot.next_name)
-    return s
+    return b.bind(s, s_slot.next_name) if delayed else s
+
+
+def _integrate(b: Builder, name: str, node: NeuronNode, x: str, v: str, states: StateTable) -> str:
+    """``i = syn_decay i + syn_gain x`` (Cuba kinds); ``v = decay v + gain i + bias``."""
+    d = node.dynamics()
+    drive = x
+    if d.has_current:
+        i_slot = states.add(name, "i", node.shape, "synaptic current after the step")
+        decayed = b.mul(i_slot.name, d.syn_decay, f"{name}/syn_decay")
+        i = b.op("Add", [decayed, b.mul(x, d.syn_gain, f"{name}/syn_gain")], name)
+        drive = b.bind(i, i_slot.next_name)
+    v = b.op("Add", [b.mul(v, d.decay, f"{name}/decay"), b.mul(drive, d.gain, f"{name}/gain")], name)
+    return b.add(v, d.bias, f"{name}/bias")
 
 
 @emits(Linear)
