@@ -44,7 +44,7 @@ def check_against_reference(graph: Graph, inputs, steps: int | None = None, opse
     return spikes
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def against_reference():
     return check_against_reference
 
