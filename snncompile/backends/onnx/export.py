@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 
 import numpy as np
 import onnx
@@ -27,9 +26,10 @@ import snncompile
 from snncompile.backends.onnx.builder import Builder
 from snncompile.backends.onnx.emitters import emitter_for
 from snncompile.backends.onnx.state import StateTable
-from snncompile.errors import InputError, UnsupportedError
+from snncompile.errors import UnsupportedError
 from snncompile.fileio import atomic_path
 from snncompile.ir import Graph, Input
+from snncompile.simulate.reference import Record, resolve_record
 
 DEFAULT_OPSET = 17
 #: Oldest opset whose operator signatures the emitters use (Unsqueeze/Squeeze axes as inputs).
@@ -50,18 +50,16 @@ State slots (input name -> output name '<name>.next', shape without the batch ax
 {slots}"""
 
 
-def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Iterable[str] = ()) -> onnx.ModelProto:
-    """The ONNX model of one step of ``graph`` (see module docstring). ``record`` names
-    nodes whose per-step output is also exposed, as ``record.<node>``."""
+def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = None) -> onnx.ModelProto:
+    """The ONNX model of one step of ``graph`` (see module docstring). ``record`` (node
+    names, ``"all"`` or ``"neurons"``, as for the reference simulator) chooses nodes whose
+    per-step output is also exposed, as ``record.<node>``."""
     if not MIN_OPSET <= int(opset) <= onnx.defs.onnx_opset_version():
         raise UnsupportedError(
             f"ONNX opset {opset} not supported: choose {MIN_OPSET}..{onnx.defs.onnx_opset_version()}"
         )
     graph.validate()
-    record = list(record)
-    unknown = [n for n in record if n not in graph.nodes]
-    if unknown:
-        raise InputError(f"cannot record unknown nodes {unknown}; nodes are {list(graph.nodes)}")
+    record = resolve_record(graph, record)
     clashes = [n for n in graph.inputs + graph.outputs if n.startswith(("state.", "record."))]
     if clashes:
         raise UnsupportedError(f"Input/Output node names {clashes} clash with the ONNX state/record names; rename them")
@@ -113,7 +111,7 @@ def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Iterable[str] = ()
 
 
 def write_onnx(graph: Graph, path: str | os.PathLike, opset: int = DEFAULT_OPSET,
-               record: Iterable[str] = ()) -> onnx.ModelProto:
+               record: Record = None) -> onnx.ModelProto:
     """Export ``graph`` (see :func:`to_onnx`) and write it to ``path`` atomically."""
     model = to_onnx(graph, opset=opset, record=record)
     if model.ByteSize() > MAX_BYTES:

@@ -60,6 +60,8 @@ def run_onnx(
     length = next(iter(data.values())).shape[1]
     batch = next(iter(data.values())).shape[0]
     steps = length if steps is None else int(steps)
+    if steps < 1:
+        raise InputError(f"steps must be >= 1, found {steps}")
     v_nodes = _membrane_nodes(membranes, slots)
     session = _session(model)
     state = {s["name"]: np.zeros((batch, *s["shape"]), dtype=np.float32) for s in slots}
@@ -75,7 +77,7 @@ def run_onnx(
             series[f"state.{node}.v.next"].append(values[f"state.{node}.v.next"])
 
     def stack(name: str) -> np.ndarray:
-        return np.stack(series[name], axis=1) if series[name] else np.zeros((batch, 0), np.float32)
+        return np.stack(series[name], axis=1)
 
     return SimResult(
         outputs={n: stack(n) for n in output_names},

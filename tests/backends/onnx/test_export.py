@@ -107,6 +107,9 @@ def test_record_exposes_intermediate_values():
     model = to_onnx(_recurrent(), record=["cuba", "x"])
     outs = [vi.name for vi in model.graph.output]
     assert outs[:3] == ["y", "record.cuba", "record.x"]
+    everything = [vi.name for vi in to_onnx(_recurrent(), record="all").graph.output]
+    assert everything[:6] == ["y"] + [f"record.{n}" for n in ("fc", "cuba", "rec", "late", "y")]
+    assert [vi.name for vi in to_onnx(_recurrent(), record="neurons").graph.output][:2] == ["y", "record.cuba"]
 
 
 def test_stateless_graph_has_no_state():

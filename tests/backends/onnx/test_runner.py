@@ -118,6 +118,11 @@ def test_bad_inputs_are_one_line_errors(inputs, message):
         run_onnx(to_onnx(_if_neuron(ResetTiming.IMMEDIATE)), inputs)
 
 
+def test_zero_steps_is_an_input_error():
+    with pytest.raises(InputError, match="steps must be >= 1, found 0"):
+        run_onnx(to_onnx(_if_neuron(ResetTiming.IMMEDIATE)), np.zeros((1, 2, 1)), steps=0)
+
+
 def test_unknown_membrane_is_an_input_error():
     with pytest.raises(InputError, match=r"no membrane state for \['y'\]; neurons are \['n'\]"):
         run_onnx(to_onnx(_if_neuron(ResetTiming.IMMEDIATE)), np.zeros((1, 2, 1)), membranes=["y"])
