@@ -217,3 +217,18 @@ def test_unknown_kind_is_a_one_line_error():
 
     with pytest.raises(UnsupportedError, match="node 'm': the ONNX exporter has no emitter for node kind 'Mystery'"):
         emitter_for("m", Mystery())
+
+
+def test_delays_on_image_tensors(against_reference, spikes_like):
+    """Per-channel Delay (broadcast over H, W) and a delayed edge on (C, H, W) tensors."""
+    rng = np.random.default_rng(15)
+    g = Graph()
+    g.add("img", Input(shape=(3, 5, 5)))
+    g.add("conv", Conv2d(weight=rng.normal(0, 0.6, (3, 3, 3, 3)), padding=1))
+    g.add("lif", LIF(shape=(3, 5, 5), decay=0.85, threshold=0.6))
+    g.add("per_channel", Delay(delay=np.array([1, 0, 3]).reshape(3, 1, 1)))
+    g.add("pool", MaxPool2d(kernel_size=2, stride=1))
+    g.add("y", Output(shape=(3, 4, 4)))
+    g.chain("img", "conv", "lif", "per_channel", "pool", "y")
+    g.connect("lif", "conv", delay=2)  # recurrence through the convolution
+    assert against_reference(g, spikes_like((2, 14, 3, 5, 5), 0.3, seed=16))["lif"] > 0
