@@ -14,6 +14,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from snncompile.errors import UnsupportedError
+
 ONE_F32 = np.float32(1.0)
 
 
@@ -32,9 +34,9 @@ class Builder:
         self._private = set()
 
     def reserve(self, name: str) -> str:
-        """Claim an exact name (graph inputs and outputs); raise if already taken."""
+        """Claim an exact name (graph inputs, outputs, state); refuse one already taken."""
         if name in self._used:
-            raise ValueError(f"ONNX value name '{name}' is used twice")
+            raise UnsupportedError(f"ONNX value name '{name}' would be used twice; rename the IR node it comes from")
         self._used.add(name)
         return name
 

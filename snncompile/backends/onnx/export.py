@@ -64,7 +64,8 @@ def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = None) -> 
     if clashes:
         raise UnsupportedError(f"Input/Output node names {clashes} clash with the ONNX state/record names; rename them")
     shapes = graph.infer_shapes()
-    b, states = Builder(), StateTable()
+    b = Builder()
+    states = StateTable(b.reserve)
     for name in graph.inputs + graph.outputs + [RECORD_PREFIX + n for n in record]:
         b.reserve(name)
     fifo_depth = _fifo_depths(graph)
@@ -107,6 +108,8 @@ def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = None) -> 
         "snncompile.record": json.dumps(record),
         "snncompile.state": json.dumps([s.to_json() for s in states.slots]),
     })
+    if model.ByteSize() <= MAX_BYTES:
+        onnx.checker.check_model(model)  # a broken model is our bug: never hand one out
     return model
 
 

@@ -21,6 +21,7 @@ Every slot starts at zero (the reference simulator's initial state).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from snncompile.ir import Shape
@@ -51,14 +52,16 @@ class StateSlot:
 
 
 class StateTable:
-    """The slots of one export, in the order they become graph inputs and outputs."""
+    """The slots of one export, in the order they become graph inputs and outputs.
+    ``reserve`` claims each slot's two value names (it raises on a clash)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reserve: Callable[[str], str]) -> None:
         self.slots: list[StateSlot] = []
+        self._reserve = reserve
 
     def add(self, node: str, field: str, shape: Shape, doc: str) -> StateSlot:
         slot = StateSlot(node, field, tuple(int(d) for d in shape), doc)
-        if any(s.name == slot.name for s in self.slots):
-            raise ValueError(f"state slot '{slot.name}' declared twice")
+        self._reserve(slot.name)
+        self._reserve(slot.next_name)
         self.slots.append(slot)
         return slot
