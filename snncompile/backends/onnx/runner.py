@@ -141,7 +141,7 @@ def _membrane_nodes(membranes: Record, slots: list[dict]) -> list[str]:
 def _session(model: onnx.ModelProto):
     try:
         import onnxruntime as ort
-    except ModuleNotFoundError:
+    except ImportError:
         raise UnsupportedError("running ONNX models needs onnxruntime: pip install onnxruntime") from None
     options = ort.SessionOptions()
     options.log_severity_level = 3

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from snncompile.backends.onnx import run_onnx, to_onnx, write_onnx
-from snncompile.errors import InputError
+from snncompile.errors import InputError, UnsupportedError
 from snncompile.ir import (
     IF,
     Comparator,
@@ -141,3 +141,10 @@ def test_files_that_are_not_snncompile_models_are_refused(tmp_path):
     onnx.save(plain, str(tmp_path / "plain.onnx"))
     with pytest.raises(InputError, match="not an snncompile step model"):
         run_onnx(tmp_path / "plain.onnx", np.zeros((1, 2, 1)))
+
+
+def test_without_onnxruntime_the_export_works_and_running_says_what_to_install(monkeypatch):
+    model = to_onnx(_if_neuron(ResetTiming.IMMEDIATE))
+    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
+    with pytest.raises(UnsupportedError, match="running ONNX models needs onnxruntime: pip install onnxruntime"):
+        run_onnx(model, np.zeros((1, 2, 1)))
