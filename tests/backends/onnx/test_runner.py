@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import onnx
@@ -145,6 +146,6 @@ def test_files_that_are_not_snncompile_models_are_refused(tmp_path):
 
 def test_without_onnxruntime_the_export_works_and_running_says_what_to_install(monkeypatch):
     model = to_onnx(_if_neuron(ResetTiming.IMMEDIATE))
-    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(UnsupportedError, match="running ONNX models needs onnxruntime: pip install onnxruntime"):
         run_onnx(model, np.zeros((1, 2, 1)))
