@@ -19,14 +19,20 @@ from snncompile.backends.onnx.builder import Builder
 from snncompile.backends.onnx.state import StateTable
 from snncompile.errors import UnsupportedError
 from snncompile.ir import (
+    IF,
+    LI,
+    LIF,
     Add,
     AvgPool2d,
     BatchNorm,
     Comparator,
     Conv1d,
     Conv2d,
+    CubaLI,
+    CubaLIF,
     Delay,
     Flatten,
+    Integrator,
     Linear,
     MaxPool2d,
     NeuronNode,
@@ -43,11 +49,12 @@ from snncompile.ir import (
 
 #: ``emit(b: Builder, name: str, node: <its kind>, x: str, in_shape: Shape, states: StateTable) -> str``
 Emitter = Callable[..., str]
-#: node class -> emitter; looked up along the class's MRO.
-EMITTERS: dict[type, Emitter] = {}
+#: node class -> emitter, looked up by the exact class: a subclass (a fixed-point neuron,
+#: say) may mean something else, so it is refused rather than guessed.
+EMITTERS: dict[type[Node], Emitter] = {}
 
 
-def emits(*classes: type) -> Callable[[Emitter], Emitter]:
+def emits(*classes: type[Node]) -> Callable[[Emitter], Emitter]:
     def register(fn: Emitter) -> Emitter:
         for cls in classes:
             EMITTERS[cls] = fn
@@ -57,10 +64,13 @@ def emits(*classes: type) -> Callable[[Emitter], Emitter]:
 
 
 def emitter_for(name: str, node: Node) -> Emitter:
-    for cls in type(node).__mro__:
-        if cls in EMITTERS:
-            return EMITTERS[cls]
-    raise UnsupportedError(f"node '{name}': the ONNX exporter has no emitter for node kind '{node.kind}'")
+    if type(node) in EMITTERS:
+        return EMITTERS[type(node)]
+    known = ", ".join(sorted(cls.kind for cls in EMITTERS))
+    raise UnsupportedError(
+        f"node '{name}': the ONNX exporter has no emitter for node kind '{node.kind}' "
+        f"(it exports float graphs of kinds {known})"
+    )
 
 
 def _spikes(b: Builder, v: str, threshold: str, comparator: Comparator, hint: str) -> tuple[str, str]:
@@ -70,7 +80,7 @@ def _spikes(b: Builder, v: str, threshold: str, comparator: Comparator, hint: st
     return fired, b.op("Cast", [fired], hint, to=TensorProto.FLOAT)
 
 
-@emits(NeuronNode)
+@emits(LIF, CubaLIF, IF, LI, CubaLI, Integrator)
 def _neuron(b: Builder, name: str, node: NeuronNode, x: str, in_shape: Shape, states: StateTable) -> str:
     """Integrate (see :func:`_integrate`); spiking kinds then fire and reset."""
     v_slot = states.add(name, "v", node.shape, "membrane after the step (post-reset if IMMEDIATE, pre-reset if DELAYED)")
