@@ -1,4 +1,5 @@
-"""Real trained networks: the NIR paper's Braille RNNs on real Braille data.
+"""The NIR paper's reference networks: its single-LIF trace, and the trained Braille RNNs
+on real Braille data.
 
 The graphs are built from the NIR files with forward Euler at dt = 1e-4 (the equations of
 snncompile.ir.neurons.CubaLIF), the recurrent edge carrying one step of delay. The ONNX
@@ -16,7 +17,7 @@ import pytest
 import torch
 
 from snncompile.backends.onnx import run_onnx, to_onnx
-from snncompile.ir import CubaLIF, Graph, Input, Linear, Output, Reset, ResetTiming
+from snncompile.ir import LIF, CubaLIF, Graph, Input, Linear, Output, Reset, ResetTiming
 from snncompile.simulate import accuracy, simulate
 
 pytest.importorskip("onnxruntime")
@@ -69,3 +70,24 @@ def test_braille_rnn_matches_reference_spike_for_spike(file, reset, timing):
     assert np.array_equal(got.recorded["lif1.lif"], hidden)
     assert np.array_equal(got.output(), ref.output())
     assert accuracy(got.output(), labels) >= 0.9
+
+
+def test_nir_paper_lif_reproduces_norses_recorded_trace():
+    """Input -> Affine(1x1) -> LIF(tau 2.5 ms, r 1, v_th 0.1), 1000 steps of the paper's
+    input spikes: the spikes fall on steps 460, 510, 710, 760 as Norse recorded them, and
+    the membrane follows Norse's recording (both forward Euler, reset to zero)."""
+    ng = nir.read(str(DATA / "lif_norse.nir"))
+    affine, lif = ng.nodes["0"], ng.nodes["1"]
+    step = DT / lif.tau
+    g = Graph(dt=DT)
+    g.add("input", Input(shape=(1,)))
+    g.add("affine", Linear(weight=affine.weight, bias=affine.bias))
+    g.add("lif", LIF(shape=(1,), decay=1 - step, gain=lif.r * step, bias=lif.v_leak * step,
+                     threshold=lif.v_threshold, v_reset=lif.v_reset))
+    g.add("output", Output(shape=(1,)))
+    g.chain("input", "affine", "lif", "output")
+    trace = np.loadtxt(DATA / "lif_norse.csv", delimiter=",")
+    got = run_onnx(to_onnx(g), trace[None, :, :1].astype(np.float32), membranes="all")
+    assert np.flatnonzero(got.output()[0, :, 0]).tolist() == [460, 510, 710, 760]
+    np.testing.assert_array_equal(got.output()[0, :, 0], trace[:, 2])
+    np.testing.assert_allclose(got.membranes["lif"][0, :, 0], trace[:, 1], atol=1e-6)
