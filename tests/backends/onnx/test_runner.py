@@ -149,3 +149,14 @@ def test_without_onnxruntime_the_export_works_and_running_says_what_to_install(m
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(UnsupportedError, match="running ONNX models needs onnxruntime: pip install onnxruntime"):
         run_onnx(model, np.zeros((1, 2, 1)))
+
+
+def test_one_model_serves_any_batch_size_and_samples_stay_independent():
+    model = to_onnx(_if_neuron(ResetTiming.DELAYED))
+    x = np.random.default_rng(4).uniform(0, 1, (5, 10, 1)).astype(np.float32)
+    together = run_onnx(model, x, membranes="all")
+    for k in (0, 3):
+        alone = run_onnx(model, x[k : k + 1], membranes="all")
+        np.testing.assert_array_equal(alone.output()[0], together.output()[k])
+        np.testing.assert_array_equal(alone.membranes["n"][0], together.membranes["n"][k])
+    assert 0 < together.output().sum() < together.output().size
