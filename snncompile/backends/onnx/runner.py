@@ -27,7 +27,8 @@ def load_step_model(path_or_model: str | os.PathLike | onnx.ModelProto) -> onnx.
     else:
         where = str(path_or_model)
         try:
-            model = onnx.load(where)
+            # never follow external-data paths of a file we did not write
+            model = onnx.load(where, load_external_data=False)
         except FileNotFoundError:
             raise InputError(f"{where}: no such file") from None
         except Exception as exc:  # protobuf raises its own DecodeError
@@ -35,6 +36,9 @@ def load_step_model(path_or_model: str | os.PathLike | onnx.ModelProto) -> onnx.
     props = {p.key: p.value for p in model.metadata_props}
     if "snncompile.state" not in props:
         raise InputError(f"{where}: not an snncompile step model (no 'snncompile.state' metadata); export it with write_onnx")
+    external = [t.name for t in model.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+    if external:
+        raise InputError(f"{where}: tensors {external[:3]} are stored in external files; snncompile step models are self-contained")
     return model
 
 

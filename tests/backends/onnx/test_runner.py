@@ -160,3 +160,11 @@ def test_one_model_serves_any_batch_size_and_samples_stay_independent():
         np.testing.assert_array_equal(alone.output()[0], together.output()[k])
         np.testing.assert_array_equal(alone.membranes["n"][0], together.membranes["n"][k])
     assert 0 < together.output().sum() < together.output().size
+
+
+def test_models_with_external_data_are_refused(tmp_path):
+    model = to_onnx(_if_neuron(ResetTiming.IMMEDIATE))
+    onnx.save(model, str(tmp_path / "ext.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
+              location="weights.bin", size_threshold=0)
+    with pytest.raises(InputError, match=r"ext.onnx: tensors \['n/threshold'\] are stored in external files"):
+        run_onnx(tmp_path / "ext.onnx", np.zeros((1, 2, 1)))
