@@ -66,19 +66,19 @@ def run_onnx(
     steps = length if steps is None else int(steps)
     if steps < 1:
         raise InputError(f"steps must be >= 1, found {steps}")
-    v_nodes = _membrane_nodes(membranes, slots)
+    v_next = {s["node"]: s["next"] for s in slots if s["field"] == "v"}
+    v_nodes = _membrane_nodes(membranes, list(v_next))
     session = _session(model)
     state = {s["name"]: np.zeros((batch, *s["shape"]), dtype=np.float32) for s in slots}
-    fetch = output_names + [RECORD_PREFIX + n for n in recorded_names] + [s["next"] for s in slots]
-    series: dict[str, list[np.ndarray]] = {n: [] for n in fetch}
+    kept = output_names + [RECORD_PREFIX + n for n in recorded_names] + [v_next[n] for n in v_nodes]
+    fetch = list(dict.fromkeys(kept + [s["next"] for s in slots]))
+    series: dict[str, list[np.ndarray]] = {n: [] for n in kept}
     for t in steps_with_progress(steps, progress, "onnx"):
         feed = {n: (x[:, t] if t < length else np.zeros_like(x[:, 0])) for n, x in data.items()}
         values = dict(zip(fetch, session.run(fetch, {**feed, **state})))
         state = {s["name"]: values[s["next"]] for s in slots}
-        for n in output_names + [RECORD_PREFIX + r for r in recorded_names]:
+        for n in kept:
             series[n].append(values[n])
-        for node in v_nodes:
-            series[f"state.{node}.v.next"].append(values[f"state.{node}.v.next"])
 
     def stack(name: str) -> np.ndarray:
         return np.stack(series[name], axis=1)
@@ -86,7 +86,7 @@ def run_onnx(
     return SimResult(
         outputs={n: stack(n) for n in output_names},
         recorded={n: stack(RECORD_PREFIX + n) for n in recorded_names},
-        membranes={n: stack(f"state.{n}.v.next") for n in v_nodes},
+        membranes={n: stack(v_next[n]) for n in v_nodes},
         dt=float(props.get("snncompile.dt", "0")),
         backend="onnx",
     )
@@ -129,8 +129,8 @@ def _check_inputs(inputs, names: list[str], shapes: dict[str, list[int]]) -> dic
     return data
 
 
-def _membrane_nodes(membranes: Record, slots: list[dict]) -> list[str]:
-    have = [s["node"] for s in slots if s["field"] == "v"]
+def _membrane_nodes(membranes: Record, have: list[str]) -> list[str]:
+    """The neurons whose membranes are asked for, among ``have`` (those with a v slot)."""
     if membranes is None:
         return []
     if membranes in ("all", "neurons"):
