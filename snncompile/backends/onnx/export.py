@@ -102,6 +102,7 @@ def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = None) -> 
     )
     helper.set_model_props(model, {
         "snncompile.version": snncompile.__version__,
+        "snncompile.form": "step",
         "snncompile.dt": repr(float(graph.dt)),
         "snncompile.inputs": json.dumps(graph.inputs),
         "snncompile.outputs": json.dumps(graph.outputs),
@@ -114,9 +115,16 @@ def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = None) -> 
 
 
 def write_onnx(graph: Graph, path: str | os.PathLike, opset: int = DEFAULT_OPSET,
-               record: Record = None) -> onnx.ModelProto:
-    """Export ``graph`` (see :func:`to_onnx`) and write it to ``path`` atomically."""
-    model = to_onnx(graph, opset=opset, record=record)
+               record: Record = None, sequence: bool = False) -> onnx.ModelProto:
+    """Export ``graph`` (see :func:`to_onnx`; with ``sequence=True`` the form scanned over
+    time, :func:`~snncompile.backends.onnx.sequence.to_onnx_sequence`) and write it to
+    ``path`` atomically."""
+    if sequence:
+        from snncompile.backends.onnx.sequence import to_onnx_sequence
+
+        model = to_onnx_sequence(graph, opset=opset, record=record)
+    else:
+        model = to_onnx(graph, opset=opset, record=record)
     if model.ByteSize() > MAX_BYTES:
         raise UnsupportedError(f"{path}: the ONNX model would be {model.ByteSize()} bytes, over protobuf's 2 GiB limit")
     with atomic_path(path, suffix=".onnx") as tmp:

@@ -49,17 +49,20 @@ def run_onnx(
     membranes: Record = None,
     progress: bool = False,
 ) -> SimResult:
-    """Run the step model for ``steps`` steps (default: the input length; extra steps get
+    """Run a step model for ``steps`` steps (default: the input length; extra steps get
     zero input) on ``inputs`` (one (batch, time, *shape) array per graph input; a bare
     array for a single input). ``membranes``: ``"all"``/``"neurons"`` or names of neurons
-    whose ``v`` state to return. Exposed ``record.<node>`` outputs become ``recorded``."""
+    whose ``v`` state to return. Exposed ``record.<node>`` outputs become ``recorded``.
+    A sequence model (:func:`to_onnx_sequence`) runs in one call (no membranes)."""
     model = load_step_model(path_or_model)
     props = {p.key: p.value for p in model.metadata_props}
     slots = json.loads(props["snncompile.state"])
     input_names = json.loads(props["snncompile.inputs"])
     output_names = json.loads(props["snncompile.outputs"])
     recorded_names = json.loads(props.get("snncompile.record", "[]"))
-    shapes = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim[1:]] for vi in model.graph.input}
+    sequence = props.get("snncompile.form") == "sequence"
+    leading = 2 if sequence else 1  # (batch, time, ...) or (batch, ...)
+    shapes = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim[leading:]] for vi in model.graph.input}
     data = _check_inputs(inputs, input_names, shapes)
     length = next(iter(data.values())).shape[1]
     batch = next(iter(data.values())).shape[0]
@@ -70,6 +73,18 @@ def run_onnx(
     v_nodes = _membrane_nodes(membranes, list(v_next))
     session = _session(model)
     state = {s["name"]: np.zeros((batch, *s["shape"]), dtype=np.float32) for s in slots}
+    if sequence:
+        if v_nodes:
+            raise InputError("a sequence model returns only the final state; use the step model (to_onnx) for membranes")
+        fetch = output_names + [RECORD_PREFIX + n for n in recorded_names]
+        feed = {n: _fit_length(x, steps) for n, x in data.items()}
+        values = dict(zip(fetch, session.run(fetch, {**feed, **state})))
+        return SimResult(
+            outputs={n: values[n] for n in output_names},
+            recorded={n: values[RECORD_PREFIX + n] for n in recorded_names},
+            dt=float(props.get("snncompile.dt", "0")),
+            backend="onnx",
+        )
     kept = output_names + [RECORD_PREFIX + n for n in recorded_names] + [v_next[n] for n in v_nodes]
     fetch = list(dict.fromkeys(kept + [s["next"] for s in slots]))
     series: dict[str, list[np.ndarray]] = {n: [] for n in kept}
@@ -127,6 +142,14 @@ def _check_inputs(inputs, names: list[str], shapes: dict[str, list[int]]) -> dic
     if len({a.shape[:2] for a in data.values()}) > 1:
         raise InputError(f"inputs disagree on batch or time length: {[a.shape for a in data.values()]}")
     return data
+
+
+def _fit_length(x: np.ndarray, steps: int) -> np.ndarray:
+    """The first ``steps`` steps of ``x`` (batch, time, ...), padded with zero input."""
+    if steps <= x.shape[1]:
+        return np.ascontiguousarray(x[:, :steps])
+    pad = np.zeros((x.shape[0], steps - x.shape[1], *x.shape[2:]), dtype=x.dtype)
+    return np.concatenate([x, pad], axis=1)
 
 
 def _membrane_nodes(membranes: Record, have: list[str]) -> list[str]:
