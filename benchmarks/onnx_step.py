@@ -2,7 +2,8 @@
 
 The NIR paper's Braille RNN (12 -> 38 CubaLIF recurrent -> 7 CubaLIF, zero reset) on the
 42 real Braille samples kept in tests/data/onnx (256 steps each). Prints export time,
-model size, the wall time of a whole batched run and the latency of one step at batch 1
+model size, the wall time of a whole batched run (step model driven from Python, and the
+sequence model that loops inside ONNX Runtime) and the latency of one step at batch 1
 (the way an edge device drives it), as medians of ``--repeat`` runs.
 
     python -m benchmarks.onnx_step [--repeat 3]
@@ -20,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from snncompile.backends.onnx import run_onnx, to_onnx
+from snncompile.backends.onnx import run_onnx, to_onnx, to_onnx_sequence
 from snncompile.ir import Reset, ResetTiming
 from snncompile.simulate import simulate
 
@@ -51,11 +52,13 @@ def main() -> None:
     batch, steps = x.shape[:2]
     export_s = median_seconds(lambda: to_onnx(graph), args.repeat)
     model = to_onnx(graph)
+    sequence = to_onnx_sequence(graph)
     rows = [("export (to_onnx)", export_s * 1e3, "ms"), ("model size", model.ByteSize() / 1024, "KiB")]
     for label, fn in (
         ("reference float32", lambda: simulate(graph, x, dtype=torch.float32)),
         ("reference float64", lambda: simulate(graph, x)),
-        ("onnx (run_onnx)", lambda: run_onnx(model, x)),
+        ("onnx step model (run_onnx)", lambda: run_onnx(model, x)),
+        ("onnx sequence model (run_onnx)", lambda: run_onnx(sequence, x)),
     ):
         rows.append((f"{label}, batch {batch} x {steps} steps", median_seconds(fn, args.repeat) * 1e3, "ms"))
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
@@ -69,6 +72,8 @@ def main() -> None:
             s = {n: out[n + ".next"] for n in s}
 
     rows.append(("onnx step latency, batch 1", median_seconds(one_sample, args.repeat) / steps * 1e6, "us"))
+    rows.append((f"onnx sequence model, batch 1 x {steps} steps",
+                 median_seconds(lambda: run_onnx(sequence, x[:1]), args.repeat) * 1e3, "ms"))
     rows.append(("reference step latency, batch 1",
                  median_seconds(lambda: simulate(graph, x[:1], dtype=torch.float32), args.repeat) / steps * 1e6, "us"))
     width = max(len(r[0]) for r in rows)
