@@ -15,7 +15,7 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "onnx.md"
 def test_docs_examples_run(tmp_path, monkeypatch):
     section = DOC.read_text().split("## Driving the model for T steps")[1].split("\n## ")[0]
     runnable = re.findall(r"```python\n(.*?)```", section, flags=re.S)
-    assert len(runnable) == 2, "expected the export-and-drive example and the run_onnx example"
+    assert len(runnable) == 3, "expected the export-and-drive, run_onnx and sequence examples"
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     for block in runnable:
