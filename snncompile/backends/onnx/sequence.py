@@ -23,8 +23,8 @@ BODY = "step/"
 TIME = "time"
 
 SEQUENCE_NOTE = """\
-Sequence form: the step below is applied for t = 0..T-1 by an ONNX Scan over axis 1 of every
-Input (batch, time, *shape); Outputs and 'record.' values are (batch, time, *shape); the state
+Sequence form: the step below is applied for t = 0..T-1 by an ONNX Scan over the time axis
+of every Input (batch, time, *shape); Outputs and 'record.' values are (batch, time, *shape); the state
 inputs are the state before step 0 (zeros to start) and the '.next' outputs the state after
 step T-1.
 """
@@ -49,16 +49,21 @@ def to_onnx_sequence(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = 
     body.input.extend(ordered_in)
     body.output.extend(ordered_out)
     body.name = "snncompile_step_body"
+    # Scan runs over axis 0 (time-major): transposing around it keeps the public tensors
+    # batch-first and avoids scan_input_axes, which some runtimes do not implement.
+    to_time_major = [_swap01(v.name, f"{BODY}{v.name}/time_major_in", v) for v in outer_in[n_state:]]
+    from_time_major = [_swap01(f"{BODY}{v.name}/time_major_out", v.name, v) for v in outer_out[n_state:]]
     scan = helper.make_node(
         "Scan",
-        [v.name for v in outer_in], [v.name for v in outer_out], name="time_loop", body=body,
-        num_scan_inputs=n_data_in, scan_input_axes=[1] * n_data_in, scan_output_axes=[1] * n_data_out,
+        [v.name for v in outer_in[:n_state]] + [n.output[0] for n in to_time_major],
+        [v.name for v in outer_out[:n_state]] + [n.input[0] for n in from_time_major],
+        name="time_loop", body=body, num_scan_inputs=n_data_in,
     )
     # keep the public order: data first, then state (as in the step model)
     inputs = outer_in[n_state:] + outer_in[:n_state]
     outputs = outer_out[n_state:] + outer_out[:n_state]
     model = helper.make_model(
-        helper.make_graph([scan], "snncompile_sequence", inputs, outputs),
+        helper.make_graph([*to_time_major, scan, *from_time_major], "snncompile_sequence", inputs, outputs),
         opset_imports=list(step.opset_import),
         producer_name=step.producer_name,
         producer_version=step.producer_version,
@@ -70,6 +75,12 @@ def to_onnx_sequence(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = 
     if model.ByteSize() <= MAX_BYTES:
         onnx.checker.check_model(model)
     return model
+
+
+def _swap01(src: str, dst: str, value: onnx.ValueInfoProto) -> onnx.NodeProto:
+    """Transpose the batch and time axes of a (batch, time, *shape) or (time, batch, *shape) value."""
+    rank = len(value.type.tensor_type.shape.dim)
+    return helper.make_node("Transpose", [src], [dst], name=f"{dst}#op", perm=[1, 0, *range(2, rank)])
 
 
 def _copy(value: onnx.ValueInfoProto) -> onnx.ValueInfoProto:

@@ -12,7 +12,7 @@ import pytest
 import torch
 from onnx.reference import ReferenceEvaluator
 
-from snncompile.backends.onnx import run_onnx, to_onnx
+from snncompile.backends.onnx import run_onnx, to_onnx, to_onnx_sequence
 from snncompile.ir import (
     LIF,
     Add,
@@ -93,3 +93,15 @@ def test_onnx_reference_evaluator_agrees_with_onnxruntime_and_the_simulator():
         ort_value = by_ort.outputs["y"] if name == "y" else by_ort.recorded[name]
         np.testing.assert_array_equal(by_numpy[key], ref, err_msg=f"onnx.reference: {name}")
         np.testing.assert_array_equal(ort_value, ref, err_msg=f"onnxruntime: {name}")
+
+
+def test_onnx_reference_evaluator_runs_the_sequence_form():
+    graph = _every_kind()
+    x = (np.random.default_rng(22).random((2, 8, 2, 6, 6)) < 0.4).astype(np.float32)
+    model = to_onnx_sequence(graph)
+    state = {i.name: np.zeros([2, *[d.dim_value for d in i.type.tensor_type.shape.dim[1:]]], np.float32)
+             for i in model.graph.input if i.name.startswith("state.")}
+    y = ReferenceEvaluator(model).run(["y"], {"img": x, **state})[0]
+    want = simulate(graph, x, dtype=torch.float32).output()
+    assert want.sum() > 0
+    np.testing.assert_array_equal(y, want)
