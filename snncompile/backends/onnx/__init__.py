@@ -7,7 +7,7 @@
   :data:`snncompile.simulate.BACKENDS` (export, then run in ONNX Runtime).
 """
 
-from snncompile.backends.onnx.export import DEFAULT_OPSET, to_onnx, write_onnx
+from snncompile.backends.onnx.export import DEFAULT_OPSET, to_onnx, write_onnx, write_onnx_sequence
 from snncompile.backends.onnx.runner import load_step_model, run_onnx, simulate_onnx
 from snncompile.backends.onnx.sequence import to_onnx_sequence
 from snncompile.backends.onnx.state import StateSlot
@@ -17,5 +17,5 @@ BACKENDS.setdefault("onnx", simulate_onnx)
 
 __all__ = [
     "DEFAULT_OPSET", "StateSlot", "load_step_model", "run_onnx", "simulate_onnx", "to_onnx",
-    "to_onnx_sequence", "write_onnx",
+    "to_onnx_sequence", "write_onnx", "write_onnx_sequence",
 ]

@@ -132,6 +132,12 @@ def write_onnx(graph: Graph, path: str | os.PathLike, opset: int = DEFAULT_OPSET
     return model
 
 
+def write_onnx_sequence(graph: Graph, path: str | os.PathLike, opset: int = DEFAULT_OPSET,
+                        record: Record = None) -> onnx.ModelProto:
+    """``write_onnx(..., sequence=True)``: the form scanned over time (``--to onnx-sequence``)."""
+    return write_onnx(graph, path, opset=opset, record=record, sequence=True)
+
+
 def _fifo_depths(graph: Graph) -> dict[str, int]:
     """Source node -> its longest outgoing edge delay (for sources with delayed edges)."""
     depth: dict[str, int] = {}

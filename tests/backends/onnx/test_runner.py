@@ -102,8 +102,11 @@ def test_cli_exports_and_simulates_with_the_onnx_backend(tmp_path, capsys):
     assert main(["simulate", str(tmp_path / "m.snnir"), "--input", str(tmp_path / "x.npz"),
                  "--backend", "onnx", "--json", "--no-progress"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    want = simulate(g, x, dtype=torch.float32).output().sum()
-    assert summary["backend"] == "onnx" and summary["outputs"]["y"]["spikes"] == int(want) > 0
+    want = simulate(g, x, dtype=torch.float32).output()
+    assert summary["backend"] == "onnx" and summary["outputs"]["y"]["spikes"] == int(want.sum()) > 0
+    seq = tmp_path / "m_seq.onnx"
+    assert main(["export", str(tmp_path / "m.snnir"), "--to", "onnx-sequence", "-o", str(seq)]) == 0
+    np.testing.assert_array_equal(run_onnx(seq, x).output(), want)
 
 
 @pytest.mark.parametrize(
