@@ -1,1 +1,1 @@
-"""Backends: executors and exporters beyond the float reference (ONNX, Lava, ...)."""
+"""Backends that run a graph somewhere other than the float reference simulator."""

@@ -5,6 +5,7 @@ See :mod:`snncompile.ir.graph` for the meaning of a time step and of edge delays
 synapse and shape nodes.
 """
 
+from snncompile.ir import fixed  # noqa: F401  (registers the integer node types)
 from snncompile.ir.graph import DEFAULT_DT, Edge, Graph, is_spike_train
 from snncompile.ir.neurons import (
     IF,
