@@ -5,7 +5,8 @@ See :mod:`snncompile.ir.graph` for the meaning of a time step and of edge delays
 synapse and shape nodes.
 """
 
-from snncompile.ir.graph import DEFAULT_DT, Edge, Graph
+from snncompile.ir import fixed  # noqa: F401  (registers the integer node types)
+from snncompile.ir.graph import DEFAULT_DT, Edge, Graph, is_spike_train
 from snncompile.ir.neurons import (
     IF,
     LI,
@@ -38,7 +39,7 @@ from snncompile.ir.semantics import Comparator, Reset, ResetTiming
 from snncompile.ir.serialize import load_graph, save_graph
 
 __all__ = [
-    "DEFAULT_DT", "Edge", "Graph", "Node", "NODE_TYPES", "Shape", "nodes_equal", "register_node",
+    "DEFAULT_DT", "Edge", "is_spike_train", "Graph", "Node", "NODE_TYPES", "Shape", "nodes_equal", "register_node",
     "NeuronNode", "SpikingNeuron", "Dynamics", "LIF", "CubaLIF", "IF", "LI", "CubaLI", "Integrator",
     "Input", "Output", "Linear", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "MaxPool2d",
     "Flatten", "Scale", "Threshold", "Delay", "Add", "BatchNorm",

@@ -235,6 +235,19 @@ class Graph:
         return rows
 
 
+def is_spike_train(graph: Graph, name: str) -> bool:
+    """True when ``name`` outputs 0/1 spikes: a spiking node, or an Output/Add/Delay/Flatten
+    whose every source is a spike train (pass-through nodes keep spikes binary only when
+    they have one source)."""
+    node = graph.nodes[name]
+    if node.spiking:
+        return True
+    if node.kind in ("Output", "Delay", "Flatten", "MaxPool2d"):
+        srcs = graph.incoming(name)
+        return len(srcs) == 1 and is_spike_train(graph, srcs[0].src)
+    return False
+
+
 def _format(problems: Iterable[str]) -> str:
     problems = list(problems)
     if len(problems) == 1:

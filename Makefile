@@ -1,0 +1,42 @@
+# make demo / make test create .venv on first use (torch first, then the package with
+# its test extras, then lava-nc and the SNN frameworks without letting them touch torch).
+# A stamp file records a finished install, so later runs start in seconds.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+STAMP  := $(VENV)/.snncompile-installed
+
+.PHONY: demo test lint typecheck bench env clean
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile requirements/*.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install torch==2.13.0
+	$(PIP) install -r requirements/lava.txt
+	$(PIP) install --no-deps --ignore-requires-python lava-nc==0.10.0
+	$(PIP) install -r requirements/framework-needs.txt
+	$(PIP) install --no-deps --no-build-isolation -r requirements/frameworks.txt
+	$(PIP) install -e ".[test]"
+	$(BIN)/python -c "import torch, numpy; assert torch.__version__.startswith('2.13.0'), torch.__version__; assert numpy.__version__ < '2'"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check snncompile tests examples benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy snncompile/ir snncompile/api.py
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,166 @@
+"""The public Python API behind the CLI: load models and data, run backends.
+
+A MODEL is one of
+
+- ``path.nir`` — a NIR graph (``dt`` and ``reset`` choose the discretisation NIR lacks);
+- ``file.py:factory`` — a Python file whose ``factory()`` returns a single-step
+  ``nn.Module`` (optionally with ``weights``, a state dict loaded with
+  ``torch.load(..., weights_only=True)``); traced with torch.fx;
+- ``path.snnir`` — snncompile's own IR file.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from snncompile.errors import InputError
+from snncompile.ir import DEFAULT_DT, Graph, load_graph
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """How to read a model: the choices a file format may not carry."""
+
+    weights: str | None = None
+    input_shape: tuple[int, ...] | None = None
+    dt: float | None = None
+    reset: str | None = None
+
+
+Loader = Callable[[str, ModelOptions], Graph]
+#: model kind -> loader; chosen by :func:`model_kind`
+MODEL_LOADERS: dict[str, Loader] = {}
+
+
+def model_loader(kind: str) -> Callable[[Loader], Loader]:
+    def register(fn: Loader) -> Loader:
+        MODEL_LOADERS[kind] = fn
+        return fn
+
+    return register
+
+
+def model_kind(spec: str) -> str:
+    """``nir``, ``torch`` or ``ir`` from the MODEL string."""
+    if spec.endswith(".nir"):
+        return "nir"
+    if ".py:" in spec or spec.endswith(".py"):
+        return "torch"
+    if spec.endswith(".snnir"):
+        return "ir"
+    raise InputError(
+        f"{spec}: unknown model kind; expected a .nir file, file.py:factory, or a .snnir IR file"
+    )
+
+
+def load_model(spec: str, options: ModelOptions | None = None) -> Graph:
+    """Read MODEL (see module docstring) into a validated IR graph."""
+    options = options or ModelOptions()
+    kind = model_kind(spec)
+    graph = MODEL_LOADERS[kind](spec, options)
+    return graph.validate()
+
+
+@model_loader("ir")
+def _load_ir(spec: str, options: ModelOptions) -> Graph:
+    graph = load_graph(spec)
+    if options.dt is not None and options.dt != graph.dt:
+        raise InputError(f"{spec}: the IR file fixes dt={graph.dt}; --dt {options.dt} cannot change it")
+    return graph
+
+
+@model_loader("nir")
+def _load_nir(spec: str, options: ModelOptions) -> Graph:
+    from snncompile.interop.nir import read_nir
+
+    kwargs = {}
+    if options.dt is not None:
+        kwargs["dt"] = options.dt
+    if options.reset is not None:
+        kwargs["reset"] = options.reset
+    return read_nir(spec, **kwargs)
+
+
+@model_loader("torch")
+def _load_torch(spec: str, options: ModelOptions) -> Graph:
+    from snncompile.frontends.torch import load_factory, trace
+
+    if options.input_shape is None:
+        raise InputError(
+            f"{spec}: a PyTorch model needs its per-step input shape: pass --input X.npz or --input-shape"
+        )
+    module = load_factory(spec, options.weights, options.input_shape)
+    return trace(module, options.input_shape, dt=options.dt if options.dt is not None else DEFAULT_DT)
+
+
+@dataclass
+class InputData:
+    """Arrays per Input node, (batch, time, *shape), plus optional labels (batch,)."""
+
+    arrays: dict[str, np.ndarray]
+    labels: np.ndarray | None = None
+
+
+def read_input_file(path: str) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` (no pickles); errors name the file."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: np.asarray(data[k]) for k in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InputError(f"{path}: not a readable .npz file ({exc})") from None
+
+
+def input_feature_shape(path: str) -> tuple[int, ...]:
+    """The per-step feature shape of the ``input`` array (to trace PyTorch models)."""
+    arrays = read_input_file(path)
+    if "input" not in arrays:
+        raise InputError(f"{path}: expected an array named 'input' shaped (batch, time, *features); found {sorted(arrays)}")
+    if arrays["input"].ndim < 3:
+        raise InputError(f"{path}: 'input' must be (batch, time, *features), found shape {arrays['input'].shape}")
+    return tuple(arrays["input"].shape[2:])
+
+
+def load_inputs(path: str, graph: Graph) -> InputData:
+    """Match an input file to ``graph``'s Input nodes.
+
+    A single-input graph reads the array ``input``; a graph with several inputs reads one
+    array per Input node name. An optional ``labels`` array (batch,) enables accuracy.
+    """
+    arrays = read_input_file(path)
+    names = graph.inputs
+    if len(names) == 1 and "input" in arrays:
+        chosen = {names[0]: arrays["input"]}
+    elif all(n in arrays for n in names):
+        chosen = {n: arrays[n] for n in names}
+    else:
+        want = "'input'" if len(names) == 1 else f"one array per input node {names}"
+        raise InputError(f"{path}: expected {want}; found arrays {sorted(arrays)}")
+    for name, array in chosen.items():
+        shape = graph.nodes[name].shape  # type: ignore[attr-defined]
+        if array.ndim != len(shape) + 2 or tuple(array.shape[2:]) != tuple(shape):
+            raise InputError(
+                f"{path}: input for node '{name}' must be (batch, time, {', '.join(map(str, shape))}); "
+                f"found shape {tuple(array.shape)}"
+            )
+        if not np.issubdtype(array.dtype, np.number) and array.dtype != bool:
+            raise InputError(f"{path}: input '{name}' has non-numeric dtype {array.dtype}")
+    labels = arrays.get("labels")
+    if labels is not None:
+        batch = next(iter(chosen.values())).shape[0]
+        labels = np.asarray(labels).reshape(-1)
+        if labels.shape[0] != batch:
+            raise InputError(f"{path}: 'labels' has {labels.shape[0]} entries for a batch of {batch}")
+    return InputData(chosen, labels)
+
+
+def default_output_path(spec: str, suffix: str) -> str:
+    stem = Path(spec.split(":")[0]).stem
+    return f"{stem}{suffix}"

@@ -1,0 +1,1 @@
+"""The ``snncompile`` command line: a thin layer over the Python API."""

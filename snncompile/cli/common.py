@@ -1,0 +1,38 @@
+"""Arguments shared by the commands that read a MODEL."""
+
+from __future__ import annotations
+
+import argparse
+
+from snncompile.api import ModelOptions, input_feature_shape, load_model, model_kind
+from snncompile.errors import InputError
+from snncompile.ir import Graph
+
+MODEL_HELP = "a .nir file, file.py:factory (returns a single-step nn.Module), or a .snnir IR file"
+
+
+def add_model_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("--weights", help="state_dict .pt for file.py:factory models (loaded with weights_only=True)")
+    p.add_argument("--input-shape", help="per-step input shape for PyTorch models, e.g. 2,34,34")
+    p.add_argument("--dt", type=float, help="time step in seconds (NIR graphs carry none; default 1e-4)")
+    p.add_argument("--reset", choices=["zero", "subtract"], help="reset mode for NIR graphs (default zero)")
+
+
+def parse_shape(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
+    except ValueError:
+        raise InputError(f"--input-shape: expected integers like 2,34,34, found '{text}'") from None
+
+
+def model_from_args(args: argparse.Namespace, input_path: str | None = None) -> Graph:
+    """Load MODEL with the shared options; a PyTorch model takes its input shape from
+    ``--input-shape`` or from the input file's ``input`` array."""
+    shape = parse_shape(getattr(args, "input_shape", None))
+    if shape is None and input_path and model_kind(args.model) == "torch":
+        shape = input_feature_shape(input_path)
+    options = ModelOptions(weights=args.weights, input_shape=shape, dt=args.dt, reset=args.reset)
+    return load_model(args.model, options)

@@ -1,0 +1,88 @@
+"""Entry point: ``snncompile COMMAND ...``.
+
+Each command is a module ``snncompile.cli.cmd_<name>`` with ``NAME``, ``HELP``,
+``add_arguments(parser)``, ``run(args) -> dict`` and ``render(result) -> str``. Every
+command gets ``--json``. User errors (``SnnCompileError``) print one line on stderr and
+exit with code 2; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+from types import ModuleType
+
+from snncompile import __version__
+from snncompile.cli.output import dumps
+from snncompile.errors import SnnCompileError, one_line
+
+#: command modules, in the order ``--help`` lists them
+COMMANDS = [
+    "inspect",
+    "export",
+    "simulate",
+    "compile",
+    "compare",
+    "estimate",
+    "map",
+    "report",
+    "targets",
+]
+
+
+def _load_commands() -> dict[str, ModuleType]:
+    found = {}
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"snncompile.cli.cmd_{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"snncompile.cli.cmd_{name}":
+                continue  # command not built yet
+            raise
+        found[module.NAME] = module
+    return found
+
+
+def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="snncompile",
+        description="Compile trained spiking neural networks to neuromorphic chips and MCUs.",
+    )
+    parser.add_argument("--version", action="version", version=f"snncompile {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in commands.items():
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+        module.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    commands = _load_commands()
+    parser = build_parser(commands)
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    module = commands[args.command]
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = module.run(args)
+        for w in caught:
+            if issubclass(w.category, UserWarning):
+                print(f"warning: {one_line(str(w.message))}", file=sys.stderr)
+    except SnnCompileError as exc:
+        print(f"snncompile {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    print(dumps(result) if args.json else module.render(result))
+    return int(result.get("exit_code", 0)) if isinstance(result, dict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
