@@ -17,13 +17,20 @@ SYNAPSES = (Linear, Conv1d, Conv2d)
 
 @dataclass(frozen=True)
 class Layer:
-    """``neuron`` and its ``synapses`` (names). ``in_gain`` is the float factor from a
-    synapse output to the membrane's per-step increment (``gain`` times ``syn_gain``),
-    one value per output channel of the synapses."""
+    """``neuron`` and its ``synapses`` (names).
+
+    ``in_gain``: the float factor from a synapse output to the membrane's per-step
+    increment (``gain · syn_gain``), one value per output channel of the synapses.
+    ``norm``: per channel, ``threshold_ref / threshold`` — the integer core has one
+    threshold per population, so a layer with per-neuron thresholds is rescaled per
+    neuron (weights rows, bias) to the common ``threshold_ref`` (exact in real numbers).
+    """
 
     neuron: str
     synapses: tuple[str, ...]
     in_gain: np.ndarray
+    norm: np.ndarray
+    threshold_ref: float
 
 
 def find_layers(graph: Graph) -> list[Layer]:
@@ -54,26 +61,37 @@ def find_layers(graph: Graph) -> list[Layer]:
                 if not isinstance(graph.nodes[e.dst], NeuronNode):
                     problems.append(f"synapse '{syn}' feeds '{e.dst}' ({graph.nodes[e.dst].kind}), not only neuron '{name}'")
         try:
-            gain = _in_gain(node, graph, synapses)
+            gain = _per_channel(node, node.dynamics().gain * node.dynamics().syn_gain, "gain")
+            threshold = _per_channel(node, getattr(node, "threshold", np.ones(())), "threshold")
         except ValueError as exc:
             problems.append(f"neuron '{name}': {exc}")
             continue
-        layers.append(Layer(name, tuple(synapses), gain))
+        if not (np.all(np.isfinite(threshold)) and np.all(threshold > 0)):
+            problems.append(f"neuron '{name}': the integer core needs finite thresholds > 0, found {threshold.min()}..{threshold.max()}")
+            continue
+        ref = float(threshold.max())
+        layers.append(Layer(name, tuple(synapses), gain, ref / threshold, ref))
     if problems:
         raise UnsupportedError("; ".join(problems))
     return layers
 
 
-def _in_gain(node: NeuronNode, graph: Graph, synapses: list[str]) -> np.ndarray:
-    d = node.dynamics()
-    gain = np.broadcast_to(d.gain * d.syn_gain, node.shape)
+def _per_channel(node: NeuronNode, value: np.ndarray, what: str) -> np.ndarray:
+    """``value`` as one number per output channel: per neuron for 1-D layers, per
+    channel (axis 0) for conv outputs, where it must be constant over the other axes
+    because it is folded into shared kernel weights."""
+    full = np.broadcast_to(value, node.shape)
     if len(node.shape) == 1:
-        return np.array(gain)
-    # conv output (C, ...): the gain must be constant per channel to fold into the kernel
-    per_channel = gain.reshape(node.shape[0], -1)
+        return np.array(full, dtype=np.float64)
+    per_channel = full.reshape(node.shape[0], -1)
     if not np.all(per_channel == per_channel[:, :1]):
-        raise ValueError("gain varies within a channel; it cannot be folded into shared conv weights")
-    return per_channel[:, 0].copy()
+        raise ValueError(f"{what} varies within a channel; it cannot be folded into shared conv weights")
+    return per_channel[:, 0].astype(np.float64)
+
+
+def channel_view(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A per-channel vector broadcast against a neuron array of ``shape``."""
+    return np.asarray(value).reshape((-1,) + (1,) * (len(shape) - 1))
 
 
 def weight_view(weight: np.ndarray) -> tuple[int, ...]:
