@@ -1,0 +1,1 @@
+"""Backends that run a graph somewhere other than the float reference simulator."""

@@ -1,0 +1,127 @@
+"""The emulator's hot loops (numba, integer-only), batched over samples.
+
+Arithmetic follows :class:`snncompile.ir.fixed.FixedLIF` and
+:class:`snncompile.ir.fixed.FixedSynapse` exactly, including where Lava's numpy code
+wraps to int32 (channel dtypes, ``a << 6``) and its one-shot 24-bit wrap of ``u``.
+Synapse work is event-driven: only rows of active inputs are visited (cost ∝ spikes ×
+fan-out), through a CSR matrix indexed by *source* neuron.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_I32_HALF = np.int64(1) << 31
+
+
+@njit(cache=True, inline="always")
+def _wrap32(x):
+    return ((x + 2147483648) & 4294967295) - 2147483648
+
+
+@njit(cache=True, inline="always")
+def _trunc_decay(x, factor, shift):
+    p = x * factor
+    if p >= 0:
+        return p >> shift
+    return -((-p) >> shift)
+
+
+@njit(cache=True)
+def lif_step(a, u, v, bias, u_factor, v_factor, vth_eff, reset_mode, ge, graded, vth_shift,
+             act_shift, decay_bits, state_bits, out, active):
+    """One FixedLIF step for (B, N) int64 arrays ``a``, ``u``, ``v`` (state updated in
+    place). Writes payloads to ``out`` and the flat indices b*N+n of spiking neurons to
+    ``active``; returns their count. ``reset_mode``: 0 zero, 1 subtract, 2 none."""
+    batch, n = u.shape
+    half = np.int64(1) << (state_bits - 1)
+    full = half << 1
+    vmax = half - 1
+    count = 0
+    for b in range(batch):
+        for i in range(n):
+            act = _wrap32(_wrap32(a[b, i]) << act_shift)
+            cur = _wrap32(_trunc_decay(u[b, i], u_factor, decay_bits) + act)
+            if cur > half:
+                cur -= full
+            elif cur <= -half:
+                cur += full
+            u[b, i] = cur
+            vol = _trunc_decay(v[b, i], v_factor, decay_bits) + cur + bias[i]
+            if vol > vmax:
+                vol = vmax
+            elif vol < -vmax:
+                vol = -vmax
+            spike = vol >= vth_eff if ge else vol > vth_eff
+            if spike:
+                out[b, i] = (vol >> vth_shift) if graded else 1
+                active[count] = b * n + i
+                count += 1
+                if reset_mode == 0:
+                    vol = 0
+                elif reset_mode == 1:
+                    vol -= vth_eff
+            else:
+                out[b, i] = 0
+            v[b, i] = vol
+    return count
+
+
+@njit(cache=True)
+def find_active(x, active):
+    """Flat indices of nonzero entries of the (B, N) payload array ``x``; returns the count."""
+    batch, n = x.shape
+    count = 0
+    for b in range(batch):
+        for i in range(n):
+            if x[b, i] != 0:
+                active[count] = b * n + i
+                count += 1
+    return count
+
+
+@njit(cache=True)
+def csr_accumulate(active, count, x, n_in, graded, indptr, indices, weights, delays, slot0,
+                   n_slots, acc, dst_core, neurons_per_core, core_synops):
+    """Add the synaptic input of the ``count`` active sources to ``acc`` (slots, B, n_out).
+
+    Source ``b*n_in + i`` with payload ``x[b, i]`` (1 when not ``graded``) adds
+    ``weights[j] * payload`` to ``acc[(slot0 + delays[j]) % n_slots, b, indices[j]]`` for
+    every synapse j of row i. When ``neurons_per_core > 0``, also counts synaptic operations
+    per (sample, destination core) into ``core_synops``. Returns the number of synops.
+    """
+    synops = 0
+    for k in range(count):
+        flat = active[k]
+        b = flat // n_in
+        i = flat - b * n_in
+        payload = x[b, i] if graded else 1
+        start = indptr[i]
+        stop = indptr[i + 1]
+        synops += stop - start
+        for j in range(start, stop):
+            slot = (slot0 + delays[j]) % n_slots
+            acc[slot, b, indices[j]] += weights[j] * payload
+        if neurons_per_core > 0:
+            for j in range(start, stop):
+                core_synops[b, dst_core[indices[j]]] += 1
+    return synops
+
+
+@njit(cache=True)
+def finish_synapse(acc_slot, weight_exp, accum_bits, out):
+    """``out = wrap(acc << weight_exp, accum_bits)`` then clear the slot (arithmetic right
+    shift for negative exponents)."""
+    batch, n = acc_slot.shape
+    half = np.int64(1) << (accum_bits - 1)
+    mask = (half << 1) - 1
+    for b in range(batch):
+        for i in range(n):
+            y = acc_slot[b, i]
+            if weight_exp >= 0:
+                y = y << weight_exp
+            else:
+                y = y >> (-weight_exp)
+            out[b, i] = ((y + half) & mask) - half
+            acc_slot[b, i] = 0
