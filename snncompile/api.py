@@ -63,6 +63,9 @@ def load_model(spec: str, options: ModelOptions | None = None) -> Graph:
     """Read MODEL (see module docstring) into a validated IR graph."""
     options = options or ModelOptions()
     kind = model_kind(spec)
+    path = spec.rsplit(":", 1)[0] if kind == "torch" else spec
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
     graph = MODEL_LOADERS[kind](spec, options)
     return graph.validate()
 

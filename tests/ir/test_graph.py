@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+
+from snncompile.errors import GraphError
+from snncompile.ir import (
+    LIF,
+    Add,
+    Conv2d,
+    Flatten,
+    Graph,
+    Input,
+    Linear,
+    MaxPool2d,
+    Output,
+    is_spike_train,
+)
+
+
+def mlp(n_in=3, n_hidden=4) -> Graph:
+    g = Graph()
+    g.add("x", Input(shape=(n_in,)))
+    g.add("fc", Linear(weight=np.ones((n_hidden, n_in))))
+    g.add("lif", LIF(shape=(n_hidden,), decay=0.9))
+    g.add("y", Output(shape=(n_hidden,)))
+    g.chain("x", "fc", "lif", "y")
+    return g
+
+
+def test_shapes_through_conv_pool_flatten():
+    g = Graph()
+    g.add("x", Input(shape=(2, 10, 10)))
+    g.add("conv", Conv2d(weight=np.zeros((4, 2, 3, 3)), stride=1, padding=1))
+    g.add("pool", MaxPool2d(kernel_size=2))
+    g.add("flat", Flatten())
+    g.add("fc", Linear(weight=np.zeros((5, 100))))
+    g.add("y", Output(shape=(5,)))
+    g.chain("x", "conv", "pool", "flat", "fc", "y")
+    shapes = g.validate().infer_shapes()
+    assert shapes["conv"] == (4, 10, 10)
+    assert shapes["pool"] == (4, 5, 5)
+    assert shapes["flat"] == (100,)
+    assert shapes["y"] == (5,)
+
+
+def test_every_problem_is_reported_with_node_names():
+    g = mlp()
+    g.nodes["fc"] = Linear(weight=np.full((4, 3), np.nan))
+    g.add("other", Linear(weight=np.ones((4, 7))))
+    g.connect("x", "other")
+    g.add("y2", Output(shape=(4,)))
+    g.connect("other", "y2")
+    with pytest.raises(GraphError) as err:
+        g.validate()
+    message = str(err.value)
+    assert "node 'fc' (Linear)" in message and "non-finite" in message
+    assert "node 'other' (Linear)" in message and "expects input (..., 7)" in message
+
+
+def test_zero_delay_cycle_is_named_and_delayed_cycle_is_fine():
+    g = mlp()
+    g.add("rec", Linear(weight=np.eye(4)))
+    g.connect("lif", "rec")
+    g.connect("rec", "lif")
+    with pytest.raises(GraphError, match="cycle without delay: .*lif.*rec"):
+        g.validate()
+    g.edges[-1] = type(g.edges[-1])("rec", "lif", 1)
+    assert g.validate().step_order() == ["x", "fc", "lif", "y", "rec"]  # ties: insertion order
+
+
+def test_dangling_edge_and_missing_io():
+    g = Graph()
+    g.add("fc", Linear(weight=np.ones((2, 2))))
+    g.connect("ghost", "fc")
+    with pytest.raises(GraphError) as err:
+        g.validate()
+    text = str(err.value)
+    assert "'ghost', which does not exist" in text
+    assert "no Input node" in text and "no Output node" in text
+
+
+def test_summed_inputs_must_agree_in_shape():
+    g = mlp()
+    g.add("side", Linear(weight=np.ones((5, 3))))
+    g.add("sum", Add())
+    g.connect("x", "side")
+    g.connect("side", "sum")
+    g.connect("fc", "sum")
+    g.add("y2", Output(shape=(4,)))
+    g.connect("sum", "y2")
+    with pytest.raises(GraphError, match="sums inputs of different shapes"):
+        g.validate()
+
+
+def test_neuron_parameter_must_broadcast():
+    g = mlp()
+    g.nodes["lif"] = LIF(shape=(4,), decay=np.ones(3))
+    with pytest.raises(GraphError, match="'decay' of shape \\(3,\\) does not broadcast"):
+        g.validate()
+
+
+def test_spike_train_detection():
+    g = mlp()
+    assert is_spike_train(g, "lif") and is_spike_train(g, "y")
+    assert not is_spike_train(g, "fc")
