@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml Makefile requirements/*.txt
 	$(PIP) install -r requirements/lava.txt
 	$(PIP) install --no-deps --ignore-requires-python lava-nc==0.10.0
 	$(PIP) install -r requirements/framework-needs.txt
-	$(PIP) install --no-deps --no-build-isolation -r requirements/frameworks.txt
+	$(PIP) install --no-deps -r requirements/frameworks.txt
 	$(PIP) install -e ".[test]"
 	$(BIN)/python -c "import torch, numpy; assert torch.__version__.startswith('2.13.0'), torch.__version__; assert numpy.__version__ < '2'"
 	touch $(STAMP)
@@ -30,7 +30,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check snncompile tests examples benchmarks
+	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy snncompile/ir snncompile/api.py
