@@ -29,7 +29,11 @@ from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
 from snncompile.passes.fold_synapse_bias import bias_fold_is_exact, fold_synapse_bias
 from snncompile.passes.pipeline import Pass, run_pipeline
-from snncompile.passes.quantize.add_synapse_latency import add_synapse_latency, node_lags, timing_problems
+from snncompile.passes.quantize.add_synapse_latency import (
+    add_synapse_latency,
+    node_lags,
+    timing_problems,
+)
 from snncompile.passes.quantize.calibrate import measure_ranges
 from snncompile.passes.quantize.choose_scales import ScalePlan, choose_scales
 from snncompile.passes.quantize.layers import find_layers

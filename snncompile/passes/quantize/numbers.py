@@ -67,13 +67,16 @@ def quantize_to_grid(x: np.ndarray, grid: WeightGrid, rounding: str) -> tuple[np
 
 
 def exponent_for(max_abs: float, magnitude: int) -> int:
-    """The smallest integer ``e`` with ``max_abs / 2**e <= magnitude``."""
+    """The smallest integer ``e`` with ``max_abs / 2**e <= magnitude`` (up to a relative
+    1e-9, so a scale computed to fill the range exactly is not pushed one exponent up by
+    float error; rounding then lands on ``magnitude``)."""
     if max_abs <= 0:
         return 0
+    limit = magnitude * (1 + 1e-9)
     e = int(np.ceil(np.log2(max_abs / magnitude)))
-    while max_abs / 2.0**e > magnitude:  # guard the log's float error
+    while max_abs / 2.0**e > limit:  # guard the log's float error
         e += 1
-    while e > -64 and max_abs / 2.0 ** (e - 1) <= magnitude:
+    while e > -64 and max_abs / 2.0 ** (e - 1) <= limit:
         e -= 1
     return e
 
