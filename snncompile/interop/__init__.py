@@ -1,0 +1,1 @@
+"""Interchange formats: reading and writing other tools' network files (NIR)."""

@@ -1,0 +1,86 @@
+"""What a codec sees besides the node: its name, the time step and the semantic choices
+(import), or its shapes and the hints it leaves (export)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from snncompile.interop.nir.semantics import DISCRETIZATIONS, resolve
+from snncompile.ir import Node, Shape
+
+
+@dataclass
+class ReadContext:
+    """Import of one node. ``explicit`` holds read_nir's arguments (None = not given);
+    ``hints`` the node's snncompile metadata, ``graph_hints`` the top graph's."""
+
+    name: str
+    source: str
+    dt: float
+    discretization: str
+    explicit: dict[str, Any]
+    hints: dict[str, Any]
+    graph_hints: dict[str, Any]
+
+    def choice(self, key: str) -> Any:
+        return resolve(key, self.explicit.get(key), self.hints, self.graph_hints, source=self.source)
+
+    def decay(self, tau: np.ndarray) -> np.ndarray:
+        """Per-step decay of a continuous time constant (see semantics.DISCRETIZATIONS)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return DISCRETIZATIONS[self.discretization][0](np.asarray(tau, dtype=np.float64), self.dt)
+
+    def spike_fields(self, n: Any) -> dict[str, Any]:
+        """threshold, v_reset and the three choices NIR cannot store."""
+        return {
+            "threshold": np.asarray(n.v_threshold, dtype=np.float64),
+            "v_reset": np.asarray(n.v_reset, dtype=np.float64),
+            "reset": self.choice("reset"),
+            "reset_timing": self.choice("reset_timing"),
+            "comparator": self.choice("comparator"),
+        }
+
+
+@dataclass
+class WriteContext:
+    """Export of one node; ``in_shape``/``out_shape`` are per-sample shapes."""
+
+    name: str
+    node: Node
+    dt: float
+    discretization: str
+    in_shape: Shape
+    out_shape: Shape
+    hints: dict[str, Any] = field(default_factory=dict)
+
+    def tau(self, decay: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return DISCRETIZATIONS[self.discretization][1](np.asarray(decay, dtype=np.float64), self.dt)
+
+    def full(self, field: str, value: np.ndarray, shape: Shape) -> np.ndarray:
+        """``value`` (computed from the node's ``field``) broadcast to ``shape``: NIR needs
+        full-size arrays (0-d ones break its type checking). The field's own shape is
+        kept as a hint so the way back restores it."""
+        own = np.shape(getattr(self.node, field))
+        if own != tuple(shape):
+            self.hints.setdefault("shapes", {})[field] = list(own)
+        return np.array(np.broadcast_to(np.asarray(value), shape))
+
+
+def unbroadcast(value: np.ndarray, shape: Shape) -> np.ndarray:
+    """The inverse of :meth:`WriteContext.full` when ``value`` is constant along the
+    broadcast axes; otherwise ``value`` unchanged (the file was edited: keep its data)."""
+    value = np.asarray(value)
+    shape = tuple(shape)
+    if len(shape) > value.ndim:
+        return value
+    lead = value.ndim - len(shape)
+    index = tuple(0 if i < lead else (slice(0, 1) if shape[i - lead] == 1 else slice(None)) for i in range(value.ndim))
+    try:
+        reduced = value[index].reshape(shape)
+    except ValueError:
+        return value
+    return reduced if np.array_equal(np.broadcast_to(reduced, value.shape), value) else value

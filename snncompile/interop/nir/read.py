@@ -1,0 +1,286 @@
+"""NIR -> IR: read a ``.nir`` file (or a ``nir.NIRGraph``) into a flat, validated Graph.
+
+Steps: load the HDF5 file (every failure an InputError naming the file); check edge
+names ourselves so a broken file gets a one-line message; flatten nested subgraphs into
+dotted names (``lif1.lif``); fold back the Delay nodes snncompile inserted for edge
+delays; give each cycle's back edge its implicit one-step delay (:mod:`.cycles`);
+convert each node through its codec (:mod:`.codecs`).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import h5py
+import nir
+import numpy as np
+from nir.serialization import hdf2dict
+
+from snncompile.errors import GraphError, InputError, UnsupportedError, one_line
+from snncompile.interop.nir.codecs import READERS
+from snncompile.interop.nir.context import ReadContext, unbroadcast
+from snncompile.interop.nir.cycles import back_edges
+from snncompile.interop.nir.semantics import read_hints, resolve
+from snncompile.ir import Add, Graph, Node, Output
+
+#: Errors nir raises from a file it cannot build (asserts included).
+_NIR_FAILURES = (AssertionError, ValueError, KeyError, TypeError, IndexError, NotImplementedError, AttributeError)
+
+
+def read_nir(
+    source: str | os.PathLike | nir.NIRGraph,
+    dt: float | None = None,
+    reset: str | None = None,
+    reset_timing: str | None = None,
+    comparator: str | None = None,
+    discretization: str | None = None,
+    type_check: bool = True,
+) -> Graph:
+    """Read a NIR file or graph. Choices NIR does not store (see :mod:`.semantics`):
+    ``dt`` (default 1e-4 s), ``reset`` (zero), ``reset_timing`` (immediate),
+    ``comparator`` ('>'), ``discretization`` (euler); each argument left None is taken
+    from snncompile's hints in the file when present, else the default.
+
+    A file that fails NIR's type checking is read again with ``type_check=False``
+    (with a warning); Output shapes are then taken from what the Output receives."""
+    if isinstance(source, nir.NIRGraph):
+        name, graph, relaxed = "NIR graph", source, not type_check
+    else:
+        name = str(source)
+        graph, relaxed = load_nir_file(name, type_check)
+    explicit = {"reset": reset, "reset_timing": reset_timing, "comparator": comparator}
+    return from_nir(graph, name, dt=dt, discretization=discretization, explicit=explicit, relaxed=relaxed)
+
+
+# -- the file --------------------------------------------------------------------------
+def load_nir_file(path: str, type_check: bool = True) -> tuple[nir.NIRGraph, bool]:
+    """(graph, relaxed): ``relaxed`` is True when NIR type checking was off or failed."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file")
+    try:
+        with h5py.File(path, "r") as f:
+            data = hdf2dict(f["node"])
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+        raise InputError(f"{path}: not a readable NIR file ({one_line(exc)})") from None
+    problems = structure_problems(data)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise InputError(f"{path}: {problems[0]}{more}")
+    try:
+        return nir.dict2NIRNode(_with_type_check(data, type_check)), not type_check
+    except _NIR_FAILURES as exc:
+        if not type_check:
+            raise InputError(f"{path}: NIR cannot build the graph ({one_line(exc)})") from None
+        reason = one_line(exc)
+    try:
+        graph = nir.dict2NIRNode(_with_type_check(data, False))
+    except _NIR_FAILURES as exc:
+        raise InputError(f"{path}: NIR cannot build the graph ({one_line(exc)})") from None
+    warnings.warn(f"{path}: fails NIR type checking ({reason}); read with type_check=False", stacklevel=3)
+    return graph, True
+
+
+def structure_problems(data: Any, where: str = "") -> list[str]:
+    """Every problem NIR would raise on (edges naming missing nodes, unknown types),
+    with the subgraph path, so the message can be one clear line."""
+    if not isinstance(data, Mapping) or _text(data.get("type")) != "NIRGraph":
+        return [f"{where or 'top level'}: not a NIR graph (type {_text(data.get('type')) if isinstance(data, Mapping) else None!r})"]
+    scope = f"subgraph '{where}'" if where else "graph"
+    nodes = data.get("nodes", {})
+    problems = []
+    for name, node in nodes.items():
+        kind = _text(node.get("type")) if isinstance(node, Mapping) else None
+        if kind == "NIRGraph":
+            problems += structure_problems(node, f"{where}.{name}" if where else name)
+        elif not hasattr(nir, str(kind)) or kind in ("NIRNode", "NIRGraphData"):
+            problems.append(f"{scope}: node '{name}' has unknown NIR type {kind!r}")
+    missing: dict[str, list[str]] = {}
+    for src, dst in _edge_list(data.get("edges")):
+        for end in dict.fromkeys((src, dst)):
+            if end not in nodes:
+                missing.setdefault(end, []).append(f"{src} -> {dst}")
+    for end, named in missing.items():
+        which = f"edge {named[0]} names" if len(named) == 1 else f"edges {', '.join(named)} name"
+        problems.append(
+            f"{scope}: {which} node '{end}', which does not exist (nodes: {', '.join(sorted(nodes))})"
+        )
+    return problems
+
+
+def _text(value: Any) -> Any:
+    return value.decode("utf8") if isinstance(value, bytes) else value
+
+
+def _edge_list(edges: Any) -> list[tuple[str, str]]:
+    if edges is None:
+        return []
+    return [(str(_text(a)), str(_text(b))) for a, b in np.asarray(edges, dtype=object).reshape(-1, 2)]
+
+
+def _with_type_check(data: dict, type_check: bool) -> dict:
+    """A fresh copy (NIR's from_dict edits the dicts it is given) in which nested
+    subgraphs get our type-checking choice too (NIR would check them regardless)."""
+    out = dict(data)
+    out["nodes"] = {
+        k: _with_type_check(v, type_check) if _text(v.get("type")) == "NIRGraph" else dict(v)
+        for k, v in data["nodes"].items()
+    }
+    out["type_check"] = type_check
+    return out
+
+
+# -- the graph -------------------------------------------------------------------------
+def from_nir(
+    graph: nir.NIRGraph,
+    source: str = "NIR graph",
+    dt: float | None = None,
+    discretization: str | None = None,
+    explicit: dict[str, Any] | None = None,
+    relaxed: bool = False,
+) -> Graph:
+    """Convert an in-memory NIR graph (see :func:`read_nir` for the arguments)."""
+    explicit = explicit or {}
+    graph_hints = read_hints(graph.metadata)
+    step = resolve("dt", dt, graph_hints, source=source)
+    method = resolve("discretization", discretization, graph_hints, source=source)
+    nodes, edges = flatten(graph, source)
+
+    def context(name: str) -> ReadContext:
+        return ReadContext(name, source, step, method, explicit, read_hints(nodes[name].metadata), graph_hints)
+
+    nodes, edges, extra = _fold_edge_delays(nodes, edges, context)
+    names = list(nodes)
+    hinted = graph_hints.get("node_order")
+    order = list(hinted) if isinstance(hinted, list) and sorted(hinted) == sorted(names) else names
+    roots = [n for n in order if isinstance(nodes[n], nir.Input)]
+    back, visited = back_edges(order, edges, roots)
+    if order is names:
+        order = visited
+    ir = Graph(dt=step)
+    for name in order:
+        ir.add(name, _convert(nodes[name], context(name)))
+    for i, (src, dst) in enumerate(edges):
+        ir.connect(src, dst, extra[i] + (1 if i in back else 0))
+    if relaxed:
+        _outputs_from_sources(ir, source)
+    try:
+        return ir.validate()
+    except GraphError as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def _convert(n: Any, ctx: ReadContext) -> Node:
+    if ctx.hints.get("kind") == "Add":
+        return Add()
+    reader = READERS.get(type(n))
+    if reader is None:
+        raise UnsupportedError(f"{ctx.source}: node '{ctx.name}': NIR type {type(n).__name__} is not supported")
+    node = reader(n, ctx)
+    shapes = ctx.hints.get("shapes", {})
+    changes = {f: unbroadcast(getattr(node, f), s) for f, s in shapes.items() if hasattr(node, f)}
+    return node.replace(**changes) if changes else node
+
+
+def flatten(graph: nir.NIRGraph, source: str, prefix: str = "") -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Nested subgraphs -> one flat graph with dotted names. An edge into subgraph ``G``
+    goes to the nodes fed by ``G``'s Input node, an edge out of ``G`` leaves from the
+    nodes feeding ``G``'s Output node; the inner Input/Output nodes disappear."""
+    nodes: dict[str, Any] = {}
+    inner: dict[str, tuple[str, str, list[tuple[str, str]]]] = {}  # subgraph -> (in port, out port, edges)
+    for name, node in graph.nodes.items():
+        full = prefix + name
+        if not isinstance(node, nir.NIRGraph):
+            nodes[full] = node
+            continue
+        sub_nodes, sub_edges = flatten(node, source, full + ".")
+        ins = [k for k, v in node.nodes.items() if isinstance(v, nir.Input)]
+        outs = [k for k, v in node.nodes.items() if isinstance(v, nir.Output)]
+        if len(ins) != 1 or len(outs) != 1:
+            raise UnsupportedError(
+                f"{source}: subgraph '{full}' has {len(ins)} Input and {len(outs)} Output nodes; "
+                "edges to a subgraph need exactly one of each"
+            )
+        nodes.update(sub_nodes)
+        inner[full] = (f"{full}.{ins[0]}", f"{full}.{outs[0]}", sub_edges)
+    edges: list[tuple[str, str]] = []
+    placed: set[str] = set()
+    for a, b in graph.edges:
+        src, dst = prefix + a, prefix + b
+        if src in inner:
+            src = inner[src][1]
+        if dst in inner:
+            port, _, sub_edges = inner[dst]
+            edges.append((src, port))
+            if dst not in placed:  # a subgraph's own edges follow the first edge into it
+                placed.add(dst)
+                edges += sub_edges
+            continue
+        edges.append((src, dst))
+    for name, (_, _, sub_edges) in inner.items():
+        if name not in placed:
+            edges += sub_edges
+    for port in [p for name in inner for p in inner[name][:2]]:
+        edges = _bypass(port, edges)
+        del nodes[port]
+    return nodes, edges
+
+
+def _bypass(port: str, edges: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Remove pass-through node ``port``: each a -> port -> b becomes a -> b."""
+    feeders = [a for a, b in edges if b == port]
+    out: list[tuple[str, str]] = []
+    for a, b in edges:
+        if a == port:
+            out += [(f, b) for f in feeders]
+        elif b != port:
+            out.append((a, b))
+    return out
+
+
+def _fold_edge_delays(nodes, edges, context):
+    """Delay nodes the writer inserted for an edge delay (hint ``edge_delay``) become
+    that edge's delay again. Returns (nodes, edges, extra delay per edge)."""
+    extra = [0] * len(edges)
+    for name in [n for n, node in nodes.items() if isinstance(node, nir.Delay)]:
+        ctx = context(name)
+        if not ctx.hints.get("edge_delay"):
+            continue
+        into = [i for i, (_, b) in enumerate(edges) if b == name]
+        out = [i for i, (a, _) in enumerate(edges) if a == name]
+        steps = np.unique(READERS[nir.Delay](nodes[name], ctx).delay)
+        if len(into) != 1 or len(out) != 1 or len(steps) != 1:
+            continue  # edited since we wrote it: keep it as a Delay node
+        i, j = into[0], out[0]
+        src, dst = edges[i][0], edges[j][1]
+        edges = [(src, dst) if k == j else e for k, e in enumerate(edges)]
+        extra[j] += extra[i] + int(steps[0])
+        del edges[i], extra[i]
+        nodes = {k: v for k, v in nodes.items() if k != name}
+    return nodes, edges, extra
+
+
+def _outputs_from_sources(graph: Graph, source: str) -> None:
+    """Relaxed reading: an Output takes the shape it receives (type checking failed, so
+    the declared one may be wrong, as in the NIR paper's lif_rockpool.nir)."""
+    probe = graph.copy()
+    for name in graph.outputs:
+        probe.nodes[name] = Add()  # an Add takes the shape it receives
+    if graph.inputs:  # the probe still needs one Output to be a graph
+        first = graph.inputs[0]
+        probe.add(" probe", Output(shape=graph.nodes[first].shape))  # type: ignore[attr-defined]
+        probe.connect(first, " probe")
+    try:
+        shapes = probe.infer_shapes()
+    except GraphError as exc:
+        raise InputError(f"{source}: {exc}") from None
+    for name in graph.outputs:
+        declared = graph.nodes[name].shape  # type: ignore[attr-defined]
+        if tuple(shapes[name]) != tuple(declared):
+            warnings.warn(
+                f"{source}: Output '{name}' declares shape {tuple(declared)} but receives {tuple(shapes[name])}; "
+                "using the received shape", stacklevel=4,
+            )
+            graph.nodes[name] = Output(shape=shapes[name])

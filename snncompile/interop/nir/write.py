@@ -1,0 +1,192 @@
+"""IR -> NIR: ``to_nir(graph)`` builds a ``nir.NIRGraph``, ``write_nir`` writes it.
+
+What NIR cannot say goes to metadata hints (see :mod:`.semantics`): the graph's ``dt``,
+discretisation and node order; per node the reset mode and timing, the comparator,
+original parameter shapes. Edge delays: NIR edges have none, and a reader gives each
+cycle's back edge one step (:mod:`.cycles`). So an edge is written as a plain edge when
+its delay is that implicit one (1 on a back edge, 0 elsewhere); any other delay becomes
+a NIR Delay node of ``(delay - implicit) * dt`` seconds on that edge (hint
+``edge_delay``, folded back into the edge by :func:`.read.read_nir`). A back edge with
+delay 0 cannot be written (NIR would delay it): UnsupportedError.
+
+``nested=True`` writes dotted names (``lif1.lif``, ``lif1.w_rec``) as NIR subgraphs
+(``lif1`` holding ``lif`` and ``w_rec`` between its own Input and Output nodes), the
+form of the NIR paper's ``*_subgraph.nir`` files; each group needs one entry node and
+one exit node.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import nir
+import numpy as np
+
+from snncompile.errors import UnsupportedError
+from snncompile.fileio import atomic_path
+from snncompile.interop.nir.codecs import WRITERS
+from snncompile.interop.nir.context import WriteContext
+from snncompile.interop.nir.cycles import back_edges
+from snncompile.interop.nir.semantics import parse_choice, with_hints
+from snncompile.ir import Graph, Shape
+
+FORMAT_HINT = {"format": "snncompile", "version": 1}
+
+
+def write_nir(graph: Graph, path: str | os.PathLike, nested: bool = False, discretization: str = "euler") -> None:
+    """Write ``graph`` as a NIR file (atomically); see :func:`to_nir`."""
+    result = to_nir(graph, nested=nested, discretization=discretization)
+    with atomic_path(path, suffix=".nir") as tmp:
+        nir.write(tmp, result)
+
+
+def to_nir(graph: Graph, nested: bool = False, discretization: str = "euler") -> nir.NIRGraph:
+    """The NIR form of ``graph`` (flat, or with dotted names nested when ``nested``)."""
+    graph.validate()
+    method = parse_choice("discretization", discretization, "to_nir")
+    shapes = graph.infer_shapes()
+    names = list(graph.nodes)
+    nodes: dict[str, Any] = {name: _write_node(graph, name, shapes, method) for name in names}
+    edges = _write_edges(graph, shapes, nodes)
+    hints = {**FORMAT_HINT, "dt": graph.dt, "discretization": method, "node_order": names}
+    if not nested:
+        return with_hints(nir.NIRGraph(nodes=nodes, edges=edges, type_check=False, metadata={}), hints)
+    shape_of = {**shapes, **{n: tuple(np.shape(v.delay)) for n, v in nodes.items() if n not in shapes}}
+    top_nodes, top_edges = _nest(nodes, edges, shape_of, in_shapes={n: graph.input_shape(n, shapes) for n in names})
+    result = with_hints(nir.NIRGraph(nodes=top_nodes, edges=top_edges, type_check=False, metadata={}), hints)
+    _check_nested(graph, result)
+    return result
+
+
+def _write_node(graph: Graph, name: str, shapes: dict[str, Shape], method: str) -> Any:
+    node = graph.nodes[name]
+    writer = WRITERS.get(type(node))
+    if writer is None:
+        raise UnsupportedError(
+            f"node '{name}' ({node.kind}) has no NIR equivalent; NIR 1.0.8 has no {node.kind} "
+            "(fold or replace it before exporting)"
+        )
+    ctx = WriteContext(name, node, graph.dt, method, graph.input_shape(name, shapes), shapes[name])
+    return with_hints(writer(node, ctx), ctx.hints)
+
+
+def _write_edges(graph: Graph, shapes: dict[str, Shape], nodes: dict[str, Any]) -> list[tuple[str, str]]:
+    """Plain edges where the delay is NIR's implicit one; a Delay node elsewhere."""
+    back, _ = back_edges(list(graph.nodes), [(e.src, e.dst) for e in graph.edges], graph.inputs)
+    edges: list[tuple[str, str]] = []
+    for i, e in enumerate(graph.edges):
+        implicit = 1 if i in back else 0
+        if e.delay == implicit:
+            edges.append((e.src, e.dst))
+            continue
+        if e.delay < implicit:
+            raise UnsupportedError(
+                f"edge {e.src} -> {e.dst} closes a cycle (it is the back edge of a walk from the inputs) but "
+                "has delay 0; NIR readers give that edge one step of delay: put the cycle's delay on this edge"
+            )
+        name = _delay_name(e.src, e.dst, nodes)
+        seconds = np.full(shapes[e.src], (e.delay - implicit) * graph.dt)
+        nodes[name] = with_hints(nir.Delay(delay=seconds), {"edge_delay": True})
+        edges += [(e.src, name), (name, e.dst)]
+    return edges
+
+
+def _delay_name(src: str, dst: str, taken: dict[str, Any]) -> str:
+    """``delay_<src>_<dst>`` inside the deepest group both ends share (so nesting keeps
+    an inner edge's delay inside its subgraph)."""
+    a, b = src.split(".")[:-1], dst.split(".")[:-1]
+    common = []
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common.append(x)
+    prefix = "".join(f"{c}." for c in common)
+    base = prefix + f"delay_{src}_{dst}".replace(".", "_")
+    name, k = base, 1
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    return name
+
+
+def _nest(nodes: dict[str, Any], edges: list[tuple[str, str]], shape_of: dict[str, Shape],
+          in_shapes: dict[str, Shape], where: str = "") -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Group names ``head.rest`` into a subgraph ``head`` (recursively)."""
+    groups: dict[str, list[str]] = {}
+    for name in nodes:
+        head, dot, _ = name.partition(".")
+        if dot:
+            groups.setdefault(head, []).append(name)
+    clash = [h for h in groups if h in nodes]
+    if clash:
+        raise UnsupportedError(f"cannot nest: '{where}{clash[0]}' is both a node and a group of dotted names")
+    owner = {m: head for head, members in groups.items() for m in members}
+    out_nodes: dict[str, Any] = {}
+    for name, node in nodes.items():
+        head = owner.get(name)
+        if head is None:
+            out_nodes[name] = node
+        elif head not in out_nodes:
+            out_nodes[head] = _subgraph(head, groups[head], nodes, edges, shape_of, in_shapes, where)
+    out_edges = []
+    for a, b in edges:
+        ha, hb = owner.get(a, a), owner.get(b, b)
+        if not (ha == hb and ha in groups):
+            out_edges.append((ha, hb))
+    return out_nodes, out_edges
+
+
+def _subgraph(head, members, nodes, edges, shape_of, in_shapes, where):
+    inside = set(members)
+    label = f"{where}{head}"
+    entries = sorted({b for a, b in edges if b in inside and a not in inside})
+    exits = sorted({a for a, b in edges if a in inside and b not in inside})
+    if len(entries) != 1 or len(exits) != 1:
+        raise UnsupportedError(
+            f"cannot nest group '{label}': NIR subgraphs have one Input and one Output, but edges enter "
+            f"{entries} and leave {exits}; write it flat (nested=False)"
+        )
+    if any(isinstance(nodes[m], (nir.Input, nir.Output)) for m in members):
+        raise UnsupportedError(f"cannot nest group '{label}': it holds a graph Input or Output node")
+    strip = len(head) + 1
+    inner_nodes = {m[strip:]: nodes[m] for m in members}
+    inner_edges = [(a[strip:], b[strip:]) for a, b in edges if a in inside and b in inside]
+    sub_shapes = {m[strip:]: shape_of[m] for m in members if m in shape_of}
+    sub_in = {m[strip:]: in_shapes[m] for m in members if m in in_shapes}
+    inner_nodes, inner_edges = _nest(inner_nodes, inner_edges, sub_shapes, sub_in, f"{label}.")
+    entry, exit_ = entries[0], exits[0]
+    port_in, port_out = _free("input", inner_nodes), _free("output", inner_nodes)
+    entry_shape = in_shapes.get(entry, shape_of.get(entry, ()))
+    sub_nodes = {
+        port_in: nir.Input(input_type={"input": np.array(entry_shape)}),
+        **inner_nodes,
+        port_out: nir.Output(output_type={"output": np.array(shape_of[exit_])}),
+    }
+    first = _top(entry[strip:])
+    last = _top(exit_[strip:])
+    sub_edges = [(port_in, first), *inner_edges, (last, port_out)]
+    return nir.NIRGraph(nodes=sub_nodes, edges=sub_edges, type_check=False, metadata={})
+
+
+def _top(name: str) -> str:
+    return name.partition(".")[0]
+
+
+def _free(base: str, taken: dict[str, Any]) -> str:
+    name, k = base, 1
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    return name
+
+
+def _check_nested(graph: Graph, result: nir.NIRGraph) -> None:
+    """Reading the nested form back must give the same edges and delays (the order in
+    which a reader meets subgraph edges can change which edge closes a cycle)."""
+    from snncompile.interop.nir.read import from_nir
+
+    back = from_nir(result, "nested NIR")
+    mine = sorted((e.src, e.dst, e.delay) for e in graph.edges)
+    theirs = sorted((e.src, e.dst, e.delay) for e in back.edges)
+    if mine != theirs:
+        raise UnsupportedError("the nested NIR form would change which edges carry delays; write it flat (nested=False)")
+

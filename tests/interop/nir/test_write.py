@@ -1,0 +1,145 @@
+"""IR -> NIR -> IR must give the graph back; exports must be valid NIR files.
+
+"Without change": the same node names in the same order, the same node types, the same
+edges with the same delays, the same dt and the same enum fields (reset, reset_timing,
+comparator), and parameter arrays of the same shapes. Float coefficients pass through
+NIR's continuous parameters (decay -> tau = dt/(1-decay) -> 1 - dt/tau): 1 - decay
+loses up to log10(tau/dt) digits, so arrays are compared at rtol=1e-9 (exact float64
+would be 1e-16; 1e-9 covers tau/dt up to ~1e6) and atol=1e-12 (values near 0).
+"""
+
+from __future__ import annotations
+
+import nir
+import numpy as np
+import pytest
+
+from snncompile.errors import UnsupportedError
+from snncompile.interop.nir import WRITERS, read_nir, to_nir, write_nir
+from snncompile.ir import NODE_TYPES, LIF, Graph, Input, Linear, MaxPool2d, Output
+
+RTOL, ATOL = 1e-9, 1e-12
+EXAMPLES = ["conv", "misc", "recurrent"]
+
+
+def assert_same(a: Graph, b: Graph) -> None:
+    assert list(a.nodes) == list(b.nodes)
+    assert sorted((e.src, e.dst, e.delay) for e in a.edges) == sorted((e.src, e.dst, e.delay) for e in b.edges)
+    for name in a.nodes:
+        x, y = a.nodes[name], b.nodes[name]
+        assert type(x) is type(y), name
+        for field, value in x.param_arrays().items():
+            assert getattr(y, field) is not None and np.shape(getattr(y, field)) == np.shape(value), (name, field)
+    assert a.equals(b, rtol=RTOL, atol=ATOL)
+
+
+def test_every_ir_kind_nir_can_express_has_a_writer(examples, rng):
+    missing = {kind for kind, cls in NODE_TYPES.items() if cls not in WRITERS}
+    assert missing == {"MaxPool2d", "BatchNorm"}  # NIR 1.0.8 has neither
+    covered = {type(n).__name__ for build in examples.values() for n in build(rng).nodes.values()}
+    assert covered == set(NODE_TYPES) - missing
+
+
+@pytest.mark.parametrize(("example", "nested"), [(e, False) for e in EXAMPLES] + [("recurrent", True)])
+def test_round_trip_through_a_file(examples, example, nested, rng, tmp_path):
+    graph = examples[example](rng)
+    path = tmp_path / "g.nir"
+    write_nir(graph, path, nested=nested)
+    nir.read(path)  # NIR's own reader accepts it, type checking on
+    assert_same(graph, read_nir(path))
+
+
+def test_nested_form_has_a_subgraph(examples, rng):
+    result = to_nir(examples["recurrent"](rng), nested=True)
+    sub = result.nodes["lif1"]
+    assert isinstance(sub, nir.NIRGraph)
+    assert {type(n).__name__ for n in sub.nodes.values()} == {"Input", "CubaLIF", "Affine", "Output"}
+    assert ("fc1", "lif1") in result.edges and ("lif1", "w_rec") not in result.edges
+    assert ("lif", "w_rec") in sub.edges and ("w_rec", "lif") in sub.edges
+
+
+def test_delays_other_than_the_implicit_one_become_delay_nodes(examples, rng):
+    graph = examples["recurrent"](rng)
+    result = to_nir(graph)
+    delays = {n: v for n, v in result.nodes.items() if isinstance(v, nir.Delay)}
+    assert sorted(delays) == ["delay_lif1_lif_fc2", "delay_lif2_lif2"]
+    # forward edge of 3 steps: 3 dt; back edge of 2 steps: 1 step implicit + 1 dt
+    assert np.allclose(delays["delay_lif1_lif_fc2"].delay, 3e-4)
+    assert np.allclose(delays["delay_lif2_lif2"].delay, 1e-4)
+    assert ("lif1.w_rec", "lif1.lif") in result.edges  # delay 1 on the back edge: plain
+
+
+def test_semantics_fields_survive_as_hints(examples, rng):
+    back = read_nir(to_nir(examples["conv"](rng)))
+    assert back.nodes["lif1"].reset.value == "subtract" and back.nodes["lif1"].reset_timing.value == "delayed"
+    assert back.nodes["if1"].comparator.value == ">="
+    assert back.dt == 1e-3
+
+
+def test_explicit_arguments_beat_hints(examples, rng):
+    back = read_nir(to_nir(examples["conv"](rng)), reset="zero", reset_timing="immediate", comparator=">", dt=1e-4)
+    assert back.nodes["lif1"].reset.value == "zero" and back.nodes["lif1"].reset_timing.value == "immediate"
+    assert back.nodes["if1"].comparator.value == ">"
+    assert back.dt == 1e-4
+
+
+def test_scalar_parameters_are_written_full_size(examples, rng):
+    result = to_nir(examples["conv"](rng))
+    assert result.nodes["lif1"].tau.shape == (4, 8, 8)
+    assert result.nodes["out_lif"].w_in.shape == (3,)
+
+
+def test_exact_discretisation_round_trips(examples, rng, tmp_path):
+    graph = examples["conv"](rng)
+    write_nir(graph, tmp_path / "g.nir", discretization="exact")
+    back = read_nir(tmp_path / "g.nir")
+    assert_same(graph, back)
+    tau = nir.read(tmp_path / "g.nir").nodes["lif1"].tau
+    assert np.allclose(tau, -graph.dt / np.log(0.9))
+
+
+def test_back_edge_without_delay_is_refused():
+    g = Graph()
+    g.add("in", Input(shape=(2,)))
+    g.add("a", LIF(shape=(2,), decay=0.9))
+    g.add("b", Linear(weight=np.eye(2)))
+    g.add("out", Output(shape=(2,)))
+    g.chain("in", "a")
+    g.connect("a", "b", delay=1)  # the cycle's delay on the forward edge ...
+    g.connect("b", "a", delay=0)  # ... and none on the edge that closes it
+    g.connect("a", "out")
+    with pytest.raises(UnsupportedError, match="b -> a closes a cycle"):
+        to_nir(g)
+
+
+def test_unsupported_nodes_are_named():
+    g = Graph()
+    g.add("in", Input(shape=(1, 4, 4)))
+    g.add("mp", MaxPool2d(kernel_size=(2, 2)))
+    g.add("out", Output(shape=(1, 2, 2)))
+    g.chain("in", "mp", "out")
+    with pytest.raises(UnsupportedError, match="'mp' \\(MaxPool2d\\)"):
+        to_nir(g)
+
+
+def test_lif_without_leak_is_refused():
+    g = Graph()
+    g.add("in", Input(shape=(2,)))
+    g.add("lif", LIF(shape=(2,), decay=1.0))
+    g.add("out", Output(shape=(2,)))
+    g.chain("in", "lif", "out")
+    with pytest.raises(UnsupportedError, match="'lif' \\(LIF\\).*IF"):
+        to_nir(g)
+
+
+def test_write_is_atomic(examples, rng, tmp_path, monkeypatch):
+    path = tmp_path / "g.nir"
+    path.write_text("old")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(nir, "write", fail)
+    with pytest.raises(RuntimeError):
+        write_nir(examples["conv"](rng), path)
+    assert path.read_text() == "old" and list(tmp_path.iterdir()) == [path]
