@@ -16,7 +16,7 @@ import pytest
 
 from snncompile.errors import UnsupportedError
 from snncompile.interop.nir import WRITERS, read_nir, to_nir, write_nir
-from snncompile.ir import NODE_TYPES, LIF, Graph, Input, Linear, MaxPool2d, Output
+from snncompile.ir import LIF, NODE_TYPES, Graph, Input, Linear, MaxPool2d, Output
 
 RTOL, ATOL = 1e-9, 1e-12
 EXAMPLES = ["conv", "misc", "recurrent"]
