@@ -1,13 +1,16 @@
-"""fold_synapse_bias: move a Linear/Conv bias into the bias of the neuron it feeds.
+"""fold_synapse_bias: move a synapse bias into the bias of the neuron it feeds, where
+that is exact or the only option.
 
 The integer core has no synapse bias; its neurons have one (added to ``v`` each step).
-For a neuron without current memory (LIF, IF, LI, Integrator) a synapse bias ``b`` adds
-``gain · b`` to ``v`` every step, so ``bias += gain · b`` is exact. For a current-based
-neuron the bias first passes the current filter: ``i`` converges to
-``syn_gain · b / (1 - syn_decay)``; the pass uses that steady state,
-``bias += gain · syn_gain · b / (1 - syn_decay)``, which differs from the float model
-only during the first steps (the filter's transient, ``syn_decay**t``).
-:func:`bias_fold_is_exact` tells which case a layer is.
+
+- Neuron without current memory (LIF, IF, LI, Integrator): a synapse bias ``b`` adds
+  ``gain · b`` to ``v`` every step, so ``bias += gain · b`` is exact. Folded.
+- Current-based neuron fed by a ``Linear``: left in place. The quantizer turns it into
+  an always-on source neuron and a one-column synapse (exact, see ``add_bias_sources``).
+- Current-based neuron fed by a convolution: folded at the current filter's steady state,
+  ``bias += gain · syn_gain · b / (1 - syn_decay)``, which differs from the float model
+  during the first steps (the transient ``syn_decay**t``). :func:`bias_fold_is_exact`
+  tells which case applies.
 """
 
 from __future__ import annotations
@@ -25,12 +28,18 @@ def bias_fold_is_exact(node: NeuronNode) -> bool:
     return not node.dynamics().has_current
 
 
+def keeps_bias(graph: Graph, synapse: str, neuron: str) -> bool:
+    """True when the bias of ``synapse`` stays for the quantizer's bias source."""
+    return isinstance(graph.nodes[synapse], Linear) and not bias_fold_is_exact(graph.nodes[neuron])
+
+
 def fold_synapse_bias(graph: Graph) -> Graph:
     for name, node in list(graph.nodes.items()):
         if not isinstance(node, NeuronNode):
             continue
         biased = [e.src for e in graph.incoming(name)
-                  if isinstance(graph.nodes[e.src], _SYNAPSES) and graph.nodes[e.src].bias is not None]
+                  if isinstance(graph.nodes[e.src], _SYNAPSES) and graph.nodes[e.src].bias is not None
+                  and not keeps_bias(graph, e.src, name)]
         if not biased:
             continue
         d = node.dynamics()

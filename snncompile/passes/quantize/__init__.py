@@ -8,7 +8,9 @@
 3. ``choose_scales`` — one scale per layer, one exponent per synapse (optionally from
    the float state's ranges on ``calibrate`` input);
 4. ``quantize_neurons``, ``quantize_weights`` — FixedLIF / FixedLinear / FixedConv2d;
-5. ``add_synapse_latency`` — the target's per-stage latency as edge delays.
+5. ``add_synapse_latency`` — the target's per-stage latency as edge delays;
+6. ``add_bias_sources`` — Linear biases into current-based neurons as an always-on
+   source neuron and one-column synapses (exact).
 
 It returns the fixed graph, the plan and a :class:`QuantizationReport`.
 """
@@ -27,8 +29,9 @@ from snncompile.ir import Graph, ResetTiming, SpikingNeuron
 from snncompile.ir.fixed import is_fixed_graph
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
-from snncompile.passes.fold_synapse_bias import bias_fold_is_exact, fold_synapse_bias
+from snncompile.passes.fold_synapse_bias import bias_fold_is_exact, fold_synapse_bias, keeps_bias
 from snncompile.passes.pipeline import Pass, run_pipeline
+from snncompile.passes.quantize.add_bias_sources import add_bias_sources
 from snncompile.passes.quantize.add_synapse_latency import (
     add_synapse_latency,
     node_lags,
@@ -83,6 +86,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     notes += timing_problems(fixed, spec.synapse_latency)
     fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, latency=spec.synapse_latency))])
     lags = node_lags(fixed, spec.synapse_latency)
+    fixed = run_pipeline(fixed, [Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan,
+                                                                   lags=lags))])
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags)
 
@@ -97,7 +102,8 @@ def approximation_notes(graph: Graph) -> list[str]:
     for name, node in graph.items():
         if not isinstance(node, SpikingNeuron):
             continue
-        biased = [e.src for e in graph.incoming(name) if getattr(graph.nodes[e.src], "bias", None) is not None]
+        biased = [e.src for e in graph.incoming(name) if getattr(graph.nodes[e.src], "bias", None) is not None
+                  and not keeps_bias(graph, e.src, name)]
         if biased and not bias_fold_is_exact(node):
             notes.append(f"'{name}': synapse bias of {biased} folded into the neuron bias at its steady state "
                          "(the current filter's first steps differ)")

@@ -68,9 +68,20 @@ class ScalePlan:
         return None
 
 
+#: suffix of the pseudo-synapse that carries a Linear's bias from an always-on source
+BIAS_SUFFIX = ".bias"
+
+
+def float_weight(graph: Graph, synapse: str) -> np.ndarray:
+    """The float weights of ``synapse``; for ``<linear>.bias`` the bias as one column."""
+    if synapse.endswith(BIAS_SUFFIX) and synapse not in graph.nodes:
+        return graph.nodes[synapse[: -len(BIAS_SUFFIX)]].bias[:, None]
+    return graph.nodes[synapse].weight
+
+
 def effective_weight(graph: Graph, layer: Layer, synapse: str) -> np.ndarray:
     """``n · g · w``: the synapse's float weights as seen by the normalised membrane."""
-    w = graph.nodes[synapse].weight
+    w = float_weight(graph, synapse)
     return w * (layer.in_gain * layer.norm).reshape(weight_view(w))
 
 
@@ -92,8 +103,13 @@ def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: Quan
     if fixed is not None:
         scale, why = float(fixed), "option"
     else:
-        scale, why = _auto_scale(graph, layer, spec, options, rng, weights, magnitudes)
+        scale, why = _auto_scale(graph, layer, spec, options, rng, dict(weights), magnitudes)
     forced_exp = options.for_layer(layer.neuron, "weight_exp")
+    for s in layer.synapses:  # biases kept for an always-on source get their own exponent
+        if getattr(graph.nodes[s], "bias", None) is not None:
+            bias = s + BIAS_SUFFIX
+            weights[bias] = effective_weight(graph, layer, bias)
+            magnitudes[bias] = weight_grid(float_weight(graph, bias), spec, options.weight_bits).magnitude
     synapses = []
     for s, w in weights.items():
         max_abs = float(np.max(np.abs(w))) if w.size else 0.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Conv2d, Graph, Input, Linear
 from snncompile.ir.fixed import FixedConv2d, FixedLinear, FixedSynapse, SignMode
-from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight
+from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
 from snncompile.passes.quantize.layers import SYNAPSES
 from snncompile.passes.quantize.numbers import quantize_to_grid, weight_grid
 from snncompile.passes.rewrite import replace_node
@@ -32,13 +32,14 @@ def quantize_weights(graph: Graph, plan: ScalePlan) -> Graph:
     return graph
 
 
-def fixed_synapse(graph: Graph, name: str, plan: ScalePlan) -> FixedSynapse:
-    """The integer form of synapse ``name`` (its mantissas, exponent, widths)."""
+def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node=None) -> FixedSynapse:
+    """The integer form of synapse ``name`` (its mantissas, exponent, widths); a bias
+    pseudo-synapse ``<linear>.bias`` becomes a one-column FixedLinear."""
     chosen, syn = plan.for_synapse(name)  # type: ignore[misc]
     spec, opts = plan.spec, plan.options
-    node = graph.nodes[name]
+    node = node if node is not None else graph.nodes[name]
     target = chosen.scale * effective_weight(graph, chosen.layer, name) / 2.0 ** (spec.activation_shift + syn.weight_exp)
-    grid = weight_grid(node.weight, spec, opts.weight_bits)
+    grid = weight_grid(float_weight(graph, name), spec, opts.weight_bits)
     mantissa, _ = quantize_to_grid(target, grid, opts.rounding)
     fed_by_input = any(isinstance(graph.nodes[e.src], Input) for e in graph.incoming(name))
     fields = dict(

@@ -9,7 +9,7 @@ import numpy as np
 from snncompile.errors import SnnCompileError
 from snncompile.ir import Graph
 from snncompile.passes.quantize.calibrate import LayerRange
-from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight
+from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
 from snncompile.passes.quantize.numbers import quantize_to_grid, split_bias, weight_grid
 from snncompile.passes.quantize.report import LayerReport, QuantizationReport, SynapseReport
 
@@ -25,7 +25,7 @@ def build_report(prepared: Graph, fixed: Graph, plan: ScalePlan, lags: Mapping[s
         for syn in chosen.synapses:
             real = chosen.scale * effective_weight(prepared, chosen.layer, syn.name)
             unit = 2.0 ** (spec.activation_shift + syn.weight_exp)
-            grid = weight_grid(prepared.nodes[syn.name].weight, spec, opts.weight_bits)
+            grid = weight_grid(float_weight(prepared, syn.name), spec, opts.weight_bits)
             _, clipped = quantize_to_grid(real / unit, grid, opts.rounding)
             chip = fixed.nodes[syn.name].effective_weight() * unit
             norm = float(np.linalg.norm(real))
