@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weight-bits", type=int, help="weight mantissa bits (at most the target's)")
     p.add_argument("--rounding", choices=ROUNDINGS, default="nearest", help="float to integer rounding")
     p.add_argument("--decay-unity", type=int, help="dv = rnd((1 - decay) * UNITY) (default: the target's denominator)")
+    p.add_argument("--split-sign", action="store_true",
+                   help="split mixed-sign dense weights into excitatory + inhibitory matrices (one more bit each)")
     p.add_argument("--graded-input", action="store_true", help="input values are integer payloads, not spikes")
 
 
@@ -52,6 +54,7 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
         weight_bits=args.weight_bits,
         rounding=args.rounding,
         decay_unity=args.decay_unity,
+        split_sign=args.split_sign,
         extra={"graded_input": True} if args.graded_input else {},
     )
 

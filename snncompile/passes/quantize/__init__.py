@@ -2,7 +2,8 @@
 
 ``quantize(graph, target, options, calibrate)`` runs, validating after each pass:
 
-1. ``fold_batchnorm``, ``fold_scale_into_weights`` — exact float rewrites;
+1. ``fold_batchnorm``, ``fold_scale_into_weights`` (and ``split_mixed_sign`` when asked)
+   — exact float rewrites;
 2. ``fold_synapse_bias`` — synapse biases into neuron biases (exact without current
    memory, steady state with it);
 3. ``choose_scales`` — one scale per layer, one exponent per synapse (optionally from
@@ -46,6 +47,7 @@ from snncompile.passes.quantize.quantize_weights import quantize_weights
 from snncompile.passes.quantize.report import QuantizationReport, render_report
 from snncompile.passes.quantize.report_build import build_report
 from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
+from snncompile.passes.split_mixed_sign import split_mixed_sign
 
 FLOAT_PASSES = [
     Pass("fold_batchnorm", fold_batchnorm),
@@ -70,7 +72,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
              calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None) -> Quantized:
     spec = spec_from_target(target)
     options = options or QuantizeOptions()
-    folded = run_pipeline(graph, FLOAT_PASSES)
+    passes = FLOAT_PASSES + ([Pass("split_mixed_sign", split_mixed_sign)] if options.split_sign else [])
+    folded = run_pipeline(graph, passes)
     notes = approximation_notes(folded)
     prepared = run_pipeline(folded, [Pass("fold_synapse_bias", fold_synapse_bias)])
     layers = find_layers(prepared)

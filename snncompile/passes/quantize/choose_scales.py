@@ -17,7 +17,8 @@ Automatic choice (``scale=None``):
    ``bias_mant << max bias_exp``;
 3. each synapse ``j`` gets the smallest exponent with ``max|S n g w_j| / 2**(e_j +
    act_shift) <= M_j`` (negative exponents are arithmetic right shifts of the summed
-   input, which floors).
+   input, which floors); a bias column (``<linear>.bias``, one always-on input) gets at
+   least 0, as flooring one input's product is only a worse rounding.
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: Quan
     for s, w in weights.items():
         max_abs = float(np.max(np.abs(w))) if w.size else 0.0
         exp = int(forced_exp) if forced_exp is not None else exponent_for(scale * max_abs / act, magnitudes[s])
+        if s.endswith(BIAS_SUFFIX) and s not in graph.nodes:
+            # one always-on input: a negative exponent only floors the same mantissa
+            exp = max(exp, 0)
         synapses.append(SynapseScale(s, exp, max_abs))
     th_scale = options.for_layer(layer.neuron, "threshold_scale")
     return LayerScale(layer, scale, float(th_scale) if th_scale is not None else scale, tuple(synapses), why, rng)

@@ -37,7 +37,10 @@ class QuantizeOptions:
       threshold mantissa is at least this large (when the state range allows);
     - ``headroom``: the automatic scale keeps calibrated state maxima below
       ``state_max / headroom``;
-    - ``percentile``: of |u| and |v| over the calibration input, for those maxima.
+    - ``percentile``: of |u| and |v| over the calibration input, for those maxima;
+    - ``split_sign``: split mixed-sign Linear synapses into an excitatory and an
+      inhibitory matrix (each keeps every mantissa bit and its own exponent; twice the
+      synapse matrices).
     """
 
     scale: PerLayer = None
@@ -49,6 +52,7 @@ class QuantizeOptions:
     threshold_resolution: int = 256
     headroom: float = 2.0
     percentile: float = 99.99
+    split_sign: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
