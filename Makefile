@@ -26,14 +26,14 @@ $(STAMP): pyproject.toml Makefile requirements/*.txt
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
-test: $(STAMP) lint
+test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy snncompile/ir snncompile/api.py
+	$(BIN)/mypy snncompile/ir snncompile/api.py snncompile/simulate snncompile/targets
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

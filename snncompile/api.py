@@ -82,7 +82,7 @@ def _load_ir(spec: str, options: ModelOptions) -> Graph:
 def _load_nir(spec: str, options: ModelOptions) -> Graph:
     from snncompile.interop.nir import read_nir
 
-    kwargs = {}
+    kwargs: dict[str, float | str] = {}
     if options.dt is not None:
         kwargs["dt"] = options.dt
     if options.reset is not None:

@@ -100,9 +100,20 @@ def csr_accumulate(active, count, x, n_in, graded, indptr, indices, weights, del
         start = indptr[i]
         stop = indptr[i + 1]
         synops += stop - start
-        for j in range(start, stop):
-            slot = (slot0 + delays[j]) % n_slots
-            acc[slot, b, indices[j]] += weights[j] * payload
+        if n_slots == 1:  # no delays: one accumulator row per sample
+            row = acc[0, b]
+            if graded:
+                for j in range(start, stop):
+                    row[indices[j]] += weights[j] * payload
+            else:
+                for j in range(start, stop):
+                    row[indices[j]] += weights[j]
+        else:
+            for j in range(start, stop):
+                slot = slot0 + delays[j]
+                if slot >= n_slots:
+                    slot -= n_slots
+                acc[slot, b, indices[j]] += weights[j] * payload
         if neurons_per_core > 0:
             for j in range(start, stop):
                 core_synops[b, dst_core[indices[j]]] += 1

@@ -17,6 +17,7 @@ import numpy as np
 
 from snncompile.emulator import kernels as K
 from snncompile.emulator.cycles import CoreLayout, CycleModel
+from snncompile.emulator.fused import run_fused
 from snncompile.emulator.synapses import build_csr
 from snncompile.errors import InputError, UnsupportedError
 from snncompile.ir import Flatten, Graph, Input, Output, Shape
@@ -124,6 +125,7 @@ def emulate(
     currents: Record = None,
     counters: bool = False,
     cores: Mapping | None = None,
+    stepwise: bool = False,
     **_ignored,
 ) -> EmulatorResult:
     """Run a fixed graph on integer ``inputs`` (one (batch, time, *shape) array per Input;
@@ -145,13 +147,52 @@ def emulate(
         data[name] = arr.astype(np.int64).reshape(arr.shape[0], arr.shape[1], -1)
     steps = length if steps is None else int(steps)
     batch = next(iter(data.values())).shape[0]
-    runner = _Runner(graph, cores)
-    runner.reset(batch)
     names = resolve_record(graph, record)
     neuron_names = [n for n, node in graph.items() if isinstance(node, FixedLIF)]
     v_names = [n for n in resolve_record(graph, membranes) if n in neuron_names]
     u_names = [n for n in resolve_record(graph, currents) if n in neuron_names]
-    keep = set(graph.outputs) | set(names)
+    keep = list(dict.fromkeys([*graph.outputs, *names]))
+    shapes = graph.infer_shapes()
+    if cores is None and not progress and not stepwise:
+        order = graph.step_order()
+        traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names, u_names)
+        count_log = _fused_counters(graph, order, counts) if counters else {}
+        cycles = None
+    else:
+        traces, vtr, utr, count_log, cycles = _run_stepwise(
+            graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress)
+
+    def shaped(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {n: a.reshape(batch, steps, *shapes[n]) for n, a in series.items()}
+
+    return EmulatorResult(
+        outputs=shaped({n: traces[n] for n in graph.outputs}),
+        recorded=shaped({n: traces[n] for n in names}),
+        membranes=shaped(vtr),
+        currents=shaped(utr),
+        dt=graph.dt,
+        backend="emulator",
+        counters=count_log,
+        cycles=cycles,
+    )
+
+
+def _fused_counters(graph: Graph, order: list[str], counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    out = {}
+    for i, name in enumerate(order):
+        node = graph.nodes[name]
+        if isinstance(node, FixedLIF):
+            out[name] = {"updates": counts[:, i, 0].copy(), "spikes": counts[:, i, 1].copy()}
+        elif isinstance(node, FixedSynapse):
+            out[name] = {"events": counts[:, i, 0].copy(), "synops": counts[:, i, 1].copy()}
+    return out
+
+
+def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress):
+    """Step-by-step in Python (per-node numba kernels): needed for the cycle model, which
+    looks at every core after every step, and for progress bars."""
+    runner = _Runner(graph, cores)
+    runner.reset(batch)
     traces = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in keep}
     vtr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in v_names}
     utr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in u_names}
@@ -167,21 +208,9 @@ def emulate(
             utr[n][:, t] = runner.kernels[n].u
         if counters:
             runner.log_counts(count_log, batch)
-    shapes = runner.shapes
-
-    def shaped(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {n: a.reshape(batch, steps, *shapes[n]) for n, a in series.items()}
-
-    return EmulatorResult(
-        outputs=shaped({n: traces[n] for n in graph.outputs}),
-        recorded=shaped({n: traces[n] for n in names}),
-        membranes=shaped(vtr),
-        currents=shaped(utr),
-        dt=graph.dt,
-        backend="emulator",
-        counters={n: {k: np.asarray(v, np.int64) for k, v in c.items()} for n, c in count_log.items()},
-        cycles=runner.cycle_model.report() if runner.cycle_model else None,
-    )
+    counts = {n: {k: np.asarray(v, np.int64) for k, v in c.items()} for n, c in count_log.items()}
+    cycles = runner.cycle_model.report() if runner.cycle_model else None
+    return traces, vtr, utr, counts, cycles
 
 
 def _check_supported(graph: Graph) -> None:

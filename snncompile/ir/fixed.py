@@ -130,6 +130,10 @@ class FixedLIF(NeuronNode):
         self.bias_mant = _int_array(self.bias_mant)
         self.bias_exp = _int_array(self.bias_exp)
 
+    @property  # type: ignore[override]
+    def spiking(self) -> bool:  # 0/1 output unless it sends graded payloads
+        return not self.graded
+
     def _coefficients(self) -> dict[str, np.ndarray]:
         return {"bias_mant": self.bias_mant, "bias_exp": self.bias_exp}
 

@@ -130,7 +130,7 @@ class _Runner:
         self.batch = batch
         for k in self.kernels.values():
             k.reset(batch)
-        self.history = {n: deque(maxlen=d) for n, d in self.max_delay.items()}
+        self.history: dict[str, deque[torch.Tensor]] = {n: deque(maxlen=d) for n, d in self.max_delay.items()}
 
     def _edge_value(self, src: str, delay: int, outs: dict[str, torch.Tensor]) -> torch.Tensor:
         if delay == 0:

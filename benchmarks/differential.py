@@ -1,0 +1,90 @@
+"""Differential sweep: emulator vs Lava fixed_pt on random fixed graphs.
+
+    python -m benchmarks.differential [--examples 200] [--seed 0] [--json out.json]
+
+Draws ``--examples`` graphs from :func:`snncompile.testing.fixed_graphs.fixed_cases`
+(generation only, no shrinking: each Lava run costs about a second), runs both, and
+compares every output, spike, ``u`` and ``v`` of every layer and step. Prints the
+number of graphs, of compared values, of mismatching graphs (listing each) and timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from snncompile.backends.lava import run_lava
+from snncompile.emulator import emulate
+from snncompile.testing.fixed_graphs import compare_runs, fixed_cases
+
+#: substrings of a case description that name what it exercises
+FEATURES = ("large", "graded", "sparse", "conv", "sumpool", "fc", "+delays", "rec", "+d")
+RECORD = dict(record="neurons", membranes="neurons", currents="neurons")
+
+
+def sweep(examples: int, rng_seed: int, max_steps: int = 24) -> dict:
+    stats: dict = {"graphs": 0, "values_compared": 0, "mismatching_graphs": [], "errors": [],
+                   "emulator_s": 0.0, "lava_s": 0.0, "kinds": {}}
+
+    @seed(rng_seed)
+    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(fixed_cases(max_steps=max_steps))
+    def one(case):
+        start = time.perf_counter()
+        emu = emulate(case.graph, case.inputs, **RECORD)
+        mid = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                lava = run_lava(case.graph, case.inputs, sparse=case.sparse, **RECORD)
+        except Exception as exc:  # a Lava failure is a finding, not a crash of the sweep
+            stats["errors"].append(f"{case.description}: {type(exc).__name__}: {exc}")
+            return
+        stats["lava_s"] += time.perf_counter() - mid
+        stats["emulator_s"] += mid - start
+        stats["graphs"] += 1
+        for feature in FEATURES:
+            if feature in case.description:
+                stats["kinds"][feature] = stats["kinds"].get(feature, 0) + 1
+        for kind in ("outputs", "recorded", "membranes", "currents"):
+            stats["values_compared"] += int(sum(np.asarray(a).size for a in getattr(emu, kind).values()))
+        problems = compare_runs(emu, lava, case.graph)
+        if problems:
+            stats["mismatching_graphs"].append(f"{case.description}: {problems[:3]}")
+
+    one()
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    stats = sweep(args.examples, args.seed)
+    stats["wall_s"] = time.perf_counter() - start
+    print(f"graphs compared          {stats['graphs']}")
+    print(f"values compared          {stats['values_compared']:,} (outputs, spikes, u, v per layer and step)")
+    print(f"mismatching graphs       {len(stats['mismatching_graphs'])}")
+    for line in stats["mismatching_graphs"]:
+        print("   ", line)
+    print(f"Lava errors              {len(stats['errors'])}")
+    for line in stats["errors"]:
+        print("   ", line)
+    print(f"features drawn           {dict(sorted(stats['kinds'].items()))}")
+    print(f"time emulator / Lava     {stats['emulator_s']:.1f} s / {stats['lava_s']:.1f} s (wall {stats['wall_s']:.0f} s)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(stats, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Lower a fixed graph to lava-nc processes (``fixed_pt`` models).
+
+Mapping: Input -> ``io.source.RingBuffer``; FixedLIF -> ``LIF``; FixedLinear -> ``Dense``
+(``Sparse`` when at most ``SPARSE_DENSITY`` of the weights are nonzero; ``DelayDense`` /
+``DelaySparse`` when delays are needed); FixedConv2d -> ``Conv``; Flatten -> no process
+(folded into the next Dense's column order); outputs and recorded populations ->
+``io.sink.RingBuffer`` on the spike port; recorded ``v``/``u`` -> ``io.sink.Read``.
+
+Layout: Lava stores (C, H, W) populations as (W, H, C) (X, Y, C), and its Conv is a true
+convolution with weight layout (C_out, kW, kH, C_in); we transpose and flip accordingly.
+
+Timing: every Lava synapse process adds one step, so an edge synapse -> consumer must
+carry delay >= 1 in the fixed graph; ``delay - 1`` (plus any delay on the edge into the
+synapse and the synapse's own ``delays``) becomes the DelayDense delay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from snncompile.errors import UnsupportedError
+from snncompile.ir import Flatten, Graph, Input, Output, Shape
+from snncompile.ir.fixed import (
+    MAX_SYNAPSE_DELAY,
+    FixedConv2d,
+    FixedLIF,
+    FixedLinear,
+    FixedSynapse,
+    SignMode,
+)
+from snncompile.ir.semantics import Comparator, Reset
+
+#: Use Lava's Sparse process when at most this fraction of a weight matrix is nonzero.
+SPARSE_DENSITY = 0.25
+#: Bit widths Lava's LIF fixed_pt model hard-codes.
+LAVA_LIF_BITS = {"state_bits": 24, "decay_bits": 12, "vth_bits": 17, "bias_bits": 13, "vth_shift": 6, "act_shift": 6}
+
+
+def lava_shape(shape: Shape) -> Shape:
+    """Lava's layout of an IR population: axes reversed ((C, H, W) -> (W, H, C))."""
+    return tuple(reversed(tuple(shape)))
+
+
+def to_lava_layout(array: np.ndarray, shape: Shape) -> np.ndarray:
+    """(…, *shape) in IR layout -> (…, *lava_shape(shape))."""
+    lead = array.ndim - len(shape)
+    return np.transpose(array, list(range(lead)) + [lead + i for i in reversed(range(len(shape)))])
+
+
+def from_lava_layout(array: np.ndarray, shape: Shape) -> np.ndarray:
+    """Inverse of :func:`to_lava_layout` (reversing axes is its own inverse)."""
+    return to_lava_layout(array, lava_shape(shape))
+
+
+@dataclass
+class Plan:
+    """What to build: per synapse the source it reads, its extra delay and its consumers."""
+
+    producer: dict[str, tuple[str, Shape | None]] = field(default_factory=dict)  # node -> (source, flattened-from)
+    extra_delay: dict[str, int] = field(default_factory=dict)
+
+
+def _resolve(graph: Graph, name: str, shapes: dict[str, Shape]) -> tuple[str, Shape | None]:
+    """Follow Flatten nodes back to the node that owns a Lava port; report the un-flattened
+    shape when a Flatten was crossed."""
+    flat_from = None
+    while isinstance(graph.nodes[name], Flatten):
+        (edge,) = graph.incoming(name)
+        name = edge.src
+        flat_from = shapes[name]
+    return name, flat_from
+
+
+def plan_lowering(graph: Graph, record_v: list[str] = (), fixed: bool = True) -> Plan:  # noqa: C901
+    """Check that Lava can run ``graph`` exactly; raise UnsupportedError listing EVERY
+    problem, else return the connection plan."""
+    shapes = graph.infer_shapes()
+    problems: list[str] = []
+    plan = Plan()
+    for name, node in graph.items():
+        where = f"node '{name}' ({node.kind})"
+        if isinstance(node, FixedLIF):
+            if node.reset is not Reset.ZERO:
+                problems.append(f"{where}: reset '{node.reset.value}' (Lava's LIF only resets to zero)")
+            if node.comparator is not Comparator.GT:
+                problems.append(f"{where}: comparator '>=' (Lava's LIF fires on v > threshold)")
+            if node.graded:
+                problems.append(f"{where}: graded spikes (Lava's LIF sends binary spikes)")
+            for key, bits in LAVA_LIF_BITS.items():
+                if getattr(node, key) != bits:
+                    problems.append(f"{where}: {key}={getattr(node, key)} (Lava's LIF has {bits})")
+        elif isinstance(node, FixedSynapse):
+            problems += [f"{where}: {p}" for p in _synapse_problems(node)]
+        elif isinstance(node, Flatten):
+            n_in = len(graph.input_shape(name, shapes))
+            if len(graph.incoming(name)) != 1 or any(e.delay for e in graph.incoming(name)):
+                problems.append(f"{where}: Lava needs exactly one zero-delay input into a Flatten")
+            elif (node.start_dim % max(n_in, 1), node.end_dim % max(n_in, 1)) != (0, max(n_in - 1, 0)):
+                problems.append(f"{where}: only a full flatten of the per-sample shape is supported")
+        elif not isinstance(node, (Input, Output)):
+            problems.append(f"{where}: not a fixed-point node (quantize the graph first)")
+    if problems:
+        raise UnsupportedError(_format(problems))
+    for name, node in graph.items():
+        where = f"node '{name}' ({node.kind})"
+        ins = graph.incoming(name)
+        if isinstance(node, FixedSynapse):
+            srcs = {_resolve(graph, e.src, shapes) for e in ins}
+            if len(srcs) != 1 or len({e.delay for e in ins}) != 1:
+                problems.append(f"{where}: Lava synapses read exactly one population (found {len(ins)} inputs)")
+                continue
+            src, flat_from = srcs.pop()
+            if isinstance(graph.nodes[src], FixedSynapse):
+                problems.append(f"{where}: synapse fed by synapse '{src}' (Lava connects synapses to neurons)")
+            plan.producer[name] = (src, flat_from)
+            out_delays = {e.delay for e in graph.outgoing(name)}
+            if len(out_delays) > 1:
+                problems.append(f"{where}: consumers at different delays {sorted(out_delays)}; Lava has one delay per synapse")
+                continue
+            out_delay = out_delays.pop() if out_delays else 1
+            if out_delay < 1:
+                problems.append(f"{where}: edge out of a synapse has delay 0; every Lava synapse adds one step (delay >= 1)")
+                continue
+            extra = out_delay - 1 + ins[0].delay
+            plan.extra_delay[name] = extra
+            own = int(node.delays.max()) if isinstance(node, FixedLinear) and node.delays is not None else 0
+            if extra + own > MAX_SYNAPSE_DELAY:
+                problems.append(f"{where}: total delay {extra + own} > {MAX_SYNAPSE_DELAY} (6-bit Loihi delays)")
+            if isinstance(node, FixedConv2d) and extra:
+                problems.append(f"{where}: delay {extra} on a convolution (Lava's Conv has no delays)")
+        elif isinstance(node, (FixedLIF, Output)):
+            for e in ins:
+                src, _ = _resolve(graph, e.src, shapes)
+                if not isinstance(graph.nodes[src], FixedSynapse) and e.delay != 0:
+                    problems.append(f"{where}: edge from '{e.src}' has delay {e.delay}; direct connections in Lava have none")
+                if isinstance(node, FixedLIF) and shapes[src] != node.shape:
+                    problems.append(f"{where}: input from '{src}' has shape {shapes[src]}")
+    if problems:
+        raise UnsupportedError(_format(problems))
+    return plan
+
+
+def _synapse_problems(node: FixedSynapse) -> list[str]:
+    problems = []
+    if isinstance(node, FixedLinear) and node.accum_bits != 32:
+        problems.append(f"accum_bits={node.accum_bits} (Lava's Dense sends int32)")
+    if isinstance(node, FixedConv2d):
+        if node.accum_bits != 24:
+            problems.append(f"accum_bits={node.accum_bits} (Lava's Conv wraps to 24 bits)")
+        if node.weight_exp != 0:
+            problems.append(f"weight_exp={node.weight_exp} (Lava's CPU Conv ignores weight_exp)")
+        if not np.array_equal(node.effective_weight(), node.weight):
+            problems.append(
+                "weights not representable as given (Lava's CPU Conv does not clip or truncate; "
+                f"num_weight_bits={node.num_weight_bits}, sign mode {node.resolved_sign_mode().value})"
+            )
+    if node.weight_bits != 8:
+        problems.append(f"weight_bits={node.weight_bits} (Lava clips weights to 8 bits)")
+    return problems
+
+
+def _format(problems: list[str]) -> str:
+    head = "Lava cannot run this graph exactly"
+    if len(problems) == 1:
+        return f"{head}: {problems[0]}"
+    return f"{head} ({len(problems)} problems): " + "; ".join(problems)
+
+
+def lava_sign_mode(mode: SignMode):
+    from lava.utils.weightutils import SignMode as LavaSignMode
+
+    return {SignMode.MIXED: LavaSignMode.MIXED, SignMode.EXCITATORY: LavaSignMode.EXCITATORY,
+            SignMode.INHIBITORY: LavaSignMode.INHIBITORY}[mode]
+
+
+def dense_columns(weight: np.ndarray, flat_from: Shape | None) -> np.ndarray:
+    """Reorder the columns of a dense matrix fed through Flatten from a multi-axis
+    population: Lava flattens its (W, H, C) layout, the IR flattens (C, H, W)."""
+    if flat_from is None or len(flat_from) < 2:
+        return weight
+    ir_index = np.arange(int(np.prod(flat_from))).reshape(flat_from)
+    return weight[..., to_lava_layout(ir_index, flat_from).ravel()]
+
+
+def conv_weight(node: FixedConv2d) -> np.ndarray:
+    """PyTorch (C_out, C_in/g, kH, kW) cross-correlation -> Lava (C_out, kW, kH, C_in/g) convolution."""
+    return np.ascontiguousarray(node.weight.transpose(0, 3, 2, 1)[:, ::-1, ::-1])
