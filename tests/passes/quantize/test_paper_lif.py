@@ -26,7 +26,7 @@ def lif():
 
 
 def lava_trace():
-    rows = np.loadtxt(DATA / "quantize/lif_lava_cpu_fixed.csv", delimiter=",")
+    rows = np.loadtxt(DATA / "nir_paper/01_lif/lif_lava_cpu_fixed.csv", delimiter=",")
     return rows[:, 0].reshape(1, -1, 1), rows[:, 1], rows[:, 2]
 
 
