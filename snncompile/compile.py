@@ -13,6 +13,7 @@ Written atomically; loading checks the format name and refuses newer versions.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from snncompile import __version__
-from snncompile.errors import InputError
+from snncompile.errors import InputError, UnsupportedError, one_line
 from snncompile.fileio import atomic_path
 from snncompile.ir import Graph
 from snncompile.ir.serialize import graph_from_arrays, graph_to_arrays
@@ -68,8 +69,9 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
     q: Quantized = quantize(float_graph, spec, options, calibrate)
+    report = dataclasses.replace(q.report, notes=q.report.notes + (lava_expressible(q.fixed),))
     return Artifact(
-        fixed=q.fixed, float_graph=float_graph, lags=dict(q.lags), report=q.report,
+        fixed=q.fixed, float_graph=float_graph, lags=dict(q.lags), report=report,
         target={"name": spec.target, "descriptor_sha256": descriptor_hash(descriptor), "spec": spec.to_dict()},
         provenance={
             "snncompile": __version__,
@@ -79,6 +81,18 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         },
     )
+
+
+def lava_expressible(fixed: Graph) -> str:
+    """One line: whether Lava's fixed_pt models can run ``fixed`` exactly, and if not why
+    (the Lava lowering's own check; Lava itself is not needed)."""
+    from snncompile.backends.lava.lower import plan_lowering
+
+    try:
+        plan_lowering(fixed)
+    except UnsupportedError as exc:
+        return f"not expressible in Lava: {one_line(str(exc))}"
+    return "expressible in Lava (fixed_pt): the emulator and Lava compute the same integers"
 
 
 def _file_record(path: str | None) -> dict[str, str] | None:

@@ -103,3 +103,15 @@ def test_artifact_never_unpickles(artifact):
     with np.load(path, allow_pickle=False) as data:  # would raise on object arrays
         for key in data.files:
             assert data[key].dtype != object
+
+
+def test_report_says_whether_lava_can_run_it():
+    from snncompile.ir import Reset
+
+    art = build_artifact(model(), "loihi2")
+    assert art.report.notes[-1].startswith("expressible in Lava")
+    g = model()
+    g.nodes["lif"] = g.nodes["lif"].replace(reset=Reset.SUBTRACT)
+    art = build_artifact(g, "loihi2")
+    assert art.report.notes[-1].startswith("not expressible in Lava: ") and "'lif'" in art.report.notes[-1]
+    assert "subtract" in art.report.notes[-1]

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Graph, ResetTiming, SpikingNeuron
-from snncompile.ir.fixed import is_fixed_graph
+from snncompile.ir import Flatten, Graph, Input, Output, ResetTiming, SpikingNeuron
+from snncompile.ir.fixed import FIXED_SYNAPSES, FixedLIF
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
 from snncompile.passes.fold_synapse_bias import bias_fold_is_exact, fold_synapse_bias, keeps_bias
@@ -48,6 +48,9 @@ from snncompile.passes.quantize.report import QuantizationReport, render_report
 from snncompile.passes.quantize.report_build import build_report
 from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
 from snncompile.passes.split_mixed_sign import split_mixed_sign
+
+#: what a fixed graph may hold (as ``ir.fixed.is_fixed_graph``)
+INTEGER_NODES = (FixedLIF, *FIXED_SYNAPSES, Input, Output, Flatten)
 
 FLOAT_PASSES = [
     Pass("fold_batchnorm", fold_batchnorm),
@@ -83,8 +86,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
         Pass("quantize_neurons", partial(quantize_neurons, plan=plan)),
         Pass("quantize_weights", partial(quantize_weights, plan=plan)),
     ])
-    if not is_fixed_graph(fixed):
-        left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not is_fixed_graph(_only(fixed, n))]
+    left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not isinstance(node, INTEGER_NODES)]
+    if left:
         raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
     notes += timing_problems(fixed, spec.synapse_latency)
     fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, latency=spec.synapse_latency))])
@@ -93,10 +96,6 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
                                                                    lags=lags))])
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags)
-
-
-def _only(graph: Graph, name: str) -> Graph:
-    return Graph({name: graph.nodes[name]}, [], graph.dt)
 
 
 def approximation_notes(graph: Graph) -> list[str]:
