@@ -14,12 +14,12 @@ the float timeline is ``a[t + k_a]`` versus ``b[t + k_b]``; integer backends run
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from snncompile.errors import InputError
+from snncompile.errors import InputError, UnsupportedError, one_line
 from snncompile.ir import Graph, SpikingNeuron
 from snncompile.simulate import SimResult, accuracy, get_backend
 
@@ -77,6 +77,7 @@ class Comparison:
     pairs: tuple[PairComparison, ...]
     accuracy: Mapping[str, float]  # backend -> output accuracy (when labels were given)
     output_agreement: Mapping[str, float]  # "a vs b" -> aligned output agreement
+    skipped: Mapping[str, str] = field(default_factory=dict)  # backend -> why it could not run
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,7 +87,8 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
                    inputs: Mapping[str, np.ndarray] | np.ndarray, backends: Sequence[str],
                    labels: np.ndarray | None = None) -> Comparison:
     """Run each backend (``reference`` on the float graph, the others on the fixed graph)
-    and compare every pair, baseline first."""
+    and compare every pair, baseline first. A backend that cannot express the graph is
+    skipped with its reason (``skipped``) as long as two backends remain."""
     if len(backends) < 2:
         raise InputError(f"compare needs at least two backends, found {list(backends)}")
     if not isinstance(inputs, Mapping):
@@ -95,13 +97,21 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     layers = [n for n, node in float_graph.items() if isinstance(node, SpikingNeuron) and n in fixed_graph.nodes]
     outputs = [n for n in float_graph.outputs if n in fixed_graph.nodes]
     runs: dict[str, SimResult] = {}
+    skipped: dict[str, str] = {}
     lag_of: dict[str, dict[str, int]] = {}
     for name in backends:
         is_float = name in FLOAT_BACKENDS
         graph = float_graph if is_float else fixed_graph
         lag_of[name] = {n: 0 if is_float else int(lags[n]) for n in layers + outputs}
         extra = max(lag_of[name].values(), default=0)
-        runs[name] = get_backend(name)(graph, inputs, steps=steps + extra, record=layers)
+        try:
+            runs[name] = get_backend(name)(graph, inputs, steps=steps + extra, record=layers)
+        except UnsupportedError as exc:
+            skipped[name] = one_line(str(exc))
+    backends = [b for b in backends if b in runs]
+    if len(backends) < 2:
+        raise UnsupportedError("compare needs two backends that can run this graph; " +
+                               "; ".join(f"{b}: {why}" for b, why in skipped.items()))
     base = backends[0]
     pairs, out_agree = [], {}
     for other in backends[1:]:
@@ -116,7 +126,8 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
         for name in backends:
             acc[name] = accuracy(aligned(runs[name].outputs[o], lag_of[name][o], steps), labels)
     batch = int(np.asarray(next(iter(inputs.values()))).shape[0])
-    return Comparison(tuple(backends), steps, batch, lag_of, tuple(pairs), acc, out_agree)
+    lag_of = {b: lags_ for b, lags_ in lag_of.items() if b in runs}
+    return Comparison(tuple(backends), steps, batch, lag_of, tuple(pairs), acc, out_agree, skipped)
 
 
 def _pair(a: str, b: str, runs, lag_of, layers, steps) -> PairComparison:
@@ -152,4 +163,6 @@ def render_comparison(result: Mapping[str, Any]) -> str:
         lines.append(f"output agreement {key}: {value:.4f}")
     for key, value in result.get("accuracy", {}).items():
         lines.append(f"accuracy {key}: {value:.4f}")
+    for key, why in result.get("skipped", {}).items():
+        lines.append(f"skipped {key}: {why}")
     return "\n".join(lines)
