@@ -55,7 +55,7 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
         rounding=args.rounding,
         decay_unity=args.decay_unity,
         split_sign=args.split_sign,
-        extra={"graded_input": True} if args.graded_input else {},
+        graded_input=args.graded_input,
     )
 
 

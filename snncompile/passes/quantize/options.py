@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from snncompile.errors import InputError
@@ -40,7 +40,9 @@ class QuantizeOptions:
     - ``percentile``: of |u| and |v| over the calibration input, for those maxima;
     - ``split_sign``: split mixed-sign Linear synapses into an excitatory and an
       inhibitory matrix (each keeps every mantissa bit and its own exponent; twice the
-      synapse matrices).
+      synapse matrices);
+    - ``graded_input``: the graph's inputs are integer payloads (synapses fed by an Input
+      use them as values), not spikes (every nonzero input counts as 1).
     """
 
     scale: PerLayer = None
@@ -53,7 +55,7 @@ class QuantizeOptions:
     headroom: float = 2.0
     percentile: float = 99.99
     split_sign: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    graded_input: bool = False
 
     def __post_init__(self) -> None:
         problems = []

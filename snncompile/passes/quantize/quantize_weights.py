@@ -4,8 +4,8 @@ Mantissas ``m = rnd(S · n · g · w / 2**(act_shift + e))`` on the grid Lava ke
 :func:`~snncompile.passes.quantize.numbers.weight_grid`: a mixed-sign 8-bit matrix
 holds even values in [-256, 254]), clipped to its range; ``e`` is the synapse's
 exponent from the plan. The sign mode is written explicitly (from the float weights).
-Synapses fed by an ``Input`` take integer payloads when ``graded_input`` is set in the
-options' ``extra`` (``num_message_bits = 24``); otherwise every nonzero input is a spike.
+Synapses fed by an ``Input`` take integer payloads when the option ``graded_input`` is
+set (``num_message_bits = 24``); otherwise every nonzero input is a spike.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node=None) -> FixedS
         weight=mantissa, weight_exp=syn.weight_exp, sign_mode=SignMode(grid.sign_mode),
         num_weight_bits=opts.weight_bits or spec.weight_mantissa_bits,
         weight_bits=spec.weight_mantissa_bits,
-        num_message_bits=GRADED_MESSAGE_BITS if fed_by_input and opts.extra.get("graded_input") else 0,
+        num_message_bits=GRADED_MESSAGE_BITS if fed_by_input and opts.graded_input else 0,
     )
     if isinstance(node, Linear):
         return FixedLinear(**fields)

@@ -59,3 +59,18 @@ def test_lava_cannot_express_subtract_reset(loihi2, spikes):
     assert c.backends == ("reference", "emulator") and "reset 'subtract'" in c.skipped["lava"]
     with pytest.raises(UnsupportedError, match="lava: .*subtract"):
         compare_graphs(g, q.fixed, q.lags, x[:1, :20], ["emulator", "lava"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, reset, timing", [
+    ("braille_noDelay_bias_zero", "zero", "immediate"),
+    ("braille_noDelay_noBias_subtract", "subtract", "delayed"),
+])
+def test_full_fold_accuracy_within_one_point(loihi2, spikes, name, reset, timing):
+    """All 280 samples (docs/quantization.md): fixed point within 1 point of float."""
+    x, y = spikes
+    g = braille(name, reset, timing)
+    q = quantize(g, loihi2, calibrate=x[:40])
+    c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"], labels=y)
+    assert c.accuracy["reference"] > 0.95
+    assert c.accuracy["emulator"] >= c.accuracy["reference"] - 0.01

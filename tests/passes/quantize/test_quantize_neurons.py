@@ -147,3 +147,15 @@ def test_fewer_weight_bits(loihi2):
     fc = q.fixed.nodes["fc"]
     assert fc.num_weight_bits == 4 and np.all(fc.weight % 16 == 0)
     assert np.array_equal(fc.effective_weight(), fc.weight)
+
+
+def test_graded_input_is_an_explicit_option(loihi2):
+    g = one_layer([[1.0, 0.5]], LIF(shape=(1,), threshold=10.0))
+    assert quantize(g, loihi2).fixed.nodes["fc"].num_message_bits == 0
+    graded = quantize(g, loihi2, QuantizeOptions(graded_input=True)).fixed
+    assert graded.nodes["fc"].num_message_bits == 24
+    from snncompile.emulator import emulate
+
+    x = np.array([[[3.0, 0.0]]])  # a payload of 3 through weight 255 -> 3 * 255 << 6 into u
+    run = emulate(graded, x, membranes=["n"], steps=2)
+    assert run.membranes["n"][0, 1, 0] == 3 * 255 * 64
