@@ -95,7 +95,7 @@ def lava_expressible(fixed: Graph) -> str:
     return "expressible in Lava (fixed_pt): the emulator and Lava compute the same integers"
 
 
-def _file_record(path: str | None) -> dict[str, str] | None:
+def _file_record(path: str | None) -> dict[str, str | None] | None:
     if path is None:
         return None
     real = path.split(":")[0]  # file.py:factory

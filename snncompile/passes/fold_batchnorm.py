@@ -11,6 +11,8 @@ place; the quantizer then reports it by name.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from snncompile.ir import BatchNorm, Conv1d, Conv2d, Graph, Linear
@@ -26,7 +28,7 @@ def fold_batchnorm(graph: Graph) -> Graph:
         src = sole_producer(graph, name, _SYNAPSES)
         if src is None:
             continue
-        syn = graph.nodes[src]
+        syn: Any = graph.nodes[src]
         out_channels = syn.weight.shape[0]
         k = np.broadcast_to(node.weight / np.sqrt(node.var + node.eps), (out_channels,))
         mean = np.broadcast_to(node.mean, (out_channels,))

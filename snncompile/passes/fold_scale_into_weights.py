@@ -10,10 +10,12 @@ A Scale that cannot be folded is left in place (the quantizer names it).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from snncompile.ir import Conv1d, Conv2d, Graph, Linear, Scale
-from snncompile.passes.rewrite import bypass, replace_node, sole_consumer, sole_producer
+from snncompile.passes.rewrite import bypass, node_of, replace_node, sole_consumer, sole_producer
 
 _SYNAPSES = (Linear, Conv1d, Conv2d)
 
@@ -37,7 +39,7 @@ def fold_scale_into_weights(graph: Graph) -> Graph:
             continue
         src = sole_producer(graph, name, _SYNAPSES)
         if src is not None:
-            syn = graph.nodes[src]
+            syn: Any = graph.nodes[src]
             if isinstance(syn, Linear) and len(shapes[src]) != 1:
                 continue  # batched leading axes: scale may vary along them
             s = _per_output(node.scale, shapes[src])
@@ -50,7 +52,7 @@ def fold_scale_into_weights(graph: Graph) -> Graph:
             continue
         dst = sole_consumer(graph, name, (Linear,))
         if dst is not None and len(graph.input_shape(name, shapes)) == 1:
-            syn = graph.nodes[dst]
+            syn = node_of(graph, dst, Linear)
             s = np.broadcast_to(node.scale, (syn.weight.shape[1],))
             graph = bypass(replace_node(graph, dst, syn.replace(weight=syn.weight * s[None, :])), name)
             shapes = graph.infer_shapes()

@@ -15,11 +15,13 @@ The integer core has no synapse bias; its neurons have one (added to ``v`` each 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Conv1d, Conv2d, Graph, Linear, NeuronNode
-from snncompile.passes.rewrite import replace_node
+from snncompile.passes.rewrite import node_of, replace_node
 
 _SYNAPSES = (Linear, Conv1d, Conv2d)
 
@@ -30,7 +32,7 @@ def bias_fold_is_exact(node: NeuronNode) -> bool:
 
 def keeps_bias(graph: Graph, synapse: str, neuron: str) -> bool:
     """True when the bias of ``synapse`` stays for the quantizer's bias source."""
-    return isinstance(graph.nodes[synapse], Linear) and not bias_fold_is_exact(graph.nodes[neuron])
+    return isinstance(graph.nodes[synapse], Linear) and not bias_fold_is_exact(node_of(graph, neuron, NeuronNode))
 
 
 def fold_synapse_bias(graph: Graph) -> Graph:
@@ -38,14 +40,14 @@ def fold_synapse_bias(graph: Graph) -> Graph:
         if not isinstance(node, NeuronNode):
             continue
         biased = [e.src for e in graph.incoming(name)
-                  if isinstance(graph.nodes[e.src], _SYNAPSES) and graph.nodes[e.src].bias is not None
+                  if isinstance(graph.nodes[e.src], _SYNAPSES) and getattr(graph.nodes[e.src], "bias", None) is not None
                   and not keeps_bias(graph, e.src, name)]
         if not biased:
             continue
         d = node.dynamics()
         total = np.zeros(node.shape)
         for src in dict.fromkeys(biased):
-            syn = graph.nodes[src]
+            syn: Any = graph.nodes[src]
             if len(graph.outgoing(src)) != 1:
                 raise UnsupportedError(f"synapse '{src}' has a bias and several consumers; its bias cannot move into '{name}'")
             b = syn.bias.reshape((-1,) + (1,) * (len(node.shape) - 1)) if len(node.shape) > 1 else syn.bias

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from snncompile.errors import GraphError
 from snncompile.ir import Edge, Graph, Node
+
+N = TypeVar("N", bound=Node)
 
 
 def replace_node(graph: Graph, name: str, node: Node) -> Graph:
@@ -45,3 +50,11 @@ def sole_consumer(graph: Graph, name: str, kinds: tuple[type, ...]) -> str | Non
     if not isinstance(graph.nodes[dst], kinds) or len(graph.incoming(dst)) != 1:
         return None
     return dst
+
+
+def node_of(graph: Graph, name: str, cls: type[N]) -> N:
+    """``graph.nodes[name]``, checked to be a ``cls`` (typed access for passes)."""
+    node = graph.nodes[name]
+    if not isinstance(node, cls):
+        raise GraphError(f"node '{name}' is a {node.kind}, expected {cls.__name__}")
+    return node

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from snncompile.ir import Flatten, Graph
+from snncompile.ir import Flatten, Graph, Input
 from snncompile.ir.fixed import FixedLIF, FixedLinear, SignMode
 from snncompile.passes.quantize.choose_scales import BIAS_SUFFIX, ScalePlan
 from snncompile.passes.quantize.quantize_weights import fixed_synapse
+from snncompile.passes.rewrite import node_of
 
 SOURCE = "bias_source"
 
@@ -38,8 +39,9 @@ def add_bias_sources(graph: Graph, prepared: Graph, plan: ScalePlan, lags: dict[
     spec = plan.spec
     g = graph.copy()
     src = g.inputs[0]
-    width = int(np.prod(g.nodes[src].shape))
-    if len(g.nodes[src].shape) != 1:
+    shape = node_of(g, src, Input).shape
+    width = int(np.prod(shape))
+    if len(shape) != 1:
         g.add(f"{SOURCE}.flatten", Flatten())
         g.connect(src, f"{SOURCE}.flatten")
         src = f"{SOURCE}.flatten"
@@ -48,7 +50,7 @@ def add_bias_sources(graph: Graph, prepared: Graph, plan: ScalePlan, lags: dict[
                                       num_weight_bits=plan.options.weight_bits or spec.weight_mantissa_bits))
     g.connect(src, f"{SOURCE}.in")
     g.add(SOURCE, FixedLIF(
-        shape=(1,), du=2**spec.du_bits - 1, dv=0, vth=0, bias_mant=1, bias_exp=0,
+        shape=(1,), du=2**spec.du_bits - 1, dv=0, vth=0, bias_mant=np.ones((), np.int64), bias_exp=np.zeros((), np.int64),
         state_bits=spec.v_bits, decay_bits=spec.dv_bits, vth_bits=spec.threshold_mant_bits,
         bias_bits=spec.bias_mant_bits, vth_shift=spec.threshold_shift, act_shift=spec.activation_shift,
     ))

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snncompile.ir import Graph, ResetTiming, SpikingNeuron
+from snncompile.ir import Graph, NeuronNode, ResetTiming, SpikingNeuron
 from snncompile.passes.quantize.layers import Layer, channel_view
+from snncompile.passes.rewrite import node_of
 from snncompile.simulate import simulate
 
 
@@ -33,7 +34,7 @@ def measure_ranges(graph: Graph, layers: list[Layer], inputs: Mapping[str, np.nd
     result = simulate(graph, inputs, record="all", membranes=[lay.neuron for lay in layers])
     ranges = {}
     for layer in layers:
-        node = graph.nodes[layer.neuron]
+        node = node_of(graph, layer.neuron, NeuronNode)
         d = node.dynamics()
         steps = result.membranes[layer.neuron].shape[1]
         x = np.zeros_like(result.membranes[layer.neuron])

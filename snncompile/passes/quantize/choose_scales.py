@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -76,8 +77,10 @@ BIAS_SUFFIX = ".bias"
 def float_weight(graph: Graph, synapse: str) -> np.ndarray:
     """The float weights of ``synapse``; for ``<linear>.bias`` the bias as one column."""
     if synapse.endswith(BIAS_SUFFIX) and synapse not in graph.nodes:
-        return graph.nodes[synapse[: -len(BIAS_SUFFIX)]].bias[:, None]
-    return graph.nodes[synapse].weight
+        linear: Any = graph.nodes[synapse[: -len(BIAS_SUFFIX)]]
+        return linear.bias[:, None]
+    node: Any = graph.nodes[synapse]
+    return node.weight
 
 
 def effective_weight(graph: Graph, layer: Layer, synapse: str) -> np.ndarray:
@@ -99,7 +102,7 @@ def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: Quan
                  rng: LayerRange | None) -> LayerScale:
     act = 2.0**spec.activation_shift
     weights = {s: effective_weight(graph, layer, s) for s in layer.synapses}
-    magnitudes = {s: weight_grid(graph.nodes[s].weight, spec, options.weight_bits).magnitude for s in weights}
+    magnitudes = {s: weight_grid(float_weight(graph, s), spec, options.weight_bits).magnitude for s in weights}
     fixed = options.for_layer(layer.neuron, "scale")
     if fixed is not None:
         scale, why = float(fixed), "option"

@@ -32,7 +32,7 @@ from snncompile.ir.fixed import FixedLIF
 from snncompile.passes.quantize.choose_scales import LayerScale, ScalePlan
 from snncompile.passes.quantize.layers import channel_view
 from snncompile.passes.quantize.numbers import split_bias, to_int
-from snncompile.passes.rewrite import replace_node
+from snncompile.passes.rewrite import node_of, replace_node
 
 
 def quantize_neurons(graph: Graph, plan: ScalePlan) -> Graph:
@@ -43,7 +43,7 @@ def quantize_neurons(graph: Graph, plan: ScalePlan) -> Graph:
     if problems:
         raise UnsupportedError("; ".join(problems))
     for name, chosen in plan.layers.items():
-        graph = replace_node(graph, name, fixed_neuron(name, graph.nodes[name], chosen, plan))
+        graph = replace_node(graph, name, fixed_neuron(name, node_of(graph, name, NeuronNode), chosen, plan))
     return graph
 
 

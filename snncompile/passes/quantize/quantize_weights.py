@@ -10,6 +10,8 @@ set (``num_message_bits = 24``); otherwise every nonzero input is a spike.
 
 from __future__ import annotations
 
+from typing import Any
+
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Conv2d, Graph, Input, Linear
 from snncompile.ir.fixed import FixedConv2d, FixedLinear, FixedSynapse, SignMode
@@ -32,7 +34,7 @@ def quantize_weights(graph: Graph, plan: ScalePlan) -> Graph:
     return graph
 
 
-def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node=None) -> FixedSynapse:
+def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node: Any = None) -> FixedSynapse:
     """The integer form of synapse ``name`` (its mantissas, exponent, widths); a bias
     pseudo-synapse ``<linear>.bias`` becomes a one-column FixedLinear."""
     chosen, syn = plan.for_synapse(name)  # type: ignore[misc]
@@ -42,7 +44,7 @@ def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node=None) -> FixedS
     grid = weight_grid(float_weight(graph, name), spec, opts.weight_bits)
     mantissa, _ = quantize_to_grid(target, grid, opts.rounding)
     fed_by_input = any(isinstance(graph.nodes[e.src], Input) for e in graph.incoming(name))
-    fields = dict(
+    fields: dict[str, Any] = dict(
         weight=mantissa, weight_exp=syn.weight_exp, sign_mode=SignMode(grid.sign_mode),
         num_weight_bits=opts.weight_bits or spec.weight_mantissa_bits,
         weight_bits=spec.weight_mantissa_bits,
@@ -51,5 +53,6 @@ def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node=None) -> FixedS
     if isinstance(node, Linear):
         return FixedLinear(**fields)
     if isinstance(node, Conv2d):
-        return FixedConv2d(stride=node.stride, padding=node.padding, dilation=node.dilation, groups=node.groups, **fields)
+        conv: dict[str, Any] = dict(stride=node.stride, padding=node.padding, dilation=node.dilation, groups=node.groups)
+        return FixedConv2d(**conv, **fields)
     raise UnsupportedError(f"synapse '{name}' ({node.kind}) has no integer form (FixedLinear / FixedConv2d only)")

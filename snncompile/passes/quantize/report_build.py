@@ -7,11 +7,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from snncompile.errors import SnnCompileError
-from snncompile.ir import Graph
+from snncompile.ir import Graph, NeuronNode
+from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.passes.quantize.calibrate import LayerRange
 from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
 from snncompile.passes.quantize.numbers import quantize_to_grid, split_bias, weight_grid
 from snncompile.passes.quantize.report import LayerReport, QuantizationReport, SynapseReport
+from snncompile.passes.rewrite import node_of
 
 
 def build_report(prepared: Graph, fixed: Graph, plan: ScalePlan, lags: Mapping[str, int],
@@ -20,20 +22,21 @@ def build_report(prepared: Graph, fixed: Graph, plan: ScalePlan, lags: Mapping[s
     agreement, more_notes = _calibration_agreement(fixed, plan, lags, calibrate, ranges)
     layers = []
     for name, chosen in plan.layers.items():
-        neuron = fixed.nodes[name]
+        neuron = node_of(fixed, name, FixedLIF)
         synapses = []
         for syn in chosen.synapses:
             real = chosen.scale * effective_weight(prepared, chosen.layer, syn.name)
             unit = 2.0 ** (spec.activation_shift + syn.weight_exp)
             grid = weight_grid(float_weight(prepared, syn.name), spec, opts.weight_bits)
             _, clipped = quantize_to_grid(real / unit, grid, opts.rounding)
-            chip = fixed.nodes[syn.name].effective_weight() * unit
+            fixed_syn = node_of(fixed, syn.name, FixedSynapse)
+            chip = fixed_syn.effective_weight() * unit
             norm = float(np.linalg.norm(real))
             synapses.append(SynapseReport(
-                syn.name, fixed.nodes[syn.name].kind, syn.weight_exp, fixed.nodes[syn.name].resolved_sign_mode().value,
+                syn.name, fixed_syn.kind, syn.weight_exp, fixed_syn.resolved_sign_mode().value,
                 clipped, float(np.linalg.norm(chip - real) / norm) if norm > 0 else 0.0,
             ))
-        bias = prepared.nodes[name].dynamics().bias * chosen.scale
+        bias = node_of(prepared, name, NeuronNode).dynamics().bias * chosen.scale
         _, _, bias_clipped = split_bias(np.broadcast_to(bias, neuron.shape), spec, opts.rounding)
         rng = chosen.range
         agree = agreement.get(name, (None, None, None))
