@@ -2,8 +2,8 @@
 
 ``quantize(graph, target, options, calibrate)`` runs, validating after each pass:
 
-1. ``fold_batchnorm``, ``fold_scale_into_weights`` (and ``split_mixed_sign`` when asked)
-   — exact float rewrites;
+1. ``fold_batchnorm``, ``fold_pool_into_synapse``, ``fold_scale_into_weights`` (and
+   ``split_mixed_sign`` when asked) — exact float rewrites;
 2. ``fold_synapse_bias`` — synapse biases into neuron biases (exact without current
    memory, steady state with it);
 3. ``choose_scales`` — one scale per layer, one exponent per synapse (optionally from
@@ -29,6 +29,7 @@ from snncompile.errors import UnsupportedError
 from snncompile.ir import Flatten, Graph, Input, Output, ResetTiming, SpikingNeuron
 from snncompile.ir.fixed import FIXED_SYNAPSES, FixedLIF
 from snncompile.passes.fold_batchnorm import fold_batchnorm
+from snncompile.passes.fold_pool_into_synapse import fold_pool_into_synapse
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
 from snncompile.passes.fold_synapse_bias import bias_fold_is_exact, fold_synapse_bias, keeps_bias
 from snncompile.passes.pipeline import Pass, run_pipeline
@@ -54,6 +55,7 @@ INTEGER_NODES = (FixedLIF, *FIXED_SYNAPSES, Input, Output, Flatten)
 
 FLOAT_PASSES = [
     Pass("fold_batchnorm", fold_batchnorm),
+    Pass("fold_pool_into_synapse", fold_pool_into_synapse),
     Pass("fold_scale_into_weights", fold_scale_into_weights),
 ]
 

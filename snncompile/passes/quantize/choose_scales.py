@@ -14,7 +14,8 @@ Automatic choice (``scale=None``):
    ``S · threshold / 2**vth_shift`` is below ``threshold_resolution`` and shrinks while
    any limit is exceeded — threshold mantissa over its width, calibrated |u| or |v|
    (or the threshold itself) above ``state_max / headroom``, bias beyond
-   ``bias_mant << max bias_exp``;
+   ``bias_mant << max bias_exp``, the largest weight beyond its mantissa at a forced
+   ``weight_exp`` (``--weight-exp 0`` keeps every exponent 0: Lava's CPU Conv ignores it);
 3. each synapse ``j`` gets the smallest exponent with ``max|S n g w_j| / 2**(e_j +
    act_shift) <= M_j`` (negative exponents are arithmetic right shifts of the summed
    input, which floors); a bias column (``<linear>.bias``, one always-on input) gets at
@@ -138,6 +139,9 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
         "state range": spec.state_max / options.headroom / th,
         "bias range": (spec.bias_mant_max * 2.0**spec.bias_exp_max / float(bias.max())) if bias.max() > 0 else np.inf,
     }
+    forced_exp = options.for_layer(layer.neuron, "weight_exp")
+    if forced_exp is not None and per_lsb > 0:  # the largest weight must fit at that exponent
+        limits["forced weight exponent"] = base * 2.0 ** int(forced_exp)
     if rng is not None:
         if rng.u_abs > 0:
             limits["calibrated u"] = spec.state_max / options.headroom / rng.u_abs
