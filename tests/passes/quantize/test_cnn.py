@@ -6,6 +6,7 @@ data is available here, so agreement is measured on random spike input."""
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from snncompile.compare import compare_graphs
 from snncompile.compile import lava_expressible
@@ -38,3 +39,13 @@ def test_weight_exp_zero_makes_the_cnn_lava_expressible(loihi2):
     assert all(n.weight_exp == 0 for n in pinned.fixed.nodes.values() if isinstance(n, FixedConv2d))
     assert all(r.clipped == 0 for lay in pinned.report.layers for r in lay.synapses)
     assert lava_expressible(pinned.fixed).startswith("expressible")
+
+
+@pytest.mark.slow
+def test_lava_equals_emulator_on_the_cnn(loihi2):
+    pytest.importorskip("lava")
+    g = read_nir(CNN)
+    q = quantize(g, loihi2, QuantizeOptions(weight_exp=0))
+    x = (np.random.default_rng(0).random((1, 12, 2, 34, 34)) < 0.15).astype(float)
+    c = compare_graphs(g, q.fixed, q.lags, x, ["emulator", "lava"])
+    assert c.pairs[0].first_layer is None and all(r.spikes_a > 0 for r in c.pairs[0].layers)
