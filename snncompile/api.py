@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from snncompile.errors import InputError
-from snncompile.ir import DEFAULT_DT, Graph, load_graph
+from snncompile.ir import Graph, load_graph
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,8 @@ def _load_torch(spec: str, options: ModelOptions) -> Graph:
             f"{spec}: a PyTorch model needs its per-step input shape: pass --input X.npz or --input-shape"
         )
     module = load_factory(spec, options.weights, options.input_shape)
-    return trace(module, options.input_shape, dt=options.dt if options.dt is not None else DEFAULT_DT)
+    # dt=None lets the model fix it (Norse cells carry one), else DEFAULT_DT
+    return trace(module, options.input_shape, dt=options.dt)
 
 
 @dataclass

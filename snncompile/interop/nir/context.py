@@ -70,9 +70,16 @@ class WriteContext:
         return np.array(np.broadcast_to(np.asarray(value), shape))
 
 
+#: How closely float coefficients survive IR -> NIR -> IR (see docs/nir.md): computing
+#: tau = dt / (1 - decay) and back loses up to log10(tau/dt) of float64's 16 digits.
+ROUND_TRIP_RTOL, ROUND_TRIP_ATOL = 1e-9, 1e-12
+
+
 def unbroadcast(value: np.ndarray, shape: Shape) -> np.ndarray:
     """The inverse of :meth:`WriteContext.full` when ``value`` is constant along the
-    broadcast axes; otherwise ``value`` unchanged (the file was edited: keep its data)."""
+    broadcast axes (to the round-trip tolerance: a bias written as v_leak = bias / (1 -
+    decay) with per-neuron decay comes back with rounding differences); otherwise
+    ``value`` unchanged (the file was edited: keep its data)."""
     value = np.asarray(value)
     shape = tuple(shape)
     if len(shape) > value.ndim:
@@ -83,4 +90,5 @@ def unbroadcast(value: np.ndarray, shape: Shape) -> np.ndarray:
         reduced = value[index].reshape(shape)
     except ValueError:
         return value
-    return reduced if np.array_equal(np.broadcast_to(reduced, value.shape), value) else value
+    same = np.allclose(np.broadcast_to(reduced, value.shape), value, rtol=ROUND_TRIP_RTOL, atol=ROUND_TRIP_ATOL)
+    return reduced if same else value

@@ -26,6 +26,8 @@ from snncompile.interop.nir.cycles import back_edges
 from snncompile.interop.nir.semantics import read_hints, resolve
 from snncompile.ir import Add, Graph, Node, Output
 
+#: The node types of nir 1.0.8's files (those the reader has a codec for, plus graphs).
+_KNOWN_TYPES = {t.__name__ for t in READERS} | {"NIRGraph"}
 #: Errors nir raises from a file it cannot build (asserts included).
 _NIR_FAILURES = (AssertionError, ValueError, KeyError, TypeError, IndexError, NotImplementedError, AttributeError)
 
@@ -64,7 +66,7 @@ def load_nir_file(path: str, type_check: bool = True) -> tuple[nir.NIRGraph, boo
         with h5py.File(path, "r") as f:
             data = hdf2dict(f["node"])
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
-        raise InputError(f"{path}: not a readable NIR file ({one_line(exc)})") from None
+        raise InputError(f"{path}: not a readable NIR file ({_why(exc)})") from None
     problems = structure_problems(data)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -73,14 +75,19 @@ def load_nir_file(path: str, type_check: bool = True) -> tuple[nir.NIRGraph, boo
         return nir.dict2NIRNode(_with_type_check(data, type_check)), not type_check
     except _NIR_FAILURES as exc:
         if not type_check:
-            raise InputError(f"{path}: NIR cannot build the graph ({one_line(exc)})") from None
-        reason = one_line(exc)
+            raise InputError(f"{path}: NIR cannot build the graph ({_why(exc)})") from None
+        reason = _why(exc)
     try:
         graph = nir.dict2NIRNode(_with_type_check(data, False))
     except _NIR_FAILURES as exc:
-        raise InputError(f"{path}: NIR cannot build the graph ({one_line(exc)})") from None
+        raise InputError(f"{path}: NIR cannot build the graph ({_why(exc)})") from None
     warnings.warn(f"{path}: fails NIR type checking ({reason}); read with type_check=False", stacklevel=3)
     return graph, True
+
+
+def _why(exc: BaseException) -> str:
+    """One line for an exception (NIR's bare asserts have no message: name the type)."""
+    return one_line(str(exc)) or type(exc).__name__
 
 
 def structure_problems(data: Any, where: str = "") -> list[str]:
@@ -95,7 +102,7 @@ def structure_problems(data: Any, where: str = "") -> list[str]:
         kind = _text(node.get("type")) if isinstance(node, Mapping) else None
         if kind == "NIRGraph":
             problems += structure_problems(node, f"{where}.{name}" if where else name)
-        elif not hasattr(nir, str(kind)) or kind in ("NIRNode", "NIRGraphData"):
+        elif kind not in _KNOWN_TYPES:
             problems.append(f"{scope}: node '{name}' has unknown NIR type {kind!r}")
     missing: dict[str, list[str]] = {}
     for src, dst in _edge_list(data.get("edges")):
@@ -178,7 +185,11 @@ def _convert(n: Any, ctx: ReadContext) -> Node:
     reader = READERS.get(type(n))
     if reader is None:
         raise UnsupportedError(f"{ctx.source}: node '{ctx.name}': NIR type {type(n).__name__} is not supported")
-    node = reader(n, ctx)
+    try:
+        with np.errstate(all="ignore"):  # bad values (tau = 0) are reported by validation
+            node = reader(n, ctx)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{ctx.source}: node '{ctx.name}' ({type(n).__name__}): {_why(exc)}") from None
     shapes = ctx.hints.get("shapes", {})
     changes = {f: unbroadcast(getattr(node, f), s) for f, s in shapes.items() if hasattr(node, f)}
     return node.replace(**changes) if changes else node

@@ -123,11 +123,11 @@ def _nest(nodes: dict[str, Any], edges: list[tuple[str, str]], shape_of: dict[st
     owner = {m: head for head, members in groups.items() for m in members}
     out_nodes: dict[str, Any] = {}
     for name, node in nodes.items():
-        head = owner.get(name)
-        if head is None:
+        group = owner.get(name)
+        if group is None:
             out_nodes[name] = node
-        elif head not in out_nodes:
-            out_nodes[head] = _subgraph(head, groups[head], nodes, edges, shape_of, in_shapes, where)
+        elif group not in out_nodes:
+            out_nodes[group] = _subgraph(group, groups[group], nodes, edges, shape_of, in_shapes, where)
     out_edges = []
     for a, b in edges:
         ha, hb = owner.get(a, a), owner.get(b, b)
@@ -150,26 +150,23 @@ def _subgraph(head, members, nodes, edges, shape_of, in_shapes, where):
         raise UnsupportedError(f"cannot nest group '{label}': it holds a graph Input or Output node")
     strip = len(head) + 1
     inner_nodes = {m[strip:]: nodes[m] for m in members}
-    inner_edges = [(a[strip:], b[strip:]) for a, b in edges if a in inside and b in inside]
-    sub_shapes = {m[strip:]: shape_of[m] for m in members if m in shape_of}
-    sub_in = {m[strip:]: in_shapes[m] for m in members if m in in_shapes}
-    inner_nodes, inner_edges = _nest(inner_nodes, inner_edges, sub_shapes, sub_in, f"{label}.")
-    entry, exit_ = entries[0], exits[0]
+    entry, exit_ = entries[0][strip:], exits[0][strip:]
     port_in, port_out = _free("input", inner_nodes), _free("output", inner_nodes)
-    entry_shape = in_shapes.get(entry, shape_of.get(entry, ()))
-    sub_nodes = {
+    entry_shape = in_shapes.get(entries[0], shape_of.get(entries[0], ()))
+    inner_nodes = {
         port_in: nir.Input(input_type={"input": np.array(entry_shape)}),
         **inner_nodes,
-        port_out: nir.Output(output_type={"output": np.array(shape_of[exit_])}),
+        port_out: nir.Output(output_type={"output": np.array(shape_of[exits[0]])}),
     }
-    first = _top(entry[strip:])
-    last = _top(exit_[strip:])
-    sub_edges = [(port_in, first), *inner_edges, (last, port_out)]
+    inner_edges = [
+        (port_in, entry),
+        *[(a[strip:], b[strip:]) for a, b in edges if a in inside and b in inside],
+        (exit_, port_out),
+    ]
+    sub_shapes = {m[strip:]: shape_of[m] for m in members if m in shape_of}
+    sub_in = {m[strip:]: in_shapes[m] for m in members if m in in_shapes}
+    sub_nodes, sub_edges = _nest(inner_nodes, inner_edges, sub_shapes, sub_in, f"{label}.")
     return nir.NIRGraph(nodes=sub_nodes, edges=sub_edges, type_check=False, metadata={})
-
-
-def _top(name: str) -> str:
-    return name.partition(".")[0]
 
 
 def _free(base: str, taken: dict[str, Any]) -> str:

@@ -13,10 +13,25 @@ from __future__ import annotations
 import nir
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from snncompile.errors import UnsupportedError
 from snncompile.interop.nir import WRITERS, read_nir, to_nir, write_nir
-from snncompile.ir import LIF, NODE_TYPES, Graph, Input, Linear, MaxPool2d, Output
+from snncompile.ir import (
+    LI,
+    LIF,
+    NODE_TYPES,
+    CubaLIF,
+    Graph,
+    Input,
+    Linear,
+    MaxPool2d,
+    Output,
+    Reset,
+    ResetTiming,
+)
 
 RTOL, ATOL = 1e-9, 1e-12
 EXAMPLES = ["conv", "misc", "recurrent"]
@@ -143,3 +158,82 @@ def test_write_is_atomic(examples, rng, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_nir(examples["conv"](rng), path)
     assert path.read_text() == "old" and list(tmp_path.iterdir()) == [path]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    decay=arrays(np.float64, 3, elements=st.floats(0.01, 0.99999)),
+    syn_decay=st.floats(0.01, 0.99999),
+    gain=arrays(np.float64, 3, elements=st.floats(-10, 10)),
+    bias=st.floats(-1, 1),
+    threshold=st.floats(0.01, 10),
+    reset=st.sampled_from(list(Reset)),
+    timing=st.sampled_from(list(ResetTiming)),
+    dt=st.sampled_from([1e-5, 1e-4, 1e-3]),
+    method=st.sampled_from(["euler", "exact"]),
+)
+def test_neuron_coefficients_round_trip(decay, syn_decay, gain, bias, threshold, reset, timing, dt, method):
+    """tau/dt up to 1e5 (decay 0.99999) stays within the stated tolerance."""
+    g = Graph(dt=dt)
+    g.add("in", Input(shape=(3,)))
+    g.add("cuba", CubaLIF(shape=(3,), syn_decay=syn_decay, syn_gain=gain[::-1], decay=decay, gain=gain, bias=bias,
+                          threshold=threshold, reset=reset, reset_timing=timing))
+    g.add("li", LI(shape=(3,), decay=decay[::-1], gain=gain, bias=bias))
+    g.add("out", Output(shape=(3,)))
+    g.chain("in", "cuba", "li", "out")
+    assert_same(g, read_nir(to_nir(g, discretization=method)))
+
+
+def _two_level_graph(rng) -> Graph:
+    g = Graph()
+    g.add("input", Input(shape=(4,)))
+    g.add("enc.fc", Linear(weight=rng.normal(size=(5, 4))))
+    g.add("enc.lif", LIF(shape=(5,), decay=0.9))
+    g.add("enc.rec", Linear(weight=rng.normal(size=(5, 5))))
+    g.add("enc.deep.fc", Linear(weight=rng.normal(size=(3, 5)), bias=rng.normal(size=3)))
+    g.add("enc.deep.lif", LIF(shape=(3,), decay=0.8, reset=Reset.NONE))
+    g.add("output", Output(shape=(3,)))
+    g.chain("input", "enc.fc", "enc.lif", "enc.rec")
+    g.connect("enc.rec", "enc.lif", delay=1)
+    g.connect("enc.lif", "enc.deep.fc", delay=2)  # inside 'enc': a Delay node inside the subgraph
+    g.chain("enc.deep.fc", "enc.deep.lif", "output")
+    return g.validate()
+
+
+def test_two_levels_of_nesting_round_trip(rng, tmp_path):
+    graph = _two_level_graph(rng)
+    path = tmp_path / "nested.nir"
+    write_nir(graph, path, nested=True)
+    top = nir.read(path)
+    assert set(top.nodes) == {"input", "enc", "output"}
+    enc = top.nodes["enc"]
+    assert isinstance(enc.nodes["deep"], nir.NIRGraph)
+    assert any(isinstance(n, nir.Delay) for n in enc.nodes.values())
+    assert_same(graph, read_nir(path))
+
+
+def test_group_with_two_entries_cannot_nest(rng):
+    graph = _two_level_graph(rng)
+    graph.connect("input", "enc.rec")  # now edges enter 'enc' at two nodes
+    graph.nodes["enc.rec"] = Linear(weight=np.ones((5, 4)))
+    graph.edges = [e for e in graph.edges if (e.src, e.dst) != ("enc.lif", "enc.rec")]
+    graph.connect("enc.lif", "enc.deep.fc")
+    graph.edges = [e for e in graph.edges if not (e.src == "enc.lif" and e.dst == "enc.deep.fc" and e.delay == 2)]
+    with pytest.raises(UnsupportedError, match="cannot nest group 'enc'.*nested=False"):
+        to_nir(graph, nested=True)
+    assert_same(graph, read_nir(to_nir(graph)))  # the flat form is fine
+
+
+def test_exports_use_all_19_nir_types(examples, rng):
+    used: set[str] = set()
+
+    def collect(graph: nir.NIRGraph) -> None:
+        for node in graph.nodes.values():
+            used.add(type(node).__name__)
+            if isinstance(node, nir.NIRGraph):
+                collect(node)
+
+    for name, build in examples.items():
+        collect(to_nir(build(rng), nested=name == "recurrent"))
+    assert used == {"Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d",
+                    "Flatten", "Threshold", "Delay", "I", "IF", "LI", "LIF", "CubaLI", "CubaLIF", "NIRGraph"}

@@ -1,0 +1,1 @@
+"""Front ends: turn models from other tools into snncompile IR graphs."""

@@ -1,0 +1,78 @@
+"""Each codec's conversion, checked by hand against NIR's equations."""
+
+from __future__ import annotations
+
+import nir
+import numpy as np
+import pytest
+
+from snncompile.interop.nir import READERS, read_nir, to_nir
+from snncompile.ir import IF, LIF, CubaLIF, Graph, Input, Integrator, Output
+
+LEAF_TYPES = {"Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d",
+              "Flatten", "Threshold", "Delay", "I", "IF", "LI", "LIF", "CubaLI", "CubaLIF"}
+
+
+def test_a_reader_for_every_nir_leaf_type():
+    # the 19th type, NIRGraph, is flattened by the reader instead
+    assert {t.__name__ for t in READERS} == LEAF_TYPES
+
+
+def _only(graph: Graph, kind: str):
+    (node,) = [n for n in graph.nodes.values() if n.kind == kind]
+    return node
+
+
+def test_lif_forward_euler():
+    lif = nir.LIF(tau=np.array([2.5e-3]), r=np.array([2.0]), v_leak=np.array([0.5]), v_threshold=np.array([0.1]),
+                  v_reset=np.array([-0.2]))
+    node = _only(read_nir(nir.NIRGraph.from_list(lif)), "LIF")
+    # dt/tau = 0.04: decay 0.96, gain r dt/tau = 0.08, bias v_leak dt/tau = 0.02
+    assert np.allclose(np.concatenate([node.decay, node.gain, node.bias]), [0.96, 0.08, 0.02])
+    assert node.threshold == pytest.approx(0.1) and node.v_reset == pytest.approx(-0.2)
+
+
+def test_cuba_lif_is_snntorch_synaptic_for_snntorch_parameters():
+    """snnTorch writes tau_syn = dt/(1-alpha), w_in = tau_syn/dt, tau_mem = dt/(1-beta),
+    r = tau_mem/dt; reading must give alpha, beta and unit gains back."""
+    dt, alpha, beta = 1e-4, 0.55, 0.9
+    tau_syn, tau_mem = dt / (1 - alpha), dt / (1 - beta)
+    cuba = nir.CubaLIF(tau_syn=np.full(3, tau_syn), tau_mem=np.full(3, tau_mem), r=np.full(3, tau_mem / dt),
+                       v_leak=np.zeros(3), v_threshold=np.ones(3), w_in=np.full(3, tau_syn / dt))
+    node = _only(read_nir(nir.NIRGraph.from_list(cuba)), "CubaLIF")
+    assert np.allclose(node.syn_decay, alpha) and np.allclose(node.decay, beta)
+    assert np.allclose(node.syn_gain, 1) and np.allclose(node.gain, 1) and np.allclose(node.bias, 0)
+
+
+def test_if_and_integrator_read_r_as_charge_per_step():
+    if_node = _only(read_nir(nir.NIRGraph.from_list(nir.IF(r=np.full(2, 3.0), v_threshold=np.ones(2)))), "IF")
+    assert np.allclose(if_node.gain, 3.0) and np.allclose(if_node.v_reset, 0)
+    integ = _only(read_nir(nir.NIRGraph.from_list(nir.I(r=np.full(2, 0.5)))), "Integrator")
+    assert np.allclose(integ.gain, 0.5)
+
+
+def test_threshold_and_flatten():
+    g = nir.NIRGraph.from_list(nir.Flatten(input_type={"input": np.array([2, 3])}, start_dim=0),
+                               nir.Threshold(threshold=np.full(6, 0.5)))
+    graph = read_nir(g, comparator=">=")
+    assert _only(graph, "Flatten").start_dim == 0
+    assert _only(graph, "Threshold").comparator.value == ">="
+
+
+def _single(node) -> Graph:
+    g = Graph()
+    g.add("in", Input(shape=node.shape))
+    g.add("n", node)
+    g.add("out", Output(shape=node.shape))
+    g.chain("in", "n", "out")
+    return g
+
+
+def test_writers_produce_nir_parameters():
+    lif = to_nir(_single(LIF(shape=(2,), decay=0.96, gain=0.08, bias=0.02, threshold=0.1))).nodes["n"]
+    assert np.allclose(lif.tau, 2.5e-3) and np.allclose(lif.r, 2.0) and np.allclose(lif.v_leak, 0.5)
+    assert lif.tau.shape == (2,)
+    cuba = to_nir(_single(CubaLIF(shape=(2,), syn_decay=0.5, syn_gain=1.0, decay=0.9, gain=1.0))).nodes["n"]
+    assert np.allclose(cuba.tau_syn, 2e-4) and np.allclose(cuba.w_in, 2.0) and np.allclose(cuba.r, 10.0)
+    assert np.allclose(to_nir(_single(IF(shape=(2,), gain=3.0))).nodes["n"].r, 3.0)
+    assert np.allclose(to_nir(_single(Integrator(shape=(2,), gain=0.5))).nodes["n"].r, 0.5)
