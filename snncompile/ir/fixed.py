@@ -130,8 +130,8 @@ class FixedLIF(NeuronNode):
         self.bias_mant = _int_array(self.bias_mant)
         self.bias_exp = _int_array(self.bias_exp)
 
-    @property  # type: ignore[override]
-    def spiking(self) -> bool:  # 0/1 output unless it sends graded payloads
+    @property
+    def spiking(self) -> bool:  # type: ignore[override]  # 0/1 output unless graded payloads
         return not self.graded
 
     def _coefficients(self) -> dict[str, np.ndarray]:
