@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from snncompile.api import default_output_path, load_inputs
+from snncompile.api import default_output_path, load_inputs, model_kind
 from snncompile.cli.common import add_model_arguments, model_from_args
 from snncompile.compile import build_artifact, save_artifact
 from snncompile.errors import InputError
@@ -60,6 +60,9 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
 
 
 def run(args: argparse.Namespace) -> dict:
+    if model_kind(args.model) == "torch" and not (args.input_shape or args.calibrate):
+        raise InputError(f"{args.model}: a PyTorch model needs its per-step input shape: pass --calibrate X.npz "
+                         "or --input-shape")
     graph = model_from_args(args, input_path=args.calibrate)
     options = options_from_args(args)
     calibrate = None

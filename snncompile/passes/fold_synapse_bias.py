@@ -31,11 +31,22 @@ def bias_fold_is_exact(node: NeuronNode) -> bool:
 
 
 def keeps_bias(graph: Graph, synapse: str, neuron: str) -> bool:
-    """True when the bias of ``synapse`` stays for the quantizer's bias source."""
-    return isinstance(graph.nodes[synapse], Linear) and not bias_fold_is_exact(node_of(graph, neuron, NeuronNode))
+    """True when the (nonzero) bias of ``synapse`` stays for the quantizer's bias source."""
+    node: Any = graph.nodes[synapse]
+    return (isinstance(node, Linear) and has_bias(node)
+            and not bias_fold_is_exact(node_of(graph, neuron, NeuronNode)))
+
+
+def has_bias(node: Any) -> bool:
+    """A bias that is present and not all zeros (an all-zero bias is simply dropped)."""
+    bias = getattr(node, "bias", None)
+    return bias is not None and bool(np.any(bias != 0))
 
 
 def fold_synapse_bias(graph: Graph) -> Graph:
+    for name, node in list(graph.nodes.items()):
+        if isinstance(node, _SYNAPSES) and node.bias is not None and not has_bias(node):
+            graph = replace_node(graph, name, node.replace(bias=None))
     for name, node in list(graph.nodes.items()):
         if not isinstance(node, NeuronNode):
             continue

@@ -61,3 +61,8 @@ def test_cuba_conv_bias_fold_is_the_steady_state():
 def test_current_that_never_decays_is_refused():
     with pytest.raises(UnsupportedError, match="syn_decay = 1"):
         fold_synapse_bias(conv_graph(CubaLIF(shape=(2, 2, 2), syn_decay=1.0, decay=0.9)))
+
+
+def test_all_zero_bias_is_dropped():
+    folded = fold_synapse_bias(graph(CubaLIF(shape=(2,), syn_decay=0.5, decay=0.9), bias=(0.0, 0.0)))
+    assert folded.nodes["fc"].bias is None and np.all(folded.nodes["n"].bias == 0)

@@ -31,7 +31,12 @@ from snncompile.ir.fixed import FIXED_SYNAPSES, FixedLIF
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_pool_into_synapse import fold_pool_into_synapse
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
-from snncompile.passes.fold_synapse_bias import bias_fold_is_exact, fold_synapse_bias, keeps_bias
+from snncompile.passes.fold_synapse_bias import (
+    bias_fold_is_exact,
+    fold_synapse_bias,
+    has_bias,
+    keeps_bias,
+)
 from snncompile.passes.pipeline import Pass, run_pipeline
 from snncompile.passes.quantize.add_bias_sources import add_bias_sources
 from snncompile.passes.quantize.add_synapse_latency import (
@@ -106,7 +111,7 @@ def approximation_notes(graph: Graph) -> list[str]:
     for name, node in graph.items():
         if not isinstance(node, SpikingNeuron):
             continue
-        biased = [e.src for e in graph.incoming(name) if getattr(graph.nodes[e.src], "bias", None) is not None
+        biased = [e.src for e in graph.incoming(name) if has_bias(graph.nodes[e.src])
                   and not keeps_bias(graph, e.src, name)]
         if biased and not bias_fold_is_exact(node):
             notes.append(f"'{name}': synapse bias of {biased} folded into the neuron bias at its steady state "
