@@ -11,7 +11,9 @@
 4. ``quantize_neurons``, ``quantize_weights`` — FixedLIF / FixedLinear / FixedConv2d;
 5. ``add_synapse_latency`` — the target's per-stage latency as edge delays;
 6. ``add_bias_sources`` — Linear biases into current-based neurons as an always-on
-   source neuron and one-column synapses (exact).
+   source neuron and one-column synapses (exact);
+7. ``add_reset_correction`` — a delayed subtract reset (snnTorch) as the chip's immediate
+   subtract plus a diagonal self-connection that restores the difference.
 
 It returns the fixed graph, the plan and a :class:`QuantizationReport`.
 """
@@ -39,6 +41,7 @@ from snncompile.passes.fold_synapse_bias import (
 )
 from snncompile.passes.pipeline import Pass, run_pipeline
 from snncompile.passes.quantize.add_bias_sources import add_bias_sources
+from snncompile.passes.quantize.add_reset_correction import add_reset_correction, needs_correction
 from snncompile.passes.quantize.add_synapse_latency import (
     add_synapse_latency,
     node_lags,
@@ -99,8 +102,10 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     notes += timing_problems(fixed, spec.synapse_latency)
     fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, latency=spec.synapse_latency))])
     lags = node_lags(fixed, spec.synapse_latency)
-    fixed = run_pipeline(fixed, [Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan,
-                                                                   lags=lags))])
+    fixed = run_pipeline(fixed, [
+        Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags)),
+        Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan, lags=lags)),
+    ])
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags)
 
@@ -117,8 +122,12 @@ def approximation_notes(graph: Graph) -> list[str]:
             notes.append(f"'{name}': synapse bias of {biased} folded into the neuron bias at its steady state "
                          "(the current filter's first steps differ)")
         if node.reset_timing is ResetTiming.DELAYED and node.reset.value == "subtract":
-            notes.append(f"'{name}': snnTorch's delayed subtract reset becomes an immediate subtract "
-                         "(the chip subtracts before the next decay: (1 - decay) * threshold less per spike)")
+            if needs_correction(node):
+                notes.append(f"'{name}': snnTorch's delayed subtract reset = the chip's immediate subtract plus a "
+                             f"self-connection '{name}.reset_fix' restoring (1 - decay) * threshold per spike")
+            else:
+                notes.append(f"'{name}': snnTorch's delayed subtract reset becomes an immediate subtract "
+                             "(the chip subtracts before the next decay: (1 - decay) * threshold less per spike)")
     return notes
 
 

@@ -105,7 +105,7 @@ def test_delayed_subtract_is_reported_as_approximate(loihi2):
     g = one_layer([[1.0]], LIF(shape=(1,), decay=0.9, reset=Reset.SUBTRACT, reset_timing=ResetTiming.DELAYED))
     q = quantize(g, loihi2)
     assert q.fixed.nodes["n"].reset is Reset.SUBTRACT
-    assert any("delayed subtract" in note for note in q.report.notes)
+    assert any("delayed subtract" in note and "n.reset_fix" in note for note in q.report.notes)
 
 
 @pytest.mark.parametrize("neuron, message", [
