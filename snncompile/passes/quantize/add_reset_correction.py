@@ -21,7 +21,7 @@ import numpy as np
 from snncompile.ir import Graph, ResetTiming, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF, FixedLinear, SignMode
 from snncompile.passes.quantize.choose_scales import ScalePlan
-from snncompile.passes.quantize.numbers import to_int
+from snncompile.passes.quantize.numbers import exponent_for, to_int
 from snncompile.passes.rewrite import node_of
 
 SUFFIX = ".reset_fix"
@@ -45,13 +45,15 @@ def add_reset_correction(graph: Graph, prepared: Graph, plan: ScalePlan, lags: d
         alpha = ((1 << lif.decay_bits) - lif.du - 1) / (1 << lif.decay_bits)
         taps = [(1, -x)] + ([(2, alpha * x)] if lif.du < (1 << lif.decay_bits) - 1 else [])
         for index, (delay, value) in enumerate(taps):
-            mant = int(to_int(value, opts.rounding))
+            # one input per row: a non-negative exponent only when the mantissa would not fit
+            exp = max(exponent_for(abs(value), spec.weight_max), 0)
+            mant = int(to_int(value / 2.0**exp, opts.rounding))
             if mant == 0:
                 continue
             syn = f"{name}{SUFFIX}{index + 1 if index else ''}"
             n = lif.shape[0]
             g.add(syn, FixedLinear(
-                weight=np.eye(n, dtype=np.int64) * mant,
+                weight=np.eye(n, dtype=np.int64) * mant, weight_exp=exp,
                 sign_mode=SignMode.INHIBITORY if mant < 0 else SignMode.EXCITATORY,
                 weight_bits=spec.weight_mantissa_bits,
                 num_weight_bits=opts.weight_bits or spec.weight_mantissa_bits,

@@ -81,3 +81,17 @@ def test_conv_shaped_layers_keep_the_approximation(loihi2):
     q = quantize(g, loihi2)
     assert "n.reset_fix" not in q.fixed.nodes
     assert any("becomes an immediate subtract" in note for note in q.report.notes)
+
+
+def test_large_corrections_use_an_exponent(loihi2):
+    g = Graph()
+    g.add("x", Input(shape=(1,)))
+    g.add("fc", Linear(weight=[[0.001]]))
+    g.add("n", LIF(shape=(1,), decay=0.5, threshold=100.0, reset="subtract", reset_timing="delayed"))
+    g.add("y", Output(shape=(1,)))
+    g.chain("x", "fc", "n", "y")
+    q = quantize(g, loihi2)
+    n, fix = q.fixed.nodes["n"], q.fixed.nodes["n.reset_fix"]
+    x = n.vth * n.dv / 4096  # 49805 * 2048 / 4096: far beyond 8 bits
+    chip = int(fix.effective_weight()[0, 0]) * 2**fix.weight_exp
+    assert fix.weight_exp > 0 and abs(chip + x) <= 2 ** (fix.weight_exp - 1)
