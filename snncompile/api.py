@@ -31,6 +31,7 @@ class ModelOptions:
     input_shape: tuple[int, ...] | None = None
     dt: float | None = None
     reset: str | None = None
+    reset_timing: str | None = None
 
 
 Loader = Callable[[str, ModelOptions], Graph]
@@ -82,12 +83,8 @@ def _load_ir(spec: str, options: ModelOptions) -> Graph:
 def _load_nir(spec: str, options: ModelOptions) -> Graph:
     from snncompile.interop.nir import read_nir
 
-    kwargs: dict[str, float | str] = {}
-    if options.dt is not None:
-        kwargs["dt"] = options.dt
-    if options.reset is not None:
-        kwargs["reset"] = options.reset
-    return read_nir(spec, **kwargs)
+    # None means "not given": read_nir then uses the file's hints, else its defaults.
+    return read_nir(spec, dt=options.dt, reset=options.reset, reset_timing=options.reset_timing)
 
 
 @model_loader("torch")

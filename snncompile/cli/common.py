@@ -17,6 +17,8 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--input-shape", help="per-step input shape for PyTorch models, e.g. 2,34,34")
     p.add_argument("--dt", type=float, help="time step in seconds (NIR graphs carry none; default 1e-4)")
     p.add_argument("--reset", choices=["zero", "subtract"], help="reset mode for NIR graphs (default zero)")
+    p.add_argument("--reset-timing", choices=["immediate", "delayed"],
+                   help="when a NIR graph's reset applies (default immediate; snnTorch-trained: delayed)")
 
 
 def parse_shape(text: str | None) -> tuple[int, ...] | None:
@@ -34,5 +36,6 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None) -> 
     shape = parse_shape(getattr(args, "input_shape", None))
     if shape is None and input_path and model_kind(args.model) == "torch":
         shape = input_feature_shape(input_path)
-    options = ModelOptions(weights=args.weights, input_shape=shape, dt=args.dt, reset=args.reset)
+    options = ModelOptions(weights=args.weights, input_shape=shape, dt=args.dt, reset=args.reset,
+                           reset_timing=getattr(args, "reset_timing", None))
     return load_model(args.model, options)

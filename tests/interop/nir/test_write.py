@@ -49,10 +49,14 @@ def assert_same(a: Graph, b: Graph) -> None:
 
 
 def test_every_ir_kind_nir_can_express_has_a_writer(examples, rng):
-    missing = {kind for kind, cls in NODE_TYPES.items() if cls not in WRITERS}
+    # fixed-point kinds (snncompile.ir.fixed, from the emulator branch) are integer
+    # lowerings, not exchange formats: NIR export starts from the float graph
+    missing = {kind for kind, cls in NODE_TYPES.items()
+               if cls not in WRITERS and cls.__module__ != "snncompile.ir.fixed"}
     assert missing == {"MaxPool2d", "BatchNorm"}  # NIR 1.0.8 has neither
     covered = {type(n).__name__ for build in examples.values() for n in build(rng).nodes.values()}
-    assert covered == set(NODE_TYPES) - missing
+    fixed_kinds = {k for k, cls in NODE_TYPES.items() if cls.__module__ == "snncompile.ir.fixed"}
+    assert covered == set(NODE_TYPES) - missing - fixed_kinds
 
 
 @pytest.mark.parametrize(("example", "nested"), [(e, False) for e in EXAMPLES] + [("recurrent", True)])

@@ -1,0 +1,63 @@
+"""One call from a graph and input data to metrics, estimates and mappings per target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from snncompile.estimate.activity import Activity, record_activity
+from snncompile.estimate.energy import estimate
+from snncompile.estimate.metrics import Metrics, compute_metrics
+from snncompile.estimate.record import Estimate
+from snncompile.ir import Graph
+from snncompile.mapping import Placement, map_graph
+from snncompile.targets import Target, list_targets, load_target
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the estimate and report commands show."""
+
+    model: str
+    metrics: Metrics
+    activity: Activity
+    estimates: tuple[Estimate, ...]
+    placements: Mapping[str, Placement]
+    input_note: str
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "input": self.input_note,
+            "metrics": self.metrics.to_dict(),
+            "estimates": [e.to_dict() for e in self.estimates],
+            "mapping": {t: p.to_dict() for t, p in self.placements.items()},
+        }
+
+
+def resolve_targets(spec: str | Sequence[str]) -> list[Target]:
+    """``"all"`` -> every built-in target; else names or paths (comma-separated)."""
+    names = spec.split(",") if isinstance(spec, str) else list(spec)
+    if names == ["all"]:
+        names = list_targets()
+    return [load_target(n.strip()) for n in names if n.strip()]
+
+
+def synthetic_input(graph: Graph, steps: int = 100, rate: float = 0.1, seed: int = 0) -> dict[str, np.ndarray]:
+    """Bernoulli spike trains at ``rate`` per input per step (one sample)."""
+    rng = np.random.default_rng(seed)
+    return {n: (rng.random((1, steps, *graph.nodes[n].shape)) < rate).astype(np.float64)  # type: ignore[attr-defined]
+            for n in graph.inputs}
+
+
+def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Sequence[Target],
+                  model: str = "", input_note: str = "", steps: int | None = None,
+                  backend: str = "reference", weight_bits: int | None = None) -> Report:
+    activity = record_activity(graph, inputs, steps=steps, backend=backend)
+    metrics = compute_metrics(graph, activity)
+    placements = {t.name: map_graph(graph, t, weight_bits=weight_bits, strict=False)
+                  for t in targets if t.kind != "method"}
+    estimates = tuple(e for t in targets for e in estimate(metrics, t, placement=placements.get(t.name)))
+    return Report(model, metrics, activity, estimates, placements, input_note)

@@ -1,0 +1,1 @@
+"""Reference networks built by hand from published weights (for estimates, docs, tests)."""
