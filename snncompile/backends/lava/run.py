@@ -126,6 +126,9 @@ def run_lava(
         currents=stack("u", u_names),
         dt=graph.dt,
         backend="lava" if fixed else "lava-float",
+        # a fixed graph states Lava's timing in its edges; a float graph gets one step per
+        # zero-delay synapse stage on top of its own semantics
+        latency=0 if fixed else LATENCY,
     )
 
 
