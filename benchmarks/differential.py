@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 import warnings
 
@@ -22,8 +23,10 @@ from snncompile.backends.lava import run_lava
 from snncompile.emulator import emulate
 from snncompile.testing.fixed_graphs import compare_runs, fixed_cases
 
-#: substrings of a case description that name what it exercises
-FEATURES = ("large", "graded", "sparse", "conv", "sumpool", "fc", "+delays", "rec", "+d")
+#: what a case exercises -> the pattern in its description
+FEATURES = {"large values": r"\blarge\b", "graded input": r"\bgraded\b", "Lava Sparse": r"\bsparse\b",
+            "conv": r"\bconv", "sum pool": r"sumpool", "dense": r"\bfc", "per-synapse delays": r"\+delays",
+            "recurrence": r"\brec", "edge delays": r"\+d\d"}
 RECORD = dict(record="neurons", membranes="neurons", currents="neurons")
 
 
@@ -49,8 +52,8 @@ def sweep(examples: int, rng_seed: int, max_steps: int = 24) -> dict:
         stats["lava_s"] += time.perf_counter() - mid
         stats["emulator_s"] += mid - start
         stats["graphs"] += 1
-        for feature in FEATURES:
-            if feature in case.description:
+        for feature, pattern in FEATURES.items():
+            if re.search(pattern, case.description):
                 stats["kinds"][feature] = stats["kinds"].get(feature, 0) + 1
         for kind in ("outputs", "recorded", "membranes", "currents"):
             stats["values_compared"] += int(sum(np.asarray(a).size for a in getattr(emu, kind).values()))

@@ -28,6 +28,46 @@ from snncompile.ir.fixed import FixedLIF, FixedSynapse
 
 COST_KEYS = ("cycles_per_event", "cycles_per_synop", "cycles_per_neuron_update", "cycles_per_spike")
 
+#: core-description key -> (target section, key) it is read from
+TARGET_KEYS = {
+    "cycles_per_synop": ("cycles", "per_synop"),
+    "cycles_per_neuron_update": ("cycles", "per_neuron_update"),
+    "cycles_per_spike": ("cycles", "per_spike"),
+    "clock_hz": ("timing", "clock_hz"),
+    "neurons_per_core": ("limits", "neurons_per_core"),
+}
+
+
+def core_description(target, **overrides: float) -> dict:
+    """The cycle model's core description from a target (``snncompile.targets.Target``):
+    its ``[cycles]`` per-operation costs, ``timing.clock_hz``, ``timing.barrier_s`` and
+    ``limits.neurons_per_core``; ``overrides`` fill or replace entries. Raises InputError
+    naming every missing figure (with the target's stated gap) when one is still absent."""
+    from snncompile.errors import InputError
+
+    desc: dict = {}
+    missing = []
+    for key, (section, name) in TARGET_KEYS.items():
+        figure = getattr(target, section).get(name)
+        if key in overrides:
+            desc[key] = float(overrides[key])
+        elif figure is not None:
+            desc[key] = float(figure.value)
+        else:
+            gap = target.gaps.get(f"{section}.{name}", "not given")
+            missing.append(f"{section}.{name} ({gap})")
+    barrier = target.timing.get("barrier_s")
+    if "barrier_cycles" in overrides:
+        desc["barrier_cycles"] = float(overrides["barrier_cycles"])
+    elif barrier is not None and "clock_hz" in desc:
+        desc["barrier_cycles"] = float(barrier.value) * desc["clock_hz"]
+    if missing:
+        raise InputError(
+            f"target '{target.name}' lacks figures the cycle model needs: {'; '.join(missing)}; "
+            "pass them as overrides"
+        )
+    return desc
+
 
 @dataclass
 class CoreLayout:

@@ -142,9 +142,16 @@ def emulate(
     data = {}
     for name in graph.inputs:
         arr = np.asarray(inputs[name])
+        if arr.dtype.kind not in "biuf":
+            raise InputError(f"input '{name}': expected numbers, found dtype {arr.dtype}")
         if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
             raise InputError(f"input '{name}': the emulator takes integer payloads (spikes 0/1 or graded ints)")
-        data[name] = arr.astype(np.int64).reshape(arr.shape[0], arr.shape[1], -1)
+        if arr.size and (arr.min() < -(2**31) or arr.max() >= 2**31):
+            raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found "
+                             f"[{arr.min()}, {arr.max()}]")
+        # int32, as Lava's RingBuffer sends; results come back as int32 too (24-bit state,
+        # 32-bit payloads), a quarter of the memory traffic of int64 for big batches
+        data[name] = np.ascontiguousarray(arr, dtype=np.int32).reshape(arr.shape[0], arr.shape[1], -1)
     steps = length if steps is None else int(steps)
     batch = next(iter(data.values())).shape[0]
     names = resolve_record(graph, record)
@@ -153,9 +160,10 @@ def emulate(
     u_names = [n for n in resolve_record(graph, currents) if n in neuron_names]
     keep = list(dict.fromkeys([*graph.outputs, *names]))
     shapes = graph.infer_shapes()
-    if cores is None and not progress and not stepwise:
+    if cores is None and not stepwise:
         order = graph.step_order()
-        traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names, u_names)
+        traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names, u_names,
+                                             progress)
         count_log = _fused_counters(graph, order, counts) if counters else {}
         cycles = None
     else:
@@ -190,15 +198,15 @@ def _fused_counters(graph: Graph, order: list[str], counts: np.ndarray) -> dict[
 
 def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress):
     """Step-by-step in Python (per-node numba kernels): needed for the cycle model, which
-    looks at every core after every step, and for progress bars."""
+    looks at every core after every step."""
     runner = _Runner(graph, cores)
     runner.reset(batch)
-    traces = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in keep}
-    vtr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in v_names}
-    utr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int64) for n in u_names}
+    traces = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in keep}
+    vtr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in v_names}
+    utr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in u_names}
     count_log: dict[str, dict[str, list[int]]] = {n: {} for n in runner.kernels} if counters else {}
     for t in steps_with_progress(steps, progress, "emulator"):
-        feed = {n: (x[:, t] if t < length else np.zeros_like(x[:, 0])) for n, x in data.items()}
+        feed = {n: (x[:, t] if t < length else np.zeros_like(x[:, 0])).astype(np.int64) for n, x in data.items()}
         outs = runner.step(feed)
         for n in keep:
             traces[n][:, t] = outs[n].payload

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from snncompile.ir import Shape
 from snncompile.ir.fixed import FixedConv2d, FixedLinear, FixedSynapse
@@ -71,8 +72,11 @@ def _conv_triplets(node: FixedConv2d, w: np.ndarray, in_shape: Shape):
 
 
 def build_csr(node: FixedSynapse, in_shape: Shape, out_size: int, extra_delay: int = 0) -> CSR:
-    dst, src, weight, delays = synapse_triplets(node, in_shape)
     n_in = int(np.prod(in_shape))
+    if isinstance(node, FixedConv2d):
+        indptr, indices, weights = _conv_csr(node, in_shape)
+        return CSR(n_in, out_size, indptr, indices, weights, np.full(indices.size, extra_delay, np.int64))
+    dst, src, weight, delays = synapse_triplets(node, in_shape)
     order = np.lexsort((dst, src))
     counts = np.bincount(src, minlength=n_in)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -84,3 +88,54 @@ def build_csr(node: FixedSynapse, in_shape: Shape, out_size: int, extra_delay: i
         weights=weight[order].astype(np.int64),
         delays=(delays[order] + extra_delay).astype(np.int64),
     )
+
+
+def _conv_csr(node: FixedConv2d, in_shape: Shape) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source-indexed CSR of a convolution, built directly (no dense index grids: a
+    100k-neuron network has ~10^7 synapses)."""
+    _, ho, wo = node.output_shape(in_shape)
+    args = (node.effective_weight().astype(np.int64), *in_shape, ho, wo, *node.stride, *node.padding,
+            *node.dilation, node.groups)
+    counts = np.zeros(int(np.prod(in_shape)), np.int64)
+    _conv_rows(*args, counts, counts, counts, counts, True)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    indices = np.empty(int(indptr[-1]), np.int64)
+    weights = np.empty(int(indptr[-1]), np.int64)
+    _conv_rows(*args, counts, indptr, indices, weights, False)
+    return indptr, indices, weights
+
+
+@njit(cache=True)
+def _conv_rows(w, c_in, h, wd, ho, wo, sy, sx, py, px, dy, dx, groups, counts, indptr, indices, weights,
+               count_only):
+    """For every input (c, y, x): the outputs (co, yo, xo) with ``yo*sy - py + ky*dy == y``
+    (same for x) and a nonzero weight. First pass counts, second fills."""
+    c_out, c_grp, kh, kw = w.shape
+    per_group = c_out // groups
+    for c in range(c_in):
+        g = c // c_grp
+        cl = c - g * c_grp
+        for y in range(h):
+            for x in range(wd):
+                src = (c * h + y) * wd + x
+                k = 0 if count_only else indptr[src]
+                n = 0
+                for co in range(g * per_group, (g + 1) * per_group):
+                    for ky in range(kh):
+                        ny = y + py - ky * dy
+                        if ny < 0 or ny % sy != 0 or ny // sy >= ho:
+                            continue
+                        yo = ny // sy
+                        for kx in range(kw):
+                            nx = x + px - kx * dx
+                            if nx < 0 or nx % sx != 0 or nx // sx >= wo:
+                                continue
+                            wv = w[co, cl, ky, kx]
+                            if wv == 0:
+                                continue
+                            if not count_only:
+                                indices[k + n] = (co * ho + yo) * wo + nx // sx
+                                weights[k + n] = wv
+                            n += 1
+                if count_only:
+                    counts[src] = n

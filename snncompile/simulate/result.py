@@ -24,6 +24,7 @@ class SimResult:
     membranes: dict[str, np.ndarray] = field(default_factory=dict)
     dt: float = 0.0
     backend: str = "reference"
+    latency: int = 0
 
     @property
     def steps(self) -> int:

@@ -203,3 +203,23 @@ def test_fused_program_equals_stepwise_runner(case, reset, comparator, graded):
     for name, counts in stepwise.counters.items():
         for key, series in counts.items():
             assert np.array_equal(series, fused.counters[name][key]), (name, key)
+
+
+def test_chunked_batches_equal_one_chunk(monkeypatch):
+    from snncompile.emulator import fused
+
+    rng = np.random.default_rng(4)
+    b = FixedGraphBuilder((6,))
+    b.linear(rng.integers(-200, 200, (7, 6)), delays=rng.integers(0, 4, (7, 6)))
+    lif = b.lif(du=200, dv=300, vth=40)
+    b.recurrent(rng.integers(-90, 90, (7, 7)), delay=2)
+    b.output()
+    x = (rng.random((7, 30, 6)) < 0.4).astype(np.int64)
+    kw = dict(membranes=[lif], currents=[lif], counters=True)
+    whole = emulate(b.graph, x, **kw)
+    monkeypatch.setattr(fused, "CHUNK_VALUES", 40)  # about one sample per chunk
+    monkeypatch.setattr(fused, "PROGRESS_BLOCK", 7)  # with progress: blocks of 7 steps
+    for chunked in (emulate(b.graph, x, **kw), emulate(b.graph, x, progress=True, **kw)):
+        assert whole.output().sum() > 0
+        assert compare_runs(whole, chunked, b.graph) == []
+        assert np.array_equal(whole.counters[lif]["spikes"], chunked.counters[lif]["spikes"])

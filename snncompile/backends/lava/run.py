@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from snncompile.backends.lava.compat import ensure_lava
+from snncompile.backends.lava.floating import NEURONS, SYNAPSES, build_float_processes, check_float
 from snncompile.backends.lava.lower import (
     SPARSE_DENSITY,
     conv_weight,
@@ -29,7 +30,7 @@ from snncompile.backends.lava.lower import (
 from snncompile.emulator.run import EmulatorResult
 from snncompile.errors import InputError, SnnCompileError, UnsupportedError
 from snncompile.ir import Flatten, Graph, Input, Output
-from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear
+from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear, is_fixed_graph
 from snncompile.simulate.reference import Record, check_inputs, resolve_record
 
 #: Steps every Lava synapse process adds between a spike and its effect.
@@ -70,11 +71,18 @@ def run_lava(
     timeout: float | None = 120.0,
     **_ignored,
 ) -> EmulatorResult:
-    """Run a fixed graph in Lava, sample by sample; same arguments and result layout as
-    :func:`snncompile.emulator.emulate` (no counters). ``sparse`` forces Sparse (True) or
-    Dense (False) synapse processes; None picks by density."""
+    """Run a graph in Lava, sample by sample; same arguments and result layout as
+    :func:`snncompile.emulator.emulate` (no counters). A fixed graph runs on ``fixed_pt``
+    (step-aligned with the emulator); a float graph on ``floating_pt`` (see
+    :mod:`.floating`: each zero-delay synapse stage adds ``LATENCY`` steps). ``sparse``
+    forces Sparse (True) or Dense (False) synapse processes; None picks by density."""
     graph.validate()
-    plan = plan_lowering(graph)
+    fixed = is_fixed_graph(graph)
+    if fixed:
+        plan = plan_lowering(graph)
+    else:
+        check_float(graph)
+        plan = None
     ensure_lava()
     if not isinstance(inputs, Mapping):
         if len(graph.inputs) != 1:
@@ -84,8 +92,8 @@ def run_lava(
     steps = length if steps is None else int(steps)
     shapes = graph.infer_shapes()
     names = resolve_record(graph, record)
-    lifs = [n for n, node in graph.items() if isinstance(node, FixedLIF)]
-    synapses = [n for n in names if isinstance(graph.nodes[n], (FixedLinear, FixedConv2d))]
+    lifs = [n for n, node in graph.items() if isinstance(node, (FixedLIF, *NEURONS))]
+    synapses = [n for n in names if isinstance(graph.nodes[n], (FixedLinear, FixedConv2d, *SYNAPSES))]
     if synapses:
         raise UnsupportedError(
             f"the Lava backend records neurons and outputs, not synapse nodes {synapses} "
@@ -99,10 +107,14 @@ def run_lava(
         sample = {}
         for n in graph.inputs:
             x = np.asarray(inputs[n])[b]
-            pad = np.zeros((steps, *x.shape[1:]), np.int64)
+            pad = np.zeros((steps, *x.shape[1:]), np.int64 if fixed else np.float64)
             pad[: min(steps, length)] = x[:steps]
             sample[n] = pad
-        results.append(_run_sample(graph, plan, shapes, sample, steps, names, v_names, u_names, sparse, timeout))
+        if fixed:
+            procs, out_port = _build_fixed(graph, plan, shapes, sample, sparse)
+        else:
+            procs, out_port = build_float_processes(graph, shapes, sample, steps)
+        results.append(_execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, timeout, fixed))
 
     def stack(kind: str, keys) -> dict[str, np.ndarray]:
         return {n: np.stack([r[kind][n] for r in results]) for n in keys}
@@ -113,17 +125,17 @@ def run_lava(
         membranes=stack("v", v_names),
         currents=stack("u", u_names),
         dt=graph.dt,
-        backend="lava",
+        backend="lava" if fixed else "lava-float",
+        # a fixed graph states Lava's timing in its edges; a float graph gets one step per
+        # zero-delay synapse stage on top of its own semantics
+        latency=0 if fixed else LATENCY,
     )
 
 
-def _run_sample(graph, plan, shapes, sample, steps, names, v_names, u_names, sparse, timeout):  # noqa: C901
-    from lava.magma.core.run_conditions import RunSteps
-    from lava.magma.core.run_configs import Loihi2SimCfg
+def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
+    """Fixed-point processes and their connections for one sample."""
     from lava.proc.conv.process import Conv
     from lava.proc.dense.process import DelayDense, Dense
-    from lava.proc.io.sink import Read
-    from lava.proc.io.sink import RingBuffer as Sink
     from lava.proc.io.source import RingBuffer as Source
     from lava.proc.lif.process import LIF
     from lava.proc.sparse.process import DelaySparse, Sparse
@@ -177,7 +189,6 @@ def _run_sample(graph, plan, shapes, sample, steps, names, v_names, u_names, spa
             port = port.flatten()
         return port
 
-    sinks: dict[str, object] = {}
     for name, node in graph.items():
         if isinstance(node, (FixedLinear, FixedConv2d)):
             src, flat_from = plan.producer[name]
@@ -186,6 +197,17 @@ def _run_sample(graph, plan, shapes, sample, steps, names, v_names, u_names, spa
             for e in graph.incoming(name):
                 src = _through_flatten(graph, e.src)
                 out_port(src, False).connect(procs[name].a_in)
+    return procs, out_port
+
+
+def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, timeout, fixed):
+    """Attach sinks and Read probes, run ``steps`` steps, read everything back once."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc.io.sink import Read
+    from lava.proc.io.sink import RingBuffer as Sink
+
+    sinks: dict[str, object] = {}
     for name in set(names) | set(graph.outputs):
         src = _through_flatten(graph, name if not isinstance(graph.nodes[name], Output) else graph.incoming(name)[0].src)
         if src not in sinks and src in procs:
@@ -198,14 +220,14 @@ def _run_sample(graph, plan, shapes, sample, steps, names, v_names, u_names, spa
             reader = Read(buffer=steps)
             reader.connect_var(getattr(procs[n], kind))
             reads[(kind, n)] = reader
-    runner = next(p for n, p in procs.items() if isinstance(graph.nodes[n], FixedLIF)) if any(
-        isinstance(graph.nodes[n], FixedLIF) for n in procs) else next(iter(procs.values()))
+    runner = next(iter(procs.values()))
     out: dict[str, dict[str, np.ndarray]] = {"spikes": {}, "v": {}, "u": {}}
     started = False
     try:
         with _deadline(timeout):
             started = True
-            runner.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+            tag = "fixed_pt" if fixed else "floating_pt"
+            runner.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag=tag))
             got = {src: sink.data.get() for src, sink in sinks.items()}
             states = {key: reader.data.get() for key, reader in reads.items()}
     finally:
@@ -215,7 +237,7 @@ def _run_sample(graph, plan, shapes, sample, steps, names, v_names, u_names, spa
     def series(raw: np.ndarray, node_name: str) -> np.ndarray:
         shape = shapes[node_name]
         arr = np.moveaxis(np.asarray(raw), -1, 0)  # (T, *lava)
-        return from_lava_layout(arr, shape).astype(np.int64).reshape(steps, *shape)
+        return from_lava_layout(arr, shape).astype(np.int64 if fixed else np.float64).reshape(steps, *shape)
 
     for name in set(names) | set(graph.outputs):
         node = graph.nodes[name]
