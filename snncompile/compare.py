@@ -85,7 +85,7 @@ class Comparison:
 
 def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, int],
                    inputs: Mapping[str, np.ndarray] | np.ndarray, backends: Sequence[str],
-                   labels: np.ndarray | None = None) -> Comparison:
+                   labels: np.ndarray | None = None, progress: bool = False) -> Comparison:
     """Run each backend (``reference`` on the float graph, the others on the fixed graph)
     and compare every pair, baseline first. A backend that cannot express the graph is
     skipped with its reason (``skipped``) as long as two backends remain."""
@@ -105,7 +105,7 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
         lag_of[name] = {n: 0 if is_float else int(lags[n]) for n in layers + outputs}
         extra = max(lag_of[name].values(), default=0)
         try:
-            runs[name] = get_backend(name)(graph, inputs, steps=steps + extra, record=layers)
+            runs[name] = get_backend(name)(graph, inputs, steps=steps + extra, record=layers, progress=progress)
         except UnsupportedError as exc:
             skipped[name] = one_line(str(exc))
     backends = [b for b in backends if b in runs]

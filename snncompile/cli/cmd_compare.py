@@ -19,6 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backends", default="reference,emulator",
                    help="comma-separated, the first is the baseline (default reference,emulator)")
     p.add_argument("--samples", type=int, help="use only the first N samples")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -30,7 +31,8 @@ def run(args: argparse.Namespace) -> dict:
     n = args.samples
     inputs = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     labels = None if data.labels is None else (data.labels[:n] if n else data.labels)
-    result = compare_graphs(artifact.float_graph, artifact.fixed, artifact.lags, inputs, backends, labels)
+    result = compare_graphs(artifact.float_graph, artifact.fixed, artifact.lags, inputs, backends, labels,
+                            progress=not args.no_progress)
     return {"artifact": args.artifact, "input": args.input, **result.to_dict()}
 
 

@@ -24,6 +24,7 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", help="executor that records the activity (default: emulator for a .snnc artifact, else reference)")
     p.add_argument("--borrow", action="append", metavar="TARGET=DONOR",
                    help="fill TARGET's missing energy figures from DONOR, marked as borrowed (e.g. loihi2=loihi)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,7 +45,7 @@ def build_report(args: argparse.Namespace):
     targets = apply_borrowing(resolve_targets(args.target), parse_borrow(args.borrow))
     return run_estimates(graph, inputs, targets, model=args.model,
                          input_note=note, steps=args.steps, backend=backend,
-                         weight_bits=args.weight_bits)
+                         weight_bits=args.weight_bits, progress=not getattr(args, "no_progress", True))
 
 
 def run(args: argparse.Namespace) -> dict:

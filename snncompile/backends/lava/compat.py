@@ -5,7 +5,13 @@ Lava declares Python < 3.11 only because of one dataclass: in
 is used as a field default, which Python 3.11 rejects ("mutable default ... use
 default_factory"). Making ``ByteEncoder`` frozen (hashable) is enough. We install an import
 hook that rewrites that one line of source when the module is loaded; nothing on disk
-changes. Importing Lava also sets the multiprocessing start method to fork, globally.
+changes.
+
+Importing Lava also sets the multiprocessing start method to fork, globally, with
+``mp.set_start_method('fork')``, which raises "context has already been set" when anything
+in the process fixed the start method first (calling ``multiprocessing.get_start_method()``
+is enough). Lava needs fork either way, so the hook makes that call ``force=True``: the
+same outcome Lava gets in a fresh process, whatever was imported before it.
 """
 
 from __future__ import annotations
@@ -18,9 +24,17 @@ from types import ModuleType
 
 from snncompile.errors import UnsupportedError
 
-PATCHED_MODULE = "lava.magma.compiler.var_model"
-_ORIGINAL = "@dataclass\nclass ByteEncoder:"
-_FROZEN = "@dataclass(frozen=True)\nclass ByteEncoder:"
+#: module -> (source text, replacement), applied once when the module is imported
+PATCHES = {
+    "lava.magma.compiler.var_model": (
+        "@dataclass\nclass ByteEncoder:",
+        "@dataclass(frozen=True)\nclass ByteEncoder:",
+    ),
+    "lava.magma.runtime.message_infrastructure.multiprocessing": (
+        "mp.set_start_method('fork')",
+        "mp.set_start_method('fork', force=True)",
+    ),
+}
 
 INSTALL_HINT = (
     "Lava is not installed: run `make test` or `pip install --no-deps --ignore-requires-python "
@@ -29,12 +43,13 @@ INSTALL_HINT = (
 
 
 class _PatchingLoader(importlib.machinery.SourceFileLoader):
-    """Loads ``var_model`` from its file with ``ByteEncoder`` made frozen."""
+    """Loads a module of :data:`PATCHES` from its file with its one patch applied."""
 
     def source_to_code(self, data, path, *, _optimize=-1):  # type: ignore[override]
         source = importlib.util.decode_source(data) if isinstance(data, bytes) else data
-        if _ORIGINAL in source:
-            source = source.replace(_ORIGINAL, _FROZEN, 1)
+        original, replacement = PATCHES[self.name]
+        if original in source:
+            source = source.replace(original, replacement, 1)
         return compile(source, path, "exec", dont_inherit=True, optimize=_optimize)
 
     def get_code(self, fullname):  # never use the cached bytecode of the unpatched file
@@ -44,7 +59,7 @@ class _PatchingLoader(importlib.machinery.SourceFileLoader):
 
 class _VarModelFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
-        if fullname != PATCHED_MODULE:
+        if fullname not in PATCHES:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or spec.origin is None or not spec.origin.endswith(".py"):

@@ -20,3 +20,16 @@ def test_plain_import_of_lava_fails_without_the_hook_and_works_with_it():
 
 def test_install_hint_names_the_command():
     assert "pip install --no-deps --ignore-requires-python lava-nc==0.10.0" in INSTALL_HINT
+
+
+def test_lava_imports_after_the_start_method_was_fixed_elsewhere():
+    # anything that calls get_start_method() first fixes the context; Lava's own
+    # set_start_method('fork') would then raise "context has already been set"
+    code = (
+        "import multiprocessing as mp; mp.get_start_method(); "
+        "from snncompile.backends.lava.compat import ensure_lava; ensure_lava(); "
+        "import lava.proc.lif.process; print(mp.get_start_method())"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "fork"
