@@ -6,7 +6,9 @@ A MODEL is one of
 - ``file.py:factory`` — a Python file whose ``factory()`` returns a single-step
   ``nn.Module`` (optionally with ``weights``, a state dict loaded with
   ``torch.load(..., weights_only=True)``); traced with torch.fx;
-- ``path.snnir`` — snncompile's own IR file.
+- ``path.snnir`` — snncompile's own IR file;
+- ``path.snnc`` — a compiled artifact (``snncompile compile``): its integer graph runs on
+  the fixed-point backends (emulator, Lava), its float graph on the others.
 """
 
 from __future__ import annotations
@@ -55,8 +57,11 @@ def model_kind(spec: str) -> str:
         return "torch"
     if spec.endswith(".snnir"):
         return "ir"
+    if spec.endswith(".snnc"):
+        return "artifact"
     raise InputError(
-        f"{spec}: unknown model kind; expected a .nir file, file.py:factory, or a .snnir IR file"
+        f"{spec}: unknown model kind; expected a .nir file, file.py:factory, a .snnir IR file "
+        "or a .snnc artifact"
     )
 
 
@@ -77,6 +82,35 @@ def _load_ir(spec: str, options: ModelOptions) -> Graph:
     if options.dt is not None and options.dt != graph.dt:
         raise InputError(f"{spec}: the IR file fixes dt={graph.dt}; --dt {options.dt} cannot change it")
     return graph
+
+
+#: backends that execute integer (fixed-point) graphs
+FIXED_POINT_BACKENDS = frozenset({"emulator", "lava"})
+
+
+@model_loader("artifact")
+def _load_artifact(spec: str, options: ModelOptions) -> Graph:
+    return load_for_backend(spec, "emulator", options)
+
+
+def default_backend(spec: str) -> str:
+    """What runs MODEL when the user names no backend: the emulator for a compiled
+    artifact (what the chip computes), else the float reference."""
+    return "emulator" if model_kind(spec) == "artifact" else "reference"
+
+
+def load_for_backend(spec: str, backend: str, options: ModelOptions | None = None) -> Graph:
+    """MODEL as ``backend`` runs it: for an artifact, the integer graph on fixed-point
+    backends and the float graph it was compiled from on the others."""
+    if model_kind(spec) != "artifact":
+        return load_model(spec, options)
+    from snncompile.compile import load_artifact
+
+    if options is not None and options.dt is not None:
+        raise InputError(f"{spec}: a compiled artifact fixes its dt; --dt cannot change it")
+    artifact = load_artifact(spec)
+    graph = artifact.fixed if backend in FIXED_POINT_BACKENDS else artifact.float_graph
+    return graph.validate()
 
 
 @model_loader("nir")

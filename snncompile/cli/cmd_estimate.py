@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from snncompile.api import load_inputs
-from snncompile.cli.common import add_model_arguments, model_from_args
+from snncompile.cli.common import add_model_arguments, backend_from_args, model_from_args
 from snncompile.cli.output import table
 from snncompile.estimate import render as R
 from snncompile.estimate.borrow import apply_borrowing, parse_borrow
@@ -21,9 +21,10 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, help="time steps (default: the input's length, or 100 for random input)")
     p.add_argument("--rate", type=float, default=0.1, help="spike probability per step of the random input (default 0.1)")
     p.add_argument("--weight-bits", type=int, help="weight width to map with (default: each target's own)")
-    p.add_argument("--backend", default="reference", help="executor that records the activity (default reference)")
+    p.add_argument("--backend", help="executor that records the activity (default: emulator for a .snnc artifact, else reference)")
     p.add_argument("--borrow", action="append", metavar="TARGET=DONOR",
                    help="fill TARGET's missing energy figures from DONOR, marked as borrowed (e.g. loihi2=loihi)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,7 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_report(args: argparse.Namespace):
-    graph = model_from_args(args, input_path=args.input)
+    backend = backend_from_args(args)
+    graph = model_from_args(args, input_path=args.input, backend=backend)
     if args.input:
         inputs = load_inputs(args.input, graph).arrays
         note = f"{args.input}"
@@ -42,8 +44,8 @@ def build_report(args: argparse.Namespace):
         note = f"random Bernoulli spikes, rate {args.rate} per input per step, {steps} steps, seed 0"
     targets = apply_borrowing(resolve_targets(args.target), parse_borrow(args.borrow))
     return run_estimates(graph, inputs, targets, model=args.model,
-                         input_note=note, steps=args.steps, backend=args.backend,
-                         weight_bits=args.weight_bits)
+                         input_note=note, steps=args.steps, backend=backend,
+                         weight_bits=args.weight_bits, progress=not getattr(args, "no_progress", True))
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -1,4 +1,4 @@
-"""``snncompile export MODEL --to nir|onnx|snnir -o FILE``."""
+"""``snncompile export MODEL --to nir|onnx|onnx-sequence|snnir -o FILE``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import os
 from snncompile.cli.common import add_model_arguments, model_from_args
 
 NAME = "export"
-HELP = "write a model as NIR, ONNX (single-step, explicit state) or snncompile IR"
+HELP = "write a model as NIR, ONNX (single step or scanned over time, explicit state) or snncompile IR"
 
 #: format -> (module, function(graph, path))
 EXPORTERS = {
     "nir": ("snncompile.interop.nir", "write_nir"),
     "onnx": ("snncompile.backends.onnx", "write_onnx"),
+    "onnx-sequence": ("snncompile.backends.onnx", "write_onnx_sequence"),
     "snnir": ("snncompile.ir", "save_graph"),
 }
 

@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 
 from snncompile.api import load_inputs
-from snncompile.cli.common import add_model_arguments, model_from_args
+from snncompile.cli.common import add_model_arguments, backend_from_args, model_from_args
 from snncompile.cli.output import table
 from snncompile.fileio import atomic_path
 from snncompile.ir import Graph, is_spike_train
@@ -25,7 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--record", help="'all', 'neurons' or comma-separated node names to record")
     p.add_argument("--membranes", action="store_true", help="also record membranes of recorded neurons")
     backends = sorted(set(BACKENDS) | set(BACKEND_MODULES))
-    p.add_argument("--backend", default="reference", choices=backends, help="executor (default reference)")
+    p.add_argument("--backend", choices=backends,
+                   help="executor (default: emulator for a .snnc artifact, else reference)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -36,10 +37,11 @@ def _record_arg(text: str | None):
 
 
 def run(args: argparse.Namespace) -> dict:
-    graph = model_from_args(args, input_path=args.input)
+    backend_name = backend_from_args(args)
+    graph = model_from_args(args, input_path=args.input, backend=backend_name)
     data = load_inputs(args.input, graph)
     record = _record_arg(args.record)
-    backend = get_backend(args.backend)
+    backend = get_backend(backend_name)
     result = backend(
         graph,
         data.arrays,

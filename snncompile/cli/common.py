@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from snncompile.api import ModelOptions, input_feature_shape, load_model, model_kind
+from snncompile.api import (
+    ModelOptions,
+    default_backend,
+    input_feature_shape,
+    load_for_backend,
+    model_kind,
+)
 from snncompile.errors import InputError
 from snncompile.ir import Graph
 
-MODEL_HELP = "a .nir file, file.py:factory (returns a single-step nn.Module), or a .snnir IR file"
+MODEL_HELP = "a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file or a .snnc artifact"
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,6 +27,11 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
                    help="when a NIR graph's reset applies (default immediate; snnTorch-trained: delayed)")
 
 
+def backend_from_args(args: argparse.Namespace) -> str:
+    """``--backend`` when given, else the model's default (emulator for artifacts)."""
+    return getattr(args, "backend", None) or default_backend(args.model)
+
+
 def parse_shape(text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
@@ -30,12 +41,13 @@ def parse_shape(text: str | None) -> tuple[int, ...] | None:
         raise InputError(f"--input-shape: expected integers like 2,34,34, found '{text}'") from None
 
 
-def model_from_args(args: argparse.Namespace, input_path: str | None = None) -> Graph:
-    """Load MODEL with the shared options; a PyTorch model takes its input shape from
-    ``--input-shape`` or from the input file's ``input`` array."""
+def model_from_args(args: argparse.Namespace, input_path: str | None = None, backend: str | None = None) -> Graph:
+    """Load MODEL with the shared options, as ``backend`` runs it (an artifact's integer
+    or float graph); a PyTorch model takes its input shape from ``--input-shape`` or from
+    the input file's ``input`` array."""
     shape = parse_shape(getattr(args, "input_shape", None))
     if shape is None and input_path and model_kind(args.model) == "torch":
         shape = input_feature_shape(input_path)
     options = ModelOptions(weights=args.weights, input_shape=shape, dt=args.dt, reset=args.reset,
                            reset_timing=getattr(args, "reset_timing", None))
-    return load_model(args.model, options)
+    return load_for_backend(args.model, backend or default_backend(args.model), options)

@@ -58,10 +58,11 @@ def record_activity(
     inputs: Mapping[str, np.ndarray] | np.ndarray,
     steps: int | None = None,
     backend: str = "reference",
+    progress: bool = False,
 ) -> Activity:
     """Run ``graph`` on ``inputs`` with ``backend`` and keep every node's activity."""
     run = get_backend(backend)
-    result = run(graph, inputs, steps=steps, record="all", membranes="neurons")
+    result = run(graph, inputs, steps=steps, record="all", membranes="neurons", progress=progress)
     if isinstance(inputs, Mapping):
         data = {n: np.asarray(inputs[n]) for n in graph.inputs}
     else:

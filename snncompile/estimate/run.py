@@ -54,8 +54,9 @@ def synthetic_input(graph: Graph, steps: int = 100, rate: float = 0.1, seed: int
 
 def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Sequence[Target],
                   model: str = "", input_note: str = "", steps: int | None = None,
-                  backend: str = "reference", weight_bits: int | None = None) -> Report:
-    activity = record_activity(graph, inputs, steps=steps, backend=backend)
+                  backend: str = "reference", weight_bits: int | None = None,
+                  progress: bool = False) -> Report:
+    activity = record_activity(graph, inputs, steps=steps, backend=backend, progress=progress)
     metrics = compute_metrics(graph, activity)
     placements = {t.name: map_graph(graph, t, weight_bits=weight_bits, strict=False)
                   for t in targets if t.kind != "method"}

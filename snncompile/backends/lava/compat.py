@@ -7,11 +7,11 @@ default_factory"). Making ``ByteEncoder`` frozen (hashable) is enough. We instal
 hook that rewrites that one line of source when the module is loaded; nothing on disk
 changes.
 
-The same hook fixes a second import-time failure: Lava's message infrastructure calls
-``multiprocessing.set_start_method('fork')``, which raises "context has already been set"
-when anything in the process used multiprocessing first (tqdm's lock does). Lava needs
-fork, so the patched line sets it only when it is not already fork. Importing Lava thus
-still makes fork the global start method.
+Importing Lava also sets the multiprocessing start method to fork, globally, with
+``mp.set_start_method('fork')``, which raises "context has already been set" when anything
+in the process fixed the start method first (calling ``multiprocessing.get_start_method()``
+is enough). Lava needs fork either way, so the hook makes that call ``force=True``: the
+same outcome Lava gets in a fresh process, whatever was imported before it.
 """
 
 from __future__ import annotations
@@ -24,12 +24,15 @@ from types import ModuleType
 
 from snncompile.errors import UnsupportedError
 
-#: module -> (original source, replacement); each replaced once at load time
+#: module -> (source text, replacement), applied once when the module is imported
 PATCHES = {
-    "lava.magma.compiler.var_model": ("@dataclass\nclass ByteEncoder:", "@dataclass(frozen=True)\nclass ByteEncoder:"),
+    "lava.magma.compiler.var_model": (
+        "@dataclass\nclass ByteEncoder:",
+        "@dataclass(frozen=True)\nclass ByteEncoder:",
+    ),
     "lava.magma.runtime.message_infrastructure.multiprocessing": (
-        "    mp.set_start_method('fork')",
-        "    if mp.get_start_method(allow_none=True) != 'fork':\n        mp.set_start_method('fork', force=True)",
+        "mp.set_start_method('fork')",
+        "mp.set_start_method('fork', force=True)",
     ),
 }
 
@@ -40,7 +43,7 @@ INSTALL_HINT = (
 
 
 class _PatchingLoader(importlib.machinery.SourceFileLoader):
-    """Loads a module in :data:`PATCHES` from its file with its one line replaced."""
+    """Loads a module of :data:`PATCHES` from its file with its one patch applied."""
 
     def source_to_code(self, data, path, *, _optimize=-1):  # type: ignore[override]
         source = importlib.util.decode_source(data) if isinstance(data, bytes) else data

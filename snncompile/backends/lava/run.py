@@ -31,6 +31,7 @@ from snncompile.emulator.run import EmulatorResult
 from snncompile.errors import InputError, SnnCompileError, UnsupportedError
 from snncompile.ir import Flatten, Graph, Input, Output
 from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear, is_fixed_graph
+from snncompile.simulate.progress import steps_with_progress
 from snncompile.simulate.reference import Record, check_inputs, resolve_record
 
 #: Steps every Lava synapse process adds between a spike and its effect.
@@ -103,7 +104,7 @@ def run_lava(
     u_names = [n for n in resolve_record(graph, currents) if n in lifs]
     batch = int(np.asarray(inputs[graph.inputs[0]]).shape[0])
     results: list[dict[str, dict[str, np.ndarray]]] = []
-    for b in range(batch):
+    for b in steps_with_progress(batch, progress, "lava (samples)"):
         sample = {}
         for n in graph.inputs:
             x = np.asarray(inputs[n])[b]

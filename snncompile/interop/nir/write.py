@@ -30,6 +30,7 @@ from snncompile.interop.nir.context import WriteContext
 from snncompile.interop.nir.cycles import back_edges
 from snncompile.interop.nir.semantics import parse_choice, with_hints
 from snncompile.ir import Graph, Shape
+from snncompile.passes.move_delay_past_synapse import move_delay_past_synapse, sends_zero_to_zero
 
 FORMAT_HINT = {"format": "snncompile", "version": 1}
 
@@ -43,7 +44,7 @@ def write_nir(graph: Graph, path: str | os.PathLike, nested: bool = False, discr
 
 def to_nir(graph: Graph, nested: bool = False, discretization: str = "euler") -> nir.NIRGraph:
     """The NIR form of ``graph`` (flat, or with dotted names nested when ``nested``)."""
-    graph.validate()
+    graph = _delays_on_back_edges(graph.validate())
     method = parse_choice("discretization", discretization, "to_nir")
     shapes = graph.infer_shapes()
     names = list(graph.nodes)
@@ -57,6 +58,20 @@ def to_nir(graph: Graph, nested: bool = False, discretization: str = "euler") ->
     result = with_hints(nir.NIRGraph(nodes=top_nodes, edges=top_edges, type_check=False, metadata={}), hints)
     _check_nested(graph, result)
     return result
+
+
+def _delays_on_back_edges(graph: Graph) -> Graph:
+    """Where a cycle's back edge has no delay but leaves a zero-preserving synapse whose
+    inputs are all delayed, move that step past the synapse (exact; see the pass)."""
+    for _ in range(len(graph.edges)):
+        back, _order = back_edges(list(graph.nodes), [(e.src, e.dst) for e in graph.edges], graph.inputs)
+        movable = [graph.edges[i].src for i in sorted(back) if graph.edges[i].delay == 0
+                   and sends_zero_to_zero(graph.nodes[graph.edges[i].src])
+                   and all(e.delay >= 1 for e in graph.incoming(graph.edges[i].src))]
+        if not movable:
+            return graph
+        graph = move_delay_past_synapse(graph, movable[0])
+    return graph
 
 
 def _write_node(graph: Graph, name: str, shapes: dict[str, Shape], method: str) -> Any:

@@ -118,10 +118,11 @@ def test_exact_discretisation_round_trips(examples, rng, tmp_path):
 
 
 def test_back_edge_without_delay_is_refused():
+    # with a bias, the delay cannot move past "b" (see move_delay_past_synapse)
     g = Graph()
     g.add("in", Input(shape=(2,)))
     g.add("a", LIF(shape=(2,), decay=0.9))
-    g.add("b", Linear(weight=np.eye(2)))
+    g.add("b", Linear(weight=np.eye(2), bias=np.ones(2)))
     g.add("out", Output(shape=(2,)))
     g.chain("in", "a")
     g.connect("a", "b", delay=1)  # the cycle's delay on the forward edge ...

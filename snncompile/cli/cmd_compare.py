@@ -1,0 +1,40 @@
+"""``snncompile compare ARTIFACT --input X.npz --backends reference,emulator,lava``."""
+
+from __future__ import annotations
+
+import argparse
+
+from snncompile.api import load_inputs
+from snncompile.compare import compare_graphs, render_comparison
+from snncompile.compile import load_artifact
+from snncompile.errors import InputError
+
+NAME = "compare"
+HELP = "run an artifact on several backends and compare spikes layer by layer (latency-aligned)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("artifact", metavar="ARTIFACT", help="a .snnc file written by 'snncompile compile'")
+    p.add_argument("--input", required=True, help=".npz with 'input' (batch, time, *features) [and 'labels']")
+    p.add_argument("--backends", default="reference,emulator",
+                   help="comma-separated, the first is the baseline (default reference,emulator)")
+    p.add_argument("--samples", type=int, help="use only the first N samples")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def run(args: argparse.Namespace) -> dict:
+    artifact = load_artifact(args.artifact)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if len(backends) < 2:
+        raise InputError(f"--backends: name at least two backends, found '{args.backends}'")
+    data = load_inputs(args.input, artifact.float_graph)
+    n = args.samples
+    inputs = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
+    labels = None if data.labels is None else (data.labels[:n] if n else data.labels)
+    result = compare_graphs(artifact.float_graph, artifact.fixed, artifact.lags, inputs, backends, labels,
+                            progress=not args.no_progress)
+    return {"artifact": args.artifact, "input": args.input, **result.to_dict()}
+
+
+def render(result: dict) -> str:
+    return f"{result['artifact']} on {result['input']}\n" + render_comparison(result)

@@ -1,0 +1,92 @@
+"""``snncompile compile MODEL --target loihi2 -o model.snnc [--calibrate X.npz]``."""
+
+from __future__ import annotations
+
+import argparse
+
+from snncompile.api import default_output_path, load_inputs, model_kind
+from snncompile.cli.common import add_model_arguments, model_from_args
+from snncompile.compile import build_artifact, save_artifact
+from snncompile.errors import InputError
+from snncompile.passes.quantize import QuantizeOptions, render_report
+from snncompile.passes.quantize.options import ROUNDINGS
+from snncompile.passes.quantize.report import QuantizationReport
+
+NAME = "compile"
+HELP = "quantize a model for a target and write a versioned artifact (.snnc)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("--target", default="loihi2", help="target name or descriptor .toml (default loihi2)")
+    p.add_argument("-o", "--output", help="artifact path (default: MODEL's stem + .snnc)")
+    p.add_argument("--calibrate", metavar="X.npz", help="sample input ('input' array) to choose scales on")
+    p.add_argument("--calibrate-samples", type=int, help="use only the first N calibration samples")
+    p.add_argument("--scale", help="membrane scale S: a number, or LAYER=S,... per layer (default: automatic)")
+    p.add_argument("--threshold-scale", help="scale for thresholds only: a number or LAYER=S,...")
+    p.add_argument("--weight-exp", help="force weight exponents: an integer or LAYER=E,...")
+    p.add_argument("--weight-bits", type=int, help="weight mantissa bits (at most the target's)")
+    p.add_argument("--rounding", choices=ROUNDINGS, default="nearest", help="float to integer rounding")
+    p.add_argument("--decay-unity", type=int, help="dv = rnd((1 - decay) * UNITY) (default: the target's denominator)")
+    p.add_argument("--split-sign", action="store_true",
+                   help="split mixed-sign dense weights into excitatory + inhibitory matrices (one more bit each)")
+    p.add_argument("--graded-input", action="store_true", help="input values are integer payloads, not spikes")
+
+
+def per_layer(text: str | None, flag: str, cast=float):
+    """``"3"`` -> 3.0; ``"a=1,b=2"`` -> {"a": 1.0, "b": 2.0}; None stays None."""
+    if text is None:
+        return None
+    try:
+        if "=" not in text:
+            return cast(text)
+        pairs = (item.split("=", 1) for item in text.split(",") if item.strip())
+        return {name.strip(): cast(value) for name, value in pairs}
+    except ValueError:
+        raise InputError(f"{flag}: expected a number or LAYER=VALUE,..., found '{text}'") from None
+
+
+def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
+    return QuantizeOptions(
+        scale=per_layer(args.scale, "--scale"),
+        threshold_scale=per_layer(args.threshold_scale, "--threshold-scale"),
+        weight_exp=per_layer(args.weight_exp, "--weight-exp", int),
+        weight_bits=args.weight_bits,
+        rounding=args.rounding,
+        decay_unity=args.decay_unity,
+        split_sign=args.split_sign,
+        graded_input=args.graded_input,
+    )
+
+
+def run(args: argparse.Namespace) -> dict:
+    if model_kind(args.model) == "torch" and not (args.input_shape or args.calibrate):
+        raise InputError(f"{args.model}: a PyTorch model needs its per-step input shape: pass --calibrate X.npz "
+                         "or --input-shape")
+    graph = model_from_args(args, input_path=args.calibrate)
+    options = options_from_args(args)
+    calibrate = None
+    if args.calibrate:
+        data = load_inputs(args.calibrate, graph)
+        n = args.calibrate_samples
+        calibrate = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
+    artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
+                              calibration_source=args.calibrate)
+    output = args.output or default_output_path(args.model, ".snnc")
+    save_artifact(artifact, output)
+    return {
+        "artifact": output,
+        "model": args.model,
+        "target": dict(artifact.target),
+        "nodes": {n: node.kind for n, node in artifact.fixed.items()},
+        "lags": dict(artifact.lags),
+        "report": artifact.report.to_dict(),
+        "provenance": dict(artifact.provenance),
+    }
+
+
+def render(result: dict) -> str:
+    report = QuantizationReport.from_dict(result["report"])
+    lines = [render_report(report)]
+    lines.append(f"wrote {result['artifact']} ({len(result['nodes'])} nodes, target {result['target']['name']})")
+    return "\n".join(lines)

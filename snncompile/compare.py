@@ -1,0 +1,168 @@
+"""Compare backends layer by layer on the same input, aligned for hop latency.
+
+The float reference computes a feed-forward chain within one step; an integer backend
+(emulator, Lava) delivers each synapse stage one step later. A fixed graph records how
+far each of its nodes trails the float graph (its *lags*, see
+:mod:`snncompile.passes.quantize.add_synapse_latency`); every comparison here shifts by
+exactly those lags and reports them — nothing is aligned silently or by search.
+
+For backends ``a`` and ``b`` and a spiking layer with lags ``k_a``, ``k_b``, step ``t`` of
+the float timeline is ``a[t + k_a]`` versus ``b[t + k_b]``; integer backends run
+``T + max lag`` steps so the whole window of ``T`` input steps is compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from snncompile.errors import InputError, UnsupportedError, one_line
+from snncompile.ir import Graph, SpikingNeuron
+from snncompile.simulate import SimResult, accuracy, get_backend
+
+FLOAT_BACKENDS = ("reference",)
+
+
+def aligned(series: np.ndarray, lag: int, steps: int) -> np.ndarray:
+    """``series[:, lag:lag + steps]``; raises when the run is too short (never pads)."""
+    if series.shape[1] < lag + steps:
+        raise InputError(f"a run of {series.shape[1]} steps cannot cover lag {lag} + {steps} steps")
+    return series[:, lag:lag + steps]
+
+
+def aligned_agreement(reference: np.ndarray, other: np.ndarray, lag: int, ref_lag: int = 0) -> float:
+    """Fraction of equal entries of ``reference[t + ref_lag]`` and ``other[t + lag]`` over
+    the reference's steps."""
+    steps = reference.shape[1] - ref_lag
+    a, b = aligned(reference, ref_lag, steps), aligned(other, lag, steps)
+    return float(np.mean(a == b)) if a.size else 1.0
+
+
+def first_divergence(a: np.ndarray, b: np.ndarray) -> int | None:
+    """First step (axis 1) where the aligned arrays differ anywhere; None if never."""
+    differs = (a != b).reshape(a.shape[0], a.shape[1], -1).any(axis=(0, 2))
+    hits = np.flatnonzero(differs)
+    return int(hits[0]) if hits.size else None
+
+
+@dataclass(frozen=True)
+class LayerComparison:
+    layer: str
+    lag_a: int
+    lag_b: int
+    agreement: float
+    spikes_a: int
+    spikes_b: int
+    first_divergence: int | None
+
+
+@dataclass(frozen=True)
+class PairComparison:
+    a: str
+    b: str
+    layers: tuple[LayerComparison, ...]
+    first_layer: str | None  # earliest divergence: smallest step, then earliest layer
+    first_step: int | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    backends: tuple[str, ...]
+    steps: int
+    batch: int
+    lags: Mapping[str, Mapping[str, int]]  # backend -> layer -> lag
+    pairs: tuple[PairComparison, ...]
+    accuracy: Mapping[str, float]  # backend -> output accuracy (when labels were given)
+    output_agreement: Mapping[str, float]  # "a vs b" -> aligned output agreement
+    skipped: Mapping[str, str] = field(default_factory=dict)  # backend -> why it could not run
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, int],
+                   inputs: Mapping[str, np.ndarray] | np.ndarray, backends: Sequence[str],
+                   labels: np.ndarray | None = None, progress: bool = False) -> Comparison:
+    """Run each backend (``reference`` on the float graph, the others on the fixed graph)
+    and compare every pair, baseline first. A backend that cannot express the graph is
+    skipped with its reason (``skipped``) as long as two backends remain."""
+    if len(backends) < 2:
+        raise InputError(f"compare needs at least two backends, found {list(backends)}")
+    if not isinstance(inputs, Mapping):
+        inputs = {float_graph.inputs[0]: np.asarray(inputs)}
+    steps = int(np.asarray(next(iter(inputs.values()))).shape[1])
+    layers = [n for n, node in float_graph.items() if isinstance(node, SpikingNeuron) and n in fixed_graph.nodes]
+    outputs = [n for n in float_graph.outputs if n in fixed_graph.nodes]
+    runs: dict[str, SimResult] = {}
+    skipped: dict[str, str] = {}
+    lag_of: dict[str, dict[str, int]] = {}
+    for name in backends:
+        is_float = name in FLOAT_BACKENDS
+        graph = float_graph if is_float else fixed_graph
+        lag_of[name] = {n: 0 if is_float else int(lags[n]) for n in layers + outputs}
+        extra = max(lag_of[name].values(), default=0)
+        try:
+            runs[name] = get_backend(name)(graph, inputs, steps=steps + extra, record=layers, progress=progress)
+        except UnsupportedError as exc:
+            skipped[name] = one_line(str(exc))
+    backends = [b for b in backends if b in runs]
+    if len(backends) < 2:
+        raise UnsupportedError("compare needs two backends that can run this graph; " +
+                               "; ".join(f"{b}: {why}" for b, why in skipped.items()))
+    base = backends[0]
+    pairs, out_agree = [], {}
+    for other in backends[1:]:
+        pairs.append(_pair(base, other, runs, lag_of, layers, steps))
+        for o in outputs:
+            a = aligned(runs[base].outputs[o], lag_of[base][o], steps)
+            b = aligned(runs[other].outputs[o], lag_of[other][o], steps)
+            out_agree[f"{base} vs {other}" + (f" ({o})" if len(outputs) > 1 else "")] = float(np.mean(a == b))
+    acc = {}
+    if labels is not None and len(outputs) == 1:
+        o = outputs[0]
+        for name in backends:
+            acc[name] = accuracy(aligned(runs[name].outputs[o], lag_of[name][o], steps), labels)
+    batch = int(np.asarray(next(iter(inputs.values()))).shape[0])
+    lag_of = {b: lags_ for b, lags_ in lag_of.items() if b in runs}
+    return Comparison(tuple(backends), steps, batch, lag_of, tuple(pairs), acc, out_agree, skipped)
+
+
+def _pair(a: str, b: str, runs, lag_of, layers, steps) -> PairComparison:
+    rows = []
+    first: tuple[int, int, str] | None = None
+    for index, layer in enumerate(layers):
+        x = aligned(runs[a].recorded[layer], lag_of[a][layer], steps)
+        y = aligned(runs[b].recorded[layer], lag_of[b][layer], steps)
+        div = first_divergence(x, y)
+        rows.append(LayerComparison(layer, lag_of[a][layer], lag_of[b][layer], float(np.mean(x == y)),
+                                    int(x.sum()), int(y.sum()), div))
+        if div is not None and (first is None or (div, index) < first[:2]):
+            first = (div, index, layer)
+    return PairComparison(a, b, tuple(rows), first[2] if first else None, first[0] if first else None)
+
+
+def render_comparison(result: Mapping[str, Any]) -> str:
+    from snncompile.cli.output import table
+
+    lines = [f"backends {', '.join(result['backends'])}: batch {result['batch']}, {result['steps']} steps "
+             "(steps on the float timeline; each backend shifted by its lag)"]
+    for pair in result["pairs"]:
+        rows = [{"layer": r["layer"], f"lag {pair['a']}": r["lag_a"], f"lag {pair['b']}": r["lag_b"],
+                 "agreement": r["agreement"], f"spikes {pair['a']}": r["spikes_a"],
+                 f"spikes {pair['b']}": r["spikes_b"], "first diverging step": r["first_divergence"]}
+                for r in pair["layers"]]
+        lines.append(table(rows, title=f"{pair['a']} vs {pair['b']}"))
+        if pair["first_layer"] is None:
+            lines.append("identical spikes in every layer")
+        else:
+            lines.append(f"first divergence: layer '{pair['first_layer']}' at step {pair['first_step']}")
+    for key, value in result.get("output_agreement", {}).items():
+        lines.append(f"output agreement {key}: {value:.4f}")
+    for key, value in result.get("accuracy", {}).items():
+        lines.append(f"accuracy {key}: {value:.4f}")
+    for key, why in result.get("skipped", {}).items():
+        lines.append(f"skipped {key}: {why}")
+    return "\n".join(lines)

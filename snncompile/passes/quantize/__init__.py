@@ -1,0 +1,135 @@
+"""Quantization: lower a float IR graph to the integer IR (Loihi convention).
+
+``quantize(graph, target, options, calibrate)`` runs, validating after each pass:
+
+1. ``fold_batchnorm``, ``fold_pool_into_synapse``, ``fold_scale_into_weights`` (and
+   ``split_mixed_sign`` when asked) — exact float rewrites;
+2. ``fold_synapse_bias`` — synapse biases into neuron biases (exact without current
+   memory, steady state with it);
+3. ``choose_scales`` — one scale per layer, one exponent per synapse (optionally from
+   the float state's ranges on ``calibrate`` input);
+4. ``quantize_neurons``, ``quantize_weights`` — FixedLIF / FixedLinear / FixedConv2d;
+5. ``add_synapse_latency`` — the target's per-stage latency as edge delays;
+6. ``add_bias_sources`` — Linear biases into current-based neurons as an always-on
+   source neuron and one-column synapses (exact);
+7. ``add_reset_correction`` — a delayed subtract reset (snnTorch) as the chip's immediate
+   subtract plus a diagonal self-connection that restores the difference.
+
+It returns the fixed graph, the plan and a :class:`QuantizationReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from snncompile.errors import UnsupportedError
+from snncompile.ir import Flatten, Graph, Input, Output, ResetTiming, SpikingNeuron
+from snncompile.ir.fixed import FIXED_SYNAPSES, FixedLIF
+from snncompile.passes.fold_batchnorm import fold_batchnorm
+from snncompile.passes.fold_pool_into_synapse import fold_pool_into_synapse
+from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
+from snncompile.passes.fold_synapse_bias import (
+    bias_fold_is_exact,
+    fold_synapse_bias,
+    has_bias,
+    keeps_bias,
+)
+from snncompile.passes.pipeline import Pass, run_pipeline
+from snncompile.passes.quantize.add_bias_sources import add_bias_sources
+from snncompile.passes.quantize.add_reset_correction import add_reset_correction, needs_correction
+from snncompile.passes.quantize.add_synapse_latency import (
+    add_synapse_latency,
+    node_lags,
+    timing_problems,
+)
+from snncompile.passes.quantize.calibrate import measure_ranges
+from snncompile.passes.quantize.choose_scales import ScalePlan, choose_scales
+from snncompile.passes.quantize.layers import find_layers
+from snncompile.passes.quantize.options import QuantizeOptions
+from snncompile.passes.quantize.quantize_neurons import quantize_neurons
+from snncompile.passes.quantize.quantize_weights import quantize_weights
+from snncompile.passes.quantize.report import QuantizationReport, render_report
+from snncompile.passes.quantize.report_build import build_report
+from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
+from snncompile.passes.split_mixed_sign import split_mixed_sign
+
+#: what a fixed graph may hold (as ``ir.fixed.is_fixed_graph``)
+INTEGER_NODES = (FixedLIF, *FIXED_SYNAPSES, Input, Output, Flatten)
+
+FLOAT_PASSES = [
+    Pass("fold_batchnorm", fold_batchnorm),
+    Pass("fold_pool_into_synapse", fold_pool_into_synapse),
+    Pass("fold_scale_into_weights", fold_scale_into_weights),
+]
+
+
+@dataclass(frozen=True)
+class Quantized:
+    """``fixed``: the integer graph; ``prepared``: the float graph the scales were chosen
+    on (after folding); ``plan``, ``report``; ``lags``: steps each fixed node trails the
+    float graph."""
+
+    fixed: Graph
+    prepared: Graph
+    plan: ScalePlan
+    report: QuantizationReport
+    lags: Mapping[str, int]
+
+
+def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
+             calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None) -> Quantized:
+    spec = spec_from_target(target)
+    options = options or QuantizeOptions()
+    passes = FLOAT_PASSES + ([Pass("split_mixed_sign", split_mixed_sign)] if options.split_sign else [])
+    folded = run_pipeline(graph, passes)
+    notes = approximation_notes(folded)
+    prepared = run_pipeline(folded, [Pass("fold_synapse_bias", fold_synapse_bias)])
+    layers = find_layers(prepared)
+    ranges = measure_ranges(prepared, layers, calibrate, options.percentile) if calibrate is not None else None
+    plan = choose_scales(prepared, layers, spec, options, ranges)
+    fixed = run_pipeline(prepared, [
+        Pass("quantize_neurons", partial(quantize_neurons, plan=plan)),
+        Pass("quantize_weights", partial(quantize_weights, plan=plan)),
+    ])
+    left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not isinstance(node, INTEGER_NODES)]
+    if left:
+        raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
+    notes += timing_problems(fixed, spec.synapse_latency)
+    fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, latency=spec.synapse_latency))])
+    lags = node_lags(fixed, spec.synapse_latency)
+    fixed = run_pipeline(fixed, [
+        Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags)),
+        Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan, lags=lags)),
+    ])
+    report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
+    return Quantized(fixed, prepared, plan, report, lags)
+
+
+def approximation_notes(graph: Graph) -> list[str]:
+    """Where the integer graph can only approximate the float one (see the passes)."""
+    notes = []
+    for name, node in graph.items():
+        if not isinstance(node, SpikingNeuron):
+            continue
+        biased = [e.src for e in graph.incoming(name) if has_bias(graph.nodes[e.src])
+                  and not keeps_bias(graph, e.src, name)]
+        if biased and not bias_fold_is_exact(node):
+            notes.append(f"'{name}': synapse bias of {biased} folded into the neuron bias at its steady state "
+                         "(the current filter's first steps differ)")
+        if node.reset_timing is ResetTiming.DELAYED and node.reset.value == "subtract":
+            if needs_correction(node):
+                notes.append(f"'{name}': snnTorch's delayed subtract reset = the chip's immediate subtract plus a "
+                             f"self-connection '{name}.reset_fix' restoring (1 - decay) * threshold per spike")
+            else:
+                notes.append(f"'{name}': snnTorch's delayed subtract reset becomes an immediate subtract "
+                             "(the chip subtracts before the next decay: (1 - decay) * threshold less per spike)")
+    return notes
+
+
+__all__ = ["FixedPointSpec", "QuantizationReport", "QuantizeOptions", "Quantized", "ScalePlan", "quantize",
+           "render_report", "spec_from_target"]

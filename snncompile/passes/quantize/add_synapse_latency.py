@@ -1,0 +1,58 @@
+"""add_synapse_latency: write the target's per-synapse-stage latency into edge delays.
+
+The float graph computes a whole feed-forward chain within one step; the chip delivers a
+spike through each synapse stage ``L`` steps later (``spec.synapse_latency``; Lava: 1).
+Each node gets a *lag* ``k`` — the steps by which the fixed graph trails the float one
+at that node: inputs 0; a neuron ``max(k_synapse + L)`` over its forward synapses;
+other nodes ``max(k_src)`` over forward edges. Every edge then gets
+``delay' = delay + k_dst - k_src``: forward paths of different depth are re-aligned with
+extra delay (so converging paths meet as in float), and a recurrent edge keeps its
+float delay when it closes a loop within one layer. A back edge that would need less
+than ``L`` steps cannot be timed like the float graph; it gets ``L`` (reported by
+:func:`timing_problems`). Outputs therefore trail the float outputs by ``k_output``.
+"""
+
+from __future__ import annotations
+
+from snncompile.ir import Edge, Graph
+from snncompile.ir.fixed import FIXED_SYNAPSES, FixedLIF
+
+
+def _is_synapse_edge(graph: Graph, e: Edge) -> bool:
+    return isinstance(graph.nodes[e.src], FIXED_SYNAPSES) and isinstance(graph.nodes[e.dst], FixedLIF)
+
+
+def node_lags(graph: Graph, latency: int) -> dict[str, int]:
+    """Lag per node (see module docstring), over edges that go forward in step order."""
+    order = graph.step_order()
+    position = {n: i for i, n in enumerate(order)}
+    lags: dict[str, int] = {}
+    for name in order:
+        lag = 0
+        for e in graph.incoming(name):
+            if position[e.src] < position[name]:
+                lag = max(lag, lags[e.src] + (latency if _is_synapse_edge(graph, e) else 0))
+        lags[name] = lag
+    return lags
+
+
+def _new_delay(graph: Graph, e: Edge, lags: dict[str, int], latency: int) -> int:
+    delay = e.delay + lags[e.dst] - lags[e.src]
+    return max(delay, latency) if _is_synapse_edge(graph, e) else max(delay, 0)
+
+
+def timing_problems(graph: Graph, latency: int) -> list[str]:
+    """Edges of the *float-timed* fixed graph whose float timing cannot be kept."""
+    lags = node_lags(graph, latency)
+    out = []
+    for e in graph.edges:
+        wanted = e.delay + lags[e.dst] - lags[e.src]
+        if _is_synapse_edge(graph, e) and wanted < latency or wanted < 0:
+            out.append(f"edge {e.src} -> {e.dst} would need delay {wanted} but the chip needs >= {latency}")
+    return out
+
+
+def add_synapse_latency(graph: Graph, latency: int) -> Graph:
+    lags = node_lags(graph, latency)
+    edges = [Edge(e.src, e.dst, _new_delay(graph, e, lags, latency)) for e in graph.edges]
+    return Graph(dict(graph.nodes), edges, graph.dt)

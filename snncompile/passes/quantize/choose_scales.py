@@ -1,0 +1,159 @@
+"""choose_scales: one scale ``S`` per neuron layer and one weight exponent per synapse.
+
+``S`` is integer membrane units per float unit. With ``g`` the layer's input gain and
+``n`` its threshold normalisation (see Layer), a float weight ``w`` of synapse ``j``
+becomes the mantissa ``m = rnd(S · n · g · w / (2**act_shift · 2**e_j))`` so that one
+input spike adds ``m << e_j << act_shift ≈ S · n · g · w`` to ``u``, as the float
+membrane gets ``n · g · w``.
+
+Automatic choice (``scale=None``):
+
+1. ``S0`` makes the largest-magnitude synapse use its whole mantissa range at
+   exponent 0: ``S0 = 2**act_shift · M / max|n · g · w|``;
+2. ``S = S0 · 2**k``: ``k`` grows from 0 while the threshold mantissa
+   ``S · threshold / 2**vth_shift`` is below ``threshold_resolution`` and shrinks while
+   any limit is exceeded — threshold mantissa over its width, calibrated |u| or |v|
+   (or the threshold itself) above ``state_max / headroom``, bias beyond
+   ``bias_mant << max bias_exp``, the largest weight beyond its mantissa at a forced
+   ``weight_exp`` (``--weight-exp 0`` keeps every exponent 0: Lava's CPU Conv ignores it);
+3. each synapse ``j`` gets the smallest exponent with ``max|S n g w_j| / 2**(e_j +
+   act_shift) <= M_j`` (negative exponents are arithmetic right shifts of the summed
+   input, which floors); a bias column (``<linear>.bias``, one always-on input) gets at
+   least 0, as flooring one input's product is only a worse rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from snncompile.ir import Graph
+from snncompile.passes.quantize.calibrate import LayerRange
+from snncompile.passes.quantize.layers import Layer, channel_view, weight_view
+from snncompile.passes.quantize.numbers import exponent_for, weight_grid
+from snncompile.passes.quantize.options import QuantizeOptions
+from snncompile.passes.quantize.spec import FixedPointSpec
+
+
+@dataclass(frozen=True)
+class SynapseScale:
+    name: str
+    weight_exp: int
+    max_abs: float  # max |n g w| in float units
+
+
+@dataclass(frozen=True)
+class LayerScale:
+    """The choices for one layer and why: ``limited_by`` names what fixed ``S``."""
+
+    layer: Layer
+    scale: float
+    threshold_scale: float
+    synapses: tuple[SynapseScale, ...]
+    limited_by: str
+    range: LayerRange | None = None
+
+
+@dataclass(frozen=True)
+class ScalePlan:
+    spec: FixedPointSpec
+    options: QuantizeOptions
+    layers: Mapping[str, LayerScale] = field(default_factory=dict)
+
+    def for_synapse(self, name: str) -> tuple[LayerScale, SynapseScale] | None:
+        for lay in self.layers.values():
+            for syn in lay.synapses:
+                if syn.name == name:
+                    return lay, syn
+        return None
+
+
+#: suffix of the pseudo-synapse that carries a Linear's bias from an always-on source
+BIAS_SUFFIX = ".bias"
+
+
+def float_weight(graph: Graph, synapse: str) -> np.ndarray:
+    """The float weights of ``synapse``; for ``<linear>.bias`` the bias as one column."""
+    if synapse.endswith(BIAS_SUFFIX) and synapse not in graph.nodes:
+        linear: Any = graph.nodes[synapse[: -len(BIAS_SUFFIX)]]
+        return linear.bias[:, None]
+    node: Any = graph.nodes[synapse]
+    return node.weight
+
+
+def effective_weight(graph: Graph, layer: Layer, synapse: str) -> np.ndarray:
+    """``n · g · w``: the synapse's float weights as seen by the normalised membrane."""
+    w = float_weight(graph, synapse)
+    return w * (layer.in_gain * layer.norm).reshape(weight_view(w))
+
+
+def choose_scales(graph: Graph, layers: list[Layer], spec: FixedPointSpec, options: QuantizeOptions,
+                  ranges: Mapping[str, LayerRange] | None = None) -> ScalePlan:
+    chosen = {}
+    for layer in layers:
+        rng = (ranges or {}).get(layer.neuron)
+        chosen[layer.neuron] = _layer_scale(graph, layer, spec, options, rng)
+    return ScalePlan(spec, options, chosen)
+
+
+def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: QuantizeOptions,
+                 rng: LayerRange | None) -> LayerScale:
+    act = 2.0**spec.activation_shift
+    weights = {s: effective_weight(graph, layer, s) for s in layer.synapses}
+    magnitudes = {s: weight_grid(float_weight(graph, s), spec, options.weight_bits).magnitude for s in weights}
+    fixed = options.for_layer(layer.neuron, "scale")
+    if fixed is not None:
+        scale, why = float(fixed), "option"
+    else:
+        scale, why = _auto_scale(graph, layer, spec, options, rng, dict(weights), magnitudes)
+    forced_exp = options.for_layer(layer.neuron, "weight_exp")
+    for s in layer.synapses:  # biases kept for an always-on source get their own exponent
+        if getattr(graph.nodes[s], "bias", None) is not None:
+            bias = s + BIAS_SUFFIX
+            weights[bias] = effective_weight(graph, layer, bias)
+            magnitudes[bias] = weight_grid(float_weight(graph, bias), spec, options.weight_bits).magnitude
+    synapses = []
+    for s, w in weights.items():
+        max_abs = float(np.max(np.abs(w))) if w.size else 0.0
+        exp = int(forced_exp) if forced_exp is not None else exponent_for(scale * max_abs / act, magnitudes[s])
+        if s.endswith(BIAS_SUFFIX) and s not in graph.nodes:
+            # one always-on input: a negative exponent only floors the same mantissa
+            exp = max(exp, 0)
+        synapses.append(SynapseScale(s, exp, max_abs))
+    th_scale = options.for_layer(layer.neuron, "threshold_scale")
+    return LayerScale(layer, scale, float(th_scale) if th_scale is not None else scale, tuple(synapses), why, rng)
+
+
+def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[float, str]:
+    act, shift = 2.0**spec.activation_shift, 2.0**spec.threshold_shift
+    per_lsb = max((float(np.max(np.abs(w))) / magnitudes[s] for s, w in weights.items() if w.size), default=0.0)
+    th = layer.threshold_ref
+    base = act / per_lsb if per_lsb > 0 else shift * options.threshold_resolution / th
+    node = graph.nodes[layer.neuron]
+    bias = np.abs(node.dynamics().bias * channel_view(layer.norm, node.shape))
+    limits = {
+        "threshold width": spec.threshold_max * shift / th,
+        "state range": spec.state_max / options.headroom / th,
+        "bias range": (spec.bias_mant_max * 2.0**spec.bias_exp_max / float(bias.max())) if bias.max() > 0 else np.inf,
+    }
+    forced_exp = options.for_layer(layer.neuron, "weight_exp")
+    if forced_exp is not None and per_lsb > 0:  # the largest weight must fit at that exponent
+        limits["forced weight exponent"] = base * 2.0 ** int(forced_exp)
+    if rng is not None:
+        if rng.u_abs > 0:
+            limits["calibrated u"] = spec.state_max / options.headroom / rng.u_abs
+        if rng.v_abs > 0:
+            limits["calibrated v"] = spec.state_max / options.headroom / rng.v_abs
+    ceiling = min(limits.values())
+    k = 0
+    while base * 2.0**k * th / shift < options.threshold_resolution and base * 2.0 ** (k + 1) <= ceiling and k < 64:
+        k += 1
+    while base * 2.0**k > ceiling and k > -64:
+        k -= 1
+    scale = base * 2.0**k
+    if scale * 2 > ceiling:
+        return scale, min(limits, key=limits.get)  # type: ignore[arg-type]
+    return scale, "weights" if k == 0 else "threshold resolution"

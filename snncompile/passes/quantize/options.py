@@ -1,0 +1,105 @@
+"""User-visible quantization choices (compile options), so another tool's conversion can
+be reproduced exactly. Every option is per layer when given as a mapping
+``{neuron layer name: value}``; layers not named get the automatic choice.
+
+Example: the NIR paper's Lava conversion of ``lif_norse.nir`` (weight
+``int(w·r·dt/tau·256)``, ``dv = int(dt/tau·4095)``, ``vth = int(v_th·131071) >> 9``) is::
+
+    QuantizeOptions(scale=2**14, threshold_scale=131071 / 512 * 64,
+                    rounding="trunc", decay_unity=4095)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from snncompile.errors import InputError
+
+ROUNDINGS = ("nearest", "trunc")
+
+PerLayer = float | int | Mapping[str, float | int] | None
+
+
+@dataclass(frozen=True)
+class QuantizeOptions:
+    """- ``scale``: integer ``v`` units per float unit of membrane (``S``); None = auto;
+    - ``threshold_scale``: the scale used for the threshold only (default ``scale``);
+    - ``weight_exp``: force the weight exponent of every synapse into a layer;
+    - ``weight_bits``: weight mantissa bits (at most the target's);
+    - ``rounding``: float → integer conversion, ``nearest`` (half away from zero) or
+      ``trunc`` (toward zero, as most hand-written conversions do);
+    - ``decay_unity``: ``dv = rnd((1 - decay) · decay_unity)`` (default: the target's
+      ``decay_denominator``; the NIR paper used 4095);
+    - ``threshold_resolution``: the automatic scale is raised by powers of two until the
+      threshold mantissa is at least this large (when the state range allows);
+    - ``headroom``: the automatic scale keeps calibrated state maxima below
+      ``state_max / headroom``;
+    - ``percentile``: of |u| and |v| over the calibration input, for those maxima;
+    - ``split_sign``: split mixed-sign Linear synapses into an excitatory and an
+      inhibitory matrix (each keeps every mantissa bit and its own exponent; twice the
+      synapse matrices);
+    - ``graded_input``: the graph's inputs are integer payloads (synapses fed by an Input
+      use them as values), not spikes (every nonzero input counts as 1).
+    """
+
+    scale: PerLayer = None
+    threshold_scale: PerLayer = None
+    weight_exp: PerLayer = None
+    weight_bits: int | None = None
+    rounding: str = "nearest"
+    decay_unity: int | None = None
+    threshold_resolution: int = 256
+    headroom: float = 2.0
+    percentile: float = 99.99
+    split_sign: bool = False
+    graded_input: bool = False
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.rounding not in ROUNDINGS:
+            problems.append(f"rounding must be one of {ROUNDINGS}, found '{self.rounding}'")
+        if self.weight_bits is not None and not (1 <= int(self.weight_bits) <= 16):
+            problems.append(f"weight_bits must be in 1..16, found {self.weight_bits}")
+        if not (self.headroom >= 1):
+            problems.append(f"headroom must be >= 1, found {self.headroom}")
+        if not (0 < self.percentile <= 100):
+            problems.append(f"percentile must be in (0, 100], found {self.percentile}")
+        for name in ("scale", "threshold_scale"):
+            for layer, value in _items(getattr(self, name)):
+                if not (float(value) > 0):
+                    problems.append(f"{name} of {layer} must be > 0, found {value}")
+        if problems:
+            raise InputError("quantize options: " + "; ".join(problems))
+
+    def for_layer(self, name: str, option: str) -> Any:
+        """The value of ``option`` for layer ``name`` (None: choose automatically)."""
+        value = getattr(self, option)
+        if isinstance(value, Mapping):
+            return value.get(name)
+        return value
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = dict(value) if isinstance(value, Mapping) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QuantizeOptions:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"quantize options: unknown option(s) {unknown}; known: {sorted(known)}")
+        return cls(**data)
+
+
+def _items(value: PerLayer) -> list[tuple[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [(f"layer '{k}'", v) for k, v in value.items()]
+    return [("every layer", value)]

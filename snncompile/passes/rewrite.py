@@ -1,0 +1,60 @@
+"""Small graph-surgery helpers shared by passes (all return new graphs)."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from snncompile.errors import GraphError
+from snncompile.ir import Edge, Graph, Node
+
+N = TypeVar("N", bound=Node)
+
+
+def replace_node(graph: Graph, name: str, node: Node) -> Graph:
+    """A copy of ``graph`` with ``name`` bound to ``node`` (same position, same edges)."""
+    nodes = dict(graph.nodes)
+    nodes[name] = node
+    return Graph(nodes, list(graph.edges), graph.dt)
+
+
+def bypass(graph: Graph, name: str) -> Graph:
+    """Remove ``name`` (which must have exactly one incoming edge) and connect its source
+    to each of its destinations; delays add up along the removed path."""
+    (inc,) = graph.incoming(name)
+    edges = [e for e in graph.edges if name not in (e.src, e.dst)]
+    edges += [Edge(inc.src, e.dst, inc.delay + e.delay) for e in graph.outgoing(name)]
+    nodes = {n: node for n, node in graph.nodes.items() if n != name}
+    return Graph(nodes, edges, graph.dt)
+
+
+def sole_producer(graph: Graph, name: str, kinds: tuple[type, ...]) -> str | None:
+    """The node feeding ``name`` when it is the only input, has a zero-delay edge, is of
+    one of ``kinds`` and feeds nothing else; None otherwise (then folding would change
+    what other consumers see)."""
+    incoming = graph.incoming(name)
+    if len(incoming) != 1 or incoming[0].delay != 0:
+        return None
+    src = incoming[0].src
+    if not isinstance(graph.nodes[src], kinds) or len(graph.outgoing(src)) != 1:
+        return None
+    return src
+
+
+def sole_consumer(graph: Graph, name: str, kinds: tuple[type, ...]) -> str | None:
+    """The node ``name`` feeds when that is its only outgoing edge (zero delay), of one of
+    ``kinds``, and ``name`` is that node's only input; None otherwise."""
+    outgoing = graph.outgoing(name)
+    if len(outgoing) != 1 or outgoing[0].delay != 0:
+        return None
+    dst = outgoing[0].dst
+    if not isinstance(graph.nodes[dst], kinds) or len(graph.incoming(dst)) != 1:
+        return None
+    return dst
+
+
+def node_of(graph: Graph, name: str, cls: type[N]) -> N:
+    """``graph.nodes[name]``, checked to be a ``cls`` (typed access for passes)."""
+    node = graph.nodes[name]
+    if not isinstance(node, cls):
+        raise GraphError(f"node '{name}' is a {node.kind}, expected {cls.__name__}")
+    return node

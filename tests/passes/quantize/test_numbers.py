@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from snncompile.ir.fixed import FixedLinear
+from snncompile.passes.quantize.numbers import (
+    exponent_for,
+    quantize_to_grid,
+    split_bias,
+    to_int,
+    weight_grid,
+)
+
+
+def test_rounding_rules():
+    x = np.array([2.5, -2.5, 1.49, -1.51, 163.84])
+    assert to_int(x, "nearest").tolist() == [3, -3, 1, -2, 164]
+    assert to_int(x, "trunc").tolist() == [2, -2, 1, -1, 163]
+    # 0.04 * 4096 is 163.84 in decimal; float error must not change a truncation of an exact product
+    assert to_int(np.float64(0.29) * 100, "trunc") == 29
+
+
+@pytest.mark.parametrize("weights, mode, lo, hi, step", [
+    ([0.5, -0.25], "mixed", -256, 254, 2),
+    ([0.5, 0.0], "excitatory", 0, 255, 1),
+    ([-0.5, 0.0], "inhibitory", -255, 0, 1),
+])
+def test_weight_grid_matches_lava_sign_modes(loihi2, weights, mode, lo, hi, step):
+    grid = weight_grid(np.array(weights), loihi2)
+    assert (grid.sign_mode, grid.lo, grid.hi, grid.step) == (mode, lo, hi, step)
+
+
+def test_fewer_weight_bits_coarsen_the_grid(loihi2):
+    grid = weight_grid(np.array([1.0, -1.0]), loihi2, bits=6)
+    assert (grid.lo, grid.hi, grid.step) == (-256, 248, 8)
+
+
+def test_grid_mantissas_survive_the_chip_truncation(loihi2):
+    """Every mantissa the quantizer writes is one the chip keeps unchanged (the emulator's
+    weight rule was checked against Lava's weightutils by its author)."""
+    rng = np.random.default_rng(0)
+    for bits in (8, 5):
+        w = rng.normal(size=(6, 9)) * 300
+        grid = weight_grid(w, loihi2, bits)
+        mant, _ = quantize_to_grid(w, grid, "nearest")
+        chip = FixedLinear(weight=mant, num_weight_bits=bits).effective_weight()
+        assert np.array_equal(chip, mant)
+
+
+def test_clipped_count_is_exact(loihi2):
+    grid = weight_grid(np.array([1.0, -1.0]), loihi2)
+    mant, clipped = quantize_to_grid(np.array([300.0, -300.0, 254.4, -257.0, 10.0]), grid, "nearest")
+    assert mant.tolist() == [254, -256, 254, -256, 10] and clipped == 3
+
+
+def test_exponent_for():
+    assert exponent_for(255.0, 255) == 0
+    assert exponent_for(255.0 * (1 + 1e-12), 255) == 0  # float noise of a scale chosen to fill the range
+    assert exponent_for(256.0, 255) == 1
+    assert exponent_for(10.0, 255) == -4  # 10 * 16 = 160 <= 255 < 320
+    assert exponent_for(0.0, 255) == 0
+
+
+def test_split_bias_uses_smallest_exponent_and_clips(loihi2):
+    mant, exp, clipped = split_bias(np.array([100.0, -5000.0, 4095.0 * 128 * 2]), loihi2, "nearest")
+    assert exp.tolist() == [0, 1, 7] and mant.tolist() == [100, -2500, 4095] and clipped == 1

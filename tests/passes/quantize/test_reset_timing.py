@@ -1,0 +1,97 @@
+"""How reset timing maps onto the integer core (which resets within the step).
+
+- DELAYED zero reset (snnTorch reset_mechanism="zero") spikes exactly like the immediate
+  one, so mapping it to the core's reset loses nothing;
+- DELAYED subtract (snnTorch's default) is the core's immediate subtract, which removes
+  (1 - decay) * threshold less per spike, plus a diagonal self-connection that restores
+  that amount one step later. Measured here: with it the fixed graph follows snnTorch's
+  delayed reset, without it (a conv-shaped layer, where it is not added) the float model
+  with immediate subtract.
+"""
+
+import numpy as np
+
+from snncompile.compare import aligned
+from snncompile.emulator import emulate
+from snncompile.ir import LIF, Conv2d, CubaLIF, Graph, Input, Linear, Output
+from snncompile.passes.quantize import quantize
+from snncompile.simulate import simulate
+
+
+def layer(reset, timing, decay=0.8):
+    rng = np.random.default_rng(7)
+    g = Graph()
+    g.add("x", Input(shape=(8,)))
+    g.add("fc", Linear(weight=rng.random((16, 8)) * 0.6))
+    g.add("n", LIF(shape=(16,), decay=decay, threshold=1.0, reset=reset, reset_timing=timing))
+    g.add("y", Output(shape=(16,)))
+    g.chain("x", "fc", "n", "y")
+    return g
+
+
+X = (np.random.default_rng(8).random((4, 120, 8)) < 0.5).astype(float)
+
+
+def spikes(g):
+    return simulate(g, X, record=["n"]).recorded["n"]
+
+
+def test_delayed_zero_reset_spikes_like_immediate():
+    assert np.array_equal(spikes(layer("zero", "delayed")), spikes(layer("zero", "immediate")))
+
+
+def test_delayed_subtract_is_corrected_by_a_self_connection(loihi2):
+    delayed, immediate = layer("subtract", "delayed"), layer("subtract", "immediate")
+    q = quantize(delayed, loihi2)
+    fix = q.fixed.nodes["n.reset_fix"]
+    n = q.fixed.nodes["n"]
+    # x = (vth << 6) * dv / 4096 >> 6 = vth * dv / 4096 on the diagonal, one step later
+    assert np.array_equal(fix.weight, -np.eye(16, dtype=int) * round(n.vth * n.dv / 4096))
+    assert {(e.src, e.dst, e.delay) for e in q.fixed.edges} >= {("n", "n.reset_fix", 0), ("n.reset_fix", "n", 1)}
+    chip = aligned(emulate(q.fixed, X, steps=121, record=["n"]).recorded["n"], q.lags["n"], 120)
+    f_delayed, f_immediate = spikes(delayed), spikes(immediate)
+    assert np.mean(chip == f_delayed) > 0.99 > 0.9 > np.mean(chip == f_immediate)
+    assert abs(chip.sum() - f_delayed.sum()) < 0.01 * f_delayed.sum()
+
+
+def test_current_based_neurons_get_a_cancelling_second_tap(loihi2):
+    rng = np.random.default_rng(7)
+    g = Graph()
+    g.add("x", Input(shape=(8,)))
+    g.add("fc", Linear(weight=rng.random((16, 8)) * 0.6))
+    g.add("n", CubaLIF(shape=(16,), syn_decay=0.6, decay=0.8, reset="subtract", reset_timing="delayed"))
+    g.add("y", Output(shape=(16,)))
+    g.chain("x", "fc", "n", "y")
+    q = quantize(g, loihi2)
+    first, second = q.fixed.nodes["n.reset_fix"], q.fixed.nodes["n.reset_fix2"]
+    assert first.weight[0, 0] < 0 < second.weight[0, 0]
+    assert {(e.src, e.dst, e.delay) for e in q.fixed.edges} >= {("n.reset_fix", "n", 1), ("n.reset_fix2", "n", 2)}
+    chip = aligned(emulate(q.fixed, X, steps=121, record=["n"]).recorded["n"], q.lags["n"], 120)
+    ref = simulate(g, X, record=["n"]).recorded["n"]
+    assert ref.sum() > 100 and np.mean(chip == ref) > 0.99
+
+
+def test_conv_shaped_layers_keep_the_approximation(loihi2):
+    g = Graph()
+    g.add("x", Input(shape=(1, 4, 4)))
+    g.add("c", Conv2d(weight=np.full((2, 1, 3, 3), 0.3), padding=1))
+    g.add("n", LIF(shape=(2, 4, 4), decay=0.8, reset="subtract", reset_timing="delayed"))
+    g.add("y", Output(shape=(2, 4, 4)))
+    g.chain("x", "c", "n", "y")
+    q = quantize(g, loihi2)
+    assert "n.reset_fix" not in q.fixed.nodes
+    assert any("becomes an immediate subtract" in note for note in q.report.notes)
+
+
+def test_large_corrections_use_an_exponent(loihi2):
+    g = Graph()
+    g.add("x", Input(shape=(1,)))
+    g.add("fc", Linear(weight=[[0.001]]))
+    g.add("n", LIF(shape=(1,), decay=0.5, threshold=100.0, reset="subtract", reset_timing="delayed"))
+    g.add("y", Output(shape=(1,)))
+    g.chain("x", "fc", "n", "y")
+    q = quantize(g, loihi2)
+    n, fix = q.fixed.nodes["n"], q.fixed.nodes["n.reset_fix"]
+    x = n.vth * n.dv / 4096  # 49805 * 2048 / 4096: far beyond 8 bits
+    chip = int(fix.effective_weight()[0, 0]) * 2**fix.weight_exp
+    assert fix.weight_exp > 0 and abs(chip + x) <= 2 ** (fix.weight_exp - 1)
