@@ -265,7 +265,7 @@ class _Runner:
         self.batch = batch
         for k in self.kernels.values():
             k.reset(batch)  # type: ignore[attr-defined]
-        self.history = {n: deque(maxlen=d) for n, d in self.max_delay.items()}
+        self.history: dict[str, deque[_Out]] = {n: deque(maxlen=d) for n, d in self.max_delay.items()}
         if self.cycle_model:
             self.cycle_model.reset(batch)
 

@@ -66,11 +66,11 @@ def _conv_csr(node: FixedConv2d, in_shape: Shape) -> tuple[np.ndarray, np.ndarra
     args = (node.effective_weight().astype(np.int64), *in_shape, ho, wo, *node.stride, *node.padding,
             *node.dilation, node.groups)
     counts = np.zeros(int(np.prod(in_shape)), np.int64)
-    _conv_rows(*args, counts, counts, counts, counts, True)
+    _conv_rows(*args, counts, counts, counts, counts, True)  # type: ignore[call-arg]
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     indices = np.empty(int(indptr[-1]), np.int64)
     weights = np.empty(int(indptr[-1]), np.int64)
-    _conv_rows(*args, counts, indptr, indices, weights, False)
+    _conv_rows(*args, counts, indptr, indices, weights, False)  # type: ignore[call-arg]
     return indptr, indices, weights
 
 

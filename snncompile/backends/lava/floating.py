@@ -19,6 +19,8 @@ the decayed extra bias (spikes usually still agree); without one they are equal.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from snncompile.backends.lava.lower import (
@@ -39,6 +41,13 @@ SYNAPSES = (Linear, Conv2d)
 def _scalar(value: np.ndarray) -> float | None:
     flat = np.asarray(value, float).ravel()
     return float(flat[0]) if flat.size and np.all(flat == flat[0]) else None
+
+
+def _uniform(value: np.ndarray) -> float:
+    """The one value of a population-wide coefficient (checked by :func:`float_problems`)."""
+    scalar = _scalar(value)
+    assert scalar is not None
+    return scalar
 
 
 def float_problems(graph: Graph) -> list[str]:
@@ -85,16 +94,16 @@ def build_float_processes(graph: Graph, shapes, sample, steps):
     from lava.proc.io.source import RingBuffer as Source
     from lava.proc.lif.process import LIF as LavaLIF
 
-    procs: dict[str, object] = {}
+    procs: dict[str, Any] = {}
     for name, node in graph.items():
         if isinstance(node, Input):
             data = to_lava_layout(sample[name], node.shape)
             procs[name] = Source(data=np.moveaxis(data, 0, -1).astype(float))
         elif isinstance(node, NEURONS):
-            decay = _scalar(getattr(node, "decay", np.ones(())))
-            du = 1.0 - _scalar(node.syn_decay) if isinstance(node, CubaLIF) else 1.0
+            decay = _uniform(getattr(node, "decay", np.ones(())))
+            du = 1.0 - _uniform(node.syn_decay) if isinstance(node, CubaLIF) else 1.0
             bias = to_lava_layout(np.broadcast_to(node.bias, node.shape).astype(float), node.shape)
-            procs[name] = LavaLIF(shape=lava_shape(node.shape), du=du, dv=1.0 - decay, vth=_scalar(node.threshold),
+            procs[name] = LavaLIF(shape=lava_shape(node.shape), du=du, dv=1.0 - decay, vth=_uniform(node.threshold),
                                   bias_mant=bias.copy())
     for name, node in graph.items():
         if not isinstance(node, SYNAPSES):
@@ -111,7 +120,7 @@ def build_float_processes(graph: Graph, shapes, sample, steps):
                            else Dense(weights=w))
         else:
             scale = _gain(consumer)[:, 0, 0] if isinstance(consumer, NEURONS) else np.ones(node.weight.shape[0])
-            w = conv_weight(node.replace(weight=node.weight * scale.reshape(-1, 1, 1, 1)))
+            w = conv_weight(node.weight * scale.reshape(-1, 1, 1, 1))
             procs[name] = Conv(weight=w, input_shape=lava_shape(shapes[src]), padding=node.padding[::-1],
                                stride=node.stride[::-1], dilation=node.dilation[::-1], groups=node.groups)
 

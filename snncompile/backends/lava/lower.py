@@ -73,7 +73,7 @@ def _resolve(graph: Graph, name: str, shapes: dict[str, Shape]) -> tuple[str, Sh
     return name, flat_from
 
 
-def plan_lowering(graph: Graph, record_v: list[str] = (), fixed: bool = True) -> Plan:  # noqa: C901
+def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
     """Check that Lava can run ``graph`` exactly; raise UnsupportedError listing EVERY
     problem, else return the connection plan."""
     shapes = graph.infer_shapes()
@@ -184,6 +184,6 @@ def dense_columns(weight: np.ndarray, flat_from: Shape | None) -> np.ndarray:
     return weight[..., to_lava_layout(ir_index, flat_from).ravel()]
 
 
-def conv_weight(node: FixedConv2d) -> np.ndarray:
+def conv_weight(weight: np.ndarray) -> np.ndarray:
     """PyTorch (C_out, C_in/g, kH, kW) cross-correlation -> Lava (C_out, kW, kH, C_in/g) convolution."""
-    return np.ascontiguousarray(node.weight.transpose(0, 3, 2, 1)[:, ::-1, ::-1])
+    return np.ascontiguousarray(weight.transpose(0, 3, 2, 1)[:, ::-1, ::-1])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -142,7 +143,7 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
     from lava.proc.sparse.process import DelaySparse, Sparse
     from scipy.sparse import csr_matrix
 
-    procs: dict[str, object] = {}
+    procs: dict[str, Any] = {}
     for name, node in graph.items():
         if isinstance(node, Input):
             data = to_lava_layout(sample[name], node.shape)  # (T, *lava) -> want (*lava, T)
@@ -179,7 +180,7 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
         elif isinstance(node, FixedConv2d):
             src, _ = plan.producer[name]
             in_shape = graph.input_shape(name, shapes)
-            procs[name] = Conv(weight=conv_weight(node), input_shape=lava_shape(in_shape),
+            procs[name] = Conv(weight=conv_weight(node.weight), input_shape=lava_shape(in_shape),
                                padding=node.padding[::-1], stride=node.stride[::-1], dilation=node.dilation[::-1],
                                groups=node.groups, num_message_bits=node.num_message_bits)
 
