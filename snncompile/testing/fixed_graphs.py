@@ -71,11 +71,10 @@ def fixed_cases(draw, max_steps: int = 20, max_layers: int = 3, max_width: int =
     large = draw(st.integers(0, 5)) == 0
     conv = draw(st.integers(0, 3)) == 0
     parts = []
-    shape: tuple[int, ...]
-    if conv:
-        shape = (draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6)))
+    if conv:  # (C, H, W) or (N,)
+        shape = tuple([draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))])
     else:
-        shape = (draw(st.integers(1, max_width)),)
+        shape = tuple([draw(st.integers(1, max_width))])
     b = FixedGraphBuilder(shape)
     graded = not conv and draw(st.integers(0, 4)) == 0
     if graded:
