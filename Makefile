@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy snncompile/ir snncompile/api.py snncompile/simulate snncompile/targets snncompile/frontends snncompile/nn snncompile/interop snncompile/estimate snncompile/mapping snncompile/backends/onnx
+	$(BIN)/mypy snncompile
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
