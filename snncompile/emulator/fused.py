@@ -21,7 +21,7 @@ INPUT, PASS, SYN, LIF = 0, 1, 2, 3
 CHUNK_VALUES = 32768
 #: with a progress bar, steps per compiled call
 PROGRESS_BLOCK = 100
-# columns of the per-LIF parameter table
+# columns of the per-LIF parameter table (GRADED holds kernels.payload_code)
 U_FACTOR, V_FACTOR, VTH, RESET, GE, GRADED, VTH_SHIFT, ACT_SHIFT, DECAY_BITS, STATE_BITS = range(10)
 # columns of the per-synapse table
 S_INPTR, S_NNZ, S_NIN, S_SLOTS, S_ACC, S_WEXP, S_ACCBITS, S_GRADED = range(8)
@@ -165,7 +165,8 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
     vmax = half - 1
     vth = p[VTH]
     fire_above = vth - (1 if p[GE] != 0 else 0)  # v >= vth  <=>  v > vth - 1 (integers)
-    graded = p[GRADED] != 0
+    graded = p[GRADED] == 1
+    membrane = p[GRADED] == 2  # readout: output v, never spike, never reset
     zero_reset = 1 if p[RESET] == 0 else 0
     sub_reset = 1 if p[RESET] == 1 else 0
     bias = bias_all[p[10]:p[10] + n]
@@ -183,8 +184,8 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
             ub[i] = cur
             vol = _trunc_decay_bf(vb[i], v_factor, shift) + cur + bias[i]
             vol = min(max(vol, -vmax), vmax)
-            s = np.int64(vol > fire_above)
-            ob[i] = ((vol >> vth_shift) * s) if graded else s
+            s = np.int64(vol > fire_above) * (1 - membrane)
+            ob[i] = vol if membrane else (((vol >> vth_shift) * s) if graded else s)
             spikes += s
             vb[i] = vol - s * (zero_reset * vol + sub_reset * vth)
     counts[t, node, 0] += batch * n
@@ -194,6 +195,7 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
 def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_names, progress=False):
     """Flatten ``graph`` into a program, run it, return (records, v, u, counts) with
     records as name -> (B, T, size) and counts (T, node, 2) in ``order``."""
+    from snncompile.emulator.kernels import payload_code
     from snncompile.emulator.synapses import build_csr
     from snncompile.ir import Input
     from snncompile.ir.fixed import FixedLIF, FixedSynapse
@@ -244,7 +246,7 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
             unity = 1 << node.decay_bits
             lif_rows.append([unity - (node.du + 1), unity - node.dv, node.effective_threshold(),
                              {Reset.ZERO: 0, Reset.SUBTRACT: 1, Reset.NONE: 2}[node.reset],
-                             int(node.comparator is Comparator.GE), int(node.graded), node.vth_shift,
+                             int(node.comparator is Comparator.GE), payload_code(node), node.vth_shift,
                              node.act_shift, node.decay_bits, node.state_bits, bias_size])
             b = node.effective_bias().reshape(-1)
             biases.append(b)

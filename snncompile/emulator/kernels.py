@@ -28,12 +28,25 @@ def _trunc_decay(x, factor, shift):
     return -((-p) >> shift)
 
 
+#: ``payload`` codes of :func:`lif_step`: what a FixedLIF sends
+PAYLOAD_SPIKE, PAYLOAD_GRADED, PAYLOAD_MEMBRANE = 0, 1, 2
+
+
+def payload_code(node) -> int:
+    """The :func:`lif_step` payload code of a FixedLIF."""
+    if node.reads_membrane:
+        return PAYLOAD_MEMBRANE
+    return PAYLOAD_GRADED if node.graded else PAYLOAD_SPIKE
+
+
 @njit(cache=True)
-def lif_step(a, u, v, bias, u_factor, v_factor, vth_eff, reset_mode, ge, graded, vth_shift,
+def lif_step(a, u, v, bias, u_factor, v_factor, vth_eff, reset_mode, ge, payload, vth_shift,
              act_shift, decay_bits, state_bits, out, active):
     """One FixedLIF step for (B, N) int64 arrays ``a``, ``u``, ``v`` (state updated in
-    place). Writes payloads to ``out`` and the flat indices b*N+n of spiking neurons to
-    ``active``; returns their count. ``reset_mode``: 0 zero, 1 subtract, 2 none."""
+    place). Writes payloads to ``out`` and the flat indices b*N+n of nonzero outputs to
+    ``active``; returns their count. ``reset_mode``: 0 zero, 1 subtract, 2 none.
+    ``payload``: 0 spikes (1), 1 graded (``v >> vth_shift``), 2 membrane readout (``v``
+    itself, no comparison, no reset)."""
     batch, n = u.shape
     half = np.int64(1) << (state_bits - 1)
     full = half << 1
@@ -53,9 +66,16 @@ def lif_step(a, u, v, bias, u_factor, v_factor, vth_eff, reset_mode, ge, graded,
                 vol = vmax
             elif vol < -vmax:
                 vol = -vmax
+            if payload == 2:
+                out[b, i] = vol
+                if vol != 0:
+                    active[count] = b * n + i
+                    count += 1
+                v[b, i] = vol
+                continue
             spike = vol >= vth_eff if ge else vol > vth_eff
             if spike:
-                out[b, i] = (vol >> vth_shift) if graded else 1
+                out[b, i] = (vol >> vth_shift) if payload == 1 else 1
                 active[count] = b * n + i
                 count += 1
                 if reset_mode == 0:

@@ -72,13 +72,15 @@ class _LIFKernel:
         node = self.node
         count = K.lif_step(
             a, self.u, self.v, self.bias, self.u_factor, self.v_factor, self.vth,
-            _RESET_CODE[node.reset], node.comparator is Comparator.GE, node.graded,
+            _RESET_CODE[node.reset], node.comparator is Comparator.GE, K.payload_code(node),
             node.vth_shift, node.act_shift, node.decay_bits, node.state_bits, self.out, self.active,
         )
         self.count = count
         # a graded spike whose payload is 0 carries nothing: let consumers find the
         # nonzero payloads themselves (the compiled loop does the same)
         active = None if node.graded else self.active[:count].copy()
+        if node.reads_membrane:  # a membrane is not a spike count (counters)
+            self.count = 0
         return _Out(self.out.copy(), active)
 
 

@@ -73,6 +73,10 @@ def wrap(x: np.ndarray, bits: int) -> np.ndarray:
     return ((x + half) & ((half << 1) - 1)) - half
 
 
+#: what a FixedLIF outputs: its spikes (or graded payloads) or its membrane ``v``
+FIXED_OUTPUTS = ("spikes", "v")
+
+
 # -- neurons -------------------------------------------------------------------------------
 
 
@@ -100,6 +104,13 @@ class FixedLIF(NeuronNode):
     Output: ``s`` (0/1) when ``graded`` is False; when ``graded`` is True a spiking neuron
     sends the payload ``v_pre_reset >> vth_shift`` (a graded spike; Loihi 2 only, Lava's LIF
     cannot). Lava runs ``reset=ZERO``, ``comparator=GT``, ``graded=False`` only.
+
+    Membrane readout (``output="v"``; default ``"spikes"``): the neuron never compares,
+    never spikes and never resets; its output at each step is the integer ``v`` after the
+    clip above (the non-spiking LI / CubaLI / Integrator kinds: a Loihi LIF whose threshold
+    is never reached and whose membrane is read out). ``scale`` states what the integer
+    means: the float value is ``v / scale`` (set by the quantizer; 1 when built by hand).
+    ``vth``, ``reset`` and ``comparator`` are ignored, ``graded`` must be False.
     """
 
     kind: ClassVar[str] = "FixedLIF"
@@ -111,6 +122,8 @@ class FixedLIF(NeuronNode):
     reset: Reset = Reset.ZERO
     comparator: Comparator = Comparator.GT
     graded: bool = False
+    output: str = "spikes"
+    scale: float = 1.0
     # bit widths (from the target)
     state_bits: int = 24
     decay_bits: int = 12
@@ -127,12 +140,19 @@ class FixedLIF(NeuronNode):
                      "vth_shift", "act_shift"):
             setattr(self, name, int(getattr(self, name)))
         self.graded = bool(self.graded)
+        self.output = str(self.output)
+        self.scale = float(self.scale)
         self.bias_mant = _int_array(self.bias_mant)
         self.bias_exp = _int_array(self.bias_exp)
 
     @property
-    def spiking(self) -> bool:  # type: ignore[override]  # 0/1 output unless graded payloads
-        return not self.graded
+    def spiking(self) -> bool:  # type: ignore[override]  # 0/1 output unless graded payloads or v
+        return not self.graded and not self.reads_membrane
+
+    @property
+    def reads_membrane(self) -> bool:
+        """True for a membrane readout (``output="v"``): outputs ``v``, never spikes."""
+        return self.output == "v"
 
     def _coefficients(self) -> dict[str, np.ndarray]:
         return {"bias_mant": self.bias_mant, "bias_exp": self.bias_exp}
@@ -146,6 +166,12 @@ class FixedLIF(NeuronNode):
         half = 1 << (self.bias_bits - 1)
         problems += _range_problems("bias_mant", self.bias_mant, -half, half - 1)
         problems += _range_problems("bias_exp", self.bias_exp, -7, 7)
+        if self.output not in FIXED_OUTPUTS:
+            problems.append(f"output must be one of {list(FIXED_OUTPUTS)}, found {self.output!r}")
+        if self.reads_membrane and self.graded:
+            problems.append("a membrane readout (output='v') cannot also send graded spikes")
+        if not (np.isfinite(self.scale) and self.scale > 0):
+            problems.append(f"scale must be finite and > 0, found {self.scale}")
         return problems
 
     def effective_bias(self) -> np.ndarray:
@@ -416,7 +442,7 @@ def is_fixed_graph(graph: Graph) -> bool:
 
 
 __all__ = [
-    "SYNAPSE_LATENCY", "MAX_SYNAPSE_DELAY", "SignMode", "FixedLIF", "FixedSynapse", "FixedLinear",
+    "SYNAPSE_LATENCY", "MAX_SYNAPSE_DELAY", "FIXED_OUTPUTS", "SignMode", "FixedLIF", "FixedSynapse", "FixedLinear",
     "FixedConv2d", "FIXED_SYNAPSES", "sum_pool_conv", "path_latency", "FixedGraphBuilder",
     "is_fixed_graph", "wrap",
 ]

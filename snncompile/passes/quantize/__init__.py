@@ -106,6 +106,9 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
         Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags)),
         Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan, lags=lags)),
     ])
+    notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
+              f"float value = v / {node.scale:g}" for n, node in fixed.items()
+              if isinstance(node, FixedLIF) and node.reads_membrane]
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags)
 

@@ -20,6 +20,14 @@ Automatic choice (``scale=None``):
    act_shift) <= M_j`` (negative exponents are arithmetic right shifts of the summed
    input, which floors); a bias column (``<linear>.bias``, one always-on input) gets at
    least 0, as flooring one input's product is only a worse rounding.
+
+Readouts (non-spiking LI, CubaLI, Integrator: no threshold) keep ``S0`` — the weights'
+full mantissa range is the finest membrane resolution there is — and only shrink it
+while the membrane could leave ``state_max / headroom``: the calibrated ``|v|`` when
+given, else the worst case ``|v| <= (D / (1 - syn_decay) + |b|) / (1 - decay)`` with
+``D`` the largest summed ``|n g w|`` of a row (every 0/1 input spiking at once) and ``b``
+the bias (no limit when a factor is 1: an Integrator can saturate, at ``±state_max/S``).
+The integer membrane means ``v_int / S`` in float units (``FixedLIF.scale``).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.ir import Graph
+from snncompile.ir import Graph, SpikingNeuron
 from snncompile.passes.quantize.calibrate import LayerRange
 from snncompile.passes.quantize.layers import Layer, channel_view, weight_view
 from snncompile.passes.quantize.numbers import exponent_for, weight_grid
@@ -134,14 +142,16 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
     base = act / per_lsb if per_lsb > 0 else shift * options.threshold_resolution / th
     node = graph.nodes[layer.neuron]
     bias = np.abs(node.dynamics().bias * channel_view(layer.norm, node.shape))
+    forced_exp = options.for_layer(layer.neuron, "weight_exp")
+    forced = {"forced weight exponent": base * 2.0 ** int(forced_exp)} if forced_exp is not None and per_lsb > 0 else {}
+    if not isinstance(node, SpikingNeuron):
+        return _readout_scale(node, spec, options, rng, weights, base, bias, forced)
     limits = {
         "threshold width": spec.threshold_max * shift / th,
         "state range": spec.state_max / options.headroom / th,
         "bias range": (spec.bias_mant_max * 2.0**spec.bias_exp_max / float(bias.max())) if bias.max() > 0 else np.inf,
     }
-    forced_exp = options.for_layer(layer.neuron, "weight_exp")
-    if forced_exp is not None and per_lsb > 0:  # the largest weight must fit at that exponent
-        limits["forced weight exponent"] = base * 2.0 ** int(forced_exp)
+    limits.update(forced)  # the largest weight must fit at a forced exponent
     if rng is not None:
         if rng.u_abs > 0:
             limits["calibrated u"] = spec.state_max / options.headroom / rng.u_abs
@@ -157,3 +167,31 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
     if scale * 2 > ceiling:
         return scale, min(limits, key=limits.get)  # type: ignore[arg-type]
     return scale, "weights" if k == 0 else "threshold resolution"
+
+
+def readout_bound(node, weights: Mapping[str, np.ndarray], bias: np.ndarray) -> float:
+    """Worst-case float ``|v|`` of a readout driven by 0/1 inputs (module docstring); inf
+    when it does not decay."""
+    drive = sum((np.abs(w).reshape(w.shape[0], -1).sum(axis=1) for w in weights.values()), np.zeros(()))
+    d = node.dynamics()
+    decay, syn_decay = float(np.max(d.decay)), float(np.max(d.syn_decay)) if d.has_current else 0.0
+    if decay >= 1 or syn_decay >= 1:
+        return float("inf")
+    current = np.max(drive) / (1 - syn_decay) if np.size(drive) else 0.0
+    return float((current + float(np.max(bias, initial=0.0))) / (1 - decay))
+
+
+def _readout_scale(node, spec, options, rng, weights, base, bias, forced) -> tuple[float, str]:
+    bound = rng.v_abs if rng is not None and rng.v_abs > 0 else readout_bound(node, weights, bias)
+    why = "calibrated v" if rng is not None and rng.v_abs > 0 else "worst-case v"
+    limits = {why: spec.state_max / options.headroom / bound if 0 < bound < np.inf else np.inf}
+    if bias.max() > 0:
+        limits["bias range"] = spec.bias_mant_max * 2.0**spec.bias_exp_max / float(bias.max())
+    limits.update(forced)
+    ceiling = min(limits.values())
+    if not np.isfinite(base):
+        base = ceiling if np.isfinite(ceiling) else 2.0**spec.activation_shift
+    k = 0
+    while base * 2.0**k > ceiling and k > -64:
+        k -= 1
+    return base * 2.0**k, ("weights" if k == 0 else min(limits, key=limits.get))  # type: ignore[arg-type]

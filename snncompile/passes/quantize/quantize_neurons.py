@@ -18,8 +18,14 @@ the next step decays either way); a DELAYED subtract (snnTorch) removes ``thresh
 after the next decay, the integer core removes it before the decay — the fixed graph
 removes ``(1 - decay) · threshold`` less per spike than snnTorch does (an approximation,
 reported; tests measure its effect).
-The comparator is kept. Non-spiking neurons (LI, CubaLI, Integrator) have no integer
-form here (the core's output is spikes) and are rejected by name.
+The comparator is kept.
+
+Non-spiking neurons (LI, CubaLI, Integrator) become membrane readouts: a FixedLIF with
+``output="v"`` (never compares, never resets, outputs its integer ``v``) and
+``scale = S``, so ``v_int / S`` is the float membrane. Same decay mapping: LI has no
+current memory (``du = 4095``), CubaLI ``du`` from its current decay, Integrator
+``dv = 0``. A readout's output is a 24-bit value, not a spike: it may feed only
+``Output`` nodes (a readout feeding synapses is refused by name).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Graph, NeuronNode, Reset, SpikingNeuron
+from snncompile.ir import Graph, NeuronNode, Output, Reset, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF
 from snncompile.passes.quantize.choose_scales import LayerScale, ScalePlan
 from snncompile.passes.quantize.layers import channel_view
@@ -40,6 +46,10 @@ def quantize_neurons(graph: Graph, plan: ScalePlan) -> Graph:
     for name, node in graph.items():
         if isinstance(node, NeuronNode) and not isinstance(node, FixedLIF) and name not in plan.layers:
             problems.append(f"neuron '{name}' ({node.kind}) has no scale in the plan")
+        if isinstance(node, NeuronNode) and not isinstance(node, (SpikingNeuron, FixedLIF)):
+            problems += [f"non-spiking neuron '{name}' ({node.kind}) feeds '{e.dst}' ({graph.nodes[e.dst].kind}); "
+                         "its integer form is a membrane readout, which may feed only Output nodes"
+                         for e in graph.outgoing(name) if not isinstance(graph.nodes[e.dst], Output)]
     if problems:
         raise UnsupportedError("; ".join(problems))
     for name, chosen in plan.layers.items():
@@ -78,10 +88,7 @@ def decay_constants(name: str, node: NeuronNode, plan: ScalePlan) -> tuple[int, 
 def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePlan) -> FixedLIF:
     spec, opts = plan.spec, plan.options
     if not isinstance(node, SpikingNeuron):
-        raise UnsupportedError(
-            f"neuron '{name}' ({node.kind}) does not spike; the integer core outputs spikes only "
-            "(end the network with a spiking layer, or keep the readout on the host)"
-        )
+        return readout_neuron(name, node, chosen, plan)
     if node.reset is Reset.ZERO and np.any(node.v_reset != 0):
         raise UnsupportedError(f"neuron '{name}': reset to v_reset={node.v_reset.ravel()[0]:g}; the integer core resets to 0")
     du, dv = decay_constants(name, node, plan)
@@ -92,13 +99,37 @@ def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePla
             f"neuron '{name}': threshold mantissa {vth} is outside 1..{spec.threshold_max} "
             f"(scale {chosen.threshold_scale:g}, threshold {layer.threshold_ref:g}); choose another scale"
         )
-    bias = np.broadcast_to(node.dynamics().bias * channel_view(layer.norm, node.shape), node.shape) * chosen.scale
-    mant, exp, _ = split_bias(bias, spec, opts.rounding)
-    if np.all(mant == mant.ravel()[0]) and np.all(exp == exp.ravel()[0]):
-        mant, exp = np.asarray(mant.ravel()[0]), np.asarray(exp.ravel()[0])
+    mant, exp = _bias(node, chosen, plan)
     return FixedLIF(
         shape=node.shape, du=du, dv=dv, vth=vth, bias_mant=mant, bias_exp=exp,
-        reset=node.reset, comparator=node.comparator,
+        reset=node.reset, comparator=node.comparator, **_bits(plan),
+    )
+
+
+def readout_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePlan) -> FixedLIF:
+    """A non-spiking neuron as a membrane readout; ``vth`` is the largest mantissa (unused
+    by the readout; a spiking core given this neuron would fire last)."""
+    du, dv = decay_constants(name, node, plan)
+    mant, exp = _bias(node, chosen, plan)
+    return FixedLIF(
+        shape=node.shape, du=du, dv=dv, vth=plan.spec.threshold_max, bias_mant=mant, bias_exp=exp,
+        reset=Reset.NONE, output="v", scale=chosen.scale * float(chosen.layer.norm.max()), **_bits(plan),
+    )
+
+
+def _bias(node: NeuronNode, chosen: LayerScale, plan: ScalePlan) -> tuple[np.ndarray, np.ndarray]:
+    """``bias_mant << bias_exp = rnd(S · n · bias)``, one value when uniform."""
+    layer = chosen.layer
+    bias = np.broadcast_to(node.dynamics().bias * channel_view(layer.norm, node.shape), node.shape) * chosen.scale
+    mant, exp, _ = split_bias(bias, plan.spec, plan.options.rounding)
+    if np.all(mant == mant.ravel()[0]) and np.all(exp == exp.ravel()[0]):
+        mant, exp = np.asarray(mant.ravel()[0]), np.asarray(exp.ravel()[0])
+    return mant, exp
+
+
+def _bits(plan: ScalePlan) -> dict[str, int]:
+    spec = plan.spec
+    return dict(
         state_bits=spec.v_bits, decay_bits=spec.dv_bits, vth_bits=spec.threshold_mant_bits,
         bias_bits=spec.bias_mant_bits, vth_shift=spec.threshold_shift, act_shift=spec.activation_shift,
     )

@@ -109,7 +109,6 @@ def test_delayed_subtract_is_reported_as_approximate(loihi2):
 
 
 @pytest.mark.parametrize("neuron, message", [
-    (LI(shape=(1,), decay=0.9), "does not spike"),
     (LIF(shape=(1,), decay=0.9, v_reset=0.5), "resets to 0"),
     (LIF(shape=(2,), decay=[0.9, 0.8]), "decay varies across neurons"),
     (LIF(shape=(1,), decay=1.5), "outside [0, 1]"),
