@@ -9,6 +9,14 @@ exactly those lags and reports them — nothing is aligned silently or by search
 For backends ``a`` and ``b`` and a spiking layer with lags ``k_a``, ``k_b``, step ``t`` of
 the float timeline is ``a[t + k_a]`` versus ``b[t + k_b]``; integer backends run
 ``T + max lag`` steps so the whole window of ``T`` input steps is compared.
+
+Spike outputs are compared entry by entry (``output_agreement``: the fraction of equal
+entries). A membrane readout (a fixed ``FixedLIF`` with ``output="v"``, from LI / CubaLI /
+Integrator) outputs values: integer backends' ``v`` is divided by its ``scale`` to float
+units, ``output_max_error`` is the largest absolute difference over the aligned window,
+and ``output_agreement`` is the fraction of samples given the same class (argmax of the
+summed output, as :func:`~snncompile.simulate.accuracy` uses) — equal values entry by
+entry would only ever hold between two integer backends.
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import InputError, UnsupportedError, one_line
-from snncompile.ir import Graph, SpikingNeuron
-from snncompile.simulate import SimResult, accuracy, get_backend
+from snncompile.ir import Flatten, Graph, SpikingNeuron
+from snncompile.ir.fixed import FixedLIF
+from snncompile.simulate import SimResult, accuracy, classify, get_backend
 
 FLOAT_BACKENDS = ("reference",)
 
@@ -77,6 +86,7 @@ class Comparison:
     pairs: tuple[PairComparison, ...]
     accuracy: Mapping[str, float]  # backend -> output accuracy (when labels were given)
     output_agreement: Mapping[str, float]  # "a vs b" -> aligned output agreement
+    output_max_error: Mapping[str, float] = field(default_factory=dict)  # "a vs b" -> readouts only
     skipped: Mapping[str, str] = field(default_factory=dict)  # backend -> why it could not run
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,21 +123,45 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
         raise UnsupportedError("compare needs two backends that can run this graph; " +
                                "; ".join(f"{b}: {why}" for b, why in skipped.items()))
     base = backends[0]
-    pairs, out_agree = [], {}
+    scales = {o: readout_scale(fixed_graph, o) for o in outputs}
+
+    def output(name: str, o: str) -> np.ndarray:
+        values = aligned(runs[name].outputs[o], lag_of[name][o], steps)
+        scale = scales[o]
+        return values if scale is None or name in FLOAT_BACKENDS else values / scale
+
+    pairs, out_agree, out_error = [], {}, {}
     for other in backends[1:]:
         pairs.append(_pair(base, other, runs, lag_of, layers, steps))
         for o in outputs:
-            a = aligned(runs[base].outputs[o], lag_of[base][o], steps)
-            b = aligned(runs[other].outputs[o], lag_of[other][o], steps)
-            out_agree[f"{base} vs {other}" + (f" ({o})" if len(outputs) > 1 else "")] = float(np.mean(a == b))
+            a, b = output(base, o), output(other, o)
+            key = f"{base} vs {other}" + (f" ({o})" if len(outputs) > 1 else "")
+            if scales[o] is None:
+                out_agree[key] = float(np.mean(a == b))
+            else:
+                out_agree[key] = float(np.mean(classify(a) == classify(b)))
+                out_error[key] = float(np.max(np.abs(a - b))) if a.size else 0.0
     acc = {}
     if labels is not None and len(outputs) == 1:
         o = outputs[0]
         for name in backends:
-            acc[name] = accuracy(aligned(runs[name].outputs[o], lag_of[name][o], steps), labels)
+            acc[name] = accuracy(output(name, o), labels)
     batch = int(np.asarray(next(iter(inputs.values()))).shape[0])
     lag_of = {b: lags_ for b, lags_ in lag_of.items() if b in runs}
-    return Comparison(tuple(backends), steps, batch, lag_of, tuple(pairs), acc, out_agree, skipped)
+    return Comparison(tuple(backends), steps, batch, lag_of, tuple(pairs), acc, out_agree,
+                      output_max_error=out_error, skipped=skipped)
+
+
+def readout_scale(fixed_graph: Graph, output: str) -> float | None:
+    """The ``scale`` of the membrane readout feeding ``output`` (through Flatten nodes),
+    None when the output carries spikes."""
+    srcs = [e.src for e in fixed_graph.incoming(output)]
+    while len(srcs) == 1 and isinstance(fixed_graph.nodes[srcs[0]], Flatten):
+        srcs = [e.src for e in fixed_graph.incoming(srcs[0])]
+    nodes = [fixed_graph.nodes[s] for s in srcs]
+    if len(nodes) == 1 and isinstance(nodes[0], FixedLIF) and nodes[0].reads_membrane:
+        return nodes[0].scale
+    return None
 
 
 def _pair(a: str, b: str, runs, lag_of, layers, steps) -> PairComparison:
@@ -159,8 +193,13 @@ def render_comparison(result: Mapping[str, Any]) -> str:
             lines.append("identical spikes in every layer")
         else:
             lines.append(f"first divergence: layer '{pair['first_layer']}' at step {pair['first_step']}")
+    errors = result.get("output_max_error", {})
     for key, value in result.get("output_agreement", {}).items():
-        lines.append(f"output agreement {key}: {value:.4f}")
+        if key in errors:
+            lines.append(f"output (membrane readout) {key}: same class {value:.4f}, "
+                         f"max |difference| {errors[key]:.6g} (float units)")
+        else:
+            lines.append(f"output agreement {key}: {value:.4f}")
     for key, value in result.get("accuracy", {}).items():
         lines.append(f"accuracy {key}: {value:.4f}")
     for key, why in result.get("skipped", {}).items():

@@ -69,15 +69,52 @@ def test_bad_options_are_one_line(run_cli, ir_model, tmp_path):
     assert "scale of every layer must be > 0" in err
 
 
-def test_unsupported_model_names_the_node(run_cli, tmp_path):
-    from snncompile.ir import LI, Graph, Input, Linear, Output, save_graph
+def readout_model(tmp_path):
+    """Linear -> LIF -> Linear -> LI: a spiking layer and a membrane readout."""
+    from snncompile.ir import LI, LIF, Graph, Input, Linear, Output, save_graph
+
+    rng = np.random.default_rng(3)
+    g = Graph()
+    g.add("x", Input(shape=(3,)))
+    g.add("fc1", Linear(weight=rng.uniform(0.2, 0.9, (4, 3))))
+    g.add("lif", LIF(shape=(4,), decay=0.9))
+    g.add("fc2", Linear(weight=rng.uniform(-1.0, 1.0, (2, 4))))
+    g.add("readout", LI(shape=(2,), decay=0.8))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "fc1", "lif", "fc2", "readout", "y")
+    save_graph(g, tmp_path / "li.snnir")
+    return tmp_path / "li.snnir"
+
+
+def test_compile_and_compare_a_membrane_readout(run_cli, input_file, tmp_path):
+    out = tmp_path / "a.snnc"
+    code, text, err = run_cli("compile", readout_model(tmp_path), "-o", out)
+    assert code == 0, err
+    assert "membrane readout (LI)" in text
+    readout = load_artifact(out).fixed.nodes["readout"]
+    assert readout.kind == "FixedLIF" and readout.output == "v" and readout.scale > 0
+    code, text, err = run_cli("compare", out, "--input", input_file, "--json", "--no-progress")
+    assert code == 0, err
+    result = json.loads(text)
+    # values, not spikes: same class for every sample, and a small difference in float units
+    assert result["output_agreement"] == {"reference vs emulator": 1.0}
+    assert 0 < result["output_max_error"]["reference vs emulator"] < 0.05
+    assert result["accuracy"]["reference"] == result["accuracy"]["emulator"]
+    code, text, _ = run_cli("compare", out, "--input", input_file, "--no-progress")
+    assert "output (membrane readout) reference vs emulator: same class 1.0000" in text
+
+
+def test_readout_feeding_a_synapse_names_the_node(run_cli, tmp_path):
+    from snncompile.ir import LI, LIF, Graph, Input, Linear, Output, save_graph
 
     g = Graph()
     g.add("x", Input(shape=(2,)))
     g.add("fc", Linear(weight=np.ones((1, 2))))
     g.add("readout", LI(shape=(1,), decay=0.9))
+    g.add("fc2", Linear(weight=np.ones((1, 1))))
+    g.add("lif", LIF(shape=(1,)))
     g.add("y", Output(shape=(1,)))
-    g.chain("x", "fc", "readout", "y")
+    g.chain("x", "fc", "readout", "fc2", "lif", "y")
     save_graph(g, tmp_path / "li.snnir")
     err = one_line_error(run_cli, "compile", tmp_path / "li.snnir", "-o", tmp_path / "a.snnc")
-    assert "neuron 'readout' (LI) does not spike" in err
+    assert "non-spiking neuron 'readout' (LI) feeds 'fc2' (Linear)" in err and "only Output" in err

@@ -82,6 +82,10 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
     for name, node in graph.items():
         where = f"node '{name}' ({node.kind})"
         if isinstance(node, FixedLIF):
+            if node.reads_membrane:  # its other fields do not matter: nothing else to say
+                problems.append(f"{where}: membrane readout (output='v') is not expressible in Lava "
+                                "(Lava's LIF sends spikes only; reading v needs a probe, not lowered here)")
+                continue
             if node.reset is not Reset.ZERO:
                 problems.append(f"{where}: reset '{node.reset.value}' (Lava's LIF only resets to zero)")
             if node.comparator is not Comparator.GT:

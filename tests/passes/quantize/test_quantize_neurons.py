@@ -6,7 +6,6 @@ import pytest
 from snncompile.errors import SnnCompileError, UnsupportedError
 from snncompile.ir import (
     IF,
-    LI,
     LIF,
     Comparator,
     CubaLIF,
