@@ -6,6 +6,12 @@ Mapping: Input -> ``io.source.RingBuffer``; FixedLIF -> ``LIF``; FixedLinear -> 
 (folded into the next Dense's column order); outputs and recorded populations ->
 ``io.sink.RingBuffer`` on the spike port; recorded ``v``/``u`` -> ``io.sink.Read``.
 
+A membrane readout (``FixedLIF`` with ``output="v"``) is a Lava LIF with the largest
+threshold (``vth = 2**17 - 1``, compared as ``(2**17 - 1) << 6 = 8388544``) whose ``v``
+is read by an ``io.sink.Read``; its reset and comparator fields do not apply. It equals
+the readout as long as ``v`` stays at or below 8388544 (the state saturates at 8388607):
+the run checks the LIF's spike port and raises if the readout ever fired.
+
 Layout: Lava stores (C, H, W) populations as (W, H, C) (X, Y, C), and its Conv is a true
 convolution with weight layout (C_out, kW, kH, C_in); we transpose and flip accordingly.
 
@@ -35,6 +41,8 @@ from snncompile.ir.semantics import Comparator, Reset
 #: Use Lava's Sparse process when at most this fraction of a weight matrix is nonzero.
 SPARSE_DENSITY = 0.25
 #: Bit widths Lava's LIF fixed_pt model hard-codes.
+#: the threshold mantissa a membrane readout gets in Lava (the largest, never reached)
+READOUT_VTH = (1 << 17) - 1
 LAVA_LIF_BITS = {"state_bits": 24, "decay_bits": 12, "vth_bits": 17, "bias_bits": 13, "vth_shift": 6, "act_shift": 6}
 
 
@@ -82,13 +90,9 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
     for name, node in graph.items():
         where = f"node '{name}' ({node.kind})"
         if isinstance(node, FixedLIF):
-            if node.reads_membrane:  # its other fields do not matter: nothing else to say
-                problems.append(f"{where}: membrane readout (output='v') is not expressible in Lava "
-                                "(Lava's LIF sends spikes only; reading v needs a probe, not lowered here)")
-                continue
-            if node.reset is not Reset.ZERO:
+            if node.reset is not Reset.ZERO and not node.reads_membrane:
                 problems.append(f"{where}: reset '{node.reset.value}' (Lava's LIF only resets to zero)")
-            if node.comparator is not Comparator.GT:
+            if node.comparator is not Comparator.GT and not node.reads_membrane:
                 problems.append(f"{where}: comparator '>=' (Lava's LIF fires on v > threshold)")
             if node.graded:
                 problems.append(f"{where}: graded spikes (Lava's LIF sends binary spikes)")

@@ -25,6 +25,7 @@ from snncompile.backends.lava.lower import (
     from_lava_layout,
     lava_shape,
     lava_sign_mode,
+    READOUT_VTH,
     plan_lowering,
     to_lava_layout,
 )
@@ -102,6 +103,7 @@ def run_lava(
             "(a Lava synapse's port carries next step's input)"
         )
     v_names = [n for n in resolve_record(graph, membranes) if n in lifs]
+    readouts = [n for n, node in graph.items() if isinstance(node, FixedLIF) and node.reads_membrane]
     u_names = [n for n in resolve_record(graph, currents) if n in lifs]
     batch = int(np.asarray(inputs[graph.inputs[0]]).shape[0])
     results: list[dict[str, dict[str, np.ndarray]]] = []
@@ -116,7 +118,8 @@ def run_lava(
             procs, out_port = _build_fixed(graph, plan, shapes, sample, sparse)
         else:
             procs, out_port = build_float_processes(graph, shapes, sample, steps)
-        results.append(_execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, timeout, fixed))
+        results.append(_execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, timeout, fixed,
+                                readouts))
 
     def stack(kind: str, keys) -> dict[str, np.ndarray]:
         return {n: np.stack([r[kind][n] for r in results]) for n in keys}
@@ -151,7 +154,8 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
         elif isinstance(node, FixedLIF):
             bias = to_lava_layout(np.broadcast_to(node.bias_mant, node.shape), node.shape)
             bias_exp = to_lava_layout(np.broadcast_to(node.bias_exp, node.shape), node.shape)
-            procs[name] = LIF(shape=lava_shape(node.shape), du=node.du, dv=node.dv, vth=node.vth,
+            vth = READOUT_VTH if node.reads_membrane else node.vth
+            procs[name] = LIF(shape=lava_shape(node.shape), du=node.du, dv=node.dv, vth=vth,
                               bias_mant=bias.astype(np.int32).copy(), bias_exp=bias_exp.astype(np.int32).copy())
     for name, node in graph.items():
         if isinstance(node, FixedLinear):
@@ -202,8 +206,10 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
     return procs, out_port
 
 
-def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, timeout, fixed):
-    """Attach sinks and Read probes, run ``steps`` steps, read everything back once."""
+def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, timeout, fixed, readouts=()):
+    """Attach sinks and Read probes, run ``steps`` steps, read everything back once.
+    A membrane readout's output is its ``v`` (read by a probe); its spike sink must stay
+    silent (see :mod:`.lower`)."""
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc.io.sink import Read
@@ -217,7 +223,7 @@ def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, tim
             sinks[src] = Sink(shape=port.shape, buffer=steps)
             port.connect(sinks[src].a_in)
     reads = {}
-    for kind, group in (("v", v_names), ("u", u_names)):
+    for kind, group in (("v", list(dict.fromkeys([*v_names, *readouts]))), ("u", u_names)):
         for n in group:
             reader = Read(buffer=steps)
             reader.connect_var(getattr(procs[n], kind))
@@ -241,12 +247,21 @@ def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, tim
         arr = np.moveaxis(np.asarray(raw), -1, 0)  # (T, *lava)
         return from_lava_layout(arr, shape).astype(np.int64 if fixed else np.float64).reshape(steps, *shape)
 
+    for (kind, n), raw in states.items():
+        out[kind][n] = series(raw, n)
     for name in set(names) | set(graph.outputs):
         node = graph.nodes[name]
         src = _through_flatten(graph, name if not isinstance(node, Output) else graph.incoming(name)[0].src)
-        out["spikes"][name] = series(got[src], src).reshape(steps, *shapes[name])
-    for (kind, n), raw in states.items():
-        out[kind][n] = series(raw, n)
+        value = series(got[src], src)
+        if src in readouts:
+            if np.any(value):
+                raise UnsupportedError(
+                    f"Lava: membrane readout '{src}' fired at step {int(np.flatnonzero(value.reshape(steps, -1).any(1))[0])} "
+                    f"(v passed {READOUT_VTH} << 6, where Lava's LIF resets it); the emulator saturates instead"
+                )
+            value = out["v"][src]
+        out["spikes"][name] = value.reshape(steps, *shapes[name])
+    out["v"] = {n: out["v"][n] for n in v_names}
     return out
 
 
