@@ -19,13 +19,13 @@ import numpy as np
 from snncompile.backends.lava.compat import ensure_lava
 from snncompile.backends.lava.floating import NEURONS, SYNAPSES, build_float_processes, check_float
 from snncompile.backends.lava.lower import (
+    READOUT_VTH,
     SPARSE_DENSITY,
     conv_weight,
     dense_columns,
     from_lava_layout,
     lava_shape,
     lava_sign_mode,
-    READOUT_VTH,
     plan_lowering,
     to_lava_layout,
 )
