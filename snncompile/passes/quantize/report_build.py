@@ -64,8 +64,10 @@ def _calibration_agreement(fixed, plan, lags, calibrate, ranges):
         emulate = get_backend("emulator")
     except SnnCompileError as exc:
         return {}, [f"spike agreement not measured: {exc}"]
-    steps = next(iter(ranges.values())).spikes.shape[1] if ranges else 0
-    names = [n for n, r in ranges.items() if r.spikes is not None]
+    names = [n for n, r in ranges.items() if r.spikes is not None]  # readouts have no spikes
+    if not names:
+        return {}, []
+    steps = ranges[names[0]].spikes.shape[1]
     extra = max((lags[n] for n in names), default=0)
     result = emulate(fixed, calibrate, steps=steps + extra, record=names)
     out = {}
