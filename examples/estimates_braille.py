@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -23,15 +24,16 @@ from snncompile.simulate import accuracy
 from snncompile.targets import load_target
 from snncompile.zoo.l2mu import load_l2mu
 
-DATA = "/work/shared/data"
+#: the repository's copies of ../shared/data (same files, attribution beside them)
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 
 
 def networks():
-    rnn = f"{DATA}/nir-paper/03_rnn"
+    rnn = f"{DATA}/nir_paper/03_rnn"
     yield "Braille RNN, reset to zero", lambda: read_nir(f"{rnn}/braille_noDelay_bias_zero.nir", reset="zero")
     yield "Braille RNN, delayed subtract", lambda: read_nir(
         f"{rnn}/braille_noDelay_noBias_subtract.nir", reset="subtract", reset_timing="delayed")
-    yield "L2MU", lambda: load_l2mu(f"{DATA}/l2mu-braille")
+    yield "L2MU", lambda: load_l2mu(f"{DATA}/l2mu")
 
 
 def markdown(rows: list[dict], columns: list[str]) -> str:

@@ -1,7 +1,7 @@
 """Example model factories for ``snncompile MODEL`` (``examples/models.py:<factory>``).
 
 Each factory returns a one-time-step ``nn.Module`` for the 12-taxel, 7-class Braille
-task (see ``/work/shared/data/README.md``): its forward takes one step's input
+task (see ``../shared/data/README.md``): its forward takes one step's input
 (batch, 12) and returns that step's output spikes (batch, 7). Weights are random unless
 a state_dict is given with ``--weights``.
 """
