@@ -30,6 +30,8 @@ current memory (``du = 4095``), CubaLI ``du`` from its current decay, Integrator
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from snncompile.errors import UnsupportedError
@@ -127,7 +129,7 @@ def _bias(node: NeuronNode, chosen: LayerScale, plan: ScalePlan) -> tuple[np.nda
     return mant, exp
 
 
-def _bits(plan: ScalePlan) -> dict[str, int]:
+def _bits(plan: ScalePlan) -> dict[str, Any]:  # Any: unpacked into FixedLIF's keywords
     spec = plan.spec
     return dict(
         state_bits=spec.v_bits, decay_bits=spec.dv_bits, vth_bits=spec.threshold_mant_bits,
