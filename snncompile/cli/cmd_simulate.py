@@ -9,6 +9,7 @@ import numpy as np
 from snncompile.api import load_inputs
 from snncompile.cli.common import add_model_arguments, backend_from_args, model_from_args
 from snncompile.cli.output import table
+from snncompile.compare import readout_scale
 from snncompile.fileio import atomic_path
 from snncompile.ir import Graph, is_spike_train
 from snncompile.simulate import BACKEND_MODULES, BACKENDS, accuracy, get_backend
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> dict:
         membranes=record if args.membranes else None,
         progress=not args.no_progress,
     )
+    scales = {n: readout_scale(graph, n) for n in result.outputs}
     if args.output:
         arrays: dict[str, np.ndarray] = {}
         if len(result.outputs) == 1:
@@ -58,6 +60,8 @@ def run(args: argparse.Namespace) -> dict:
             arrays.update(result.outputs)
         arrays.update({f"spikes.{n}": a for n, a in result.recorded.items()})
         arrays.update({f"v.{n}": a for n, a in result.membranes.items()})
+        # membrane readouts: also the float-equivalent values v / scale
+        arrays.update({f"float.{n}": result.outputs[n] / s for n, s in scales.items() if s is not None})
         with atomic_path(args.output, suffix=".npz") as tmp:
             np.savez_compressed(tmp, **arrays)
     summary = {
@@ -66,7 +70,7 @@ def run(args: argparse.Namespace) -> dict:
         "batch": result.batch,
         "steps": result.steps,
         "dt": graph.dt,
-        "outputs": {n: _activity(graph, n, a) for n, a in result.outputs.items()},
+        "outputs": {n: _activity(graph, n, a, scales[n]) for n, a in result.outputs.items()},
         "recorded": {n: _activity(graph, n, a) for n, a in result.recorded.items()},
         "output_file": args.output,
     }
@@ -75,20 +79,26 @@ def run(args: argparse.Namespace) -> dict:
     return summary
 
 
-def _activity(graph: Graph, name: str, array: np.ndarray) -> dict:
-    """Shape plus the spike count for spike trains, or the plain sum for other values."""
+def _activity(graph: Graph, name: str, array: np.ndarray, scale: float | None = None) -> dict:
+    """Shape plus the spike count for spike trains, or the plain sum for other values; a
+    membrane readout of a fixed graph adds its ``scale`` and the sum in float units."""
     key = "spikes" if is_spike_train(graph, name) else "sum"
     total = float(array.sum())
-    return {"shape": list(array.shape), key: int(total) if key == "spikes" else total}
+    out = {"shape": list(array.shape), key: int(total) if key == "spikes" else total}
+    if scale is not None:
+        out.update(scale=scale, float_sum=total / scale)
+    return out
 
 
 def render(result: dict) -> str:
     lines = [f"{result['model']} on {result['backend']}: batch {result['batch']}, {result['steps']} steps, dt={result['dt']:g} s"]
     rows = [{"node": n, "kind": "output", **v} for n, v in result["outputs"].items()]
     rows += [{"node": n, "kind": "recorded", **v} for n, v in result["recorded"].items()]
-    lines.append(table(rows, ["node", "kind", "shape", "spikes", "sum"]))
+    readout = ["scale", "float_sum"] if any("scale" in r for r in rows) else []
+    lines.append(table(rows, ["node", "kind", "shape", "spikes", "sum", *readout]))
     if "accuracy" in result:
-        lines.append(f"accuracy (argmax of output spike counts): {result['accuracy']:.4f}")
+        what = "summed output" if any("sum" in v for v in result["outputs"].values()) else "output spike counts"
+        lines.append(f"accuracy (argmax of {what}): {result['accuracy']:.4f}")
     if result.get("output_file"):
         lines.append(f"wrote {result['output_file']}")
     return "\n".join(lines)

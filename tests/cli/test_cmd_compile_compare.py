@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from snncompile.compile import load_artifact
 
@@ -102,6 +103,16 @@ def test_compile_and_compare_a_membrane_readout(run_cli, input_file, tmp_path):
     assert result["accuracy"]["reference"] == result["accuracy"]["emulator"]
     code, text, _ = run_cli("compare", out, "--input", input_file, "--no-progress")
     assert "output (membrane readout) reference vs emulator: same class 1.0000" in text
+    # simulate reports the readout's scale and its sum in float units, and saves v / scale
+    code, text, err = run_cli("simulate", out, "--input", input_file, "--json", "--no-progress",
+                              "-o", tmp_path / "o.npz")
+    assert code == 0, err
+    y = json.loads(text)["outputs"]["y"]
+    assert y["scale"] == readout.scale and y["float_sum"] == pytest.approx(y["sum"] / readout.scale)
+    saved = np.load(tmp_path / "o.npz")
+    assert np.allclose(saved["float.y"], saved["output"] / readout.scale)
+    code, text, _ = run_cli("simulate", out, "--input", input_file, "--no-progress")
+    assert "float_sum" in text and "argmax of summed output" in text
 
 
 def test_readout_feeding_a_synapse_names_the_node(run_cli, tmp_path):
