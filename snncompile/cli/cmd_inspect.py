@@ -7,6 +7,7 @@ import argparse
 from snncompile.cli.common import add_model_arguments, model_from_args
 from snncompile.cli.output import table
 from snncompile.ir import NeuronNode, SpikingNeuron
+from snncompile.ir.fixed import FixedLIF
 
 NAME = "inspect"
 HELP = "show a model's nodes, shapes, parameters and neuron semantics"
@@ -17,6 +18,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _semantics(node) -> str:
+    if isinstance(node, FixedLIF):  # integer fields, no float dynamics
+        head = f"du={node.du} dv={node.dv} bias={_short(node.effective_bias())}"
+        if node.reads_membrane:
+            return f"{head} output=v (membrane readout, float = v / {node.scale:g})"
+        return f"{head} v{node.comparator.value}{node.effective_threshold()} reset={node.reset.value}"
     if not isinstance(node, NeuronNode):
         return ""
     d = node.dynamics()

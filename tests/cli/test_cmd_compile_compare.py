@@ -113,6 +113,9 @@ def test_compile_and_compare_a_membrane_readout(run_cli, input_file, tmp_path):
     assert np.allclose(saved["float.y"], saved["output"] / readout.scale)
     code, text, _ = run_cli("simulate", out, "--input", input_file, "--no-progress")
     assert "float_sum" in text and "argmax of summed output" in text
+    code, text, err = run_cli("inspect", out)  # integer neurons show their integer fields
+    assert code == 0, err
+    assert f"output=v (membrane readout, float = v / {readout.scale:g})" in text and "reset=zero" in text
 
 
 def test_readout_feeding_a_synapse_names_the_node(run_cli, tmp_path):
