@@ -27,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -m "not slow"
+	SNNCOMPILE_REQUIRE_OPTIONAL=1 $(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
