@@ -115,10 +115,17 @@ def fixed_cases(draw, max_steps: int = 20, max_layers: int = 3, max_width: int =
         if draw(st.integers(0, 2)) == 0:  # per-synapse delays; edge + synapse delay <= 63
             top = draw(st.sampled_from([3, steps, 63 - delay]))
             fields["delays"] = _ints(draw, (n_out, n_in), 0, top)
+        # the last layer may be a membrane readout, kept small (|w| <= 60, exponent <= 0,
+        # binary input) so its v stays below Lava's largest threshold in 16 steps
+        readout = layer == n_layers - 1 and not large and not (graded and layer == 0) and draw(st.integers(0, 3)) == 0
+        if readout:
+            w = np.clip(w, -60, 60)
+            fields["weight_exp"] = min(fields["weight_exp"], 0)
         b.linear(w, delay=delay, **fields)
-        lif = b.lif(**_lif_fields(draw, large))
-        parts.append(f"fc{n_in}->{n_out}" + (f"+d{delay}" if delay else "") + ("+delays" if "delays" in fields else ""))
-        if draw(st.integers(0, 3)) == 0:
+        lif = b.lif(**_lif_fields(draw, large), **({"output": "v"} if readout else {}))
+        parts.append(f"fc{n_in}->{n_out}" + (f"+d{delay}" if delay else "") + ("+delays" if "delays" in fields else "")
+                     + ("+readout" if readout else ""))
+        if not readout and draw(st.integers(0, 3)) == 0:
             rfields = _synapse_fields(draw, large)
             lo, hi = _weight_range(rfields["sign_mode"])
             rw = _ints(draw, (n_out, n_out), lo, hi, zero_prob=0.3)

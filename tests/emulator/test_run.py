@@ -193,7 +193,8 @@ def test_fused_program_equals_stepwise_runner(case, reset, comparator, graded):
     graph = case.graph
     for name, node in list(graph.nodes.items()):
         if isinstance(node, FixedLIF):
-            graph.nodes[name] = node.replace(reset=reset, comparator=comparator, graded=graded)
+            graph.nodes[name] = node.replace(reset=reset, comparator=comparator,
+                                             graded=graded and not node.reads_membrane)
     graph.nodes = {n: (node.replace(num_message_bits=8) if graded and isinstance(node, FixedSynapse) else node)
                    for n, node in graph.nodes.items()}
     kw = dict(record="all", membranes="neurons", currents="neurons", counters=True)
