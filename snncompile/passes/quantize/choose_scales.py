@@ -145,7 +145,11 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
     forced_exp = options.for_layer(layer.neuron, "weight_exp")
     forced = {"forced weight exponent": base * 2.0 ** int(forced_exp)} if forced_exp is not None and per_lsb > 0 else {}
     if not isinstance(node, SpikingNeuron):
-        return _readout_scale(node, spec, options, rng, weights, base, bias, forced)
+        drive = dict(weights)  # a Linear bias kept for an always-on source drives it too
+        for s in layer.synapses:
+            if getattr(graph.nodes[s], "bias", None) is not None:
+                drive[s + BIAS_SUFFIX] = effective_weight(graph, layer, s + BIAS_SUFFIX)
+        return _readout_scale(node, spec, options, rng, drive, base, bias, forced)
     limits = {
         "threshold width": spec.threshold_max * shift / th,
         "state range": spec.state_max / options.headroom / th,

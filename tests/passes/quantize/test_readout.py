@@ -72,6 +72,15 @@ def test_readout_scale_shrinks_for_the_worst_case_membrane(loihi2):
     assert 0 < out.max() <= (2**23 - 1) // 2  # every input spiking for ever: no saturation
 
 
+def test_worst_case_counts_a_linear_bias_into_a_current(loihi2):
+    # CubaLI: |v| <= 64 / (1 - 0.9) / (1 - 0.99) = 64000, S <= 2**22 / 64000 = 65.5 -> 16320 / 256;
+    # a Linear bias of 10 (kept as an always-on input) adds 10 to the drive: 74000 -> 16320 / 512
+    neuron = CubaLI(shape=(1,), decay=0.99, syn_decay=0.9)
+    assert quantize(one_layer(np.ones((1, 64)), neuron), loihi2).plan.layers["n"].scale == 16320 / 256
+    q = quantize(one_layer(np.ones((1, 64)), neuron, bias=np.array([10.0])), loihi2)
+    assert q.plan.layers["n"].scale == 16320 / 512 and "bias_source" in q.fixed.nodes
+
+
 def test_calibrated_readout_range_sets_the_scale(loihi2):
     g = one_layer(np.ones((1, 64)), LI(shape=(1,), decay=0.99))
     x = np.zeros((2, 50, 64))
