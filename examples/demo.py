@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snncompile.cli.main import _load_commands, build_parser
+from snncompile.cli.main import build_parser, load_commands
 from snncompile.cli.output import table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +33,7 @@ NETWORK = ROOT / "tests" / "data" / "nir_paper" / "03_rnn" / "braille_noDelay_bi
 BRAILLE = [ROOT.parent / "shared" / "data" / "braille" / "braille7_fold0.npz",
            ROOT / "tests" / "data" / "braille" / "braille7_fold0.npz"]
 LAVA_SAMPLES = 5
-COMMANDS = _load_commands()
+COMMANDS = load_commands()
 PARSER = build_parser(COMMANDS)
 
 

@@ -32,17 +32,10 @@ COMMANDS = [
 ]
 
 
-def _load_commands() -> dict[str, ModuleType]:
-    found = {}
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"snncompile.cli.cmd_{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"snncompile.cli.cmd_{name}":
-                continue  # command not built yet
-            raise
-        found[module.NAME] = module
-    return found
+def load_commands() -> dict[str, ModuleType]:
+    """Command name -> its module, in :data:`COMMANDS` order."""
+    modules = [importlib.import_module(f"snncompile.cli.cmd_{name}") for name in COMMANDS]
+    return {module.NAME: module for module in modules}
 
 
 def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
@@ -60,7 +53,7 @@ def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    commands = _load_commands()
+    commands = load_commands()
     parser = build_parser(commands)
     args = parser.parse_args(argv)
     if not args.command:
