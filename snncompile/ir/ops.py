@@ -32,6 +32,16 @@ def _finite(name: str, value: np.ndarray | None) -> list[str]:
     return []
 
 
+def _broadcast_problem(name: str, value: np.ndarray, shape: Shape) -> str | None:
+    """A parameter applied elementwise must broadcast *to* the input's shape (not widen it)."""
+    try:
+        if np.broadcast_shapes(value.shape, tuple(shape)) == tuple(shape):
+            return None
+    except ValueError:
+        pass
+    return f"{name} of shape {value.shape} does not broadcast to the input shape {tuple(shape)}"
+
+
 @register_node
 @dataclass(eq=False, kw_only=True)
 class Input(Node):
@@ -255,10 +265,8 @@ class Scale(Node):
         self.scale = as_float_array(self.scale)
 
     def check(self, input_shape: Shape) -> list[str]:
-        try:
-            np.broadcast_shapes(self.scale.shape, tuple(input_shape))
-        except ValueError:
-            return [f"scale of shape {self.scale.shape} does not broadcast to {tuple(input_shape)}"]
+        if problem := _broadcast_problem("scale", self.scale, input_shape):
+            return [problem]
         return _finite("scale", self.scale)
 
 
@@ -277,10 +285,8 @@ class Threshold(Node):
         self.comparator = Comparator(self.comparator)
 
     def check(self, input_shape: Shape) -> list[str]:
-        try:
-            np.broadcast_shapes(self.threshold.shape, tuple(input_shape))
-        except ValueError:
-            return [f"threshold of shape {self.threshold.shape} does not broadcast to {tuple(input_shape)}"]
+        if problem := _broadcast_problem("threshold", self.threshold, input_shape):
+            return [problem]
         return []
 
 
@@ -299,10 +305,8 @@ class Delay(Node):
         self.delay = np.rint(raw).astype(np.int64)
 
     def check(self, input_shape: Shape) -> list[str]:
-        try:
-            np.broadcast_shapes(self.delay.shape, tuple(input_shape))
-        except ValueError:
-            return [f"delay of shape {self.delay.shape} does not broadcast to {tuple(input_shape)}"]
+        if problem := _broadcast_problem("delay", self.delay, input_shape):
+            return [problem]
         if np.any(self.delay < 0):
             return ["delays must be >= 0 steps"]
         return []

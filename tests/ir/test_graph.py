@@ -102,3 +102,15 @@ def test_spike_train_detection():
     g = mlp()
     assert is_spike_train(g, "lif") and is_spike_train(g, "y")
     assert not is_spike_train(g, "fc")
+
+
+def test_elementwise_parameter_may_not_widen_the_input():
+    from snncompile.ir import Scale
+
+    g = Graph()
+    g.add("x", Input(shape=(4,)))
+    g.add("s", Scale(scale=np.ones((3, 4))))  # broadcasts with (4,) but would make (3, 4)
+    g.add("y", Output(shape=(4,)))
+    g.chain("x", "s", "y")
+    with pytest.raises(GraphError, match="scale of shape \\(3, 4\\) does not broadcast to the input shape \\(4,\\)"):
+        g.validate()
