@@ -5,7 +5,7 @@ See :mod:`snncompile.ir.graph` for the meaning of a time step and of edge delays
 synapse and shape nodes.
 """
 
-from snncompile.ir import fixed  # noqa: F401  (registers the integer node types)
+from snncompile.ir import fixed, host  # noqa: F401  (registers the integer and host node types)
 from snncompile.ir.graph import DEFAULT_DT, Edge, Graph, is_spike_train
 from snncompile.ir.neurons import (
     IF,
@@ -23,8 +23,10 @@ from snncompile.ir.ops import (
     Add,
     AvgPool2d,
     BatchNorm,
+    Constant,
     Conv1d,
     Conv2d,
+    Conv3d,
     Delay,
     Flatten,
     Input,
@@ -37,11 +39,13 @@ from snncompile.ir.ops import (
 )
 from snncompile.ir.semantics import Comparator, Reset, ResetTiming
 from snncompile.ir.serialize import load_graph, save_graph
+from snncompile.ir.stage import Stage
+from snncompile.ir.synapse import Synapse
 
 __all__ = [
     "DEFAULT_DT", "Edge", "is_spike_train", "Graph", "Node", "NODE_TYPES", "Shape", "nodes_equal", "register_node",
     "NeuronNode", "SpikingNeuron", "Dynamics", "LIF", "CubaLIF", "IF", "LI", "CubaLI", "Integrator",
-    "Input", "Output", "Linear", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "MaxPool2d",
+    "Input", "Output", "Constant", "Linear", "Conv1d", "Conv2d", "Conv3d", "Synapse", "Stage", "SumPool2d", "AvgPool2d", "MaxPool2d",
     "Flatten", "Scale", "Threshold", "Delay", "Add", "BatchNorm",
     "Reset", "ResetTiming", "Comparator", "load_graph", "save_graph",
 ]

@@ -36,6 +36,8 @@ from snncompile.ir.neurons import NeuronNode
 from snncompile.ir.node import Node, Shape, register_node
 from snncompile.ir.ops import Flatten, Input, Output
 from snncompile.ir.semantics import Comparator, Reset
+from snncompile.ir.stage import Stage, is_integer_graph
+from snncompile.ir.synapse import Synapse
 
 #: Steps a synapse stage adds between a spike and the neuron update it affects (Lava, Loihi).
 SYNAPSE_LATENCY = 1
@@ -114,6 +116,7 @@ class FixedLIF(NeuronNode):
     """
 
     kind: ClassVar[str] = "FixedLIF"
+    stage: ClassVar[Stage] = Stage.INTEGER
     du: int = 0
     dv: int = 0
     vth: int = 1
@@ -188,7 +191,7 @@ class FixedLIF(NeuronNode):
 
 
 @dataclass(eq=False, kw_only=True)
-class FixedSynapse(Node):
+class FixedSynapse(Synapse):
     """Common integer-synapse fields (Lava Dense/Conv ``fixed_pt``).
 
     Stored weights are the mantissas handed to the chip; the chip uses
@@ -207,6 +210,7 @@ class FixedSynapse(Node):
         y   = wrap(y, accum_bits)
     """
 
+    stage: ClassVar[Stage] = Stage.INTEGER
     weight: np.ndarray
     weight_exp: int = 0
     num_weight_bits: int = 8
@@ -291,6 +295,7 @@ class FixedConv2d(FixedSynapse):
     Sum pooling is a grouped convolution with all-one weights (:func:`sum_pool_conv`)."""
 
     kind: ClassVar[str] = "FixedConv2d"
+    operator: ClassVar[str] = "conv2d"
     stride: tuple[int, int] = (1, 1)
     padding: tuple[int, int] = (0, 0)
     dilation: tuple[int, int] = (1, 1)
@@ -436,9 +441,8 @@ class FixedGraphBuilder:
 
 
 def is_fixed_graph(graph: Graph) -> bool:
-    """True when every node is integer (fixed) or shape-only."""
-    allowed = (FixedLIF, *FIXED_SYNAPSES, Input, Output, Flatten)
-    return all(isinstance(n, allowed) for n in graph.nodes.values())
+    """True when every node is integer (fixed) or pure data movement (see ir.stage)."""
+    return is_integer_graph(graph)
 
 
 __all__ = [

@@ -3,7 +3,9 @@
 Meaning of one time step ``t`` (the reference simulator implements exactly this):
 
 - every node's input is the sum over its incoming edges ``(src, dst, delay)`` of
-  ``out_src[t - delay]`` (zero when ``t - delay < 0``);
+  ``out_src[t - delay]`` (zero when ``t - delay < 0``); a node with ordered operands
+  (``ports``, e.g. ``MatMul(a, b)``) gets that sum per port, over the edges naming it;
+- source nodes (``Input``, ``Constant``) have no incoming edge;
 - nodes are evaluated in the topological order of the zero-delay edges, so a chain of
   zero-delay edges is computed within the same step (PyTorch's semantics);
 - a cycle is allowed when at least one of its edges has ``delay >= 1``: that edge carries
@@ -14,15 +16,15 @@ Hardware adds latency per synapse stage; that is a backend's timing, stated ther
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
 from snncompile.errors import GraphError
 from snncompile.ir.neurons import NeuronNode
-from snncompile.ir.node import Node, Shape, nodes_equal
+from snncompile.ir.node import SUM, Node, Shape, nodes_equal
 from snncompile.ir.ops import Input, Output
 
 #: Default time step in seconds: the NIR paper's convention (and snnTorch's export default).
@@ -31,24 +33,86 @@ DEFAULT_DT = 1e-4
 
 @dataclass(frozen=True)
 class Edge:
-    """``dst`` receives ``src``'s output from ``delay`` steps ago (``delay >= 0``)."""
+    """``dst`` receives ``src``'s output from ``delay`` steps ago (``delay >= 0``), at
+    operand ``port`` of ``dst`` (``""``: the summed input of a node without ports)."""
 
     src: str
     dst: str
     delay: int = 0
+    port: str = SUM
+
+    def key(self) -> tuple[str, str, int, str]:
+        return (self.src, self.dst, self.delay, self.port)
 
 
-@dataclass(eq=False)
+class EdgeList(list):
+    """A list of edges that tells its owner when it changes (to drop the edge index)."""
+
+    def __init__(self, items: Iterable[Edge] = (), on_change: Callable[[], None] | None = None):
+        super().__init__(items)
+        self._on_change = on_change
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
+
+
+def _notifying(name: str) -> Callable[..., Any]:
+    method = getattr(list, name)
+
+    def wrapper(self: EdgeList, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        self._changed()
+        return self if name == "__iadd__" else result
+
+    wrapper.__name__ = name
+    return wrapper
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+              "__setitem__", "__delitem__", "__iadd__"):
+    setattr(EdgeList, _name, _notifying(_name))
+
+
 class Graph:
     """A spiking network in discrete time.
 
     ``nodes`` maps names to nodes (insertion order is kept and is the order of inputs and
-    outputs); ``edges`` are summed at their destination; ``dt`` is seconds per step.
+    outputs); ``edges`` are summed at their destination (per port); ``dt`` is seconds per
+    step. ``incoming``/``outgoing`` answer from an index that is rebuilt after the edge
+    list changes.
     """
 
-    nodes: dict[str, Node] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
-    dt: float = DEFAULT_DT
+    def __init__(self, nodes: dict[str, Node] | None = None, edges: Iterable[Edge] | None = None,
+                 dt: float = DEFAULT_DT) -> None:
+        self.nodes: dict[str, Node] = nodes if nodes is not None else {}
+        self.edges = edges if edges is not None else []
+        self.dt = dt
+
+    @property
+    def edges(self) -> EdgeList:
+        return self._edges
+
+    @edges.setter
+    def edges(self, value: Iterable[Edge]) -> None:
+        self._edges = EdgeList(value, self._drop_index)
+        self._drop_index()
+
+    def _drop_index(self) -> None:
+        self._index: tuple[dict[str, list[Edge]], dict[str, list[Edge]]] | None = None
+
+    def _edge_index(self) -> tuple[dict[str, list[Edge]], dict[str, list[Edge]]]:
+        if self._index is None:
+            incoming: dict[str, list[Edge]] = {}
+            outgoing: dict[str, list[Edge]] = {}
+            for e in self._edges:
+                incoming.setdefault(e.dst, []).append(e)
+                outgoing.setdefault(e.src, []).append(e)
+            self._index = (incoming, outgoing)
+        return self._index
+
+    def __repr__(self) -> str:
+        return f"Graph({len(self.nodes)} nodes, {len(self._edges)} edges, dt={self.dt})"
 
     # -- building -----------------------------------------------------------------
     def add(self, name: str, node: Node) -> str:
@@ -57,8 +121,8 @@ class Graph:
         self.nodes[name] = node
         return name
 
-    def connect(self, src: str, dst: str, delay: int = 0) -> None:
-        self.edges.append(Edge(src, dst, int(delay)))
+    def connect(self, src: str, dst: str, delay: int = 0, port: str = SUM) -> None:
+        self.edges.append(Edge(src, dst, int(delay), port))
 
     def chain(self, *names: str) -> None:
         """Connect ``names[0] -> names[1] -> ...`` with zero-delay edges."""
@@ -67,6 +131,12 @@ class Graph:
 
     def copy(self) -> Graph:
         return Graph(dict(self.nodes), list(self.edges), self.dt)
+
+    def __getstate__(self) -> dict[str, Any]:  # the index is derived: rebuild it after a copy
+        return {"nodes": self.nodes, "edges": list(self._edges), "dt": self.dt}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["nodes"], state["edges"], state["dt"])  # type: ignore[misc]
 
     # -- queries --------------------------------------------------------------------
     @property
@@ -78,10 +148,19 @@ class Graph:
         return [n for n, node in self.nodes.items() if isinstance(node, Output)]
 
     def incoming(self, name: str) -> list[Edge]:
-        return [e for e in self.edges if e.dst == name]
+        return list(self._edge_index()[0].get(name, ()))
 
     def outgoing(self, name: str) -> list[Edge]:
-        return [e for e in self.edges if e.src == name]
+        return list(self._edge_index()[1].get(name, ()))
+
+    def operands(self, name: str) -> dict[str, list[Edge]]:
+        """Incoming edges by port (``{"": [...]}`` for a node without ports), in the
+        order of the node's ports."""
+        ports = self.nodes[name].ports or (SUM,)
+        by_port: dict[str, list[Edge]] = {p: [] for p in ports}
+        for e in self.incoming(name):
+            by_port.setdefault(e.port, []).append(e)
+        return by_port
 
     def items(self) -> Iterator[tuple[str, Node]]:
         return iter(self.nodes.items())
@@ -116,12 +195,17 @@ class Graph:
         return shapes
 
     def input_shape(self, name: str, shapes: dict[str, Shape] | None = None) -> Shape:
+        """Shape of the summed input (of the first port for a node with ports)."""
         shapes = shapes if shapes is not None else self.infer_shapes()
         node = self.nodes[name]
         if isinstance(node, Input):
             return node.shape
-        srcs = [e.src for e in self.incoming(name)]
-        return shapes[srcs[0]] if srcs else ()
+        return next(iter(self.operand_shapes(name, shapes).values()), ())
+
+    def operand_shapes(self, name: str, shapes: dict[str, Shape] | None = None) -> dict[str, Shape]:
+        """Shape at each port of ``name`` (``{"": shape}`` without ports)."""
+        shapes = shapes if shapes is not None else self.infer_shapes()
+        return {p: shapes[edges[0].src] for p, edges in self.operands(name).items() if edges}
 
     def _shapes_and_problems(self) -> tuple[dict[str, Shape], list[str]]:
         problems = self._structure_problems()
@@ -129,7 +213,7 @@ class Graph:
             raise GraphError(_format(problems))
         shapes: dict[str, Shape] = {}
         for name, node in self.nodes.items():
-            if isinstance(node, (Input, NeuronNode)):
+            if isinstance(node, NeuronNode) or node.source:
                 shapes[name] = node.output_shape(())
         pending = [n for n in self.nodes if n not in shapes]
         broken: set[str] = set()
@@ -145,42 +229,47 @@ class Graph:
                 if any(s in broken for s in srcs):
                     broken.add(name)  # already reported upstream
                     continue
-                in_shapes = [shapes[s] for s in srcs]
                 node = self.nodes[name]
-                found = self._input_problems(name, in_shapes)
-                in_shape = in_shapes[0] if in_shapes else ()
+                found = self._input_problems(name, shapes)
+                by_port = self.operand_shapes(name, shapes)
                 if not found:
-                    found = [f"node '{name}' ({node.kind}): {p}" for p in node.check(in_shape)]
+                    found = [f"node '{name}' ({node.kind}): {p}" for p in node.check_operands(by_port)]
                 if found:
                     problems += found
                     broken.add(name)
                 else:
-                    shapes[name] = node.output_shape(in_shape)
+                    shapes[name] = node.operand_output_shape(by_port)
         if pending:
             problems.append(f"cannot infer shapes of {pending}: they are only reachable through an unresolved cycle")
         # Neurons have explicit shapes; check what they receive too.
         for name, node in self.nodes.items():
-            if isinstance(node, NeuronNode):
+            if isinstance(node, NeuronNode) or node.source:
                 srcs = [e.src for e in self.incoming(name)]
                 if all(s in shapes for s in srcs):
-                    found = self._input_problems(name, [shapes[s] for s in srcs])
+                    found = self._input_problems(name, shapes)
                     if not found:
-                        in_shape = shapes[srcs[0]]
-                        found = [f"node '{name}' ({node.kind}): {p}" for p in node.check(in_shape)]
+                        by_port = {SUM: shapes[srcs[0]]} if srcs else {SUM: ()}
+                        found = [f"node '{name}' ({node.kind}): {p}" for p in node.check_operands(by_port)]
                     problems += found
         if problems:
             raise GraphError(_format(problems))
         return shapes, problems
 
-    def _input_problems(self, name: str, in_shapes: list[Shape]) -> list[str]:
+    def _input_problems(self, name: str, shapes: dict[str, Shape]) -> list[str]:
         node = self.nodes[name]
-        if not in_shapes and not isinstance(node, Input):
-            return [f"node '{name}' ({node.kind}) has no incoming edge"]
-        if len({tuple(s) for s in in_shapes}) > 1:
-            srcs = [e.src for e in self.incoming(name)]
-            detail = ", ".join(f"'{s}' {tuple(sh)}" for s, sh in zip(srcs, in_shapes))
-            return [f"node '{name}' ({node.kind}) sums inputs of different shapes: {detail}"]
-        return []
+        if node.source:
+            return []
+        problems = []
+        for port, edges in self.operands(name).items():
+            where = f"node '{name}' ({node.kind})" + (f" operand '{port}'" if port else "")
+            if not edges:
+                problems.append(f"{where} has no incoming edge")
+                continue
+            in_shapes = [tuple(shapes[e.src]) for e in edges]
+            if len(set(in_shapes)) > 1:
+                detail = ", ".join(f"'{e.src}' {sh}" for e, sh in zip(edges, in_shapes))
+                problems.append(f"{where} sums inputs of different shapes: {detail}")
+        return problems
 
     def _structure_problems(self) -> list[str]:
         problems = []
@@ -192,8 +281,12 @@ class Graph:
                     problems.append(f"edge {e.src} -> {e.dst} names node '{end}', which does not exist")
             if e.delay < 0:
                 problems.append(f"edge {e.src} -> {e.dst} has negative delay {e.delay}")
-            if isinstance(self.nodes.get(e.dst), Input):
-                problems.append(f"edge {e.src} -> {e.dst}: an Input node cannot have incoming edges")
+            dst = self.nodes.get(e.dst)
+            if dst is not None and dst.source:
+                problems.append(f"edge {e.src} -> {e.dst}: {_article(dst.kind)} {dst.kind} node cannot have incoming edges")
+            elif dst is not None and e.port not in (dst.ports or (SUM,)):
+                wanted = f"one of its operands {list(dst.ports)}" if dst.ports else "no operand name (it sums its inputs)"
+                problems.append(f"edge {e.src} -> {e.dst} names operand '{e.port}'; {dst.kind} takes {wanted}")
             if isinstance(self.nodes.get(e.src), Output):
                 problems.append(f"edge {e.src} -> {e.dst}: an Output node cannot have outgoing edges")
         if not self.inputs:
@@ -214,7 +307,7 @@ class Graph:
         """Same nodes (by name and fields), same edges (as a multiset) and same dt."""
         if self.dt != other.dt or list(self.nodes) != list(other.nodes):
             return False
-        if sorted(map(dataclasses.astuple, self.edges)) != sorted(map(dataclasses.astuple, other.edges)):
+        if sorted(e.key() for e in self.edges) != sorted(e.key() for e in other.edges):
             return False
         return all(nodes_equal(self.nodes[n], other.nodes[n], rtol, atol) for n in self.nodes)
 
@@ -253,3 +346,7 @@ def _format(problems: Iterable[str]) -> str:
     if len(problems) == 1:
         return problems[0]
     return f"{len(problems)} problems: " + "; ".join(problems)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -18,7 +18,6 @@ and output ``s[t]`` (0/1). Non-spiking neurons (LI, CubaLI, Integrator) output `
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -68,7 +67,7 @@ class NeuronNode(Node):
     def _coefficients(self) -> dict[str, np.ndarray]:
         return {
             f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
+            for f in self.fields()
             if f.name not in ("shape",) and not isinstance(getattr(self, f.name), (Reset, ResetTiming, Comparator))
         }
 

@@ -15,6 +15,8 @@ import numpy as np
 
 from snncompile.ir.node import Node, Shape, as_float_array, register_node
 from snncompile.ir.semantics import Comparator
+from snncompile.ir.stage import Stage
+from snncompile.ir.synapse import Synapse
 
 
 def _pair(value: int | tuple[int, ...], n: int = 2) -> tuple[int, ...]:
@@ -48,6 +50,8 @@ class Input(Node):
     """Graph input: ``y[t] = x[t]``, where ``x`` is the user's data for this node."""
 
     kind: ClassVar[str] = "Input"
+    stage: ClassVar[Stage] = Stage.ANY
+    source: ClassVar[bool] = True
     shape: Shape
 
     def __post_init__(self) -> None:
@@ -63,6 +67,7 @@ class Output(Node):
     """Graph output: ``y[t] = x[t]`` (the sum of its incoming edges), recorded."""
 
     kind: ClassVar[str] = "Output"
+    stage: ClassVar[Stage] = Stage.ANY
     shape: Shape
 
     def __post_init__(self) -> None:
@@ -76,7 +81,29 @@ class Output(Node):
 
 @register_node
 @dataclass(eq=False, kw_only=True)
-class Linear(Node):
+class Constant(Node):
+    """A value that is there every step: ``y[t] = value`` (per sample, the same for every
+    sample). No incoming edge. A bias, a position embedding, the ``1`` of ``x + 1``;
+    through an edge of delay ``d`` it is 0 for the first ``d`` steps, then ``value``."""
+
+    kind: ClassVar[str] = "Constant"
+    stage: ClassVar[Stage] = Stage.ANY
+    source: ClassVar[bool] = True
+    value: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.value = as_float_array(self.value)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return tuple(self.value.shape)
+
+    def check(self, input_shape: Shape) -> list[str]:
+        return _finite("value", self.value)
+
+
+@register_node
+@dataclass(eq=False, kw_only=True)
+class Linear(Synapse):
     """Dense synapses over the last axis: ``y = W x + b`` with ``W`` of shape (out, in).
     ``bias=None`` means no bias (NIR Linear); with a bias it is NIR's Affine."""
 
@@ -104,10 +131,11 @@ class Linear(Node):
 
 
 @dataclass(eq=False, kw_only=True)
-class _ConvNd(Node):
+class _ConvNd(Synapse):
     """PyTorch convention: cross-correlation, weight (C_out, C_in/groups, *kernel)."""
 
     ndim: ClassVar[int] = 2
+    operator: ClassVar[str] = "conv2d"
     weight: np.ndarray
     bias: np.ndarray | None = None
     stride: tuple[int, ...] = (1, 1)
@@ -136,7 +164,8 @@ class _ConvNd(Node):
         if self.weight.ndim != self.ndim + 2:
             return [f"weight must be {self.ndim + 2}-D, found shape {self.weight.shape}"]
         if len(input_shape) != self.ndim + 1:
-            return [f"expects input (C, {'H, W' if self.ndim == 2 else 'L'}), found {tuple(input_shape)}"]
+            axes = {1: "L", 2: "H, W", 3: "D, H, W"}[self.ndim]
+            return [f"expects input (C, {axes}), found {tuple(input_shape)}"]
         problems = []
         c_in = self.weight.shape[1] * self.groups
         if input_shape[0] != c_in:
@@ -157,6 +186,7 @@ class Conv1d(_ConvNd):
 
     kind: ClassVar[str] = "Conv1d"
     ndim: ClassVar[int] = 1
+    operator: ClassVar[str] = "conv1d"
     stride: tuple[int, ...] = (1,)
     padding: tuple[int, ...] = (0,)
     dilation: tuple[int, ...] = (1,)
@@ -168,6 +198,20 @@ class Conv2d(_ConvNd):
     """2-D convolution over (C, H, W): ``y = conv2d(x, W, b, stride, padding, dilation, groups)``."""
 
     kind: ClassVar[str] = "Conv2d"
+
+
+@register_node
+@dataclass(eq=False, kw_only=True)
+class Conv3d(_ConvNd):
+    """3-D convolution over (C, D, H, W): ``y = conv3d(x, W, b, stride, padding, dilation,
+    groups)``. No chip core has one; a (1, p, p) kernel over one frame is a Conv2d."""
+
+    kind: ClassVar[str] = "Conv3d"
+    ndim: ClassVar[int] = 3
+    operator: ClassVar[str] = "conv3d"
+    stride: tuple[int, ...] = (1, 1, 1)
+    padding: tuple[int, ...] = (0, 0, 0)
+    dilation: tuple[int, ...] = (1, 1, 1)
 
 
 @dataclass(eq=False, kw_only=True)
@@ -228,6 +272,7 @@ class Flatten(Node):
     """Merge per-sample axes ``start_dim..end_dim`` (inclusive, batch not counted)."""
 
     kind: ClassVar[str] = "Flatten"
+    stage: ClassVar[Stage] = Stage.ANY
     start_dim: int = 0
     end_dim: int = -1
 

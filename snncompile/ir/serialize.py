@@ -3,10 +3,12 @@
 Layout: a NumPy ``.npz`` archive (never unpickled: ``allow_pickle=False``) holding
 
 - ``__graph__``: a JSON document ``{"format": "snncompile-ir", "version": N, "dt": ...,
-  "nodes": [{"name", "kind", "attrs", "arrays": {field: key}}], "edges": [[src, dst, delay]]}``
+  "nodes": [{"name", "kind", "attrs", "arrays": {field: key}, "meta": {...}}],
+  "edges": [[src, dst, delay] or [src, dst, delay, port]]}``
 - one array per array-valued node field, under the key named in ``arrays``.
 
-Loading a newer major version fails with a clear message instead of guessing.
+Version 2 added edge ports and node ``meta`` (both optional, so version 1 files load
+unchanged). Loading a newer version fails with a clear message instead of guessing.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from snncompile.ir.graph import Edge, Graph
 from snncompile.ir.node import NODE_TYPES
 
 FORMAT = "snncompile-ir"
-VERSION = 1
+VERSION = 2
 
 
 def graph_to_arrays(graph: Graph, prefix: str = "") -> dict[str, np.ndarray]:
@@ -38,13 +40,16 @@ def graph_to_arrays(graph: Graph, prefix: str = "") -> dict[str, np.ndarray]:
             arrays[key] = value
             refs[field_name] = key
         attrs = {k: v for k, v in node.attributes().items() if k not in refs}
-        nodes.append({"name": name, "kind": node.kind, "attrs": attrs, "arrays": refs})
+        entry = {"name": name, "kind": node.kind, "attrs": attrs, "arrays": refs}
+        if node.meta:
+            entry["meta"] = node.meta
+        nodes.append(entry)
     header = {
         "format": FORMAT,
         "version": VERSION,
         "dt": graph.dt,
         "nodes": nodes,
-        "edges": [[e.src, e.dst, e.delay] for e in graph.edges],
+        "edges": [[e.src, e.dst, e.delay] + ([e.port] if e.port else []) for e in graph.edges],
     }
     arrays[prefix + "__graph__"] = np.array(json.dumps(header))
     return arrays
@@ -75,11 +80,17 @@ def graph_from_arrays(arrays: Any, source: str, prefix: str = "") -> Graph:
             if isinstance(value, list):
                 fields[key] = tuple(value)
         try:
-            graph.add(entry["name"], cls(**fields))
+            graph.add(entry["name"], cls(**fields, meta=dict(entry.get("meta") or {})))
         except TypeError as exc:
             raise InputError(f"{source}: node '{entry['name']}' ({entry['kind']}): {exc}") from None
-    graph.edges = [Edge(str(s), str(d), int(k)) for s, d, k in header["edges"]]
+    graph.edges = [_edge(item, source) for item in header["edges"]]
     return graph
+
+
+def _edge(item: Any, source: str) -> Edge:
+    if not isinstance(item, list) or len(item) not in (3, 4):
+        raise InputError(f"{source}: an edge must be [src, dst, delay] or [src, dst, delay, port], found {item!r}")
+    return Edge(str(item[0]), str(item[1]), int(item[2]), str(item[3]) if len(item) == 4 else "")
 
 
 def save_graph(graph: Graph, path: str | os.PathLike) -> None:

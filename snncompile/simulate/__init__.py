@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable
 
 from snncompile.errors import UnsupportedError
+from snncompile.simulate import host_kernels  # noqa: F401  (registers the host kernels)
 from snncompile.simulate.reference import simulate
 from snncompile.simulate.result import SimResult, accuracy, classify
 

@@ -1,14 +1,18 @@
 """Reference step kernels, one per node kind, in torch (batched, float64 by default).
 
-Each kernel is built once per node (parameters become tensors), then called once per
-time step with the node's summed input ``x`` of shape (batch, *in_shape). Stateful
-kernels keep their state between calls; :meth:`Kernel.reset` starts a new run.
+Each kernel is built once per node (parameters become tensors) from the node and the
+per-sample shape at each of its operand ports (``{"": shape}`` for a node that sums its
+inputs), then called once per time step with the node's input: the summed input ``x`` of
+shape (batch, *in_shape); for a node with ``ports``, a dict port -> tensor; for a source
+node (``Constant``), None. Stateful kernels keep their state between calls;
+:meth:`Kernel.reset` starts a new run.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -18,8 +22,10 @@ from snncompile.ir import (
     AvgPool2d,
     BatchNorm,
     Comparator,
+    Constant,
     Conv1d,
     Conv2d,
+    Conv3d,
     Delay,
     Flatten,
     Linear,
@@ -35,6 +41,10 @@ from snncompile.ir import (
     SumPool2d,
     Threshold,
 )
+from snncompile.ir.node import SUM
+
+#: per-sample shape at each operand port of a node
+Operands = Mapping[str, Shape]
 
 
 class Kernel:
@@ -45,19 +55,21 @@ class Kernel:
     def reset(self, batch: int) -> None:  # noqa: B027 - stateless kernels need nothing
         pass
 
-    def step(self, x: torch.Tensor) -> torch.Tensor:
+    def step(self, x: Any) -> torch.Tensor:
         raise NotImplementedError
 
 
 class FunctionKernel(Kernel):
-    def __init__(self, fn: Callable[[torch.Tensor], torch.Tensor]):
+    """A stateless kernel: ``fn(x)`` (``fn(**operands)`` for a node with ports)."""
+
+    def __init__(self, fn: Callable[..., torch.Tensor]):
         self.fn = fn
 
-    def step(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fn(x)
+    def step(self, x: Any) -> torch.Tensor:
+        return self.fn(**x) if isinstance(x, dict) else self.fn(x)
 
 
-Builder = Callable[[Node, Shape, torch.dtype], Kernel]
+Builder = Callable[[Node, Operands, torch.dtype], Kernel]
 #: node class -> builder; executors for other kinds register here.
 KERNEL_BUILDERS: dict[type, Builder] = {}
 
@@ -71,10 +83,10 @@ def builds(*classes: type) -> Callable[[Builder], Builder]:
     return register
 
 
-def build_kernel(node: Node, in_shape: Shape, dtype: torch.dtype) -> Kernel:
+def build_kernel(node: Node, shapes: Operands, dtype: torch.dtype) -> Kernel:
     for cls in type(node).__mro__:
         if cls in KERNEL_BUILDERS:
-            return KERNEL_BUILDERS[cls](node, in_shape, dtype)
+            return KERNEL_BUILDERS[cls](node, shapes, dtype)
     from snncompile.errors import UnsupportedError
 
     raise UnsupportedError(f"the reference simulator has no kernel for node kind '{node.kind}'")
@@ -148,11 +160,14 @@ def _linear(node, in_shape, dtype):
     return FunctionKernel(lambda x: F.linear(x, w, b))
 
 
-@builds(Conv1d, Conv2d)
+_CONVOLUTIONS = {"conv1d": F.conv1d, "conv2d": F.conv2d, "conv3d": F.conv3d}
+
+
+@builds(Conv1d, Conv2d, Conv3d)
 def _conv(node, in_shape, dtype):
     w = _t(node.weight, dtype)
     b = None if node.bias is None else _t(node.bias, dtype)
-    conv = F.conv1d if isinstance(node, Conv1d) else F.conv2d
+    conv = _CONVOLUTIONS[node.operator]
     kwargs = dict(stride=node.stride, padding=node.padding, dilation=node.dilation, groups=node.groups)
     return FunctionKernel(lambda x: conv(x, w, b, **kwargs))
 
@@ -176,8 +191,8 @@ def _max_pool(node, in_shape, dtype):
 
 
 @builds(Flatten)
-def _flatten(node, in_shape, dtype):
-    out_shape = node.output_shape(in_shape)
+def _flatten(node, shapes, dtype):
+    out_shape = node.output_shape(shapes[SUM])
     return FunctionKernel(lambda x: x.reshape(x.shape[0], *out_shape))
 
 
@@ -199,8 +214,8 @@ def _identity(node, in_shape, dtype):
 
 
 @builds(BatchNorm)
-def _batch_norm(node, in_shape, dtype):
-    view = (-1,) + (1,) * (len(in_shape) - 1)
+def _batch_norm(node, shapes, dtype):
+    view = (-1,) + (1,) * (len(shapes[SUM]) - 1)
 
     def param(a):
         return _t(a, dtype).reshape(view) if a.ndim else _t(a, dtype)
@@ -232,8 +247,26 @@ class DelayKernel(Kernel):
 
 
 @builds(Delay)
-def _delay(node, in_shape, dtype):
-    return DelayKernel(node, in_shape, dtype)
+def _delay(node, shapes, dtype):
+    return DelayKernel(node, shapes[SUM], dtype)
+
+
+class ConstantKernel(Kernel):
+    """``y[t] = value`` for every sample (a source: it takes no input)."""
+
+    def __init__(self, node: Constant, dtype: torch.dtype):
+        self.value = _t(node.value, dtype)
+
+    def reset(self, batch: int) -> None:
+        self.out = self.value.expand(batch, *self.value.shape)
+
+    def step(self, x: Any) -> torch.Tensor:
+        return self.out
+
+
+@builds(Constant)
+def _constant(node, shapes, dtype):
+    return ConstantKernel(node, dtype)
 
 
 def prod(shape: Shape) -> int:

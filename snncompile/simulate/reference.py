@@ -14,6 +14,7 @@ import torch
 
 from snncompile.errors import InputError
 from snncompile.ir import Graph, Input, NeuronNode, Shape
+from snncompile.ir.node import SUM
 from snncompile.simulate.kernels import Kernel, build_kernel
 from snncompile.simulate.progress import steps_with_progress
 from snncompile.simulate.result import SimResult
@@ -115,9 +116,9 @@ class _Runner:
         self.graph, self.dtype = graph, dtype
         self.order = graph.step_order()
         self.shapes: dict[str, Shape] = graph.infer_shapes()
-        self.incoming = {n: graph.incoming(n) for n in graph.nodes}
+        self.operands = {n: graph.operands(n) for n in graph.nodes}
         self.kernels: dict[str, Kernel] = {
-            n: build_kernel(node, graph.input_shape(n, self.shapes), dtype)
+            n: build_kernel(node, graph.operand_shapes(n, self.shapes) if not node.source else {}, dtype)
             for n, node in graph.items()
             if not isinstance(node, Input)
         }
@@ -140,17 +141,21 @@ class _Runner:
             return past[-delay]
         return torch.zeros((self.batch, *self.shapes[src]), dtype=self.dtype)
 
+    def _sum(self, edges: list, outs: dict[str, torch.Tensor]) -> torch.Tensor:
+        x = self._edge_value(edges[0].src, edges[0].delay, outs)
+        for e in edges[1:]:
+            x = x + self._edge_value(e.src, e.delay, outs)
+        return x
+
     def step(self, feed: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         outs: dict[str, torch.Tensor] = {}
         for name in self.order:
             if name in feed:
                 outs[name] = feed[name]
                 continue
-            edges = self.incoming[name]
-            x = self._edge_value(edges[0].src, edges[0].delay, outs)
-            for e in edges[1:]:
-                x = x + self._edge_value(e.src, e.delay, outs)
-            outs[name] = self.kernels[name].step(x)
+            operands = {port: self._sum(edges, outs) for port, edges in self.operands[name].items() if edges}
+            kernel_input = operands if self.graph.nodes[name].ports else operands.get(SUM)
+            outs[name] = self.kernels[name].step(kernel_input)
         for src, past in self.history.items():
             past.append(outs[src])
         return outs

@@ -114,3 +114,93 @@ def test_elementwise_parameter_may_not_widen_the_input():
     g.chain("x", "s", "y")
     with pytest.raises(GraphError, match="scale of shape \\(3, 4\\) does not broadcast to the input shape \\(4,\\)"):
         g.validate()
+
+
+# -- ordered operands (ports), sources, meta, the edge index --------------------------------
+def attention_product() -> Graph:
+    from snncompile.ir.host import MatMul
+
+    g = Graph()
+    g.add("q", Input(shape=(4, 3)))
+    g.add("k", Input(shape=(3, 5)))
+    g.add("qk", MatMul())
+    g.add("y", Output(shape=(4, 5)))
+    g.connect("q", "qk", port="a")
+    g.connect("k", "qk", port="b")
+    g.connect("qk", "y")
+    return g
+
+
+def test_ports_give_the_operand_shapes_and_output_shape():
+    g = attention_product().validate()
+    assert g.operand_shapes("qk") == {"a": (4, 3), "b": (3, 5)}
+    assert g.infer_shapes()["qk"] == (4, 5)
+    assert [e.src for e in g.operands("qk")["a"]] == ["q"]
+
+
+def test_every_port_problem_is_named():
+    g = attention_product()
+    g.edges = [e for e in g.edges if e.port != "b"]
+    with pytest.raises(GraphError, match="operand 'b' has no incoming edge"):
+        g.validate()
+    g = attention_product()
+    g.connect("q", "y", port="a")
+    with pytest.raises(GraphError, match="names operand 'a'; Output takes no operand name"):
+        g.validate()
+    g = attention_product()
+    g.edges = [e for e in g.edges if e.dst != "qk"]
+    g.connect("q", "qk")  # unported edge into a ported node
+    with pytest.raises(GraphError, match="names operand ''; MatMul takes one of its operands"):
+        g.validate()
+
+
+def test_operand_shape_mismatch_is_an_error_naming_the_node():
+    g = attention_product()
+    g.nodes["k"] = Input(shape=(4, 5))
+    with pytest.raises(GraphError, match="'qk' \\(MatMul\\): inner sizes differ"):
+        g.validate()
+
+
+def test_a_port_sums_its_edges():
+    g = attention_product()
+    g.connect("q", "qk", port="a", delay=1)
+    assert len(g.validate().operands("qk")["a"]) == 2
+
+
+def test_sources_take_no_edges():
+    from snncompile.ir import Constant
+
+    g = mlp()
+    g.add("c", Constant(value=np.ones(4)))
+    g.connect("c", "lif")
+    assert g.validate().infer_shapes()["c"] == (4,)
+    g.connect("x", "c")
+    with pytest.raises(GraphError, match="a Constant node cannot have incoming edges"):
+        g.validate()
+
+
+def test_edge_index_follows_every_change_of_the_edge_list():
+    g = mlp()
+    assert [e.src for e in g.incoming("lif")] == ["fc"]
+    g.edges.append(g.edges[0].__class__("x", "lif"))
+    assert {e.src for e in g.incoming("lif")} == {"fc", "x"}
+    g.edges += [g.edges[0].__class__("fc", "y")]
+    assert {e.src for e in g.incoming("y")} == {"lif", "fc"}
+    del g.edges[-1]
+    assert [e.src for e in g.incoming("y")] == ["lif"]
+    g.edges = [e for e in g.edges if e.dst != "lif"]
+    assert g.incoming("lif") == []
+    g.edges.remove(g.edges[0])
+    assert g.outgoing("x") == []
+
+
+def test_meta_is_kept_by_replace_but_not_part_of_equality():
+    a = mlp()
+    b = mlp()
+    b.nodes["lif"] = b.nodes["lif"].with_meta(placement="chip", lag=1)
+    assert a.equals(b)
+    copy = b.nodes["lif"].replace(decay=np.asarray(0.5))
+    assert copy.meta == {"placement": "chip", "lag": 1}
+    copy.meta["lag"] = 2
+    assert b.nodes["lif"].meta["lag"] == 1  # not shared
+    assert b.nodes["lif"].with_meta(lag=None).meta == {"placement": "chip"}

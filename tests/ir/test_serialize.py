@@ -71,3 +71,50 @@ def test_garbage_and_missing_files(tmp_path):
 def test_write_is_atomic_and_leaves_no_temp_files(tmp_path):
     save_graph(sample_graph(), tmp_path / "g.snnir")
     assert [p.name for p in tmp_path.iterdir()] == ["g.snnir"]
+
+
+def test_ports_and_meta_round_trip(tmp_path):
+    from snncompile.ir.host import MatMul
+
+    g = Graph()
+    g.add("q", Input(shape=(4, 3)))
+    g.add("qk", MatMul(meta={"placement": "host", "origin": {"pass": "test"}}))
+    g.add("y", Output(shape=(4, 4)))
+    g.add("t", Linear(weight=np.ones((4, 3))))
+    g.chain("q", "t")
+    g.connect("q", "qk", port="a")
+    g.connect("t", "qk", port="b", delay=0)
+    g.connect("qk", "y")
+    g.nodes["t"] = Linear(weight=np.ones((4, 3)))
+    g.edges = [e for e in g.edges if e.src != "t"]
+    g.add("tt", Input(shape=(3, 4)))
+    g.connect("tt", "qk", port="b")
+    g.validate()
+    save_graph(g, tmp_path / "g.snnir")
+    h = load_graph(tmp_path / "g.snnir")
+    assert h.equals(g)
+    assert h.nodes["qk"].meta == {"placement": "host", "origin": {"pass": "test"}}
+    assert {(e.src, e.port) for e in h.incoming("qk")} == {("q", "a"), ("tt", "b")}
+
+
+def test_version_1_files_load(tmp_path):
+    g = sample_graph()
+    arrays = graph_to_arrays(g)
+    header = json.loads(str(arrays["__graph__"]))
+    header["version"] = 1
+    assert all(len(e) == 3 for e in header["edges"])
+    arrays["__graph__"] = np.array(json.dumps(header))
+    with open(tmp_path / "old.snnir", "wb") as f:
+        np.savez(f, **arrays)
+    assert load_graph(tmp_path / "old.snnir").equals(g)
+
+
+def test_a_malformed_edge_is_named(tmp_path):
+    arrays = graph_to_arrays(sample_graph())
+    header = json.loads(str(arrays["__graph__"]))
+    header["edges"][0] = ["x", "conv"]
+    arrays["__graph__"] = np.array(json.dumps(header))
+    with open(tmp_path / "bad.snnir", "wb") as f:
+        np.savez(f, **arrays)
+    with pytest.raises(InputError, match="an edge must be"):
+        load_graph(tmp_path / "bad.snnir")

@@ -28,6 +28,9 @@ class Builder:
         self._used: set[str] = set()
         #: values created since :meth:`begin`: only these may be renamed by :meth:`bind`
         self._private: set[str] = set()
+        #: a graph input whose first axis is the batch (set by the exporter)
+        self.batch_source: str | None = None
+        self._batch: str | None = None
 
     def begin(self) -> None:
         """Start emitting a new IR node (values made before it become shared)."""
@@ -80,6 +83,15 @@ class Builder:
         name = self.fresh(f"{hint}")
         self.initializers.append(numpy_helper.from_array(np.asarray(array, dtype=dtype), name))
         return name
+
+    def batch_shape(self, rest: Sequence[int], hint: str) -> str:
+        """An int64 shape value ``[batch, *rest]`` (batch read off :attr:`batch_source`)."""
+        if self.batch_source is None:
+            raise UnsupportedError("an ONNX graph without inputs has no batch size to expand constants to")
+        if self._batch is None:
+            shape = self.op("Shape", [self.batch_source], "batch")
+            self._batch = self.op("Slice", [shape, self.ints([0], "batch/start"), self.ints([1], "batch/end")], "batch")
+        return self.op("Concat", [self._batch, self.ints(list(rest), f"{hint}/shape")], hint, axis=0)
 
     def ints(self, values: Sequence[int], hint: str) -> str:
         """An int64 1-D constant (axes, shapes, slice bounds)."""

@@ -2,7 +2,8 @@
 
 An emitter ``emit(b, name, node, x, in_shape, states) -> value`` receives the node's
 summed input ``x`` (float32, ``(batch, *in_shape)``) and returns the value holding its
-output for this step. Stateful emitters declare their slots in ``states`` and bind the
+output for this step. For a node with operand ports, ``x`` and ``in_shape`` are dicts
+port -> value / shape; for a source node (Constant) ``x`` is None. Stateful emitters declare their slots in ``states`` and bind the
 updated tensor to the slot's ``.next`` output. Each emitter mirrors the reference kernel
 of the same kind (``snncompile.simulate.kernels``) operation by operation, so that the
 float32 results agree with the reference run in float32.
@@ -26,8 +27,10 @@ from snncompile.ir import (
     AvgPool2d,
     BatchNorm,
     Comparator,
+    Constant,
     Conv1d,
     Conv2d,
+    Conv3d,
     CubaLI,
     CubaLIF,
     Delay,
@@ -128,7 +131,14 @@ def _linear(b, name, node: Linear, x, in_shape, states):
     return y
 
 
-@emits(Conv1d, Conv2d)
+@emits(Constant)
+def _constant(b, name, node: Constant, x, in_shape, states):
+    """The value expanded to ``(batch, *shape)`` (the batch size read off the first input)."""
+    value = b.const(node.value[None], f"{name}/value")
+    return b.op("Expand", [value, b.batch_shape(node.value.shape, name)], name)
+
+
+@emits(Conv1d, Conv2d, Conv3d)
 def _conv(b, name, node, x, in_shape, states):
     inputs = [x, b.const(node.weight, f"{name}/weight")]
     if node.bias is not None:

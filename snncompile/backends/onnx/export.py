@@ -23,12 +23,14 @@ import onnx
 from onnx import TensorProto, helper
 
 import snncompile
+from snncompile.backends.onnx import host_emitters  # noqa: F401  (registers the host emitters)
 from snncompile.backends.onnx.builder import Builder
 from snncompile.backends.onnx.emitters import emitter_for
 from snncompile.backends.onnx.state import StateTable
 from snncompile.errors import UnsupportedError
 from snncompile.fileio import atomic_path
 from snncompile.ir import Graph, Input
+from snncompile.ir.node import SUM
 from snncompile.simulate.reference import Record, resolve_record
 
 DEFAULT_OPSET = 17
@@ -68,6 +70,7 @@ def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = None) -> 
     states = StateTable(b.reserve)
     for name in graph.inputs + graph.outputs + [RECORD_PREFIX + n for n in record]:
         b.reserve(name)
+    b.batch_source = graph.inputs[0] if graph.inputs else None
     fifo_depth = _fifo_depths(graph)
     fifo_slots = {src: states.add(src, "fifo", (depth, *shapes[src]), "last outputs, index k-1 = k steps ago")
                   for src, depth in fifo_depth.items()}
@@ -78,8 +81,8 @@ def to_onnx(graph: Graph, opset: int = DEFAULT_OPSET, record: Record = None) -> 
         if isinstance(node, Input):
             values[name] = name
             continue
-        x = _summed_input(b, graph, name, values, fifo_slots)
-        values[name] = emitter_for(name, node)(b, name, node, x, graph.input_shape(name, shapes), states)
+        x, in_shape = _node_input(b, graph, name, values, fifo_slots, shapes)
+        values[name] = emitter_for(name, node)(b, name, node, x, in_shape, states)
     outputs = [_value_info(n, shapes[n]) for n in graph.outputs]
     for name in record:
         b.begin()
@@ -147,10 +150,24 @@ def _fifo_depths(graph: Graph) -> dict[str, int]:
     return depth
 
 
-def _summed_input(b: Builder, graph: Graph, name: str, values: dict[str, str], fifo_slots) -> str:
-    """Sum of the incoming edges in edge order (the reference's order of additions)."""
+def _node_input(b: Builder, graph: Graph, name: str, values: dict[str, str], fifo_slots, shapes):
+    """(x, in_shape) for an emitter: the summed input and its shape; dicts by port for a
+    node with ports; (None, ()) for a source node."""
+    node = graph.nodes[name]
+    if node.source:
+        return None, ()
+    operands = graph.operands(name)
+    by_port = {port: _summed_input(b, name, edges, values, fifo_slots) for port, edges in operands.items()}
+    in_shapes = graph.operand_shapes(name, shapes)
+    if node.ports:
+        return by_port, in_shapes
+    return by_port[SUM], in_shapes[SUM]
+
+
+def _summed_input(b: Builder, name: str, edges, values: dict[str, str], fifo_slots) -> str:
+    """Sum of ``edges`` in edge order (the reference's order of additions)."""
     terms = []
-    for e in graph.incoming(name):
+    for e in edges:
         if e.delay == 0:
             terms.append(values[e.src])
         else:

@@ -105,6 +105,15 @@ class TraceInfo:
     membrane_offsets: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def as_tensor(value: Any, where: str) -> Tensor:
+    """``value`` as a traced tensor, or a clear refusal naming ``where``."""
+    return _tensor(value, where)
+
+
+def is_tensor(value: Any) -> bool:
+    return _is_tensor(value)
+
+
 def _tensor(value: Any, where: str) -> Tensor:
     if isinstance(value, Tensor):
         return value
@@ -194,6 +203,18 @@ class _Builder:
         for src in inputs:
             self.graph.connect(src.name, name)
         return Tensor(name, node.output_shape(in_shape))
+
+    def add_operands(self, name: str, node: Node, operands: dict[str, Tensor]) -> Tensor:
+        """A node with ordered operands: ``operands`` maps each of its ports to a tensor."""
+        name = self.unique(name)
+        shapes = {port: t.shape for port, t in operands.items()}
+        problems = node.check_operands(shapes)
+        if problems:
+            raise GraphError(f"node '{name}' ({node.kind}): " + "; ".join(problems))
+        self.graph.add(name, node)
+        for port, src in operands.items():
+            self.graph.connect(src.name, name, port=port)
+        return Tensor(name, node.operand_output_shape(shapes))
 
     # modules
     def call_module(self, path: str, module: nn.Module, args: tuple, kwargs: dict) -> Any:
@@ -293,7 +314,9 @@ FUNCTIONS: dict[Any, Handler] = {}
 METHODS: dict[str, Handler] = {}
 
 
-def _handles(*targets: Any, methods: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+def handles(*targets: Any, methods: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+    """Register a handler for torch functions / operators ``targets`` and tensor
+    ``methods`` (what the traced ``forward`` calls)."""
     def register(fn: Handler) -> Handler:
         for t in targets:
             FUNCTIONS[t] = fn
@@ -313,7 +336,7 @@ def _bind(signature: Callable, args: list, kwargs: dict, where: str) -> inspect.
     return bound
 
 
-@_handles(operator.add, operator.iadd, torch.add, methods=("add", "add_"))
+@handles(operator.add, operator.iadd, torch.add, methods=("add", "add_"))
 def _add(b: _Builder, name, where, args, kwargs):
     if len(args) != 2 or not all(_is_tensor(a) for a in args) or kwargs:
         raise UnsupportedError(f"{where}: only the sum of two tensors (a residual) is supported, found {args}")
@@ -331,7 +354,7 @@ def _scale_of(value: Any, where: str) -> np.ndarray:
     raise UnsupportedError(f"{where}: only multiplication by a number or a constant tensor is supported")
 
 
-@_handles(operator.mul, operator.imul, torch.mul, methods=("mul", "mul_"))
+@handles(operator.mul, operator.imul, torch.mul, methods=("mul", "mul_"))
 def _mul(b: _Builder, name, where, args, kwargs):
     if len(args) != 2 or kwargs or sum(_is_tensor(a) for a in args) != 1:
         raise UnsupportedError(f"{where}: only tensor * number (or constant tensor) is supported")
@@ -345,7 +368,7 @@ def _mul(b: _Builder, name, where, args, kwargs):
     return b.add(name, Scale(scale=scale), [x])
 
 
-@_handles(operator.truediv, torch.div, methods=("div", "div_"))
+@handles(operator.truediv, torch.div, methods=("div", "div_"))
 def _div(b: _Builder, name, where, args, kwargs):
     if len(args) != 2 or kwargs or not _is_tensor(args[0]) or _is_tensor(args[1]):
         raise UnsupportedError(f"{where}: only tensor / number is supported")
@@ -355,14 +378,14 @@ def _div(b: _Builder, name, where, args, kwargs):
 def _flatten_sig(input, start_dim=0, end_dim=-1): ...
 
 
-@_handles(torch.flatten, methods=("flatten",))
+@handles(torch.flatten, methods=("flatten",))
 def _flatten(b: _Builder, name, where, args, kwargs):
     bound = _bind(_flatten_sig, args, kwargs, where).arguments
     x = _tensor(bound["input"], where)
     return b.add(name, flatten_node(bound["start_dim"], bound["end_dim"], x.shape, where), [x])
 
 
-@_handles(torch.reshape, methods=("view", "reshape"))
+@handles(torch.reshape, methods=("view", "reshape"))
 def _reshape(b: _Builder, name, where, args, kwargs):
     x = _tensor(args[0], where)
     dims = list(args[1]) if len(args) == 2 and isinstance(args[1], (tuple, list)) else list(args[1:])
@@ -392,14 +415,14 @@ def _avg_sig(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_
 def _max_sig(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False): ...
 
 
-@_handles(F.avg_pool2d)
+@handles(F.avg_pool2d)
 def _avg_pool(b: _Builder, name, where, args, kwargs):
     bound = dict(_bind(_avg_sig, args, kwargs, where).arguments)
     x = _tensor(bound.pop("input"), where)
     return b.add(name, pool2d("avg", where, **bound), [x])
 
 
-@_handles(F.max_pool2d)
+@handles(F.max_pool2d)
 def _max_pool(b: _Builder, name, where, args, kwargs):
     bound = dict(_bind(_max_sig, args, kwargs, where).arguments)
     if bound.pop("return_indices"):
@@ -408,12 +431,12 @@ def _max_pool(b: _Builder, name, where, args, kwargs):
     return b.add(name, pool2d("max", where, **bound), [x])
 
 
-@_handles(F.dropout, methods=("contiguous", "clone", "detach"))
+@handles(F.dropout, methods=("contiguous", "clone", "detach"))
 def _identity(b: _Builder, name, where, args, kwargs):
     return _tensor(args[0], where)
 
 
-@_handles(getattr)
+@handles(getattr)
 def _getattr(b: _Builder, name, where, args, kwargs):
     obj, attr = args
     if attr == "shape" and _is_tensor(obj):
@@ -421,14 +444,14 @@ def _getattr(b: _Builder, name, where, args, kwargs):
     raise UnsupportedError(f"{where}: attribute '{attr}' of {obj!r} is not supported")
 
 
-@_handles(methods=("size",))
+@handles(methods=("size",))
 def _size(b: _Builder, name, where, args, kwargs):
     size = SizeOf(_tensor(args[0], where).shape)
     dim = args[1] if len(args) > 1 else kwargs.get("dim")
     return size if dim is None else size.item(dim)
 
 
-@_handles(operator.getitem)
+@handles(operator.getitem)
 def _getitem(b: _Builder, name, where, args, kwargs):
     obj, index = args
     if isinstance(obj, NeuronOut):
@@ -549,3 +572,7 @@ def trace(
     (e.g. NaN weights, naming the node).
     """
     return trace_details(module, input_shape, dt, name_prefix).graph
+
+
+# host operations register their handlers on import (they use the names above)
+from snncompile.frontends.torch import host_ops  # noqa: E402, F401
