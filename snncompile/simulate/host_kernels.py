@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from snncompile.ir.host import MatMul
+from snncompile.ir.host import MatMul, Quantize
 from snncompile.simulate.kernels import FunctionKernel, builds
 
 
@@ -25,3 +25,9 @@ def align_rank(x: torch.Tensor, rank: int) -> torch.Tensor:
 def _matmul(node, shapes, dtype):
     rank = max(len(shapes["a"]), len(shapes["b"]))
     return FunctionKernel(lambda a, b: torch.matmul(align_rank(a, rank), align_rank(b, rank)))
+
+
+@builds(Quantize)
+def _quantize(node, shapes, dtype):
+    lo, hi = node.limits()
+    return FunctionKernel(lambda x: torch.clamp(torch.round(x * node.scale), lo, hi))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from snncompile.backends.onnx.builder import Builder
 from snncompile.backends.onnx.emitters import emits
-from snncompile.ir.host import MatMul
+from snncompile.ir.host import MatMul, Quantize
 
 
 def align_rank(b: Builder, x: str, shape: tuple[int, ...], rank: int, hint: str) -> str:
@@ -22,3 +22,11 @@ def _matmul(b, name, node: MatMul, x, in_shape, states):
     a = align_rank(b, x["a"], in_shape["a"], rank, name)
     m = align_rank(b, x["b"], in_shape["b"], rank, name)
     return b.op("MatMul", [a, m], name)
+
+
+@emits(Quantize)
+def _quantize(b, name, node: Quantize, x, in_shape, states):
+    """ONNX Round is ties-to-even, as torch.round."""
+    lo, hi = node.limits()
+    scaled = b.op("Round", [b.op("Mul", [x, b.const(node.scale, f"{name}/scale")], name)], name)
+    return b.op("Clip", [scaled, b.const(lo, f"{name}/lo"), b.const(hi, f"{name}/hi")], name)
