@@ -30,4 +30,5 @@ def _matmul(node, shapes, dtype):
 @builds(Quantize)
 def _quantize(node, shapes, dtype):
     lo, hi = node.limits()
-    return FunctionKernel(lambda x: torch.clamp(torch.round(x * node.scale), lo, hi))
+    scale = torch.as_tensor(node.scale, dtype=dtype)
+    return FunctionKernel(lambda x: torch.clamp(torch.round(x * scale), lo, hi))
