@@ -18,14 +18,20 @@ from snncompile.targets import Target
 __all__ = ["MODELS", "estimate", "models_for", "register_model", "sram_access_j"]
 
 
+#: target kind -> the models that apply to it
+MODELS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "method": ("paper", "memory-aware"),
+    "mcu": ("mcu",),
+    "host": ("host",),
+    "neuromorphic": ("chip",),
+}
+
+
 def models_for(target: Target) -> list[str]:
     """Model names that apply to ``target``: energy methods get the paper and the
-    memory-aware model, chips their own model, MCUs the cycle model."""
-    if target.kind == "method":
-        return ["paper", "memory-aware"]
-    if target.kind == "mcu":
-        return ["mcu"]
-    return ["chip"]
+    memory-aware model, chips their own model, MCUs the cycle model, hosts the software
+    model."""
+    return list(MODELS_BY_KIND.get(target.kind, ("chip",)))
 
 
 def estimate(metrics: Metrics, target: Target, model: str | None = None,

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from snncompile.estimate.activity import Activity
+from snncompile.estimate.host_ops import ASSUMPTIONS as HOST_ASSUMPTIONS
+from snncompile.estimate.host_ops import host_op_counts
 from snncompile.estimate.nodes import (
     apply_synapse,
     is_synapse,
@@ -39,6 +42,7 @@ from snncompile.estimate.nodes import (
     synapse_weight,
 )
 from snncompile.ir import Graph, NeuronNode, Node
+from snncompile.ir.placement import on_host
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,13 @@ class Metrics:
     connection_sparsity: float
     bytes_per_value: int
     assumptions: tuple[str, ...] = ()
+    #: host-placed node -> multiply-accumulate equivalents per inference (mixed graphs;
+    #: synapses and neurons above are then the chip's only)
+    host_ops: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+    @property
+    def host_ops_total(self) -> float:
+        return float(sum(self.host_ops.values()))
 
     # -- NeuroBench-named totals ----------------------------------------------------------
     @property
@@ -178,6 +189,7 @@ class Metrics:
             "memory": dataclasses.asdict(self.memory),
             "bytes_per_value": self.bytes_per_value,
             "assumptions": list(self.assumptions),
+            "host_ops": dict(self.host_ops),
         }
 
 
@@ -303,13 +315,14 @@ def compute_metrics(graph: Graph, activity: Activity, bytes_per_value: int = 4) 
     synapses = [
         synapse_layer(graph, name, np.asarray(activity.received[name]), activity.steps)
         for name, node in graph.items()
-        if is_synapse(node)
+        if is_synapse(node) and not on_host(node)
     ]
     neurons = [
         neuron_layer(name, node, np.asarray(activity.emitted[name]), np.asarray(activity.membranes[name]))
         for name, node in graph.items()
-        if isinstance(node, NeuronNode)
+        if isinstance(node, NeuronNode) and not on_host(node)
     ]
+    host = {n: ops * activity.steps for n, ops in host_op_counts(graph).items()}
     footprint, params, sparsity = static_metrics(graph, bytes_per_value)
     return Metrics(
         steps=activity.steps,
@@ -327,5 +340,7 @@ def compute_metrics(graph: Graph, activity: Activity, bytes_per_value: int = 4) 
             f"{activity.batch} x {activity.steps} steps; counts are per-sample averages",
             "synaptic ops counted where a synapse node receives its input (edge delays applied)",
             f"Footprint: every parameter array at {bytes_per_value} bytes per value",
-        ),
+        ) + ((*HOST_ASSUMPTIONS, "synapses and neurons placed on the host are counted as host ops, not "
+                                 "as the chip's") if host else ()),
+        host_ops=host,
     )

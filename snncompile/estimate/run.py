@@ -10,6 +10,7 @@ import numpy as np
 from snncompile.estimate.activity import Activity, record_activity
 from snncompile.estimate.energy import estimate
 from snncompile.estimate.metrics import Metrics, compute_metrics
+from snncompile.estimate.models.host import host_segments
 from snncompile.estimate.record import Estimate
 from snncompile.ir import Graph
 from snncompile.mapping import Placement, map_graph
@@ -52,13 +53,22 @@ def synthetic_input(graph: Graph, steps: int = 100, rate: float = 0.1, seed: int
             for n in graph.inputs}
 
 
+#: the host that runs a compiled graph's host segments beside a chip, unless told otherwise
+DEFAULT_HOST = "host-cortex-a72"
+
+
 def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Sequence[Target],
                   model: str = "", input_note: str = "", steps: int | None = None,
                   backend: str = "reference", weight_bits: int | None = None,
-                  progress: bool = False) -> Report:
+                  progress: bool = False, host: Target | None = None) -> Report:
+    """Metrics of one run and every target's estimate. A compiled graph with host
+    segments gets, beside each chip's estimate of its chip part, the estimate of its host
+    segments on ``host`` (default :data:`DEFAULT_HOST`); MCUs and hosts run all of it."""
     activity = record_activity(graph, inputs, steps=steps, backend=backend, progress=progress)
     metrics = compute_metrics(graph, activity)
     placements = {t.name: map_graph(graph, t, weight_bits=weight_bits, strict=False)
-                  for t in targets if t.kind != "method"}
-    estimates = tuple(e for t in targets for e in estimate(metrics, t, placement=placements.get(t.name)))
-    return Report(model, metrics, activity, estimates, placements, input_note)
+                  for t in targets if t.kind not in ("method", "host")}
+    estimates = [e for t in targets for e in estimate(metrics, t, placement=placements.get(t.name))]
+    if metrics.host_ops and any(t.kind == "neuromorphic" for t in targets):
+        estimates.append(host_segments(metrics, host or load_target(DEFAULT_HOST)))
+    return Report(model, metrics, activity, tuple(estimates), placements, input_note)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 SCHEMA_VERSION = 1
 
-KINDS = ("neuromorphic", "mcu", "method")
+KINDS = ("neuromorphic", "mcu", "method", "host")
 EXECUTIONS = ("time-stepped", "asynchronous")
 NEURON_MODELS = (
     "if", "lif", "cuba_lif", "lif_shift_decay", "if_linear_leak", "sigma_delta",
@@ -124,6 +124,7 @@ ENERGY: dict[str, Key] = {
     "static_power_w": Key("W", "number", "static (leakage) power", sign="positive"),
     "idle_power_w": Key("W", "number", "idle / resting power", sign="positive"),
     "energy_per_cycle_j": _joules("one core clock cycle (software targets)"),
+    "mac_j": _joules("one float multiply-accumulate in software (host processors)"),
     "e_mac_j": _joules("one multiply-accumulate (paper method, fp32)"),
     "e_ac_j": _joules("one accumulate (paper method, fp32)"),
     "int8_add_j": _joules("int8 add"),
@@ -144,6 +145,7 @@ CYCLES: dict[str, Key] = {
     "per_synop": _cycles("one event-driven synaptic add"),
     "per_neuron_update": _cycles("one neuron update (decay, add, compare, reset)"),
     "per_spike": _cycles("emitting one spike"),
+    "per_mac": _cycles("one float multiply-accumulate in software (host processors)"),
     # Xylo's published cycle model, term by term (see xylo-audio2.toml).
     "per_input_synop": _cycles("input spike x hidden target"),
     "per_input_channel": _cycles("per input channel per step"),
@@ -206,6 +208,7 @@ REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "neuromorphic": ("timing", "limits", "features", "energy"),
     "mcu": ("timing", "limits", "features", "energy", "cycles"),
     "method": ("energy",),
+    "host": ("timing", "energy", "cycles"),
 }
 
 OPTIONAL_SECTIONS = ("timing", "limits", "features", "energy", "cycles", "fixed_point",

@@ -7,7 +7,7 @@ def test_targets_lists_every_builtin(run_cli):
     for name in ("loihi", "loihi2", "speck", "xylo-audio2", "paper-45nm", "esp32-s3"):
         assert f"\n{name} " in out
     code, out, _ = run_cli("targets", "--json")
-    assert len(json.loads(out)["targets"]) == 10
+    assert len(json.loads(out)["targets"]) == 11
 
 
 def test_target_table_shows_value_provenance_and_source(run_cli):

@@ -34,5 +34,5 @@ def test_wheel_contains_every_builtin_target(tmp_path):
     (wheel,) = out.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {f"snncompile/targets/builtin/{p.name}" for p in (ROOT / "targets").glob("*.toml")}
-    assert len(expected) == 10
+    assert len(expected) == 11
     assert expected <= names

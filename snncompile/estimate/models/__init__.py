@@ -1,5 +1,5 @@
 """Energy and latency models, one per module; importing this package registers them."""
 
-from snncompile.estimate.models import chip, mcu, memory_aware, paper
+from snncompile.estimate.models import chip, host, mcu, memory_aware, paper
 
-__all__ = ["chip", "mcu", "memory_aware", "paper"]
+__all__ = ["chip", "host", "mcu", "memory_aware", "paper"]

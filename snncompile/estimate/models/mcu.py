@@ -22,6 +22,8 @@ def mcu(m: Metrics, target: Target, placement: Placement | None = None) -> Estim
     simd = simd_given or 1.0
     per_syn = [(s.name, s.effective_acs * (c_syn or 0) + s.dense_macs / simd) for s in m.synapses]
     per_neu = [(n.name, n.neuron_updates * (c_upd or 0) + n.spikes * (c_spk or 0)) for n in m.neurons]
+    # the host segments of a compiled graph run on the MCU too, as multiply-accumulates
+    per_neu += [(name, ops / simd) for name, ops in m.host_ops.items()]
     cycles = sum(c for _, c in per_syn + per_neu)
     clock = log.get("timing", "clock_hz")
     e_cycle = log.get("energy", "energy_per_cycle_j")
@@ -40,5 +42,7 @@ def mcu(m: Metrics, target: Target, placement: Placement | None = None) -> Estim
             "input spike (NeuroBench Effective ACs); non-binary inputs computed densely",
             f"non-binary (MAC) inputs at {simd:g} MAC(s) per cycle"
             + ("" if simd_given else " (no SIMD figure: assumed 1)"),
+            *(["host segments of the compiled graph run on the MCU too, at the same MAC rate"]
+              if m.host_ops else []),
         ),
     )
