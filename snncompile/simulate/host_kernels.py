@@ -53,19 +53,19 @@ def sample_axes(axes: tuple[int, ...], ndim: int) -> list[int]:
 
 
 @builds(Mean)
-def _mean(node: Mean, shapes, dtype):
+def _mean(node, shapes, dtype):
     dims = sample_axes(node.axes, len(shapes[SUM]))
     return FunctionKernel(lambda x: torch.mean(x, dim=dims, keepdim=node.keepdim))
 
 
 @builds(LayerNorm)
-def _layer_norm(node: LayerNorm, shapes, dtype):
+def _layer_norm(node, shapes, dtype):
     w, b = _tensor(node.weight, dtype), _tensor(node.bias, dtype)
     return FunctionKernel(lambda x: F.layer_norm(x, node.normalized_shape, w, b, node.eps))
 
 
 @builds(RMSNorm)
-def _rms_norm(node: RMSNorm, shapes, dtype):
+def _rms_norm(node, shapes, dtype):
     w = _tensor(node.weight, dtype)
     return FunctionKernel(lambda x: F.rms_norm(x, node.normalized_shape, w, node.eps))
 
@@ -79,45 +79,46 @@ def _activation(node, shapes, dtype):
 
 
 @builds(GELU)
-def _gelu(node: GELU, shapes, dtype):
+def _gelu(node, shapes, dtype):
     return FunctionKernel(lambda x: F.gelu(x, approximate=node.approximate.value))
 
 
 @builds(ELU)
-def _elu(node: ELU, shapes, dtype):
+def _elu(node, shapes, dtype):
     return FunctionKernel(lambda x: F.elu(x, alpha=node.alpha))
 
 
 @builds(Softplus)
-def _softplus(node: Softplus, shapes, dtype):
+def _softplus(node, shapes, dtype):
     return FunctionKernel(lambda x: F.softplus(x, beta=node.beta, threshold=node.threshold))
 
 
 @builds(Permute)
-def _permute(node: Permute, shapes, dtype):
+def _permute(node, shapes, dtype):
     dims = [0, *(p + 1 for p in node.perm)]
     return FunctionKernel(lambda x: x.permute(dims))
 
 
 @builds(Reshape)
-def _reshape(node: Reshape, shapes, dtype):
+def _reshape(node, shapes, dtype):
     return FunctionKernel(lambda x: x.reshape(x.shape[0], *node.shape))
 
 
 @builds(Concat)
-def _concat(node: Concat, shapes, dtype):
+def _concat(node, shapes, dtype):
     ports, dim = node.ports, node.axis % len(shapes[node.ports[0]]) + 1
     return FunctionKernel(lambda **x: torch.cat([x[p] for p in ports], dim=dim))
 
 
 @builds(Slice)
-def _slice(node: Slice, shapes, dtype):
+def _slice(node, shapes, dtype):
     dim = node.axis % len(shapes[SUM]) + 1
     index = torch.arange(node.start, node.stop, node.step)
     return FunctionKernel(lambda x: x.index_select(dim, index))
 
 
 @builds(SelectiveScan)
-def _selective_scan(node: SelectiveScan, shapes, dtype):
-    A, D, bias = (_tensor(v, dtype) for v in (node.A, node.D, node.delta_bias))
+def _selective_scan(node, shapes, dtype):
+    A = torch.as_tensor(node.A, dtype=dtype)
+    D, bias = _tensor(node.D, dtype), _tensor(node.delta_bias, dtype)
     return FunctionKernel(lambda x, delta, B, C: selective_scan(x, delta, A, B, C, D, bias, node.delta_softplus))
