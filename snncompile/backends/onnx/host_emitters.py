@@ -130,7 +130,7 @@ def _elu(b, name, node: ELU, x, in_shape, states):
 
 def softplus(b: Builder, x: str, beta: float, threshold: float, hint: str) -> str:
     """``x`` where ``beta x > threshold``, else ``Softplus(beta x) / beta``."""
-    z = b.mul(x, np.float32(beta), f"{hint}/beta")
+    z = b.mul(x, np.asarray(beta, dtype=np.float32), f"{hint}/beta")
     soft = b.op("Softplus", [z], hint)
     if beta != 1:
         soft = b.op("Div", [soft, b.const(np.float32(beta), f"{hint}/beta")], hint)
