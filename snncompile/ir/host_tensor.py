@@ -1,4 +1,4 @@
-"""Re-indexings of per-sample tensors: permute, reshape, concatenate, slice.
+"""Re-indexings of per-sample tensors: permute, reshape, expand, concatenate, slice.
 
 Pure data movement (no arithmetic), so exact in every dtype. They are stage ``HOST``
 because no chip lowering folds them into connectivity yet (``Flatten`` is the one that
@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
+
+import numpy as np
 
 from snncompile.ir.host import HostOp
 from snncompile.ir.node import Shape, register_node
@@ -59,6 +61,31 @@ class Reshape(HostOp):
         if math.prod(self.shape) != math.prod(input_shape):
             return [f"cannot reshape {tuple(input_shape)} ({math.prod(input_shape)} elements) to {self.shape} ({math.prod(self.shape)})"]
         return []
+
+
+@register_node
+@dataclass(eq=False, kw_only=True)
+class Expand(HostOp):
+    """Broadcast to the per-sample ``shape`` (NumPy rules: the input's axes align on the
+    right, size-1 axes repeat): ``y = broadcast_to(x, shape)``. The tracer puts one in
+    front of an ``Add`` whose operands broadcast (``x - x.mean(-1, keepdim=True)``)."""
+
+    kind: ClassVar[str] = "Expand"
+    shape: Shape
+
+    def __post_init__(self) -> None:
+        self.shape = tuple(int(d) for d in self.shape)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return self.shape
+
+    def check(self, input_shape: Shape) -> list[str]:
+        try:
+            if np.broadcast_shapes(tuple(input_shape), self.shape) == self.shape:
+                return []
+        except ValueError:
+            pass
+        return [f"input {tuple(input_shape)} does not broadcast to {self.shape}"]
 
 
 @register_node

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, RMSNorm
 from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
-from snncompile.ir.host_tensor import Concat, Permute, Reshape, Slice
+from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 from snncompile.ir.node import SUM
 from snncompile.nn.scan import selective_scan
 from snncompile.simulate.kernels import FunctionKernel, builds
@@ -102,6 +102,12 @@ def _permute(node, shapes, dtype):
 @builds(Reshape)
 def _reshape(node, shapes, dtype):
     return FunctionKernel(lambda x: x.reshape(x.shape[0], *node.shape))
+
+
+@builds(Expand)
+def _expand(node, shapes, dtype):
+    rank = len(node.shape)
+    return FunctionKernel(lambda x: align_rank(x, rank).expand(x.shape[0], *node.shape))
 
 
 @builds(Concat)

@@ -17,7 +17,7 @@ from snncompile.ir.host_activation import (
     Softplus,
 )
 from snncompile.ir.host_scan import SelectiveScan
-from snncompile.ir.host_tensor import Concat, Permute, Reshape, Slice
+from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 from snncompile.ir.stage import Stage
 
 
@@ -89,6 +89,9 @@ def test_permute_reshape_slice_shapes():
     assert Slice(axis=-1, start=0, stop=4).output_shape((3, 8)) == (3, 4)
     assert "outside axis" in Slice(axis=0, start=2, stop=9).check((3, 8))[0]
     assert "step must be >= 1" in Slice(axis=0, start=0, stop=2, step=0).check((3,))[0]
+    assert Expand(shape=(2, 4, 3)).check((4, 1)) == [] and Expand(shape=(4, 3)).output_shape((3,)) == (4, 3)
+    assert "(4, 2) does not broadcast to (4, 3)" in Expand(shape=(4, 3)).check((4, 2))[0]
+    assert "does not broadcast" in Expand(shape=(3,)).check((2, 3))[0]  # it never narrows
 
 
 def test_concat_ports_follow_its_count():

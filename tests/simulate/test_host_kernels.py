@@ -13,7 +13,7 @@ from snncompile.ir import Graph, Input, Output
 from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, RMSNorm
 from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
-from snncompile.ir.host_tensor import Concat, Permute, Reshape, Slice
+from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 from snncompile.simulate import simulate
 
 STEPS, BATCH = 3, 2
@@ -147,6 +147,9 @@ def test_permute_reshape_slice_concat_are_numpy_reindexings():
     np.testing.assert_array_equal(got, x.reshape(BATCH, STEPS, 6, 2, 2))
     got, x = run_one(Slice(axis=-1, start=1, stop=4, step=2), (2, 5))
     np.testing.assert_array_equal(got, x[..., 1:4:2])
+    got, x = run_one(Expand(shape=(2, 4, 3)), (4, 1))
+    for n in range(BATCH):
+        np.testing.assert_array_equal(got[n], np.broadcast_to(x[n][:, None], (STEPS, 2, 4, 3)))
     got, x = run_ports(Concat(axis=1, count=3), {"x0": (2, 1), "x1": (2, 3), "x2": (2, 2)})
     np.testing.assert_array_equal(got, np.concatenate([x["x0"], x["x1"], x["x2"]], axis=3))
 

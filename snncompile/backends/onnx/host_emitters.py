@@ -25,7 +25,7 @@ from snncompile.ir.host_activation import (
     Softplus,
 )
 from snncompile.ir.host_scan import SelectiveScan
-from snncompile.ir.host_tensor import Concat, Permute, Reshape, Slice
+from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 
 
 def align_rank(b: Builder, x: str, shape: tuple[int, ...], rank: int, hint: str) -> str:
@@ -152,6 +152,13 @@ def _permute(b, name, node: Permute, x, in_shape, states):
 def _reshape(b, name, node: Reshape, x, in_shape, states):
     """``0`` keeps the batch size."""
     return b.op("Reshape", [x, b.ints([0, *node.shape], f"{name}/shape")], name)
+
+
+@emits(Expand)
+def _expand(b, name, node: Expand, x, in_shape, states):
+    """``Expand`` to ``[1, *shape]``: ONNX broadcasts both ways, so the batch is kept."""
+    aligned = align_rank(b, x, in_shape, len(node.shape), name)
+    return b.op("Expand", [aligned, b.ints([1, *node.shape], f"{name}/shape")], name)
 
 
 @emits(Concat)

@@ -7,7 +7,7 @@ cells: ``z, s = cell(x, s)``). Forms accepted:
 
 - ``nn.Sequential`` and nested modules whose ``forward`` uses supported layers (see
   :mod:`.layers`), neuron modules (see :mod:`.adapters`), ``snncompile.nn.SelectiveScan``
-  and these functions: arithmetic (``+ - * /``, :mod:`.host_ops`: a sum is an ``Add``,
+  and these functions: arithmetic (``+ - * /``, :mod:`.arithmetic`: a sum is an ``Add``,
   a product or quotient with a number or constant a ``Scale``, of two tensors a ``Mul``
   / ``Div``), ``@``, activations, means and norms (:mod:`.host_ops`), re-indexing
   (``flatten``, ``view``/``reshape``, ``transpose``/``permute``, ``cat``,
@@ -504,4 +504,4 @@ def trace(
 
 # arithmetic, host operations and tensor re-indexing register their handlers on import
 # (they use the names above)
-from snncompile.frontends.torch import host_ops, host_tensor_ops  # noqa: E402, F401
+from snncompile.frontends.torch import arithmetic, host_ops, host_tensor_ops  # noqa: E402, F401

@@ -7,7 +7,7 @@ from snncompile.ir import LIF, Constant, Conv2d, Graph, Input, Output
 from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, RMSNorm
 from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
-from snncompile.ir.host_tensor import Concat, Permute, Reshape, Slice
+from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 
 STEPS, BATCH = 4, 3
 
@@ -78,6 +78,10 @@ def test_layer_norm_with_affine_parameters_over_two_axes(against_reference):
 def test_rms_norm_with_weight(against_reference):
     node = RMSNorm(normalized_shape=(3,), weight=np.array([0.5, -1.0, 2.0]))
     against_reference(graph_of(node, {"": (4, 3)}), data({"": (4, 3)}))
+
+
+def test_expand_keeps_the_batch(against_reference):
+    against_reference(graph_of(Expand(shape=(2, 4, 3)), {"": (4, 1)}), data({"": (4, 1)}))
 
 
 def test_concat_of_three_operands(against_reference):
