@@ -65,7 +65,7 @@ def constant(b, name: str, value: np.ndarray) -> Tensor:
 
 def _operands(args: list, kwargs: dict, where: str) -> tuple[Any, Any]:
     """The two operands of a binary call; ``alpha`` (torch.add/sub) must be 1."""
-    extra = {k: v for k, v in kwargs.items() if k not in ("out",)}
+    extra = dict(kwargs)
     if extra.pop("alpha", 1) != 1 or extra or len(args) != 2:
         raise UnsupportedError(f"{where}: only two operands (no alpha, rounding_mode or out) are supported, found {args} {kwargs}")
     for value in args:

@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+import torch
 
+from snncompile.backends.onnx import run_onnx, to_onnx_sequence
 from snncompile.ir import LIF, Constant, Conv2d, Graph, Input, Output
 from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, RMSNorm
 from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
 from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
+from snncompile.simulate import simulate
 
 STEPS, BATCH = 4, 3
 
@@ -124,3 +127,35 @@ def test_depthwise_conv2d(against_reference):
     rng = np.random.default_rng(8)
     conv = Conv2d(weight=rng.normal(size=(4, 1, 3, 3)), bias=rng.normal(size=4), padding=1, groups=4)
     against_reference(graph_of(conv, {"": (4, 5, 5)}), data({"": (4, 5, 5)}))
+
+
+def test_the_sequence_form_runs_host_nodes_too():
+    """The step scanned over time (ONNX Scan) on a graph with a Constant, a quotient, an
+    LIF neuron, a Concat and the selective scan."""
+    pytest.importorskip("onnxruntime")
+    rng = np.random.default_rng(9)
+    g = Graph()
+    g.add("x", Input(shape=(5, 4)))
+    g.add("lif", LIF(shape=(5, 4), decay=0.5, threshold=0.5))
+    g.add("one", Constant(value=np.float64(1.0)))
+    g.add("inv", Div())
+    g.add("gate", Sigmoid())
+    g.add("scan", SelectiveScan(A=-np.exp(rng.normal(size=(4, 2))), D=np.ones(4), delta_softplus=True))
+    g.add("b", Slice(axis=1, start=0, stop=2))
+    g.add("cat", Concat(axis=1, count=2))
+    g.add("y", Output(shape=(5, 8)))
+    g.chain("x", "lif")
+    g.chain("x", "gate")
+    g.connect("one", "inv", port="a")
+    g.connect("gate", "inv", port="b")
+    g.chain("x", "b")
+    for port, src in (("x", "lif"), ("delta", "inv"), ("B", "b"), ("C", "b")):
+        g.connect(src, "scan", port=port)
+    g.connect("scan", "cat", port="x0")
+    g.connect("lif", "cat", port="x1")
+    g.connect("cat", "y")
+    x = data({"": (5, 4)}, seed=10, scale=2.0)
+    want = simulate(g, x, dtype=torch.float32).output()
+    got = run_onnx(to_onnx_sequence(g), x).output()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    assert 0 < want[..., 4:].mean() < 1  # the LIF half is spikes, some and not all
