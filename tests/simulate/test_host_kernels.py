@@ -228,3 +228,15 @@ def _scan_graph(node, shapes):
     g.add("y", Output(shape=shapes["x"]))
     g.connect("op", "y")
     return g
+
+
+def test_every_host_kind_has_a_kernel_and_an_emitter():
+    from snncompile.backends.onnx.emitters import EMITTERS
+    from snncompile.ir import NODE_TYPES
+    from snncompile.ir.stage import Stage
+    from snncompile.simulate.kernels import KERNEL_BUILDERS
+
+    host = [cls for cls in NODE_TYPES.values() if cls.stage is Stage.HOST]
+    assert len(host) == 19  # MatMul, Mul, Div, Mean, 2 norms, 7 activations, 5 re-indexings, the scan
+    assert [cls.kind for cls in host if cls not in KERNEL_BUILDERS] == []
+    assert [cls.kind for cls in host if cls not in EMITTERS] == []
