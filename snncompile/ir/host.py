@@ -214,7 +214,8 @@ class RMSNorm(_TrailingNorm):
 
     ``weight`` None means 1. ``eps`` None is torch's default: the machine epsilon of the
     dtype the graph is computed in (``torch.finfo(dtype).eps``: 2.2e-16 in the float64
-    reference, 1.2e-7 in float32)."""
+    reference, 1.2e-7 in float32). The tracer writes the traced model's value instead
+    (its dtype's epsilon when the module gives none), so a traced graph is explicit."""
 
     kind: ClassVar[str] = "RMSNorm"
     eps: float | None = None

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from snncompile.errors import UnsupportedError
-from snncompile.frontends.torch.layers import MODULES
+from snncompile.frontends.torch.layers import MODULES, default_eps
 from snncompile.frontends.torch.tracer import Constant as ConstantValue
 from snncompile.frontends.torch.tracer import Tensor, as_tensor, bind_args, handles
 from snncompile.ir.host import LayerNorm, Mean, RMSNorm
@@ -82,6 +82,12 @@ def _layer_norm_sig(input, normalized_shape, weight=None, bias=None, eps=1e-5): 
 def _rms_norm_sig(input, normalized_shape, weight=None, eps=None): ...
 
 
+def _model_dtype(b) -> torch.dtype | None:
+    """The dtype of the traced model's first floating-point parameter or buffer."""
+    tensors = [*b.root.parameters(), *b.root.buffers()]
+    return next((t.dtype for t in tensors if t.is_floating_point()), None)
+
+
 @handles(F.layer_norm)
 def _layer_norm(b, name, where, args, kwargs):
     a = bind_args(_layer_norm_sig, args, kwargs, where).arguments
@@ -93,7 +99,8 @@ def _layer_norm(b, name, where, args, kwargs):
 @handles(F.rms_norm)
 def _rms_norm(b, name, where, args, kwargs):
     a = bind_args(_rms_norm_sig, args, kwargs, where).arguments
-    node = RMSNorm(normalized_shape=tuple(a["normalized_shape"]), weight=_array(a["weight"], where), eps=a["eps"])
+    eps = a["eps"] if a["eps"] is not None else default_eps(_model_dtype(b))
+    node = RMSNorm(normalized_shape=tuple(a["normalized_shape"]), weight=_array(a["weight"], where), eps=eps)
     return b.add(name, node, [as_tensor(a["input"], where)])
 
 

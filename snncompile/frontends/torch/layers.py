@@ -17,6 +17,7 @@ Host layers (norms, smooth activations) become the host nodes of the same names
 from __future__ import annotations
 
 import numpy as np
+import torch
 from torch import nn
 
 from snncompile.errors import UnsupportedError
@@ -167,9 +168,17 @@ def layer_norm(m: nn.LayerNorm, shape, path):
     return LayerNorm(normalized_shape=m.normalized_shape, weight=_optional(m.weight), bias=_optional(m.bias), eps=m.eps)
 
 
+def default_eps(dtype: torch.dtype | None) -> float:
+    """torch's RMSNorm eps when none is given: the machine epsilon of the dtype it runs in
+    (the default dtype when unknown). The tracer writes it into the node explicitly, so
+    the float64 reference uses the eps the traced (say float32) model uses."""
+    return float(torch.finfo(dtype or torch.get_default_dtype()).eps)
+
+
 @LAYERS.register("torch.nn.RMSNorm")
 def rms_norm(m: nn.RMSNorm, shape, path):
-    return RMSNorm(normalized_shape=m.normalized_shape, weight=_optional(m.weight), eps=m.eps)
+    eps = m.eps if m.eps is not None else default_eps(None if m.weight is None else m.weight.dtype)
+    return RMSNorm(normalized_shape=m.normalized_shape, weight=_optional(m.weight), eps=eps)
 
 
 @LAYERS.register("torch.nn.ReLU")

@@ -155,6 +155,14 @@ def test_norm_modules(norm):
     assert kinds(graph)[2] == type(norm).__name__
 
 
+def test_rms_norm_without_eps_gets_the_models_epsilon_explicitly():
+    for dtype, eps in ((torch.float32, 2.0**-23), (torch.float64, 2.0**-52)):
+        module = nn.Sequential(nn.Linear(3, 3), nn.RMSNorm(3)).to(dtype)
+        assert trace(module, (3,)).nodes["1"].eps == eps
+        function = Lambda(lambda m, x: F.rms_norm(m.fc(x), (3,)), fc=nn.Linear(3, 3).to(dtype))
+        assert [n.eps for n in trace(function, (3,)).nodes.values() if n.kind == "RMSNorm"] == [eps]
+
+
 def test_norm_functions_with_module_parameters():
     def fn(m, x):
         return F.layer_norm(x, (3,), m.ln.weight, m.ln.bias, 1e-4) + F.rms_norm(x, (4, 3), m.rms.weight)
