@@ -84,10 +84,6 @@ def _load_ir(spec: str, options: ModelOptions) -> Graph:
     return graph
 
 
-#: backends that execute integer (fixed-point) graphs
-FIXED_POINT_BACKENDS = frozenset({"emulator", "lava"})
-
-
 @model_loader("artifact")
 def _load_artifact(spec: str, options: ModelOptions) -> Graph:
     return load_for_backend(spec, "emulator", options)
@@ -100,17 +96,17 @@ def default_backend(spec: str) -> str:
 
 
 def load_for_backend(spec: str, backend: str, options: ModelOptions | None = None) -> Graph:
-    """MODEL as ``backend`` runs it: for an artifact, the integer graph on fixed-point
-    backends and the float graph it was compiled from on the others."""
+    """MODEL as ``backend`` runs it: for an artifact, the graph that backend executes
+    (its compiled graph or the float graph it was compiled from, see
+    :func:`snncompile.simulate.graph_for`)."""
     if model_kind(spec) != "artifact":
         return load_model(spec, options)
     from snncompile.compile import load_artifact
+    from snncompile.simulate import graph_for
 
     if options is not None and options.dt is not None:
         raise InputError(f"{spec}: a compiled artifact fixes its dt; --dt cannot change it")
-    artifact = load_artifact(spec)
-    graph = artifact.fixed if backend in FIXED_POINT_BACKENDS else artifact.float_graph
-    return graph.validate()
+    return graph_for(load_artifact(spec), backend).validate()
 
 
 @model_loader("nir")

@@ -30,9 +30,7 @@ import numpy as np
 from snncompile.errors import InputError, UnsupportedError, one_line
 from snncompile.ir import Flatten, Graph, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF
-from snncompile.simulate import SimResult, accuracy, classify, get_backend
-
-FLOAT_BACKENDS = ("reference",)
+from snncompile.simulate import GraphKind, SimResult, accuracy, classify, get_backend
 
 
 def aligned(series: np.ndarray, lag: int, steps: int) -> np.ndarray:
@@ -96,8 +94,9 @@ class Comparison:
 def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, int],
                    inputs: Mapping[str, np.ndarray] | np.ndarray, backends: Sequence[str],
                    labels: np.ndarray | None = None, progress: bool = False) -> Comparison:
-    """Run each backend (``reference`` on the float graph, the others on the fixed graph)
-    and compare every pair, baseline first. A backend that cannot express the graph is
+    """Run each backend on the graph it executes (float backends on the float graph,
+    the others on the compiled graph, see :class:`~snncompile.simulate.GraphKind`) and
+    compare every pair, baseline first. A backend that cannot express the graph is
     skipped with its reason (``skipped``) as long as two backends remain."""
     if len(backends) < 2:
         raise InputError(f"compare needs at least two backends, found {list(backends)}")
@@ -109,13 +108,20 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     runs: dict[str, SimResult] = {}
     skipped: dict[str, str] = {}
     lag_of: dict[str, dict[str, int]] = {}
+    floats = set()
     for name in backends:
-        is_float = name in FLOAT_BACKENDS
+        try:
+            backend = get_backend(name)
+        except UnsupportedError as exc:
+            skipped[name] = one_line(str(exc))
+            continue
+        is_float = backend.runs is GraphKind.FLOAT
+        floats.update([name] if is_float else [])
         graph = float_graph if is_float else fixed_graph
         lag_of[name] = {n: 0 if is_float else int(lags[n]) for n in layers + outputs}
         extra = max(lag_of[name].values(), default=0)
         try:
-            runs[name] = get_backend(name)(graph, inputs, steps=steps + extra, record=layers, progress=progress)
+            runs[name] = backend.run(graph, inputs, steps=steps + extra, record=layers, progress=progress)
         except UnsupportedError as exc:
             skipped[name] = one_line(str(exc))
     backends = [b for b in backends if b in runs]
@@ -128,7 +134,7 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     def output(name: str, o: str) -> np.ndarray:
         values = aligned(runs[name].outputs[o], lag_of[name][o], steps)
         scale = scales[o]
-        return values if scale is None or name in FLOAT_BACKENDS else values / scale
+        return values if scale is None or name in floats else values / scale
 
     pairs, out_agree, out_error = [], {}, {}
     for other in backends[1:]:

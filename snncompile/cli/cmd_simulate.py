@@ -12,7 +12,7 @@ from snncompile.cli.output import table
 from snncompile.compare import readout_scale
 from snncompile.fileio import atomic_path
 from snncompile.ir import Graph, is_spike_train
-from snncompile.simulate import BACKEND_MODULES, BACKENDS, accuracy, get_backend
+from snncompile.simulate import accuracy, backend_names, get_backend
 
 NAME = "simulate"
 HELP = "run a model on input data and record its outputs (and spikes with --record)"
@@ -25,8 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", help="write outputs (and records) to this .npz")
     p.add_argument("--record", help="'all', 'neurons' or comma-separated node names to record")
     p.add_argument("--membranes", action="store_true", help="also record membranes of recorded neurons")
-    backends = sorted(set(BACKENDS) | set(BACKEND_MODULES))
-    p.add_argument("--backend", choices=backends,
+    p.add_argument("--backend", choices=backend_names(),
                    help="executor (default: emulator for a .snnc artifact, else reference)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 

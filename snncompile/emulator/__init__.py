@@ -1,9 +1,6 @@
-"""Bit-exact, event-driven integer emulator of fixed graphs (registered as backend
+"""Bit-exact, event-driven integer emulator of compiled graphs (registered as backend
 ``emulator``). See :mod:`snncompile.emulator.run`."""
 
-from snncompile.emulator.run import EmulatorResult, emulate
-from snncompile.simulate import BACKENDS
+from snncompile.emulator.run import EMULATOR, EmulatorBackend, emulate
 
-BACKENDS["emulator"] = emulate
-
-__all__ = ["EmulatorResult", "emulate"]
+__all__ = ["EMULATOR", "EmulatorBackend", "emulate"]

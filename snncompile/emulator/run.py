@@ -1,49 +1,44 @@
-"""The bit-exact, event-driven emulator of fixed graphs.
+"""The bit-exact, event-driven emulator of compiled graphs (backend ``emulator``).
 
 Executes the step semantics of :mod:`snncompile.ir.graph` on integers: node outputs are
 (batch, flat) int64 payload arrays, delayed edges read a history, synapses accumulate only
 the rows of active inputs, neurons follow :class:`~snncompile.ir.fixed.FixedLIF`. With the
 timing written into the fixed graph's edges (see :mod:`snncompile.ir.fixed`) this is what
 Lava's ``fixed_pt`` models compute, and what the emulator is tested against.
+
+A mixed graph (chip segments and host segments, see :mod:`snncompile.ir.placement`) runs
+end to end: nodes placed on the host run their float64 reference kernels on float
+payloads, chip nodes run exactly as above; a host value enters the chip only through a
+``Quantize`` node (integer payloads), chip spikes enter host nodes as 0/1 floats.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import torch
 
 from snncompile.emulator import kernels as K
 from snncompile.emulator.cycles import CoreLayout, CycleModel
 from snncompile.emulator.fused import run_fused
 from snncompile.emulator.synapses import build_csr
-from snncompile.errors import InputError, UnsupportedError
-from snncompile.ir import Flatten, Graph, Input, Output, Shape
+from snncompile.errors import InputError
+from snncompile.ir import Graph, Input, Node, Shape
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
+from snncompile.ir.host import Quantize
+from snncompile.ir.placement import on_host
 from snncompile.ir.semantics import Comparator, Reset
+from snncompile.ir.stage import Stage, is_integer
+from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
+from snncompile.simulate.kernels import KERNEL_BUILDERS, build_kernel
 from snncompile.simulate.progress import steps_with_progress
-from snncompile.simulate.reference import Record, check_inputs, resolve_record
 from snncompile.simulate.result import SimResult
 
 _RESET_CODE = {Reset.ZERO: 0, Reset.SUBTRACT: 1, Reset.NONE: 2}
-
-
-@dataclass
-class EmulatorResult(SimResult):
-    """SimResult plus the integer state and the activity counters.
-
-    - ``currents``: FixedLIF name -> ``u`` after each step (batch, time, *shape)
-    - ``counters``: node name -> {counter: (time,) int64, summed over the batch}; synapses
-      count ``events`` (active inputs) and ``synops``; neurons ``updates`` and ``spikes``
-    - ``cycles``: the cycle model's report (see :mod:`snncompile.emulator.cycles`), when a
-      core description was given
-    """
-
-    currents: dict[str, np.ndarray] = field(default_factory=dict)
-    counters: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
-    cycles: dict | None = None
 
 
 @dataclass
@@ -120,6 +115,75 @@ class _SynapseKernel:
         return _Out(out, None)
 
 
+#: node kinds the compiled loop (:mod:`.fused`) executes; anything else runs step by step
+FUSED_KINDS = ("Input", "Output", "Flatten", "FixedLIF", "FixedLinear", "FixedConv2d")
+
+
+class EmulatorBackend(Backend):
+    name = "emulator"
+    runs = GraphKind.COMPILED
+    description = "bit-exact integer emulator of compiled graphs (numba, event-driven); host nodes in float64"
+
+    def supports(self, graph: Graph, name: str, node: Node) -> str | None:
+        if is_integer(node):
+            return None
+        if not on_host(node):
+            return "not an integer node and not placed on the host: quantize the graph first (snncompile compile)"
+        if not any(cls in KERNEL_BUILDERS for cls in type(node).__mro__):
+            return "a host node without a reference kernel"
+        return None
+
+    def unsupported(self, graph: Graph) -> dict[str, str]:
+        bad = super().unsupported(graph)
+        for e in graph.edges:  # a float value may enter integer arithmetic only as payloads
+            src, dst = graph.nodes[e.src], graph.nodes[e.dst]
+            if type(dst).stage is Stage.INTEGER and on_host(src) and not isinstance(src, (Quantize, Input)):
+                bad.setdefault(e.dst, f"receives float values from host node '{e.src}' ({src.kind}) without a "
+                                      "Quantize boundary")
+        return bad
+
+    def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
+                progress: bool, currents: Record = None, counters: bool = False, cores: Mapping | None = None,
+                stepwise: bool = False, **_: Any) -> SimResult:
+        from snncompile.simulate.backend import resolve_record
+
+        data = {n: _payloads(graph, n, x) for n, x in inputs.arrays.items()}
+        neuron_names = [n for n, node in graph.items() if isinstance(node, FixedLIF)]
+        v_names = [n for n in membranes if n in neuron_names]
+        u_names = [n for n in resolve_record(graph, currents) if n in neuron_names]
+        keep = list(dict.fromkeys([*graph.outputs, *record]))
+        shapes = graph.infer_shapes()
+        batch, length = inputs.batch, inputs.length
+        fusable = all(node.kind in FUSED_KINDS for node in graph.nodes.values())
+        if cores is None and not stepwise and fusable:
+            order = graph.step_order()
+            int_data = {n: x.astype(np.int32) for n, x in data.items()}
+            traces, vtr, utr, counts = run_fused(graph, order, shapes, int_data, steps, length, keep, v_names,
+                                                 u_names, progress)
+            count_log = _fused_counters(graph, order, counts) if counters else {}
+            cycles = None
+        else:
+            traces, vtr, utr, count_log, cycles = _run_stepwise(
+                graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress)
+
+        def shaped(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            return {n: a.reshape(batch, steps, *shapes[n]) for n, a in series.items()}
+
+        return SimResult(
+            outputs=shaped({n: traces[n] for n in graph.outputs}),
+            recorded=shaped({n: traces[n] for n in record}),
+            membranes=shaped(vtr),
+            currents=shaped(utr),
+            dt=graph.dt,
+            backend=self.name,
+            counters=count_log,
+            cycles=cycles,
+        )
+
+
+EMULATOR = register_backend(EmulatorBackend())
+
+
 def emulate(
     graph: Graph,
     inputs: Mapping[str, np.ndarray] | np.ndarray,
@@ -131,63 +195,30 @@ def emulate(
     counters: bool = False,
     cores: Mapping | None = None,
     stepwise: bool = False,
-    **_ignored,
-) -> EmulatorResult:
-    """Run a fixed graph on integer ``inputs`` (one (batch, time, *shape) array per Input;
-    a bare array for single-input graphs). ``record``/``membranes``/``currents`` name what to
-    keep per step (spikes or payloads / ``v`` / ``u``); ``counters`` keeps per-node activity
-    counts; ``cores`` (a core description, see :class:`CycleModel`) adds the cycle model."""
-    graph.validate()
-    _check_supported(graph)
-    if not isinstance(inputs, Mapping):
-        if len(graph.inputs) != 1:
-            raise InputError(f"graph has inputs {graph.inputs}: pass a dict of arrays")
-        inputs = {graph.inputs[0]: np.asarray(inputs)}
-    length = check_inputs(graph, inputs)
-    data = {}
-    for name in graph.inputs:
-        arr = np.asarray(inputs[name])
-        if arr.dtype.kind not in "biuf":
-            raise InputError(f"input '{name}': expected numbers, found dtype {arr.dtype}")
-        if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
-            raise InputError(f"input '{name}': the emulator takes integer payloads (spikes 0/1 or graded ints)")
-        if arr.size and (arr.min() < -(2**31) or arr.max() >= 2**31):
-            raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found "
-                             f"[{arr.min()}, {arr.max()}]")
-        # int32, as Lava's RingBuffer sends; results come back as int32 too (24-bit state,
-        # 32-bit payloads), a quarter of the memory traffic of int64 for big batches
-        data[name] = np.ascontiguousarray(arr, dtype=np.int32).reshape(arr.shape[0], arr.shape[1], -1)
-    steps = length if steps is None else int(steps)
-    batch = next(iter(data.values())).shape[0]
-    names = resolve_record(graph, record)
-    neuron_names = [n for n, node in graph.items() if isinstance(node, FixedLIF)]
-    v_names = [n for n in resolve_record(graph, membranes) if n in neuron_names]
-    u_names = [n for n in resolve_record(graph, currents) if n in neuron_names]
-    keep = list(dict.fromkeys([*graph.outputs, *names]))
-    shapes = graph.infer_shapes()
-    if cores is None and not stepwise:
-        order = graph.step_order()
-        traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names, u_names,
-                                             progress)
-        count_log = _fused_counters(graph, order, counts) if counters else {}
-        cycles = None
-    else:
-        traces, vtr, utr, count_log, cycles = _run_stepwise(
-            graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress)
+    **_ignored: Any,
+) -> SimResult:
+    """Run a compiled graph on ``inputs`` (one (batch, time, *shape) array per Input; a
+    bare array for single-input graphs): integer payloads for inputs that feed the chip.
+    ``record``/``membranes``/``currents`` name what to keep per step (spikes or payloads /
+    ``v`` / ``u``); ``counters`` keeps per-node activity counts; ``cores`` (a core
+    description, see :class:`CycleModel`) adds the cycle model."""
+    return EMULATOR.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
+                        currents=currents, counters=counters, cores=cores, stepwise=stepwise)
 
-    def shaped(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {n: a.reshape(batch, steps, *shapes[n]) for n, a in series.items()}
 
-    return EmulatorResult(
-        outputs=shaped({n: traces[n] for n in graph.outputs}),
-        recorded=shaped({n: traces[n] for n in names}),
-        membranes=shaped(vtr),
-        currents=shaped(utr),
-        dt=graph.dt,
-        backend="emulator",
-        counters=count_log,
-        cycles=cycles,
-    )
+def _payloads(graph: Graph, name: str, array: np.ndarray) -> np.ndarray:
+    """Input ``name`` as (batch, time, flat) payloads: int32 when it feeds integer nodes
+    (Lava's RingBuffer sends int32), float64 when only host nodes read it."""
+    flat = array.reshape(array.shape[0], array.shape[1], -1)
+    if all(on_host(graph.nodes[e.dst]) for e in graph.outgoing(name)):
+        return np.ascontiguousarray(flat, dtype=np.float64)
+    if array.dtype.kind == "f" and np.any(array != np.round(array)):
+        raise InputError(f"input '{name}': the emulator takes integer payloads (spikes 0/1 or graded ints)")
+    if array.size and (array.min() < -(2**31) or array.max() >= 2**31):
+        raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found "
+                         f"[{array.min()}, {array.max()}]")
+    # int32 results too (24-bit state, 32-bit payloads): a quarter of int64's memory traffic
+    return np.ascontiguousarray(flat, dtype=np.int32)
 
 
 def _fused_counters(graph: Graph, order: list[str], counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
@@ -202,23 +233,29 @@ def _fused_counters(graph: Graph, order: list[str], counts: np.ndarray) -> dict[
 
 
 def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress):
-    """Step-by-step in Python (per-node numba kernels): needed for the cycle model, which
-    looks at every core after every step."""
+    """Step-by-step in Python (per-node numba kernels; host nodes through their float64
+    reference kernels): needed for the cycle model, which looks at every core after every
+    step, and for mixed graphs."""
     runner = _Runner(graph, cores)
     runner.reset(batch)
-    traces = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in keep}
-    vtr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in v_names}
-    utr = {n: np.zeros((batch, steps, runner.sizes[n]), np.int32) for n in u_names}
+
+    def buffer(n: str, dtype=np.int32) -> np.ndarray:
+        return np.zeros((batch, steps, runner.sizes[n]), np.float64 if n in runner.floats else dtype)
+
+    traces = {n: buffer(n) for n in keep}
+    vtr = {n: buffer(n) for n in v_names}
+    utr = {n: buffer(n) for n in u_names}
     count_log: dict[str, dict[str, list[int]]] = {n: {} for n in runner.kernels} if counters else {}
     for t in steps_with_progress(steps, progress, "emulator"):
-        feed = {n: (x[:, t] if t < length else np.zeros_like(x[:, 0])).astype(np.int64) for n, x in data.items()}
+        feed = {n: (x[:, t] if t < length else np.zeros_like(x[:, 0])) for n, x in data.items()}
+        feed = {n: x if x.dtype == np.float64 else x.astype(np.int64) for n, x in feed.items()}
         outs = runner.step(feed)
         for n in keep:
             traces[n][:, t] = outs[n].payload
         for n in v_names:
-            vtr[n][:, t] = runner.kernels[n].v
+            vtr[n][:, t] = runner.kernels[n].v  # type: ignore[attr-defined]
         for n in u_names:
-            utr[n][:, t] = runner.kernels[n].u
+            utr[n][:, t] = runner.kernels[n].u  # type: ignore[attr-defined]
         if counters:
             runner.log_counts(count_log, batch)
     counts = {n: {k: np.asarray(v, np.int64) for k, v in c.items()} for n, c in count_log.items()}
@@ -226,14 +263,31 @@ def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, cou
     return traces, vtr, utr, counts, cycles
 
 
-def _check_supported(graph: Graph) -> None:
-    allowed = (FixedLIF, FixedSynapse, Input, Output, Flatten)
-    bad = [f"'{n}' ({node.kind})" for n, node in graph.items() if not isinstance(node, allowed)]
-    if bad:
-        raise UnsupportedError(
-            f"the emulator runs fixed (integer) graphs; these nodes are not integer nodes: {', '.join(bad)} "
-            "(quantize the graph first)"
-        )
+class _HostKernel:
+    """A host node's float64 reference kernel on (batch, flat) float payloads."""
+
+    def __init__(self, graph: Graph, name: str, shapes: dict[str, Shape]):
+        node = graph.nodes[name]
+        self.ports = node.ports
+        self.source = node.source
+        self.in_shapes = graph.operand_shapes(name, shapes) if not node.source else {}
+        self.kernel = build_kernel(node, self.in_shapes, torch.float64)
+
+    def reset(self, batch: int) -> None:
+        self.kernel.reset(batch)
+
+    def step(self, operands: dict[str, np.ndarray], batch: int) -> np.ndarray:
+        def tensor(port: str) -> torch.Tensor:
+            x = operands[port].astype(np.float64, copy=False)
+            return torch.from_numpy(x.reshape(batch, *self.in_shapes[port]))
+
+        if self.source:
+            y = self.kernel.step(None)
+        elif self.ports:
+            y = self.kernel.step({p: tensor(p) for p in self.ports})
+        else:
+            y = self.kernel.step(tensor(""))
+        return y.reshape(batch, -1).numpy()
 
 
 class _Runner:
@@ -242,14 +296,18 @@ class _Runner:
         self.order = graph.step_order()
         self.shapes = graph.infer_shapes()
         self.sizes = {n: int(np.prod(s)) for n, s in self.shapes.items()}
-        self.incoming = {n: graph.incoming(n) for n in graph.nodes}
+        self.operands = {n: graph.operands(n) for n in graph.nodes}
         self.kernels: dict[str, object] = {}
+        self.host: dict[str, _HostKernel] = {}
         for name, node in graph.items():
             if isinstance(node, FixedLIF):
                 self.kernels[name] = _LIFKernel(node)
             elif isinstance(node, FixedSynapse):
                 in_shape = graph.input_shape(name, self.shapes)
                 self.kernels[name] = _SynapseKernel(node, in_shape, self.sizes[name])
+            elif not isinstance(node, Input) and (on_host(node) or node.source):
+                self.host[name] = _HostKernel(graph, name, self.shapes)
+        self.floats = _float_valued(graph, self.order)
         self.max_delay: dict[str, int] = {}
         for e in graph.edges:
             if e.delay > 0:
@@ -267,6 +325,8 @@ class _Runner:
         self.batch = batch
         for k in self.kernels.values():
             k.reset(batch)  # type: ignore[attr-defined]
+        for h in self.host.values():
+            h.reset(batch)
         self.history: dict[str, deque[_Out]] = {n: deque(maxlen=d) for n, d in self.max_delay.items()}
         if self.cycle_model:
             self.cycle_model.reset(batch)
@@ -277,7 +337,18 @@ class _Runner:
         past = self.history[src]
         if len(past) >= delay:
             return past[-delay]
-        return _Out(np.zeros((self.batch, self.sizes[src]), np.int64), np.zeros(0, np.int64))
+        dtype = np.float64 if src in self.floats else np.int64
+        return _Out(np.zeros((self.batch, self.sizes[src]), dtype), np.zeros(0, np.int64))
+
+    def _sum(self, edges: list, outs: dict[str, _Out]) -> _Out:
+        x = self._edge(edges[0].src, edges[0].delay, outs)
+        if len(edges) == 1:
+            return x
+        total = x.payload.copy()
+        for e in edges[1:]:
+            other = self._edge(e.src, e.delay, outs).payload
+            total = total + other if total.dtype != other.dtype else _add_into(total, other)
+        return _Out(total, None)
 
     def step(self, feed: dict[str, np.ndarray]) -> dict[str, _Out]:
         outs: dict[str, _Out] = {}
@@ -285,13 +356,13 @@ class _Runner:
             if name in feed:
                 outs[name] = _Out(feed[name], None)
                 continue
-            edges = self.incoming[name]
-            x = self._edge(edges[0].src, edges[0].delay, outs)
-            if len(edges) > 1:
-                total = x.payload.copy()
-                for e in edges[1:]:
-                    total += self._edge(e.src, e.delay, outs).payload
-                x = _Out(total, None)
+            if name in self.host:
+                operands = {p: self._sum(edges, outs).payload for p, edges in self.operands[name].items() if edges}
+                outs[name] = _Out(self.host[name].step(operands, self.batch), None)
+                continue
+            x = self._sum(self.operands[name][""], outs)
+            if x.payload.dtype == np.float64 and name not in self.floats:
+                x = _Out(x.payload.astype(np.int64), None)  # integer payloads from a Quantize boundary
             kernel = self.kernels.get(name)
             if kernel is None:  # Flatten, Output: the flat payload is unchanged
                 outs[name] = x
@@ -314,3 +385,26 @@ class _Runner:
             else:
                 entry.setdefault("events", []).append(kernel.events)  # type: ignore[attr-defined]
                 entry.setdefault("synops", []).append(kernel.synops)  # type: ignore[attr-defined]
+
+
+def _add_into(total: np.ndarray, other: np.ndarray) -> np.ndarray:
+    total += other
+    return total
+
+
+def _float_valued(graph: Graph, order: list[str]) -> set[str]:
+    """Nodes whose payloads are floats: host nodes except ``Quantize`` (whose values are
+    integers headed for the chip), and data movement fed by float values."""
+    floats: set[str] = set()
+    for name in order:
+        node = graph.nodes[name]
+        if isinstance(node, Quantize) or type(node).stage is Stage.INTEGER:
+            continue
+        if type(node).stage is not Stage.ANY:
+            if on_host(node):
+                floats.add(name)
+        elif (node.source and on_host(node)) or any(e.src in floats for e in graph.incoming(name)):
+            floats.add(name)
+        elif isinstance(node, Input) and all(on_host(graph.nodes[e.dst]) for e in graph.outgoing(name)):
+            floats.add(name)
+    return floats

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snncompile.estimate.nodes import is_synapse
 from snncompile.ir import Graph, Input, NeuronNode
+from snncompile.ir.synapse import is_synapse
 from snncompile.simulate import get_backend
 
 

@@ -32,7 +32,7 @@ from typing import ClassVar
 import numpy as np
 
 from snncompile.ir.graph import DEFAULT_DT, Graph
-from snncompile.ir.neurons import NeuronNode
+from snncompile.ir.neurons import NeuronNode, NeuronTraits
 from snncompile.ir.node import Node, Shape, register_node
 from snncompile.ir.ops import Flatten, Input, Output
 from snncompile.ir.semantics import Comparator, Reset
@@ -185,6 +185,10 @@ class FixedLIF(NeuronNode):
 
     def effective_threshold(self) -> int:
         return self.vth << self.vth_shift
+
+    def traits(self) -> NeuronTraits:
+        # Loihi's CUBA LIF always holds a current u and a voltage v; bias = mant << exp
+        return NeuronTraits(bool(self.spiking), True, bool(np.any(self.effective_bias() != 0)))
 
 
 # -- synapses --------------------------------------------------------------------------------

@@ -229,3 +229,32 @@ class RMSNorm(_TrailingNorm):
         if self.eps is not None and self.eps < 0:
             problems.append(f"eps must be >= 0, found {self.eps}")
         return problems
+
+
+@register_node
+@dataclass(eq=False, kw_only=True)
+class Quantize(HostOp):
+    """Host -> chip boundary: float values to the integer payloads a chip synapse takes,
+    ``y = clip(round(x * scale), -2**(bits-1), 2**(bits-1) - 1)`` (round to nearest, ties
+    to even). The receiving synapse's weights are divided by ``scale``, so that the chip
+    computes ``W x`` up to this rounding (see the quantizer)."""
+
+    kind: ClassVar[str] = "Quantize"
+    scale: float = 1.0
+    bits: int = 24
+
+    def __post_init__(self) -> None:
+        self.scale = float(self.scale)
+        self.bits = int(self.bits)
+
+    def check(self, input_shape: Shape) -> list[str]:
+        problems = []
+        if not (np.isfinite(self.scale) and self.scale > 0):
+            problems.append(f"scale must be finite and > 0, found {self.scale}")
+        if not 2 <= self.bits <= 32:
+            problems.append(f"bits must lie in 2..32, found {self.bits}")
+        return problems
+
+    def limits(self) -> tuple[int, int]:
+        half = 1 << (self.bits - 1)
+        return -half, half - 1

@@ -28,6 +28,15 @@ from snncompile.ir.semantics import Comparator, Reset, ResetTiming
 
 
 @dataclass(frozen=True)
+class NeuronTraits:
+    """What hardware cares about: does it spike, keep a synaptic current, have a bias."""
+
+    spiking: bool
+    has_current: bool
+    has_bias: bool
+
+
+@dataclass(frozen=True)
 class Dynamics:
     """The common form every neuron kind reduces to (used by executors)::
 
@@ -92,6 +101,10 @@ class NeuronNode(Node):
 
     def dynamics(self) -> Dynamics:
         raise NotImplementedError
+
+    def traits(self) -> NeuronTraits:
+        d = self.dynamics()
+        return NeuronTraits(d.spiking, d.has_current, bool(np.any(d.bias != 0)))
 
 
 @dataclass(eq=False, kw_only=True)

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from snncompile.ir.node import Node, Shape
 from snncompile.ir.stage import Stage
+
+if TYPE_CHECKING:
+    from snncompile.ir.graph import Graph
 
 
 @dataclass(eq=False, kw_only=True)
@@ -56,6 +59,14 @@ class Synapse(Node):
             return int(self.weight.size * lead)
         out = self.output_shape(in_shape)
         return int(math.prod(out) * self.fan_in())
+
+
+def synapse_of(graph: Graph, name: str) -> Synapse:
+    """``graph.nodes[name]`` as a synapse (typed access; a TypeError names a wrong kind)."""
+    node = graph.nodes[name]
+    if not isinstance(node, Synapse):
+        raise TypeError(f"node '{name}' ({node.kind}) is not a synapse")
+    return node
 
 
 def is_synapse(node: Node) -> bool:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from snncompile.estimate.nodes import SYNAPSE_KINDS, is_synapse, synapse_weight
 from snncompile.ir import (
     AvgPool2d,
     Delay,
@@ -22,7 +21,9 @@ from snncompile.ir import (
     NeuronNode,
     Output,
     SumPool2d,
+    Synapse,
 )
+from snncompile.ir.synapse import synapse_of
 
 POOLS = (SumPool2d, AvgPool2d, MaxPool2d)
 
@@ -63,7 +64,7 @@ def _walk_back(graph: Graph, name: str) -> tuple[list[str], list[str], list[str]
         if isinstance(node, (NeuronNode, Input)):
             sources.append(src)
             continue
-        if is_synapse(node):
+        if isinstance(node, Synapse):
             synapses.append(src)
         if isinstance(node, POOLS):
             pools.append(src)
@@ -79,9 +80,9 @@ def _fan_out(graph: Graph, source: str, synapses: list[str]) -> int:
     an upper bound at the border)."""
     total = 0
     for s in synapses:
-        node = graph.nodes[s]
-        w = synapse_weight(node)
-        if SYNAPSE_KINDS[node.kind] == "linear":
+        syn = synapse_of(graph, s)
+        w = syn.effective_weight()
+        if syn.operator == "linear":
             total += int((w != 0).sum(axis=0).max()) if w.size else 0
         else:
             per_in_channel = (w != 0).reshape(w.shape[0], w.shape[1], -1).sum(axis=(0, 2))
@@ -103,7 +104,7 @@ def extract_layers(graph: Graph) -> list[Layer]:
         if not isinstance(node, NeuronNode):
             continue
         syn, pools, srcs, max_delay = walks[name]
-        weights = [synapse_weight(graph.nodes[s]) for s in syn]
+        weights = [synapse_of(graph, s).effective_weight() for s in syn]
         fan_in = sum(int(np.prod(w.shape[1:])) for w in weights) or 1
         outs = listeners.get(name, [])
         fan_out = sum(_fan_out(graph, name, s) for _, s in outs)

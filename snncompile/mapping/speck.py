@@ -15,8 +15,8 @@ import math
 
 import networkx as nx
 
-from snncompile.estimate.nodes import SYNAPSE_KINDS, synapse_weight
 from snncompile.ir import Flatten, Graph
+from snncompile.ir.synapse import synapse_of
 from snncompile.mapping.layers import Layer
 from snncompile.mapping.place import Core, Slice
 from snncompile.targets import Target
@@ -39,15 +39,15 @@ def conv_geometry(graph: Graph, layer: Layer) -> tuple[int, int, int, int, int, 
     has no or several synapse nodes."""
     if len(layer.synapses) != 1:
         return None
-    node = graph.nodes[layer.synapses[0]]
+    node = synapse_of(graph, layer.synapses[0])
     shapes = graph.infer_shapes()
-    op = SYNAPSE_KINDS.get(node.kind)
+    op = node.operator
     if op == "conv2d":
-        f, c, ky, kx = synapse_weight(node).shape
+        f, c, ky, kx = node.effective_weight().shape
         _, fy, fx = shapes[layer.synapses[0]]
         return c, kx, ky, f, fy, fx
     if op == "linear":
-        f, n = synapse_weight(node).shape
+        f, n = node.effective_weight().shape
         srcs = [e.src for e in graph.incoming(layer.synapses[0])]
         if srcs and isinstance(graph.nodes[srcs[0]], Flatten):
             flat_in = graph.input_shape(srcs[0], shapes)

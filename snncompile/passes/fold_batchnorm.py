@@ -1,6 +1,6 @@
 """fold_batchnorm: merge an inference BatchNorm into the synapse that feeds it.
 
-For ``Linear/Conv (W, b) → BatchNorm`` with ``k = weight / sqrt(var + eps)`` per output
+For a float synapse ``Linear/Conv (W, b) → BatchNorm`` with ``k = weight / sqrt(var + eps)`` per output
 channel::
 
     W' = k · W          b' = k · (b - mean) + bias
@@ -15,17 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.ir import BatchNorm, Conv1d, Conv2d, Graph, Linear
+from snncompile.ir import BatchNorm, Graph
+from snncompile.ir.synapse import is_float_synapse
 from snncompile.passes.rewrite import bypass, replace_node, sole_producer
-
-_SYNAPSES = (Linear, Conv1d, Conv2d)
 
 
 def fold_batchnorm(graph: Graph) -> Graph:
     for name, node in list(graph.nodes.items()):
         if not isinstance(node, BatchNorm):
             continue
-        src = sole_producer(graph, name, _SYNAPSES)
+        src = sole_producer(graph, name, is_float_synapse)
         if src is None:
             continue
         syn: Any = graph.nodes[src]

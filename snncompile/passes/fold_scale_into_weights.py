@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.ir import Conv1d, Conv2d, Graph, Linear, Scale
+from snncompile.ir import Graph, Linear, Scale
+from snncompile.ir.synapse import is_float_synapse
 from snncompile.passes.rewrite import bypass, node_of, replace_node, sole_consumer, sole_producer
-
-_SYNAPSES = (Linear, Conv1d, Conv2d)
 
 
 def _per_output(scale: np.ndarray, out_shape: tuple[int, ...]) -> np.ndarray | None:
@@ -37,7 +36,7 @@ def fold_scale_into_weights(graph: Graph) -> Graph:
     for name, node in list(graph.nodes.items()):
         if not isinstance(node, Scale):
             continue
-        src = sole_producer(graph, name, _SYNAPSES)
+        src = sole_producer(graph, name, is_float_synapse)
         if src is not None:
             syn: Any = graph.nodes[src]
             if isinstance(syn, Linear) and len(shapes[src]) != 1:

@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Conv1d, Conv2d, Graph, Linear, NeuronNode
+from snncompile.ir import Graph, Linear, NeuronNode
+from snncompile.ir.synapse import is_float_synapse
 from snncompile.passes.rewrite import node_of, replace_node
-
-_SYNAPSES = (Linear, Conv1d, Conv2d)
 
 
 def bias_fold_is_exact(node: NeuronNode) -> bool:
@@ -45,13 +44,13 @@ def has_bias(node: Any) -> bool:
 
 def fold_synapse_bias(graph: Graph) -> Graph:
     for name, node in list(graph.nodes.items()):
-        if isinstance(node, _SYNAPSES) and node.bias is not None and not has_bias(node):
+        if is_float_synapse(node) and node.bias is not None and not has_bias(node):  # type: ignore[attr-defined]
             graph = replace_node(graph, name, node.replace(bias=None))
     for name, node in list(graph.nodes.items()):
         if not isinstance(node, NeuronNode):
             continue
         biased = [e.src for e in graph.incoming(name)
-                  if isinstance(graph.nodes[e.src], _SYNAPSES) and getattr(graph.nodes[e.src], "bias", None) is not None
+                  if is_float_synapse(graph.nodes[e.src]) and getattr(graph.nodes[e.src], "bias", None) is not None
                   and not keeps_bias(graph, e.src, name)]
         if not biased:
             continue

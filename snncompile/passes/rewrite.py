@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from snncompile.errors import GraphError
 from snncompile.ir import Edge, Graph, Node
 
 N = TypeVar("N", bound=Node)
+#: which nodes a rewrite accepts: node classes, or a predicate on the node
+Accept = tuple[type, ...] | Callable[[Node], bool]
+
+
+def accepts(accept: Accept, node: Node) -> bool:
+    return isinstance(node, accept) if isinstance(accept, tuple) else bool(accept(node))
 
 
 def replace_node(graph: Graph, name: str, node: Node) -> Graph:
@@ -27,7 +34,7 @@ def bypass(graph: Graph, name: str) -> Graph:
     return Graph(nodes, edges, graph.dt)
 
 
-def sole_producer(graph: Graph, name: str, kinds: tuple[type, ...]) -> str | None:
+def sole_producer(graph: Graph, name: str, kinds: Accept) -> str | None:
     """The node feeding ``name`` when it is the only input, has a zero-delay edge, is of
     one of ``kinds`` and feeds nothing else; None otherwise (then folding would change
     what other consumers see)."""
@@ -35,19 +42,19 @@ def sole_producer(graph: Graph, name: str, kinds: tuple[type, ...]) -> str | Non
     if len(incoming) != 1 or incoming[0].delay != 0:
         return None
     src = incoming[0].src
-    if not isinstance(graph.nodes[src], kinds) or len(graph.outgoing(src)) != 1:
+    if not accepts(kinds, graph.nodes[src]) or len(graph.outgoing(src)) != 1:
         return None
     return src
 
 
-def sole_consumer(graph: Graph, name: str, kinds: tuple[type, ...]) -> str | None:
+def sole_consumer(graph: Graph, name: str, kinds: Accept) -> str | None:
     """The node ``name`` feeds when that is its only outgoing edge (zero delay), of one of
     ``kinds``, and ``name`` is that node's only input; None otherwise."""
     outgoing = graph.outgoing(name)
     if len(outgoing) != 1 or outgoing[0].delay != 0:
         return None
     dst = outgoing[0].dst
-    if not isinstance(graph.nodes[dst], kinds) or len(graph.incoming(dst)) != 1:
+    if not accepts(kinds, graph.nodes[dst]) or len(graph.incoming(dst)) != 1:
         return None
     return dst
 

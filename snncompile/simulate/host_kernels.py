@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, RMSNorm
+from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, Quantize, RMSNorm
 from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
 from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
@@ -128,3 +128,9 @@ def _selective_scan(node, shapes, dtype):
     A = torch.as_tensor(node.A, dtype=dtype)
     D, bias = _tensor(node.D, dtype), _tensor(node.delta_bias, dtype)
     return FunctionKernel(lambda x, delta, B, C: selective_scan(x, delta, A, B, C, D, bias, node.delta_softplus))
+
+
+@builds(Quantize)
+def _quantize(node, shapes, dtype):
+    lo, hi = node.limits()
+    return FunctionKernel(lambda x: torch.clamp(torch.round(x * node.scale), lo, hi))

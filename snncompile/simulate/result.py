@@ -17,6 +17,10 @@ class SimResult:
       post-reset for IMMEDIATE reset timing, pre-reset for DELAYED (see ResetTiming)
     - ``backend``: who computed it; ``latency``: steps the backend adds per synapse stage
       (0 for the reference semantics; hardware timing is explained by the backend)
+    - integer backends also give ``currents`` (neuron -> synaptic current ``u`` after each
+      step), ``counters`` (node -> {counter: (time,) int64 summed over the batch}: synapses
+      count ``events`` and ``synops``, neurons ``updates`` and ``spikes``) and ``cycles``
+      (the emulator's cycle model, when a core description was given)
     """
 
     outputs: dict[str, np.ndarray]
@@ -25,6 +29,9 @@ class SimResult:
     dt: float = 0.0
     backend: str = "reference"
     latency: int = 0
+    currents: dict[str, np.ndarray] = field(default_factory=dict)
+    counters: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    cycles: dict | None = None
 
     @property
     def steps(self) -> int:

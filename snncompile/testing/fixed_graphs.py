@@ -138,7 +138,7 @@ def fixed_cases(draw, max_steps: int = 20, max_layers: int = 3, max_width: int =
 
 
 def compare_runs(a, b, graph: Graph) -> list[str]:
-    """Every mismatch between two EmulatorResults (outputs, recorded, membranes, currents)."""
+    """Every mismatch between two integer runs (outputs, recorded, membranes, currents)."""
     problems = []
     for kind in ("outputs", "recorded", "membranes", "currents"):
         left, right = getattr(a, kind), getattr(b, kind)

@@ -1,10 +1,17 @@
-"""Run a fixed graph on Lava's CPU models (``Loihi2SimCfg(select_tag="fixed_pt")``).
+"""Run a compiled graph on Lava's CPU models (``Loihi2SimCfg(select_tag="fixed_pt")``);
+backend ``lava``.
 
 Lava runs one sample at a time; each sample builds, compiles and runs the network once
 (about 0.25 s start-up plus ~0.1 ms per process per step here) and reads results through
 one sink per recorded population (``Var.get`` moves data element by element, so sinks
 are read once at the end). Timing: whatever the fixed graph's edges state (every Lava
 synapse adds ``LATENCY`` = 1 step); the result is step-aligned with the emulator.
+
+A mixed graph (chip and host segments) runs each chip segment on Lava with the values
+its host inputs took replayed into it: the emulator runs the whole graph once (host
+nodes in float64), its host values become the inputs of each chip segment, and the
+result holds Lava's values for chip nodes and the emulator's for host nodes. A plain
+float graph runs on Lava's ``floating_pt`` models (see :mod:`.floating`).
 """
 
 from __future__ import annotations
@@ -29,12 +36,14 @@ from snncompile.backends.lava.lower import (
     plan_lowering,
     to_lava_layout,
 )
-from snncompile.emulator.run import EmulatorResult
-from snncompile.errors import InputError, SnnCompileError, UnsupportedError
-from snncompile.ir import Flatten, Graph, Input, Output
-from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear, is_fixed_graph
+from snncompile.errors import SnnCompileError, UnsupportedError
+from snncompile.ir import Flatten, Graph, Input, Node, Output
+from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear
+from snncompile.ir.placement import chip_segments, crossings, extract, on_host
+from snncompile.ir.stage import is_float_graph, is_integer, is_integer_graph
+from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
 from snncompile.simulate.progress import steps_with_progress
-from snncompile.simulate.reference import Record, check_inputs, resolve_record
+from snncompile.simulate.result import SimResult
 
 #: Steps every Lava synapse process adds between a spike and its effect.
 LATENCY = SYNAPSE_LATENCY
@@ -62,6 +71,38 @@ def _deadline(seconds: float | None):
         signal.signal(signal.SIGALRM, old)
 
 
+class LavaBackend(Backend):
+    name = "lava"
+    runs = GraphKind.COMPILED
+    description = "Intel Lava's bit-accurate CPU models (fixed_pt; floating_pt for float graphs), sample by sample"
+
+    def supports(self, graph: Graph, name: str, node: Node) -> str | None:
+        if is_integer(node) or on_host(node) or is_float_graph(graph):
+            return None  # the whole-graph checks below say what Lava cannot express
+        return "a float node not placed on the host: quantize the graph first (snncompile compile)"
+
+    def check(self, graph: Graph) -> None:
+        super().check(graph)
+        if is_float_graph(graph):
+            check_float(graph)
+        else:
+            for names in chip_segments(graph).values():
+                plan_lowering(extract(graph, names)[0])
+
+    def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
+                progress: bool, currents: Record = None, sparse: bool | None = None, timeout: float | None = 120.0,
+                **_: Any) -> SimResult:
+        from snncompile.simulate.backend import resolve_record
+
+        u_names = resolve_record(graph, currents)
+        if is_integer_graph(graph) or is_float_graph(graph):
+            return _run_whole(graph, inputs, steps, record, membranes, u_names, progress, sparse, timeout)
+        return _run_segments(graph, inputs, steps, record, membranes, u_names, progress, sparse, timeout)
+
+
+LAVA = register_backend(LavaBackend())
+
+
 def run_lava(
     graph: Graph,
     inputs: Mapping[str, np.ndarray] | np.ndarray,
@@ -72,29 +113,24 @@ def run_lava(
     currents: Record = None,
     sparse: bool | None = None,
     timeout: float | None = 120.0,
-    **_ignored,
-) -> EmulatorResult:
+    **_ignored: Any,
+) -> SimResult:
     """Run a graph in Lava, sample by sample; same arguments and result layout as
     :func:`snncompile.emulator.emulate` (no counters). A fixed graph runs on ``fixed_pt``
     (step-aligned with the emulator); a float graph on ``floating_pt`` (see
-    :mod:`.floating`: each zero-delay synapse stage adds ``LATENCY`` steps). ``sparse``
-    forces Sparse (True) or Dense (False) synapse processes; None picks by density."""
-    graph.validate()
-    fixed = is_fixed_graph(graph)
-    if fixed:
-        plan = plan_lowering(graph)
-    else:
-        check_float(graph)
-        plan = None
+    :mod:`.floating`: each zero-delay synapse stage adds ``LATENCY`` steps); a mixed graph
+    segment by segment (see module docstring). ``sparse`` forces Sparse (True) or Dense
+    (False) synapse processes; None picks by density."""
+    return LAVA.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
+                    currents=currents, sparse=sparse, timeout=timeout)
+
+
+def _run_whole(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_wanted: list[str],
+               u_wanted: list[str], progress: bool, sparse: bool | None, timeout: float | None) -> SimResult:
+    fixed = is_integer_graph(graph)
+    plan = plan_lowering(graph) if fixed else None
     ensure_lava()
-    if not isinstance(inputs, Mapping):
-        if len(graph.inputs) != 1:
-            raise InputError(f"graph has inputs {graph.inputs}: pass a dict of arrays")
-        inputs = {graph.inputs[0]: np.asarray(inputs)}
-    length = check_inputs(graph, inputs)
-    steps = length if steps is None else int(steps)
     shapes = graph.infer_shapes()
-    names = resolve_record(graph, record)
     lifs = [n for n, node in graph.items() if isinstance(node, (FixedLIF, *NEURONS))]
     synapses = [n for n in names if isinstance(graph.nodes[n], (FixedLinear, FixedConv2d, *SYNAPSES))]
     if synapses:
@@ -102,17 +138,16 @@ def run_lava(
             f"the Lava backend records neurons and outputs, not synapse nodes {synapses} "
             "(a Lava synapse's port carries next step's input)"
         )
-    v_names = [n for n in resolve_record(graph, membranes) if n in lifs]
+    v_names = [n for n in v_wanted if n in lifs]
     readouts = [n for n, node in graph.items() if isinstance(node, FixedLIF) and node.reads_membrane]
-    u_names = [n for n in resolve_record(graph, currents) if n in lifs]
-    batch = int(np.asarray(inputs[graph.inputs[0]]).shape[0])
+    u_names = [n for n in u_wanted if n in lifs]
     results: list[dict[str, dict[str, np.ndarray]]] = []
-    for b in steps_with_progress(batch, progress, "lava (samples)"):
+    for b in steps_with_progress(inputs.batch, progress, "lava (samples)"):
         sample = {}
         for n in graph.inputs:
-            x = np.asarray(inputs[n])[b]
+            x = np.asarray(inputs.arrays[n])[b]
             pad = np.zeros((steps, *x.shape[1:]), np.int64 if fixed else np.float64)
-            pad[: min(steps, length)] = x[:steps]
+            pad[: min(steps, inputs.length)] = x[:steps]
             sample[n] = pad
         if fixed:
             procs, out_port = _build_fixed(graph, plan, shapes, sample, sparse)
@@ -124,7 +159,7 @@ def run_lava(
     def stack(kind: str, keys) -> dict[str, np.ndarray]:
         return {n: np.stack([r[kind][n] for r in results]) for n in keys}
 
-    return EmulatorResult(
+    return SimResult(
         outputs=stack("spikes", graph.outputs),
         recorded=stack("spikes", names),
         membranes=stack("v", v_names),
@@ -135,6 +170,33 @@ def run_lava(
         # zero-delay synapse stage on top of its own semantics
         latency=0 if fixed else LATENCY,
     )
+
+
+def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_wanted: list[str],
+                  u_wanted: list[str], progress: bool, sparse: bool | None, timeout: float | None) -> SimResult:
+    """Each chip segment on Lava with its host inputs replayed from an emulator run."""
+    from snncompile.emulator import EMULATOR
+
+    boundary = sorted({e.src for e in crossings(graph) if not on_host(graph.nodes[e.dst])})
+    emulated = EMULATOR.execute(graph, inputs, steps, list(dict.fromkeys([*names, *boundary])), [], progress)
+    result = SimResult(outputs={}, recorded={}, dt=graph.dt, backend="lava")
+    for segment in chip_segments(graph).values():
+        sub, fed = extract(graph, segment)
+        arrays = {n: np.asarray(inputs.arrays[n]) for n in sub.inputs if n in inputs.arrays}
+        arrays.update({n: emulated.recorded[n] for n in fed})
+        data = RunInputs({n: a for n, a in arrays.items()}, steps, inputs.batch)
+        mine = [n for n in segment if not isinstance(graph.nodes[n], (Flatten, Output))]
+        part = _run_whole(sub, data, steps, [n for n in names if n in mine], [n for n in v_wanted if n in mine],
+                          [n for n in u_wanted if n in mine], progress, sparse, timeout)
+        result.recorded.update(part.recorded)
+        result.outputs.update({o: a for o, a in part.outputs.items() if o in graph.outputs})
+        result.membranes.update(part.membranes)
+        result.currents.update(part.currents)
+    for n in names:  # host nodes: the emulator's float64 values
+        result.recorded.setdefault(n, emulated.recorded[n])
+    for o in graph.outputs:
+        result.outputs.setdefault(o, emulated.outputs[o])
+    return result
 
 
 def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901

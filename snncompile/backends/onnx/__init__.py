@@ -8,14 +8,17 @@
 """
 
 from snncompile.backends.onnx.export import DEFAULT_OPSET, to_onnx, write_onnx, write_onnx_sequence
-from snncompile.backends.onnx.runner import load_step_model, run_onnx, simulate_onnx
+from snncompile.backends.onnx.runner import (
+    ONNX,
+    OnnxBackend,
+    load_step_model,
+    run_onnx,
+    simulate_onnx,
+)
 from snncompile.backends.onnx.sequence import to_onnx_sequence
 from snncompile.backends.onnx.state import StateSlot
-from snncompile.simulate import BACKENDS
-
-BACKENDS.setdefault("onnx", simulate_onnx)
 
 __all__ = [
-    "DEFAULT_OPSET", "StateSlot", "load_step_model", "run_onnx", "simulate_onnx", "to_onnx",
+    "ONNX", "OnnxBackend", "DEFAULT_OPSET", "StateSlot", "load_step_model", "run_onnx", "simulate_onnx", "to_onnx",
     "to_onnx_sequence", "write_onnx", "write_onnx_sequence",
 ]

@@ -31,7 +31,7 @@ from snncompile.errors import UnsupportedError
 from snncompile.fileio import atomic_path
 from snncompile.ir import Graph, Input
 from snncompile.ir.node import SUM
-from snncompile.simulate.reference import Record, resolve_record
+from snncompile.simulate.backend import Record, resolve_record
 
 DEFAULT_OPSET = 17
 #: Oldest opset whose operator signatures the emitters use (Unsqueeze/Squeeze axes as inputs).

@@ -13,7 +13,7 @@ import numpy as np
 
 from snncompile.backends.onnx.builder import Builder
 from snncompile.backends.onnx.emitters import emits
-from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, RMSNorm
+from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, Quantize, RMSNorm
 from snncompile.ir.host_activation import (
     ELU,
     GELU,
@@ -204,3 +204,11 @@ def _selective_scan(b, name, node: SelectiveScan, x, in_shape, states):
     if node.D is not None:
         y = b.op("Add", [y, b.op("Mul", [b.const(node.D, f"{name}/D"), u], name)], name)
     return y
+
+
+@emits(Quantize)
+def _quantize(b, name, node: Quantize, x, in_shape, states):
+    """ONNX Round is ties-to-even, as torch.round."""
+    lo, hi = node.limits()
+    scaled = b.op("Round", [b.op("Mul", [x, b.const(node.scale, f"{name}/scale")], name)], name)
+    return b.op("Clip", [scaled, b.const(lo, f"{name}/lo"), b.const(hi, f"{name}/hi")], name)

@@ -8,15 +8,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import onnx
 
+from snncompile.backends.onnx.emitters import EMITTERS
 from snncompile.backends.onnx.export import RECORD_PREFIX, to_onnx
 from snncompile.errors import InputError, UnsupportedError
-from snncompile.ir import Graph, NeuronNode
+from snncompile.ir import Graph, Input, Node
+from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
 from snncompile.simulate.progress import steps_with_progress
-from snncompile.simulate.reference import Record, resolve_record
 from snncompile.simulate.result import SimResult
 
 
@@ -107,6 +109,26 @@ def run_onnx(
     )
 
 
+class OnnxBackend(Backend):
+    name = "onnx"
+    runs = GraphKind.FLOAT
+    description = "the graph exported as an ONNX step model, run in ONNX Runtime (float32)"
+
+    def supports(self, graph: Graph, name: str, node: Node) -> str | None:
+        if type(node) in EMITTERS or isinstance(node, Input):
+            return None
+        return "no ONNX emitter for this kind (ONNX exports float graphs)"
+
+    def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
+                progress: bool, **_: Any) -> SimResult:
+        """Export ``graph`` (recording what is asked) and run it in ONNX Runtime, float32
+        (a ``dtype`` meant for the reference is ignored)."""
+        return run_onnx(to_onnx(graph, record=record), inputs.arrays, steps, membranes=membranes, progress=progress)
+
+
+ONNX = register_backend(OnnxBackend())
+
+
 def simulate_onnx(
     graph: Graph,
     inputs: Mapping[str, np.ndarray] | np.ndarray,
@@ -114,13 +136,10 @@ def simulate_onnx(
     record: Record = None,
     membranes: Record = None,
     progress: bool = False,
-    **_ignored,
+    **_ignored: Any,
 ) -> SimResult:
-    """The ``"onnx"`` backend: export ``graph`` (recording what is asked) and run it in
-    ONNX Runtime, float32 (a ``dtype`` argument meant for the reference is ignored)."""
-    names = resolve_record(graph, record)
-    wanted_v = [n for n in resolve_record(graph, membranes) if isinstance(graph.nodes[n], NeuronNode)]
-    return run_onnx(to_onnx(graph, record=names), inputs, steps, membranes=wanted_v, progress=progress)
+    """The ``"onnx"`` backend as a function (see :class:`OnnxBackend`)."""
+    return ONNX.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress)
 
 
 def _check_inputs(inputs, names: list[str], shapes: dict[str, list[int]]) -> dict[str, np.ndarray]:

@@ -16,7 +16,7 @@ from onnx import TensorProto, helper
 
 from snncompile.backends.onnx.export import DEFAULT_OPSET, MAX_BYTES, to_onnx
 from snncompile.ir import Graph
-from snncompile.simulate.reference import Record
+from snncompile.simulate.backend import Record
 
 #: Prefix of the step body's own input and output names (they may not shadow the outer ones).
 BODY = "step/"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from snncompile.estimate.nodes import synapse_weight
+from snncompile.ir.synapse import synapse_of
 from snncompile.mapping.layers import input_size
 from snncompile.mapping.place import bytes_per_neuron
 from snncompile.mapping.rules.base import Context, rule
@@ -138,7 +138,7 @@ def axon_types(ctx: Context) -> list[Violation]:
     for ly in ctx.layers:
         most = 0
         for s in ly.synapses:
-            w = synapse_weight(ctx.graph.nodes[s])
+            w = synapse_of(ctx.graph, s).effective_weight()
             rows = w.reshape(w.shape[0], -1)
             most = max(most, max((len(np.unique(r[r != 0])) for r in rows), default=0))
         if most > cap:

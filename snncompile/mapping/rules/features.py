@@ -5,8 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from snncompile.estimate.nodes import neuron_traits, synapse_bias
 from snncompile.ir import NeuronNode
+from snncompile.ir.synapse import synapse_of
 from snncompile.mapping.rules.base import Context, rule
 from snncompile.mapping.violation import Violation
 
@@ -52,7 +52,7 @@ def reset_mode(ctx: Context) -> list[Violation]:
     for ly in ctx.layers:
         node = _node(ctx, ly.name)
         reset = getattr(node, "reset", None)
-        if reset is not None and neuron_traits(node).spiking and reset.value not in feats.reset_modes:
+        if reset is not None and node.traits().spiking and reset.value not in feats.reset_modes:
             out.append(Violation("reset mode", ly.name, reset.value, " / ".join(feats.reset_modes),
                                  f"retrain with {' or '.join(feats.reset_modes)} reset"))
     return out
@@ -66,9 +66,9 @@ def bias_support(ctx: Context) -> list[Violation]:
     out = []
     for ly in ctx.layers:
         node = _node(ctx, ly.name)
-        biases = [synapse_bias(ctx.graph.nodes[s]) for s in ly.synapses]
+        biases = [synapse_of(ctx.graph, s).synapse_bias() for s in ly.synapses]
         syn_bias = any(b is not None and np.any(b != 0) for b in biases)
-        if syn_bias or neuron_traits(node).has_bias:
+        if syn_bias or node.traits().has_bias:
             out.append(Violation("bias", ly.name, "nonzero bias", "no bias on this chip",
                                  "train without bias (bias=False)"))
     return out

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-from snncompile.estimate.nodes import SYNAPSE_KINDS
 from snncompile.mapping import speck
 from snncompile.mapping.rules.base import Context, rule
 from snncompile.mapping.violation import Violation
@@ -32,7 +31,7 @@ def speck_layers(ctx: Context) -> list[Violation]:
         if max_k is not None and max(kx, ky) > max_k:
             out.append(Violation("kernel size", ly.synapses[0], f"{ky}x{kx}", f"{max_k}x{max_k}",
                                  "use a smaller kernel (or pool before a dense layer)"))
-        if strides is not None and SYNAPSE_KINDS[node.kind] == "conv2d" and \
+        if strides is not None and getattr(node, "operator", None) == "conv2d" and \
                 any(s not in strides for s in node.stride):  # type: ignore[attr-defined]
             out.append(Violation("stride", ly.synapses[0], f"{node.stride}", f"{list(strides)}",  # type: ignore[attr-defined]
                                  "use stride 1, 2, 4 or 8"))

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Flatten, Graph, Input, Output, ResetTiming, SpikingNeuron
-from snncompile.ir.fixed import FIXED_SYNAPSES, FixedLIF
+from snncompile.ir import Graph, ResetTiming, SpikingNeuron
+from snncompile.ir.fixed import FixedLIF
+from snncompile.ir.stage import is_integer
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_pool_into_synapse import fold_pool_into_synapse
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
@@ -57,9 +58,6 @@ from snncompile.passes.quantize.report import QuantizationReport, render_report
 from snncompile.passes.quantize.report_build import build_report
 from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
 from snncompile.passes.split_mixed_sign import split_mixed_sign
-
-#: what a fixed graph may hold (as ``ir.fixed.is_fixed_graph``)
-INTEGER_NODES = (FixedLIF, *FIXED_SYNAPSES, Input, Output, Flatten)
 
 FLOAT_PASSES = [
     Pass("fold_batchnorm", fold_batchnorm),
@@ -96,7 +94,7 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
         Pass("quantize_neurons", partial(quantize_neurons, plan=plan)),
         Pass("quantize_weights", partial(quantize_weights, plan=plan)),
     ])
-    left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not isinstance(node, INTEGER_NODES)]
+    left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not is_integer(node)]
     if left:
         raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
     notes += timing_problems(fixed, spec.synapse_latency)

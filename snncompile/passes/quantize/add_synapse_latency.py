@@ -15,11 +15,12 @@ than ``L`` steps cannot be timed like the float graph; it gets ``L`` (reported b
 from __future__ import annotations
 
 from snncompile.ir import Edge, Graph
-from snncompile.ir.fixed import FIXED_SYNAPSES, FixedLIF
+from snncompile.ir.fixed import FixedLIF
+from snncompile.ir.synapse import is_integer_synapse
 
 
 def _is_synapse_edge(graph: Graph, e: Edge) -> bool:
-    return isinstance(graph.nodes[e.src], FIXED_SYNAPSES) and isinstance(graph.nodes[e.dst], FixedLIF)
+    return is_integer_synapse(graph.nodes[e.src]) and isinstance(graph.nodes[e.dst], FixedLIF)
 
 
 def node_lags(graph: Graph, latency: int) -> dict[str, int]:

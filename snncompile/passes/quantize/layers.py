@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Conv1d, Conv2d, Graph, Linear, NeuronNode
-
-SYNAPSES = (Linear, Conv1d, Conv2d)
+from snncompile.ir import Graph, NeuronNode
+from snncompile.ir.synapse import is_float_synapse
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def find_layers(graph: Graph) -> list[Layer]:
         synapses = []
         for e in graph.incoming(name):
             src = graph.nodes[e.src]
-            if not isinstance(src, SYNAPSES):
+            if not is_float_synapse(src):
                 problems.append(
                     f"neuron '{name}' receives '{e.src}' ({src.kind}) directly; the integer core "
                     "needs a synapse (Linear/Conv) in front of every neuron input"

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Conv2d, Graph, Input, Linear
+from snncompile.ir import Graph, Input
 from snncompile.ir.fixed import FixedConv2d, FixedLinear, FixedSynapse, SignMode
+from snncompile.ir.synapse import is_float_synapse
 from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
-from snncompile.passes.quantize.layers import SYNAPSES
 from snncompile.passes.quantize.numbers import quantize_to_grid, weight_grid
 from snncompile.passes.rewrite import replace_node
 
@@ -25,7 +25,7 @@ GRADED_MESSAGE_BITS = 24
 
 def quantize_weights(graph: Graph, plan: ScalePlan) -> Graph:
     for name, node in list(graph.nodes.items()):
-        if not isinstance(node, SYNAPSES):
+        if not is_float_synapse(node):
             continue
         found = plan.for_synapse(name)
         if found is None:
@@ -50,9 +50,8 @@ def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node: Any = None) ->
         weight_bits=spec.weight_mantissa_bits,
         num_message_bits=GRADED_MESSAGE_BITS if fed_by_input and opts.graded_input else 0,
     )
-    if isinstance(node, Linear):
+    if node.operator == "linear":
         return FixedLinear(**fields)
-    if isinstance(node, Conv2d):
-        conv: dict[str, Any] = dict(stride=node.stride, padding=node.padding, dilation=node.dilation, groups=node.groups)
-        return FixedConv2d(**conv, **fields)
+    if node.operator == "conv2d":
+        return FixedConv2d(**node.conv_arguments(), **fields)
     raise UnsupportedError(f"synapse '{name}' ({node.kind}) has no integer form (FixedLinear / FixedConv2d only)")

@@ -1,0 +1,198 @@
+"""One backend interface: which graph a backend runs, which nodes it can, and how.
+
+A backend is a :class:`Backend` registered by name in :data:`BACKENDS`. It states
+
+- ``runs``: the stage of graph it executes (:class:`GraphKind`): the float meaning of a
+  network, or its compiled (integer, possibly mixed host/chip) graph. :func:`graph_for`
+  is the one place that picks an artifact's graph for a backend;
+- :meth:`Backend.supports`: whether it can execute one node (None) or why not;
+- :meth:`Backend.execute`: the run itself, on inputs already normalised by
+  :func:`normalize_inputs` (the one place inputs are checked), returning the shared
+  :class:`~snncompile.simulate.result.SimResult`.
+
+:meth:`Backend.run` (also ``backend(graph, inputs, ...)``) validates the graph, reports
+every node the backend cannot execute at once, normalises the inputs and executes.
+Optional backends live in their own packages and register on import; :func:`get_backend`
+imports them on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import torch
+
+from snncompile.errors import InputError, UnsupportedError
+from snncompile.ir import Graph, Input, NeuronNode, Node
+from snncompile.simulate.result import SimResult
+
+if TYPE_CHECKING:
+    from snncompile.compile import Artifact
+
+Record = Any  # "all" | "neurons" | a node name | a list of names | None
+
+
+class GraphKind(str, Enum):
+    """Which graph of a compiled artifact a backend executes."""
+
+    FLOAT = "float"  # the float meaning (the graph the artifact was compiled from)
+    COMPILED = "compiled"  # the compiled graph: integer chip nodes (+ host nodes in float)
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Inputs per Input node, (batch, time, *shape), checked against the graph."""
+
+    arrays: dict[str, np.ndarray]
+    length: int
+    batch: int
+
+    def step(self, name: str, t: int) -> np.ndarray:
+        """Input ``name`` at step ``t`` (zeros after the data ends)."""
+        x = self.arrays[name]
+        return x[:, t] if t < self.length else np.zeros_like(x[:, 0])
+
+
+def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray) -> RunInputs:
+    """One array per Input node (a bare array for single-input graphs), each (batch, time,
+    *shape), numeric, finite, with at least one sample and one step, batch and time
+    agreeing. Every problem is an InputError naming the input."""
+    if isinstance(inputs, np.ndarray) or torch.is_tensor(inputs) or not isinstance(inputs, Mapping):
+        if len(graph.inputs) != 1:
+            raise InputError(f"graph has inputs {graph.inputs}: pass a dict of arrays")
+        inputs = {graph.inputs[0]: np.asarray(inputs)}
+    missing = [n for n in graph.inputs if n not in inputs]
+    if missing:
+        raise InputError(f"no data for input node(s) {missing}; inputs given: {list(inputs)}")
+    arrays: dict[str, np.ndarray] = {}
+    for name in graph.inputs:
+        shape = _input_node(graph, name).shape
+        array = np.asarray(inputs[name])
+        if array.ndim != len(shape) + 2 or tuple(array.shape[2:]) != tuple(shape):
+            raise InputError(
+                f"input '{name}': expected shape (batch, time, {', '.join(map(str, shape))}), "
+                f"found {tuple(array.shape)}"
+            )
+        if array.dtype.kind not in "biuf":
+            raise InputError(f"input '{name}': expected numbers, found dtype {array.dtype}")
+        if array.shape[0] == 0 or array.shape[1] == 0:
+            raise InputError(f"input '{name}': needs at least one sample and one step, found shape {array.shape}")
+        if not np.all(np.isfinite(array)):
+            raise InputError(f"input '{name}' contains NaN or inf")
+        arrays[name] = array
+    shapes = {a.shape[:2] for a in arrays.values()}
+    if len(shapes) > 1:
+        raise InputError(f"inputs disagree on batch or time length: {[a.shape for a in arrays.values()]}")
+    batch, length = shapes.pop()
+    return RunInputs(arrays, int(length), int(batch))
+
+
+def _input_node(graph: Graph, name: str) -> Input:
+    node = graph.nodes[name]
+    assert isinstance(node, Input)
+    return node
+
+
+def resolve_record(graph: Graph, record: Record) -> list[str]:
+    """``"all"`` -> every non-Input node; ``"neurons"`` -> neuron nodes; a list -> itself."""
+    if record is None:
+        return []
+    if record == "all":
+        return [n for n, node in graph.items() if not isinstance(node, Input)]
+    if record == "neurons":
+        return [n for n, node in graph.items() if isinstance(node, NeuronNode)]
+    names = [record] if isinstance(record, str) else list(record)
+    unknown = [n for n in names if n not in graph.nodes]
+    if unknown:
+        raise InputError(f"cannot record unknown nodes {unknown}; nodes are {list(graph.nodes)}")
+    return names
+
+
+class Backend(ABC):
+    """An executor of graphs (see module docstring)."""
+
+    name: ClassVar[str]
+    runs: ClassVar[GraphKind]
+    #: one line for ``--help`` and listings
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def supports(self, graph: Graph, name: str, node: Node) -> str | None:
+        """None when this backend can execute ``node``; otherwise why not (one phrase)."""
+
+    def unsupported(self, graph: Graph) -> dict[str, str]:
+        """Every node this backend cannot execute, with the reason."""
+        return {n: why for n, node in graph.items() if (why := self.supports(graph, n, node)) is not None}
+
+    def check(self, graph: Graph) -> None:
+        """Raise UnsupportedError naming every node this backend cannot execute."""
+        bad = self.unsupported(graph)
+        if bad:
+            detail = "; ".join(f"'{n}' ({graph.nodes[n].kind}): {why}" for n, why in bad.items())
+            raise UnsupportedError(f"the {self.name} backend cannot run {len(bad)} node(s): {detail}")
+
+    @abstractmethod
+    def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
+                progress: bool, **options: Any) -> SimResult:
+        """Run a validated, supported graph for ``steps`` steps."""
+
+    def run(self, graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray, steps: int | None = None,
+            record: Record = None, membranes: Record = None, progress: bool = False, **options: Any) -> SimResult:
+        graph.validate()
+        self.check(graph)
+        data = normalize_inputs(graph, inputs)
+        steps = data.length if steps is None else int(steps)
+        if steps < 1:
+            raise InputError(f"steps must be at least 1, found {steps}")
+        names = resolve_record(graph, record)
+        v_names = [n for n in resolve_record(graph, membranes) if isinstance(graph.nodes[n], NeuronNode)]
+        return self.execute(graph, data, steps, names, v_names, progress, **options)
+
+    __call__ = run
+
+
+#: backend name -> backend
+BACKENDS: dict[str, Backend] = {}
+
+#: backend name -> module that registers it on import (optional dependencies)
+BACKEND_MODULES: dict[str, str] = {
+    "emulator": "snncompile.emulator",
+    "lava": "snncompile.backends.lava",
+    "onnx": "snncompile.backends.onnx",
+}
+
+
+def register_backend(backend: Backend) -> Backend:
+    BACKENDS[backend.name] = backend
+    return backend
+
+
+def backend_names() -> list[str]:
+    return sorted(set(BACKENDS) | set(BACKEND_MODULES))
+
+
+def get_backend(name: str) -> Backend:
+    """Backend ``name``, importing its package if needed."""
+    if name not in BACKENDS and name in BACKEND_MODULES:
+        try:
+            importlib.import_module(BACKEND_MODULES[name])
+        except ModuleNotFoundError as exc:
+            raise UnsupportedError(f"backend '{name}' is not available: {exc}") from None
+    if name not in BACKENDS:
+        raise UnsupportedError(f"unknown backend '{name}'; known backends: {', '.join(backend_names())}")
+    return BACKENDS[name]
+
+
+def graph_for(artifact: Artifact, backend: Backend | str) -> Graph:
+    """The graph of a compiled artifact that ``backend`` executes (the one place that
+    decides it): its compiled graph for backends that run compiled graphs, else the float
+    graph it was compiled from."""
+    if isinstance(backend, str):
+        backend = get_backend(backend)
+    return artifact.fixed if backend.runs is GraphKind.COMPILED else artifact.float_graph

@@ -1,0 +1,68 @@
+"""One backend interface: registry, which graph each backend runs, input normalisation."""
+
+import numpy as np
+import pytest
+
+from snncompile.errors import InputError, UnsupportedError
+from snncompile.ir import LIF, Graph, Input, Linear, Output
+from snncompile.ir.fixed import FixedGraphBuilder
+from snncompile.simulate import GraphKind, backend_names, get_backend, graph_for, normalize_inputs
+
+
+def two_inputs() -> Graph:
+    g = Graph()
+    g.add("a", Input(shape=(3,)))
+    g.add("b", Input(shape=(3,)))
+    g.add("fc", Linear(weight=np.eye(3)))
+    g.add("lif", LIF(shape=(3,)))
+    g.add("y", Output(shape=(3,)))
+    g.chain("a", "fc", "lif", "y")
+    g.connect("b", "fc")
+    return g.validate()
+
+
+def test_every_backend_states_the_graph_it_runs():
+    kinds = {name: get_backend(name).runs for name in backend_names()}
+    assert kinds == {"reference": GraphKind.FLOAT, "onnx": GraphKind.FLOAT,
+                     "emulator": GraphKind.COMPILED, "lava": GraphKind.COMPILED}
+
+
+def test_graph_for_picks_the_artifact_graph_by_the_backends_kind():
+    class Artifact:
+        fixed, float_graph = "compiled graph", "float graph"
+
+    assert graph_for(Artifact(), "onnx") == "float graph"  # type: ignore[arg-type]
+    assert graph_for(Artifact(), "reference") == "float graph"  # type: ignore[arg-type]
+    assert graph_for(Artifact(), "emulator") == "compiled graph"  # type: ignore[arg-type]
+    assert graph_for(Artifact(), get_backend("lava")) == "compiled graph"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("inputs", "problem"), [
+    ({"a": np.zeros((2, 4, 3))}, "no data for input node\\(s\\) \\['b'\\]"),
+    (np.zeros((2, 4, 3)), "pass a dict of arrays"),
+    ({"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 4))}, "input 'b': expected shape \\(batch, time, 3\\)"),
+    ({"a": np.zeros((0, 4, 3)), "b": np.zeros((0, 4, 3))}, "at least one sample and one step"),
+    ({"a": np.zeros((2, 0, 3)), "b": np.zeros((2, 0, 3))}, "at least one sample and one step"),
+    ({"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 5, 3))}, "disagree on batch or time"),
+    ({"a": np.full((2, 4, 3), np.nan), "b": np.zeros((2, 4, 3))}, "'a' contains NaN"),
+    ({"a": np.zeros((2, 4, 3), "m8[s]"), "b": np.zeros((2, 4, 3))}, "expected numbers, found dtype"),
+])
+def test_bad_inputs_are_named(inputs, problem):
+    with pytest.raises(InputError, match=problem):
+        normalize_inputs(two_inputs(), inputs)
+
+
+def test_steps_must_be_positive():
+    with pytest.raises(InputError, match="steps must be at least 1"):
+        get_backend("reference")(two_inputs(), {"a": np.zeros((1, 3, 3)), "b": np.zeros((1, 3, 3))}, steps=0)
+
+
+def test_a_backend_names_every_node_it_cannot_run_at_once():
+    b = FixedGraphBuilder((3,))
+    b.linear(np.ones((2, 3), np.int64))
+    b.lif(vth=1)
+    b.output()
+    with pytest.raises(UnsupportedError, match="cannot run 2 node\\(s\\): 'fc1' \\(FixedLinear\\).*'lif2' \\(FixedLIF\\)"):
+        get_backend("reference")(b.graph, np.zeros((1, 2, 3)))
+    with pytest.raises(UnsupportedError, match="cannot run 2 node\\(s\\): 'fc' \\(Linear\\).*'lif' \\(LIF\\)"):
+        get_backend("emulator")(two_inputs(), {"a": np.zeros((1, 3, 3)), "b": np.zeros((1, 3, 3))})
