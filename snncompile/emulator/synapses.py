@@ -1,9 +1,11 @@
 """Synapse nodes as source-indexed CSR matrices (the event-driven form).
 
-A FixedLinear is its effective weight matrix, transposed; a FixedConv2d is unrolled into
-the equivalent sparse matrix over flat (C, H, W) indices (PyTorch cross-correlation with
-zero padding), so both run through the same kernel. Zero weights are dropped: a synapse of
-weight 0 does nothing on the chip either.
+A FixedLinear is its effective weight matrix, transposed (block-diagonal over leading
+axes of its input: the same matrix for every leading index); a FixedConv2d is unrolled
+into the equivalent sparse matrix over flat (C, H, W) indices (PyTorch cross-correlation
+with zero padding), a FixedConv1d likewise over (C, L) as a (C, L, 1) convolution, so all
+run through the same kernel. Zero weights are dropped: a synapse of weight 0 does nothing
+on the chip either.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from snncompile.ir import Shape
-from snncompile.ir.fixed import FixedConv2d, FixedLinear, FixedSynapse
+from snncompile.ir.fixed import FixedConv1d, FixedConv2d, FixedLinear, FixedSynapse
 
 
 @dataclass
@@ -40,21 +42,31 @@ class CSR:
 
 def build_csr(node: FixedSynapse, in_shape: Shape, out_size: int, extra_delay: int = 0) -> CSR:
     n_in = int(np.prod(in_shape))
+    if isinstance(node, FixedConv1d):
+        return build_csr(node.as_conv2d(), (*in_shape, 1), out_size, extra_delay)
     if isinstance(node, FixedConv2d):
         indptr, indices, weights = _conv_csr(node, in_shape)
         return CSR(n_in, out_size, indptr, indices, weights, np.full(indices.size, extra_delay, np.int64))
     assert isinstance(node, FixedLinear)
     wt = np.ascontiguousarray(node.effective_weight().T)  # rows = sources
     src, dst = np.nonzero(wt)  # row-major: already grouped by source
+    delays = node.delays.T[src, dst] if node.delays is not None else np.zeros(src.size, np.int64)
+    weights = wt[src, dst]
+    lead = n_in // wt.shape[0]  # leading axes: one copy of the matrix per leading index
+    if lead > 1:
+        n_i, n_o = wt.shape
+        block = np.arange(lead, dtype=np.int64)[:, None]
+        src = (block * n_i + src[None, :]).ravel()
+        dst = (block * n_o + dst[None, :]).ravel()
+        weights, delays = np.tile(weights, lead), np.tile(delays, lead)
     counts = np.bincount(src, minlength=n_in)
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    delays = node.delays.T[src, dst] if node.delays is not None else np.zeros(src.size, np.int64)
     return CSR(
         n_in=n_in,
         n_out=out_size,
         indptr=indptr,
         indices=dst.astype(np.int64),
-        weights=wt[src, dst].astype(np.int64),
+        weights=weights.astype(np.int64),
         delays=(delays + extra_delay).astype(np.int64),
     )
 

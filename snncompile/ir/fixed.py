@@ -25,6 +25,7 @@ that number.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import ClassVar
@@ -43,6 +44,8 @@ from snncompile.ir.synapse import Synapse
 SYNAPSE_LATENCY = 1
 #: Largest extra axonal delay one Loihi 2 synapse can hold (6 bits).
 MAX_SYNAPSE_DELAY = 63
+#: Payload width of graded messages into a synapse (Lava's Dense num_message_bits).
+GRADED_MESSAGE_BITS = 24
 
 
 class SignMode(str, Enum):
@@ -261,10 +264,12 @@ class FixedSynapse(Synapse):
 @dataclass(eq=False, kw_only=True)
 class FixedLinear(FixedSynapse):
     """Integer dense synapses over the last axis, ``weight`` (out, in); see
-    :class:`FixedSynapse` for the arithmetic. ``delays`` (optional, (out, in), each
-    ``0..MAX_SYNAPSE_DELAY``) delays each synapse individually: input spikes of step ``t``
-    through synapse (i, j) contribute to the output of step ``t + delays[i, j]`` (Lava
-    DelayDense, on top of the edge delay)."""
+    :class:`FixedSynapse` for the arithmetic. An input (..., in) with leading axes gets the
+    same matrix for every leading index (the float Linear's meaning): on the chip that is
+    the block-diagonal matrix ``kron(I, W)`` over the flattened population. ``delays``
+    (optional, (out, in), each ``0..MAX_SYNAPSE_DELAY``) delays each synapse
+    individually: input spikes of step ``t`` through synapse (i, j) contribute to the
+    output of step ``t + delays[i, j]`` (Lava DelayDense, on top of the edge delay)."""
 
     kind: ClassVar[str] = "FixedLinear"
     delays: np.ndarray | None = None
@@ -281,8 +286,8 @@ class FixedLinear(FixedSynapse):
         if self.weight.ndim != 2:
             return [f"weight must be 2-D (out, in), found shape {self.weight.shape}"]
         problems = self.check_fields()
-        if len(input_shape) != 1 or input_shape[-1] != self.weight.shape[1]:
-            problems.append(f"expects input ({self.weight.shape[1]},), found {tuple(input_shape)}")
+        if len(input_shape) < 1 or input_shape[-1] != self.weight.shape[1]:
+            problems.append(f"expects input (..., {self.weight.shape[1]}), found {tuple(input_shape)}")
         if self.delays is not None:
             if self.delays.shape != self.weight.shape:
                 problems.append(f"delays shape {self.delays.shape} != weight shape {self.weight.shape}")
@@ -336,6 +341,49 @@ class FixedConv2d(FixedSynapse):
         return problems
 
 
+@register_node
+@dataclass(eq=False, kw_only=True)
+class FixedConv1d(FixedConv2d):
+    """Integer 1-D convolution over (C, L): a :class:`FixedConv2d` whose second spatial
+    axis has size 1 (same flat layout), weight (C_out, C_in/groups, k); one-element
+    ``stride``/``padding``/``dilation``. :meth:`as_conv2d` gives that 2-D form."""
+
+    kind: ClassVar[str] = "FixedConv1d"
+    operator: ClassVar[str] = "conv1d"
+    stride: tuple[int, ...] = (1,)  # type: ignore[assignment]
+    padding: tuple[int, ...] = (0,)  # type: ignore[assignment]
+    dilation: tuple[int, ...] = (1,)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        FixedSynapse.__post_init__(self)
+        self.stride, self.padding, self.dilation = (_one(v) for v in (self.stride, self.padding, self.dilation))
+        self.groups = int(self.groups)
+
+    def as_conv2d(self) -> FixedConv2d:
+        """The same synapses as a FixedConv2d over (C, L, 1)."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(FixedSynapse) if f.name != "meta"}
+        fields["weight"] = self.weight[..., None]
+        return FixedConv2d(**fields, stride=(self.stride[0], 1), padding=(self.padding[0], 0),
+                           dilation=(self.dilation[0], 1), groups=self.groups)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return self.as_conv2d().output_shape((*input_shape, 1))[:2]
+
+    def check(self, input_shape: Shape) -> list[str]:
+        if self.weight.ndim != 3:
+            return [f"weight must be 3-D (C_out, C_in/groups, k), found shape {self.weight.shape}"]
+        if len(input_shape) != 2:
+            return [f"expects input (C, L), found {tuple(input_shape)}"]
+        return self.as_conv2d().check((*input_shape, 1))
+
+
+def _one(value) -> tuple[int]:
+    if isinstance(value, (int, np.integer)):
+        return (int(value),)
+    (v,) = value
+    return (int(v),)
+
+
 def _pair(value) -> tuple[int, int]:
     if isinstance(value, (int, np.integer)):
         return (int(value), int(value))
@@ -350,7 +398,7 @@ def sum_pool_conv(channels: int, kernel: int | tuple[int, int], stride=None, **f
     return FixedConv2d(weight=weight, stride=_pair(stride if stride is not None else k), groups=channels, **fields)
 
 
-FIXED_SYNAPSES = (FixedLinear, FixedConv2d)
+FIXED_SYNAPSES = (FixedLinear, FixedConv2d, FixedConv1d)
 
 
 # -- timing and building ----------------------------------------------------------------------
@@ -450,7 +498,7 @@ def is_fixed_graph(graph: Graph) -> bool:
 
 
 __all__ = [
-    "SYNAPSE_LATENCY", "MAX_SYNAPSE_DELAY", "FIXED_OUTPUTS", "SignMode", "FixedLIF", "FixedSynapse", "FixedLinear",
-    "FixedConv2d", "FIXED_SYNAPSES", "sum_pool_conv", "path_latency", "FixedGraphBuilder",
+    "SYNAPSE_LATENCY", "MAX_SYNAPSE_DELAY", "GRADED_MESSAGE_BITS", "FIXED_OUTPUTS", "SignMode", "FixedLIF", "FixedSynapse", "FixedLinear",
+    "FixedConv2d", "FixedConv1d", "FIXED_SYNAPSES", "sum_pool_conv", "path_latency", "FixedGraphBuilder",
     "is_fixed_graph", "wrap",
 ]

@@ -16,6 +16,7 @@ Hardware adds latency per synapse stage; that is a backend's timing, stated ther
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,10 @@ class Edge:
 
     def key(self) -> tuple[str, str, int, str]:
         return (self.src, self.dst, self.delay, self.port)
+
+    def replace(self, **changes: Any) -> Edge:
+        """A copy with some fields changed (a rewired edge keeps its port unless told)."""
+        return dataclasses.replace(self, **changes)
 
 
 class EdgeList(list):

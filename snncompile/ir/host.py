@@ -19,7 +19,7 @@ computed operands is a node here (``Mul``, ``Div``, ``MatMul``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -236,21 +236,28 @@ class RMSNorm(_TrailingNorm):
 class Quantize(HostOp):
     """Host -> chip boundary: float values to the integer payloads a chip synapse takes,
     ``y = clip(round(x * scale), -2**(bits-1), 2**(bits-1) - 1)`` (round to nearest, ties
-    to even). The receiving synapse's weights are divided by ``scale``, so that the chip
-    computes ``W x`` up to this rounding (see the quantizer)."""
+    to even; ``scale`` broadcast to the input). The quantizer chooses ``scale`` so that the
+    receiving synapse turns one payload unit into the integer current the float value
+    would give (see :mod:`snncompile.passes.add_chip_entries`)."""
 
     kind: ClassVar[str] = "Quantize"
-    scale: float = 1.0
+    scale: np.ndarray = field(default_factory=lambda: np.ones(()))
     bits: int = 24
 
     def __post_init__(self) -> None:
-        self.scale = float(self.scale)
+        self.scale = np.asarray(self.scale, dtype=np.float64)
         self.bits = int(self.bits)
 
     def check(self, input_shape: Shape) -> list[str]:
         problems = []
-        if not (np.isfinite(self.scale) and self.scale > 0):
-            problems.append(f"scale must be finite and > 0, found {self.scale}")
+        if not (np.all(np.isfinite(self.scale)) and np.all(self.scale > 0)):
+            problems.append(f"scale must be finite and > 0, found {self.scale.min()}..{self.scale.max()}")
+        else:
+            try:
+                if np.broadcast_shapes(self.scale.shape, tuple(input_shape)) != tuple(input_shape):
+                    raise ValueError
+            except ValueError:
+                problems.append(f"scale of shape {self.scale.shape} does not broadcast to the input {tuple(input_shape)}")
         if not 2 <= self.bits <= 32:
             problems.append(f"bits must lie in 2..32, found {self.bits}")
         return problems

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.ir import AvgPool2d, Conv2d, Edge, Flatten, Graph, Linear, SumPool2d
+from snncompile.ir import AvgPool2d, Conv2d, Flatten, Graph, Linear, SumPool2d
 from snncompile.passes.rewrite import bypass, replace_node, sole_consumer
 
 _POOLS = (SumPool2d, AvgPool2d)
@@ -72,6 +72,6 @@ def _fold_into_linear(graph: Graph, pool: str, flatten: str, linear: str, in_sha
     graph = replace_node(graph, linear, lin.replace(weight=full.reshape(lin.weight.shape[0], -1)))
     (inc,) = graph.incoming(pool)
     edges = [e for e in graph.edges if pool not in (e.src, e.dst)]
-    edges.append(Edge(inc.src, flatten, inc.delay + graph.incoming(flatten)[0].delay))
+    edges.append(inc.replace(dst=flatten, delay=inc.delay + graph.incoming(flatten)[0].delay))
     nodes = {n: node for n, node in graph.nodes.items() if n != pool}
     return Graph(nodes, edges, graph.dt)

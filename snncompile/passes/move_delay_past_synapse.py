@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from snncompile.ir import Conv1d, Conv2d, Edge, Flatten, Graph, Linear, Node, Scale
+from snncompile.ir import Conv1d, Conv2d, Flatten, Graph, Linear, Node, Scale
 
 
 def sends_zero_to_zero(node: Node) -> bool:
@@ -36,8 +36,8 @@ def move_delay_past_synapse(graph: Graph, name: str) -> Graph:
     edges = []
     for e in graph.edges:
         if e.dst == name:
-            e = Edge(e.src, e.dst, e.delay - 1)
+            e = e.replace(delay=e.delay - 1)
         if e.src == name:
-            e = Edge(e.src, e.dst, e.delay + 1)
+            e = e.replace(delay=e.delay + 1)
         edges.append(e)
     return Graph(dict(graph.nodes), edges, graph.dt)

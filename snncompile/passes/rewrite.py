@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from snncompile.errors import GraphError
-from snncompile.ir import Edge, Graph, Node
+from snncompile.ir import Graph, Node
 
 N = TypeVar("N", bound=Node)
 #: which nodes a rewrite accepts: node classes, or a predicate on the node
@@ -18,9 +18,11 @@ def accepts(accept: Accept, node: Node) -> bool:
 
 
 def replace_node(graph: Graph, name: str, node: Node) -> Graph:
-    """A copy of ``graph`` with ``name`` bound to ``node`` (same position, same edges)."""
+    """A copy of ``graph`` with ``name`` bound to ``node`` (same position, same edges); a
+    replacement without meta of its own keeps the old node's (placement, segment, ...)."""
     nodes = dict(graph.nodes)
-    nodes[name] = node
+    old = nodes[name]
+    nodes[name] = node if node.meta or not old.meta else node.with_meta(**old.meta)
     return Graph(nodes, list(graph.edges), graph.dt)
 
 
@@ -29,7 +31,7 @@ def bypass(graph: Graph, name: str) -> Graph:
     to each of its destinations; delays add up along the removed path."""
     (inc,) = graph.incoming(name)
     edges = [e for e in graph.edges if name not in (e.src, e.dst)]
-    edges += [Edge(inc.src, e.dst, inc.delay + e.delay) for e in graph.outgoing(name)]
+    edges += [e.replace(src=inc.src, delay=inc.delay + e.delay) for e in graph.outgoing(name)]
     nodes = {n: node for n, node in graph.nodes.items() if n != name}
     return Graph(nodes, edges, graph.dt)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from snncompile.ir import Edge, Graph, Linear
+from snncompile.ir import Graph, Linear
 
 NEGATIVE_SUFFIX = ".neg"
 
@@ -24,6 +24,6 @@ def split_mixed_sign(graph: Graph) -> Graph:
         neg = name + NEGATIVE_SUFFIX
         out.nodes[name] = node.replace(weight=np.maximum(node.weight, 0.0))
         out.add(neg, Linear(weight=np.minimum(node.weight, 0.0)))
-        out.edges += [Edge(neg if e.src == name else e.src, neg if e.dst == name else e.dst, e.delay)
+        out.edges += [e.replace(src=neg if e.src == name else e.src, dst=neg if e.dst == name else e.dst)
                       for e in graph.edges if name in (e.src, e.dst)]
     return out

@@ -133,4 +133,5 @@ def _selective_scan(node, shapes, dtype):
 @builds(Quantize)
 def _quantize(node, shapes, dtype):
     lo, hi = node.limits()
-    return FunctionKernel(lambda x: torch.clamp(torch.round(x * node.scale), lo, hi))
+    scale = torch.as_tensor(node.scale, dtype=dtype)
+    return FunctionKernel(lambda x: torch.clamp(torch.round(x * scale), lo, hi))

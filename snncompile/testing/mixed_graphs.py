@@ -25,7 +25,7 @@ def chip_host_chip(seed: int = 0, n_in: int = 6) -> Graph:
     g.add("h.w", placed(FixedLinear(weight=rng.integers(-60, 120, (8, n_in))), CHIP, "chip0"))
     g.add("h", placed(FixedLIF(shape=(8,), du=4095, dv=800, vth=90), CHIP, "chip0"))
     g.add("mix", placed(Linear(weight=rng.normal(0.8, 1.0, (12, 8)), bias=rng.normal(0, 0.3, 12)), HOST, "host0"))
-    g.add("mix.q", placed(Quantize(scale=10.0, bits=24), HOST, "host0"))
+    g.add("mix.q", placed(Quantize(scale=np.asarray(10.0), bits=24), HOST, "host0"))
     g.add("out.w", placed(FixedLinear(weight=rng.integers(-20, 60, (5, 12)), num_message_bits=24), CHIP, "chip1"))
     g.add("out", placed(FixedLIF(shape=(5,), du=3000, dv=300, vth=200), CHIP, "chip1"))
     g.add("y", placed(Output(shape=(5,)), CHIP, "chip1"))
@@ -34,4 +34,30 @@ def chip_host_chip(seed: int = 0, n_in: int = 6) -> Graph:
     g.chain("h", "mix", "mix.q", "out.w")
     g.connect("out.w", "out", 1)
     g.connect("out", "y")
+    return g.validate()
+
+
+def float_attention(seed: int = 0) -> Graph:
+    """A float graph a chip cannot run whole: spiking ``q`` and ``k`` (4x4 LIF), their
+    product ``qk`` (a host MatMul), a ``Scale`` no pass folds yet, an attention LIF and a
+    spiking readout layer ``out``."""
+    from snncompile.ir import LIF, Scale
+    from snncompile.ir.host import MatMul
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    g.add("x", Input(shape=(4, 6)))
+    for n in ("q", "k"):
+        g.add(f"{n}.w", Linear(weight=rng.normal(0.3, 0.6, (4, 6))))
+        g.add(n, LIF(shape=(4, 4), decay=0.5, threshold=1.0))
+        g.chain("x", f"{n}.w", n)
+    g.add("qk", MatMul())
+    g.connect("q", "qk", port="a")
+    g.connect("k", "qk", port="b")
+    g.add("s", Scale(scale=np.asarray(0.25)))
+    g.add("attn", LIF(shape=(4, 4), decay=0.5, threshold=0.5))
+    g.add("o.w", Linear(weight=rng.normal(0.4, 0.5, (2, 4))))
+    g.add("out", LIF(shape=(4, 2), decay=0.8, threshold=1.0))
+    g.add("y", Output(shape=(4, 2)))
+    g.chain("qk", "s", "attn", "o.w", "out", "y")
     return g.validate()

@@ -9,7 +9,7 @@ from snncompile.ir.stage import is_float_graph, is_integer, is_integer_graph
 
 def test_every_node_kind_declares_its_stage():
     by_stage = {s: {k for k, cls in NODE_TYPES.items() if cls.stage is s} for s in Stage}
-    assert {"FixedLIF", "FixedLinear", "FixedConv2d"} == by_stage[Stage.INTEGER]
+    assert {"FixedLIF", "FixedLinear", "FixedConv2d", "FixedConv1d"} == by_stage[Stage.INTEGER]
     assert {"Input", "Output", "Flatten", "Constant"} <= by_stage[Stage.ANY]
     assert {"LIF", "Linear", "Conv2d", "BatchNorm"} <= by_stage[Stage.FLOAT]
     assert "MatMul" in by_stage[Stage.HOST]

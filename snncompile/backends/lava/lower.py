@@ -30,6 +30,7 @@ from snncompile.errors import UnsupportedError
 from snncompile.ir import Flatten, Graph, Input, Output, Shape
 from snncompile.ir.fixed import (
     MAX_SYNAPSE_DELAY,
+    FixedConv1d,
     FixedConv2d,
     FixedLIF,
     FixedLinear,
@@ -190,6 +191,27 @@ def dense_columns(weight: np.ndarray, flat_from: Shape | None) -> np.ndarray:
         return weight
     ir_index = np.arange(int(np.prod(flat_from))).reshape(flat_from)
     return weight[..., to_lava_layout(ir_index, flat_from).ravel()]
+
+
+def dense_matrix(weight: np.ndarray, in_shape: Shape, out_shape: Shape) -> np.ndarray:
+    """A FixedLinear's matrix over flat populations in Lava's layout: ``kron(I, W)`` over
+    the leading axes of its input (the same matrix per leading index), columns in the
+    source's Lava flat order, rows in the destination's."""
+    in_size, n_in = int(np.prod(in_shape)), weight.shape[1]
+    full = np.kron(np.eye(in_size // n_in, dtype=weight.dtype), weight) if in_size > n_in else weight
+    full = dense_columns(full, in_shape)
+    if len(out_shape) < 2:
+        return full
+    ir_rows = np.arange(int(np.prod(out_shape))).reshape(out_shape)
+    return full[to_lava_layout(ir_rows, out_shape).ravel()]
+
+
+def conv2d_form(node: FixedConv2d, in_shape: Shape) -> tuple[FixedConv2d, Shape]:
+    """A convolution as Lava's Conv runs it: a FixedConv1d over (C, L) is the FixedConv2d
+    over (C, L, 1)."""
+    if isinstance(node, FixedConv1d):
+        return node.as_conv2d(), (*in_shape, 1)
+    return node, tuple(in_shape)
 
 
 def conv_weight(weight: np.ndarray) -> np.ndarray:

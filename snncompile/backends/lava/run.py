@@ -28,8 +28,9 @@ from snncompile.backends.lava.floating import NEURONS, SYNAPSES, build_float_pro
 from snncompile.backends.lava.lower import (
     READOUT_VTH,
     SPARSE_DENSITY,
+    conv2d_form,
     conv_weight,
-    dense_columns,
+    dense_matrix,
     from_lava_layout,
     lava_shape,
     lava_sign_mode,
@@ -38,7 +39,7 @@ from snncompile.backends.lava.lower import (
 )
 from snncompile.errors import SnnCompileError, UnsupportedError
 from snncompile.ir import Flatten, Graph, Input, Node, Output
-from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear
+from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear, FixedSynapse
 from snncompile.ir.placement import chip_segments, crossings, extract, on_host
 from snncompile.ir.stage import is_float_graph, is_integer, is_integer_graph
 from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
@@ -182,9 +183,9 @@ def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str],
     result = SimResult(outputs={}, recorded={}, dt=graph.dt, backend="lava")
     for segment in chip_segments(graph).values():
         sub, fed = extract(graph, segment)
-        arrays = {n: np.asarray(inputs.arrays[n]) for n in sub.inputs if n in inputs.arrays}
+        arrays = {n: _padded(inputs.arrays[n], steps) for n in sub.inputs if n in inputs.arrays}
         arrays.update({n: emulated.recorded[n] for n in fed})
-        data = RunInputs({n: a for n, a in arrays.items()}, steps, inputs.batch)
+        data = RunInputs(arrays, steps, inputs.batch)
         mine = [n for n in segment if not isinstance(graph.nodes[n], (Flatten, Output))]
         part = _run_whole(sub, data, steps, [n for n in names if n in mine], [n for n in v_wanted if n in mine],
                           [n for n in u_wanted if n in mine], progress, sparse, timeout)
@@ -197,6 +198,13 @@ def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str],
     for o in graph.outputs:
         result.outputs.setdefault(o, emulated.outputs[o])
     return result
+
+
+def _padded(x: np.ndarray, steps: int) -> np.ndarray:
+    """``x`` (batch, time, ...) cut or zero-padded to ``steps`` steps."""
+    out = np.zeros((x.shape[0], steps, *x.shape[2:]), x.dtype)
+    out[:, : min(steps, x.shape[1])] = x[:, :steps]
+    return out
 
 
 def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
@@ -222,10 +230,11 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
     for name, node in graph.items():
         if isinstance(node, FixedLinear):
             src, flat_from = plan.producer[name]
-            w = dense_columns(node.weight, flat_from)
+            in_shape = graph.input_shape(name, shapes)
+            w = dense_matrix(node.weight, flat_from or in_shape, shapes[name])
             delays = np.full(w.shape, plan.extra_delay[name], np.int64)
             if node.delays is not None:
-                delays = delays + dense_columns(node.delays, flat_from)
+                delays = delays + dense_matrix(node.delays, flat_from or in_shape, shapes[name])
             kwargs = dict(weight_exp=node.weight_exp, num_weight_bits=node.num_weight_bits,
                           sign_mode=lava_sign_mode(node.resolved_sign_mode()),
                           num_message_bits=node.num_message_bits)
@@ -244,11 +253,10 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
             else:
                 procs[name] = Dense(weights=w, **kwargs)
         elif isinstance(node, FixedConv2d):
-            src, _ = plan.producer[name]
-            in_shape = graph.input_shape(name, shapes)
-            procs[name] = Conv(weight=conv_weight(node.weight), input_shape=lava_shape(in_shape),
-                               padding=node.padding[::-1], stride=node.stride[::-1], dilation=node.dilation[::-1],
-                               groups=node.groups, num_message_bits=node.num_message_bits)
+            conv, in_shape = conv2d_form(node, graph.input_shape(name, shapes))
+            procs[name] = Conv(weight=conv_weight(conv.weight), input_shape=lava_shape(in_shape),
+                               padding=conv.padding[::-1], stride=conv.stride[::-1], dilation=conv.dilation[::-1],
+                               groups=conv.groups, num_message_bits=conv.num_message_bits)
 
     def out_port(src: str, flatten: bool):
         proc = procs[src]
@@ -257,14 +265,22 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
             port = port.flatten()
         return port
 
+    def shaped(port, shape: tuple[int, ...]):
+        """``port`` reshaped to a Lava layout of the same flat order (1-D dense outputs
+        into N-D populations, (L, C) populations into a 1-D convolution's (1, L, C))."""
+        return port if tuple(port.shape) == tuple(shape) else port.reshape(shape)
+
     for name, node in graph.items():
-        if isinstance(node, (FixedLinear, FixedConv2d)):
+        if isinstance(node, FixedSynapse):
             src, flat_from = plan.producer[name]
-            out_port(src, isinstance(node, FixedLinear)).connect(procs[name].s_in)
+            port = out_port(src, isinstance(node, FixedLinear))
+            if isinstance(node, FixedConv2d):
+                port = shaped(port, lava_shape(conv2d_form(node, graph.input_shape(name, shapes))[1]))
+            port.connect(procs[name].s_in)
         elif isinstance(node, FixedLIF):
             for e in graph.incoming(name):
                 src = _through_flatten(graph, e.src)
-                out_port(src, False).connect(procs[name].a_in)
+                shaped(out_port(src, False), lava_shape(node.shape)).connect(procs[name].a_in)
     return procs, out_port
 
 

@@ -1,10 +1,16 @@
 """Quantization: lower a float IR graph to the integer IR (Loihi convention).
 
-``quantize(graph, target, options, calibrate)`` runs, validating after each pass:
+``quantize(graph, target, options, calibrate, capabilities)`` runs, validating after
+each pass:
 
 1. ``fold_batchnorm``, ``fold_pool_into_synapse``, ``fold_scale_into_weights`` (and
    ``split_mixed_sign`` when asked) — exact float rewrites;
-2. ``fold_synapse_bias`` — synapse biases into neuron biases (exact without current
+2. with ``capabilities`` (a target's :class:`~snncompile.passes.partition.Capabilities`):
+   ``partition`` (every node chip or host) and ``add_chip_entries`` (host values into
+   chip neurons through an identity synapse; after the scales, ``add_entry_boundaries``
+   puts a Quantize before it); host nodes stay float and are carried into the compiled
+   graph as they are. Without it, every node must have an integer form;
+   ``fold_synapse_bias`` — synapse biases into neuron biases (exact without current
    memory, steady state with it);
 3. ``choose_scales`` — one scale per layer, one exponent per synapse (optionally from
    the float state's ranges on ``calibrate`` input);
@@ -30,7 +36,9 @@ import numpy as np
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Graph, ResetTiming, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF
+from snncompile.ir.placement import LAG, on_host
 from snncompile.ir.stage import is_integer
+from snncompile.passes.add_chip_entries import add_chip_entries, add_entry_boundaries
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_pool_into_synapse import fold_pool_into_synapse
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
@@ -40,6 +48,7 @@ from snncompile.passes.fold_synapse_bias import (
     has_bias,
     keeps_bias,
 )
+from snncompile.passes.partition import Capabilities, Partition, partition
 from snncompile.passes.pipeline import Pass, run_pipeline
 from snncompile.passes.quantize.add_bias_sources import add_bias_sources
 from snncompile.passes.quantize.add_reset_correction import add_reset_correction, needs_correction
@@ -68,23 +77,31 @@ FLOAT_PASSES = [
 
 @dataclass(frozen=True)
 class Quantized:
-    """``fixed``: the integer graph; ``prepared``: the float graph the scales were chosen
-    on (after folding); ``plan``, ``report``; ``lags``: steps each fixed node trails the
-    float graph."""
+    """``fixed``: the compiled graph (integer chip nodes, float host nodes when
+    partitioned); ``prepared``: the float graph the scales were chosen on (after folding,
+    partition and entries); ``plan``, ``report``; ``lags``: steps each fixed node trails
+    the float graph; ``partition``: the labelled float graph and host reasons (None when
+    compiled without capabilities)."""
 
     fixed: Graph
     prepared: Graph
     plan: ScalePlan
     report: QuantizationReport
     lags: Mapping[str, int]
+    partition: Partition | None = None
 
 
 def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
-             calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None) -> Quantized:
+             calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
+             capabilities: Capabilities | None = None) -> Quantized:
     spec = spec_from_target(target)
     options = options or QuantizeOptions()
     passes = FLOAT_PASSES + ([Pass("split_mixed_sign", split_mixed_sign)] if options.split_sign else [])
     folded = run_pipeline(graph, passes)
+    parts = None
+    if capabilities is not None:
+        parts = partition(folded, capabilities)
+        folded = run_pipeline(parts.graph, [Pass("add_chip_entries", add_chip_entries)])
     notes = approximation_notes(folded)
     prepared = run_pipeline(folded, [Pass("fold_synapse_bias", fold_synapse_bias)])
     layers = find_layers(prepared)
@@ -93,13 +110,14 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     fixed = run_pipeline(prepared, [
         Pass("quantize_neurons", partial(quantize_neurons, plan=plan)),
         Pass("quantize_weights", partial(quantize_weights, plan=plan)),
+        Pass("add_entry_boundaries", partial(add_entry_boundaries, plan=plan)),
     ])
-    left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not is_integer(node)]
+    left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not is_integer(node) and not on_host(node)]
     if left:
         raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
     notes += timing_problems(fixed, spec.synapse_latency)
+    lags = node_lags(fixed, spec.synapse_latency)  # on the float timing: the step order is the float one
     fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, latency=spec.synapse_latency))])
-    lags = node_lags(fixed, spec.synapse_latency)
     fixed = run_pipeline(fixed, [
         Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags)),
         Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan, lags=lags)),
@@ -107,8 +125,15 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
               f"float value = v / {node.scale:g}" for n, node in fixed.items()
               if isinstance(node, FixedLIF) and node.reads_membrane]
+    fixed = with_lags(fixed, lags)
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
-    return Quantized(fixed, prepared, plan, report, lags)
+    return Quantized(fixed, prepared, plan, report, lags, parts)
+
+
+def with_lags(graph: Graph, lags: Mapping[str, int]) -> Graph:
+    """Every node's lag in its meta (what compare and simulate align by)."""
+    return Graph({n: node.with_meta(**{LAG: int(lags.get(n, 0))}) for n, node in graph.items()},
+                 list(graph.edges), graph.dt)
 
 
 def approximation_notes(graph: Graph) -> list[str]:
@@ -132,5 +157,5 @@ def approximation_notes(graph: Graph) -> list[str]:
     return notes
 
 
-__all__ = ["FixedPointSpec", "QuantizationReport", "QuantizeOptions", "Quantized", "ScalePlan", "quantize",
-           "render_report", "spec_from_target"]
+__all__ = ["Capabilities", "FixedPointSpec", "QuantizationReport", "QuantizeOptions", "Quantized", "ScalePlan",
+           "quantize", "render_report", "spec_from_target"]

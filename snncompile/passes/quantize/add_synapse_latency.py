@@ -55,5 +55,5 @@ def timing_problems(graph: Graph, latency: int) -> list[str]:
 
 def add_synapse_latency(graph: Graph, latency: int) -> Graph:
     lags = node_lags(graph, latency)
-    edges = [Edge(e.src, e.dst, _new_delay(graph, e, lags, latency)) for e in graph.edges]
+    edges = [e.replace(delay=_new_delay(graph, e, lags, latency)) for e in graph.edges]
     return Graph(dict(graph.nodes), edges, graph.dt)

@@ -11,7 +11,8 @@ import numpy as np
 
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Graph, NeuronNode
-from snncompile.ir.synapse import is_float_synapse
+from snncompile.ir.placement import on_host
+from snncompile.ir.synapse import is_float_synapse, synapse_of
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,8 @@ class Layer:
     """``neuron`` and its ``synapses`` (names).
 
     ``in_gain``: the float factor from a synapse output to the membrane's per-step
-    increment (``gain · syn_gain``), one value per output channel of the synapses.
+    increment (``gain · syn_gain``), one value per output channel of the synapses (a
+    single value when gain and threshold are the same for every neuron).
     ``norm``: per channel, ``threshold_ref / threshold`` — the integer core has one
     threshold per population, so a layer with per-neuron thresholds is rescaled per
     neuron (weights rows, bias) to the common ``threshold_ref`` (exact in real numbers).
@@ -33,13 +35,14 @@ class Layer:
 
 
 def find_layers(graph: Graph) -> list[Layer]:
-    """Every neuron layer in graph order. Raises UnsupportedError listing every neuron
-    that is not fed only by synapses, and every synapse feeding several layers."""
+    """Every chip neuron layer in graph order (neurons placed on the host are not
+    quantized). Raises UnsupportedError listing every neuron that is not fed only by
+    synapses, and every synapse feeding several layers."""
     problems = []
     layers = []
     fed: dict[str, str] = {}
     for name, node in graph.items():
-        if not isinstance(node, NeuronNode):
+        if not isinstance(node, NeuronNode) or on_host(node):
             continue
         synapses = []
         for e in graph.incoming(name):
@@ -60,11 +63,21 @@ def find_layers(graph: Graph) -> list[Layer]:
                 if not isinstance(graph.nodes[e.dst], NeuronNode):
                     problems.append(f"synapse '{syn}' feeds '{e.dst}' ({graph.nodes[e.dst].kind}), not only neuron '{name}'")
         try:
-            gain = _per_channel(node, node.dynamics().gain * node.dynamics().syn_gain, "gain")
-            threshold = _per_channel(node, getattr(node, "threshold", np.ones(())), "threshold")
+            gain_value = node.dynamics().gain * node.dynamics().syn_gain
+            threshold_value = getattr(node, "threshold", np.ones(()))
+            gain = _per_channel(node, gain_value, "gain")
+            threshold = _per_channel(node, threshold_value, "threshold")
         except ValueError as exc:
             problems.append(f"neuron '{name}': {exc}")
             continue
+        if all(_uniform(v) for v in (gain_value, threshold_value)):
+            gain, threshold = gain[:1], threshold[:1]  # one value: broadcasts against any synapse's rows
+        else:
+            last_axis = [s for s in synapses if synapse_of(graph, s).operator == "linear"]
+            if len(node.shape) > 1 and last_axis:
+                problems.append(f"neuron '{name}' {node.shape}: per-neuron gain or threshold with a Linear over the "
+                                f"last axis ({', '.join(last_axis)}): scale them into the weights before compiling")
+                continue
         if not (np.all(np.isfinite(threshold)) and np.all(threshold > 0)):
             problems.append(f"neuron '{name}': the integer core needs finite thresholds > 0, found {threshold.min()}..{threshold.max()}")
             continue
@@ -73,6 +86,11 @@ def find_layers(graph: Graph) -> list[Layer]:
     if problems:
         raise UnsupportedError("; ".join(problems))
     return layers
+
+
+def _uniform(value: np.ndarray) -> bool:
+    flat = np.asarray(value).ravel()
+    return bool(np.all(flat == flat[0])) if flat.size else True
 
 
 def _per_channel(node: NeuronNode, value: np.ndarray, what: str) -> np.ndarray:

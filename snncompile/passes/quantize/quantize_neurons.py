@@ -37,6 +37,7 @@ import numpy as np
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Graph, NeuronNode, Output, Reset, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF
+from snncompile.ir.placement import on_host
 from snncompile.passes.quantize.choose_scales import LayerScale, ScalePlan
 from snncompile.passes.quantize.layers import channel_view
 from snncompile.passes.quantize.numbers import split_bias, to_int
@@ -46,6 +47,8 @@ from snncompile.passes.rewrite import node_of, replace_node
 def quantize_neurons(graph: Graph, plan: ScalePlan) -> Graph:
     problems = []
     for name, node in graph.items():
+        if on_host(node):
+            continue
         if isinstance(node, NeuronNode) and not isinstance(node, FixedLIF) and name not in plan.layers:
             problems.append(f"neuron '{name}' ({node.kind}) has no scale in the plan")
         if isinstance(node, NeuronNode) and not isinstance(node, (SpikingNeuron, FixedLIF)):

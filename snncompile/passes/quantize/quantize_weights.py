@@ -1,4 +1,6 @@
-"""quantize_weights: every synapse of a layer becomes a FixedLinear / FixedConv2d.
+"""quantize_weights: every chip synapse of a layer becomes its integer form (a Linear a
+FixedLinear, a Conv1d a FixedConv1d, a Conv2d a FixedConv2d; synapses placed on the host
+stay float).
 
 Mantissas ``m = rnd(S · n · g · w / 2**(act_shift + e))`` on the grid Lava keeps (see
 :func:`~snncompile.passes.quantize.numbers.weight_grid`: a mixed-sign 8-bit matrix
@@ -14,18 +16,28 @@ from typing import Any
 
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Graph, Input
-from snncompile.ir.fixed import FixedConv2d, FixedLinear, FixedSynapse, SignMode
+from snncompile.ir.fixed import (
+    GRADED_MESSAGE_BITS,
+    FixedConv1d,
+    FixedConv2d,
+    FixedLinear,
+    FixedSynapse,
+    SignMode,
+)
+from snncompile.ir.placement import on_host
 from snncompile.ir.synapse import is_float_synapse
+from snncompile.passes.add_chip_entries import entry_synapse, is_entry
 from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
 from snncompile.passes.quantize.numbers import quantize_to_grid, weight_grid
 from snncompile.passes.rewrite import replace_node
 
-GRADED_MESSAGE_BITS = 24
-
 
 def quantize_weights(graph: Graph, plan: ScalePlan) -> Graph:
     for name, node in list(graph.nodes.items()):
-        if not is_float_synapse(node):
+        if not is_float_synapse(node) or on_host(node):
+            continue
+        if is_entry(node):
+            graph = replace_node(graph, name, entry_synapse(node, plan.spec))
             continue
         found = plan.for_synapse(name)
         if found is None:
@@ -50,8 +62,14 @@ def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node: Any = None) ->
         weight_bits=spec.weight_mantissa_bits,
         num_message_bits=GRADED_MESSAGE_BITS if fed_by_input and opts.graded_input else 0,
     )
+    integer_form = INTEGER_FORMS.get(node.operator)
+    if integer_form is None:
+        raise UnsupportedError(f"synapse '{name}' ({node.kind}) has no integer form "
+                               f"(integer synapses: {', '.join(INTEGER_FORMS)})")
     if node.operator == "linear":
         return FixedLinear(**fields)
-    if node.operator == "conv2d":
-        return FixedConv2d(**node.conv_arguments(), **fields)
-    raise UnsupportedError(f"synapse '{name}' ({node.kind}) has no integer form (FixedLinear / FixedConv2d only)")
+    return integer_form(**node.conv_arguments(), **fields)
+
+
+#: synapse operator -> the integer synapse kind that computes it
+INTEGER_FORMS: dict[str, type[FixedSynapse]] = {"linear": FixedLinear, "conv1d": FixedConv1d, "conv2d": FixedConv2d}

@@ -99,3 +99,51 @@ def test_float_graph_on_floating_pt_matches_reference_shifted_by_latency():
         bad = g.copy()
         bad.nodes["lif"] = bad.nodes["lif"].replace(threshold=np.linspace(1, 2, 5))
         get_backend("lava")(bad, x)
+
+
+def _lava_equals_emulator(graph, x, names):
+    emu = emulate(graph, x, record=names, membranes=names)
+    lava = get_backend("lava")(graph, x, record=names, membranes=names)
+    for n in names:
+        assert emu.recorded[n].sum() > 0, f"{n} never fires"
+        np.testing.assert_array_equal(lava.recorded[n], emu.recorded[n], err_msg=n)
+        np.testing.assert_array_equal(lava.membranes[n], emu.membranes[n], err_msg=n)
+
+
+def test_linear_over_the_last_axis_of_a_two_axis_population():
+    """(C, N) tokens -> FixedLinear over N (block-diagonal over C) -> (C, N') LIF."""
+    from snncompile.ir import Graph, Input, Output
+    from snncompile.ir.fixed import FixedLIF, FixedLinear
+
+    rng = np.random.default_rng(3)
+    g = Graph()
+    g.add("x", Input(shape=(3, 5)))
+    g.add("a.w", FixedLinear(weight=rng.integers(0, 120, (4, 5))))
+    g.add("a", FixedLIF(shape=(3, 4), du=4095, dv=500, vth=60))
+    g.add("b.w", FixedLinear(weight=rng.integers(-80, 127, (2, 4))))
+    g.add("b", FixedLIF(shape=(3, 2), du=3000, dv=200, vth=40))
+    g.add("y", Output(shape=(3, 2)))
+    g.chain("x", "a.w")
+    g.connect("a.w", "a", 1)
+    g.chain("a", "b.w")
+    g.connect("b.w", "b", 1)
+    g.chain("b", "y")
+    x = (rng.random((2, 30, 3, 5)) < 0.5).astype(np.int64)
+    _lava_equals_emulator(g, x, ["a", "b"])
+
+
+def test_one_dimensional_convolution_over_tokens():
+    from snncompile.ir import Graph, Input, Output
+    from snncompile.ir.fixed import FixedConv1d, FixedLIF
+
+    rng = np.random.default_rng(4)
+    g = Graph()
+    g.add("x", Input(shape=(2, 8)))
+    g.add("c.w", FixedConv1d(weight=rng.integers(0, 100, (3, 2, 3)), padding=1))
+    g.add("c", FixedLIF(shape=(3, 8), du=4095, dv=600, vth=50))
+    g.add("y", Output(shape=(3, 8)))
+    g.chain("x", "c.w")
+    g.connect("c.w", "c", 1)
+    g.chain("c", "y")
+    x = (rng.random((2, 25, 2, 8)) < 0.5).astype(np.int64)
+    _lava_equals_emulator(g, x, ["c"])

@@ -1,0 +1,92 @@
+"""add_chip_entries: give every host value that enters a chip neuron an explicit way in.
+
+A chip neuron takes synaptic input only. Where the partition left a host node feeding a
+chip neuron directly (the attention product into Spikformer's attention LIF, a host
+Linear into a spiking layer), this pass inserts, for each such neuron ``n``, a chip
+identity ``Linear`` over the neuron's last axis, ``n.entry`` (float weight 1): ``host ->
+n.entry -> n`` computes exactly what ``host -> n`` did (the host edges keep their delays;
+they are summed at the entry as they were at the neuron).
+
+After the scales are chosen, :func:`add_entry_boundaries` puts the host side of the
+crossing into the compiled graph: a ``Quantize`` ``n.entry.q`` turns the host's float
+values into integer payloads. The entry synapse gets mantissa 1 and exponent 0 (every
+payload unit is one ``a`` unit, the finest input the neuron resolves) and the boundary
+the scale ``S · n · g / 2**act_shift``: one float unit of input is then ``S · n · g``
+integer current, as for any other synapse of the layer. Payloads are clipped to
+``state_bits - act_shift`` bits, so ``a << act_shift`` stays in the state's range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from snncompile.ir import Edge, Graph, Linear, NeuronNode, Node
+from snncompile.ir.fixed import GRADED_MESSAGE_BITS, FixedLinear, SignMode
+from snncompile.ir.host import Quantize
+from snncompile.ir.placement import ORIGIN, Placement, on_host, placed, segment_of, with_origin
+
+PASS = "add_chip_entries"
+ENTRY, BOUNDARY = ".entry", ".entry.q"
+
+
+def is_entry(node: Node) -> bool:
+    """True for an identity entry synapse made by this pass."""
+    return node.meta.get(ORIGIN, {}).get("pass") == PASS and isinstance(node, Linear)
+
+
+def add_chip_entries(graph: Graph) -> Graph:
+    edges: list[Edge] = []
+    fed: dict[str, list[Edge]] = {}
+    for e in graph.edges:
+        dst = graph.nodes[e.dst]
+        if isinstance(dst, NeuronNode) and not on_host(dst) and on_host(graph.nodes[e.src]):
+            fed.setdefault(e.dst, []).append(e)
+        else:
+            edges.append(e)
+    nodes: dict[str, Node] = {}
+    for name, node in graph.items():  # each entry just before its neuron (a readable order)
+        if name in fed:
+            assert isinstance(node, NeuronNode)
+            entry = name + ENTRY
+            nodes[entry] = with_origin(placed(Linear(weight=np.eye(node.shape[-1])), Placement.CHIP,
+                                              segment_of(node)), PASS, [name])
+            edges += [e.replace(dst=entry) for e in fed[name]]
+            edges.append(Edge(entry, name))
+        nodes[name] = node
+    return Graph(nodes, edges, graph.dt)
+
+
+def entry_synapse(node: Node, spec) -> FixedLinear:  # spec: FixedPointSpec
+    """The integer entry synapse: identity mantissas 1, exponent 0, graded payloads."""
+    assert isinstance(node, Linear)
+    width = node.weight.shape[0]
+    return FixedLinear(weight=np.eye(width, dtype=np.int64), weight_exp=0, sign_mode=SignMode.EXCITATORY,
+                       num_weight_bits=spec.weight_mantissa_bits, weight_bits=spec.weight_mantissa_bits,
+                       num_message_bits=GRADED_MESSAGE_BITS, meta=dict(node.meta))
+
+
+def add_entry_boundaries(graph: Graph, plan) -> Graph:  # plan: ScalePlan
+    """Insert each entry's host ``Quantize`` (scale ``S · n · g / 2**act_shift``)
+    between the host edges and the entry synapse (see module docstring)."""
+    from snncompile.passes.quantize.layers import channel_view
+
+    spec = plan.spec
+    entries = {n: node.meta[ORIGIN]["from"][0] for n, node in graph.items()
+               if node.meta.get(ORIGIN, {}).get("pass") == PASS}
+    nodes: dict[str, Node] = {}
+    edges = [e for e in graph.edges if e.dst not in entries]
+    for name, node in graph.items():
+        if name in entries:
+            neuron = entries[name]
+            chosen = plan.layers[neuron]
+            shape = graph.nodes[neuron].shape  # type: ignore[attr-defined]
+            gain = np.broadcast_to(channel_view(chosen.layer.in_gain * chosen.layer.norm, shape), shape)
+            scale = chosen.scale * gain / 2.0**spec.activation_shift
+            scale = np.asarray(scale.ravel()[0]) if np.all(scale == scale.ravel()[0]) else scale
+            host = [e for e in graph.incoming(name)]
+            q = neuron + BOUNDARY
+            nodes[q] = with_origin(placed(Quantize(scale=scale, bits=spec.v_bits - spec.activation_shift),
+                                          Placement.HOST, segment_of(graph.nodes[host[0].src])), PASS, [neuron])
+            edges += [e.replace(dst=q) for e in host] + [Edge(q, name)]
+        nodes[name] = node
+    return Graph(nodes, edges, graph.dt)

@@ -1,0 +1,213 @@
+"""partition: label every node of a float graph ``chip`` or ``host`` and group them into
+segments, from what the target's cores compute (:class:`Capabilities`).
+
+A node runs on the chip when the chip has an integer form for it and everything around
+it allows that:
+
+- neurons of a kind the chip's neuron model runs (Loihi's CUBA LIF runs LIF, IF,
+  CubaLIF and, as membrane readouts, LI, CubaLI, Integrator); a readout only when it
+  feeds nothing but outputs;
+- synapses whose operator the chip has (dense; conv when the target says so), fed only
+  by chip spikes or graph inputs, and feeding only chip neurons;
+- data movement (Flatten, Input, Output) goes where its data comes from.
+
+Everything else runs on the host: host operations by definition, float nodes no pass
+lowered, and nodes the rules above push off the chip; each gets the reason. The labels
+are a fixpoint of those rules. Host values enter the chip only at neurons (the quantizer
+adds an identity entry synapse and a ``Quantize`` boundary there, see
+:mod:`snncompile.passes.add_chip_entries`); chip spikes enter host nodes as 0/1 values.
+Segments are the connected groups of same-placement nodes (``chip0``, ``host0``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import networkx as nx
+
+from snncompile.ir import Graph, Input, NeuronNode, Node, Output
+from snncompile.ir.placement import Placement, placed
+from snncompile.ir.stage import Stage
+from snncompile.ir.synapse import Synapse
+
+#: the float neuron kinds each neuron model of a target's [features] runs
+NEURON_MODELS: dict[str, frozenset[str]] = {
+    "cuba_lif": frozenset({"LIF", "IF", "CubaLIF", "LI", "CubaLI", "Integrator"}),
+    "lif": frozenset({"LIF", "IF", "LI", "Integrator"}),
+    "if": frozenset({"IF", "Integrator"}),
+}
+
+#: why a node kind has no place on a neuromorphic core, and what to do about it
+HOST_REASONS: dict[str, str] = {
+    "MatMul": "a product of two computed tensors (Q·Kᵀ): its weights change every step, synapses are fixed; "
+              "keep it on the host (reassociate (QKᵀ)V to Q(KᵀV) to cut its cost)",
+    "Mul": "an elementwise product of two computed tensors (a gate): synapses only scale by fixed weights",
+    "Div": "a division by a computed tensor: no core divides",
+    "LayerNorm": "normalises by statistics of the current input: no core computes them; use BatchNorm, "
+                 "which folds into the weights",
+    "RMSNorm": "normalises by the current input's RMS: no core computes it; use BatchNorm, which folds",
+    "SelectiveScan": "Mamba's scan has input-dependent decays (Δ, B, C): a core's decays are fixed; "
+                     "freeze Δ, B, C to approximate it by leaky integrators",
+    "BatchNorm": "a BatchNorm that no Linear/Conv precedes directly cannot fold into weights; "
+                 "move it right after a synapse (or next to a neuron, where its scale is a gain)",
+    "MaxPool2d": "max over real values has no integer form; over spikes, lower_maxpool makes it a "
+                 "sum pool plus a threshold",
+    "Scale": "a scaling no pass could fold into a synapse or a threshold",
+    "Add": "a sum that no pass could turn into synapses (only spike sums feeding synapses become several "
+           "projections)",
+    "Threshold": "a threshold without a neuron: make it a neuron without leak",
+    "Delay": "a per-neuron delay a pass could not move onto synapses",
+    "Constant": "a constant value: enters the chip as a bias only next to a neuron",
+}
+GENERIC_REASON = "no integer form on this chip"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a target's cores compute: float neuron kinds and synapse operators."""
+
+    target: str
+    neuron_kinds: frozenset[str]
+    synapse_operators: frozenset[str]
+
+    @classmethod
+    def of(cls, target) -> Capabilities:  # snncompile.targets.Target
+        features = target.features
+        models = set(features.neuron_models) if features is not None else set()
+        kinds: set[str] = set()
+        for model in models:
+            kinds |= NEURON_MODELS.get(model, NEURON_MODELS["cuba_lif"] if model == "programmable" else frozenset())
+        operators = {"linear"}
+        if features is not None and features.conv:
+            operators |= {"conv1d", "conv2d"}
+        return cls(target.name, frozenset(kinds), frozenset(operators))
+
+
+@dataclass(frozen=True)
+class Partition:
+    """The labelled graph and, per host node, why it is not on the chip."""
+
+    graph: Graph
+    host_reasons: dict[str, str]
+
+    def host_nodes(self) -> list[str]:
+        return list(self.host_reasons)
+
+
+def partition(graph: Graph, caps: Capabilities) -> Partition:
+    """Label ``graph`` (see module docstring); returns a new graph with ``placement`` and
+    ``segment`` in every node's meta, and the reason of every host placement."""
+    reasons = {name: why for name, node in graph.items() if (why := _intrinsic(node, caps)) is not None}
+    movers = [n for n, node in graph.items() if type(node).stage is Stage.ANY]
+    changed = True
+    while changed:
+        changed = False
+        for name, node in graph.items():
+            if name in reasons or name in movers:
+                continue
+            why = _contextual(graph, name, node, reasons)
+            if why is not None:
+                reasons[name] = why
+                changed = True
+    reasons = _place_data_movement(graph, reasons, movers)
+    return Partition(_label(graph, reasons), {n: reasons[n] for n in graph.nodes if n in reasons})
+
+
+def _intrinsic(node: Node, caps: Capabilities) -> str | None:
+    stage = type(node).stage
+    if stage in (Stage.INTEGER, Stage.ANY):
+        return None
+    if isinstance(node, NeuronNode):
+        if node.kind in caps.neuron_kinds:
+            return None
+        return f"{caps.target}'s neuron model has no {node.kind}"
+    if isinstance(node, Synapse):
+        if node.operator in caps.synapse_operators:
+            return None
+        return f"{caps.target} has no {node.operator} synapses"
+    return HOST_REASONS.get(node.kind, GENERIC_REASON)
+
+
+def _contextual(graph: Graph, name: str, node: Node, reasons: dict[str, str]) -> str | None:
+    """Why an otherwise chip-capable node must still run on the host (None: it may not)."""
+    if isinstance(node, Synapse) and type(node).stage is Stage.FLOAT:
+        for src in _producers(graph, name):
+            src_node = graph.nodes[src]
+            if src in reasons:
+                return f"its input comes from host node '{src}' ({src_node.kind}); chip synapses take spikes"
+            if isinstance(src_node, NeuronNode) and not src_node.spiking:
+                return f"its input is the membrane of readout '{src}', not spikes"
+        for dst in _consumers(graph, name):
+            if not isinstance(graph.nodes[dst], NeuronNode) or dst in reasons:
+                return f"it feeds '{dst}' ({graph.nodes[dst].kind}), not a chip neuron"
+    if isinstance(node, NeuronNode) and not node.spiking:
+        for dst in _consumers(graph, name):
+            if not isinstance(graph.nodes[dst], Output):
+                return f"a membrane readout feeding '{dst}' ({graph.nodes[dst].kind}): a chip readout feeds only outputs"
+    return None
+
+
+def _producers(graph: Graph, name: str) -> list[str]:
+    """The nodes feeding ``name``, looking through data movement (not Inputs)."""
+    out = []
+    for e in graph.incoming(name):
+        node = graph.nodes[e.src]
+        if type(node).stage is Stage.ANY and not node.source:
+            out += _producers(graph, e.src)
+        elif not isinstance(node, Input):
+            out.append(e.src)
+    return out
+
+
+def _consumers(graph: Graph, name: str) -> list[str]:
+    out = []
+    for e in graph.outgoing(name):
+        node = graph.nodes[e.dst]
+        if type(node).stage is Stage.ANY and not isinstance(node, Output):
+            out += _consumers(graph, e.dst)
+        else:
+            out.append(e.dst)
+    return out
+
+
+def _place_data_movement(graph: Graph, reasons: dict[str, str], movers: Iterable[str]) -> dict[str, str]:
+    """Inputs, Outputs, Flatten, Constant go where their data is used or comes from."""
+    reasons = dict(reasons)
+    order = graph.step_order()
+    for name in order:
+        node = graph.nodes[name]
+        if name not in movers:
+            continue
+        if node.source:
+            users = [e.dst for e in graph.outgoing(name)]
+            if users and all(u in reasons for u in users):
+                reasons[name] = "its data is used only on the host"
+            elif isinstance(node, Input) and any(_is_chip_neuron(graph, u, reasons) for u in users):
+                reasons[name] = "it feeds a neuron directly: the value enters the chip through an entry synapse"
+            elif not isinstance(node, Input):
+                reasons[name] = HOST_REASONS["Constant"]
+        elif any(e.src in reasons for e in graph.incoming(name)):
+            reasons[name] = "its data comes from the host"
+    return reasons
+
+
+def _is_chip_neuron(graph: Graph, name: str, reasons: dict[str, str]) -> bool:
+    return isinstance(graph.nodes[name], NeuronNode) and name not in reasons
+
+
+def _label(graph: Graph, reasons: dict[str, str]) -> Graph:
+    where = {n: Placement.HOST if n in reasons else Placement.CHIP for n in graph.nodes}
+    g = nx.Graph()
+    g.add_nodes_from(graph.nodes)
+    g.add_edges_from((e.src, e.dst) for e in graph.edges if where[e.src] is where[e.dst])
+    segment: dict[str, str] = {}
+    counts = {Placement.CHIP: 0, Placement.HOST: 0}
+    position = {n: i for i, n in enumerate(graph.nodes)}
+    for component in sorted(nx.connected_components(g), key=lambda c: min(position[n] for n in c)):
+        kind = where[next(iter(component))]
+        label = f"{kind.value}{counts[kind]}"
+        counts[kind] += 1
+        segment.update({n: label for n in component})
+    nodes = {n: placed(node, where[n], segment[n]) for n, node in graph.items()}
+    return Graph(nodes, list(graph.edges), graph.dt)
