@@ -5,7 +5,13 @@ See :mod:`snncompile.ir.graph` for the meaning of a time step and of edge delays
 synapse and shape nodes.
 """
 
-from snncompile.ir import fixed, host  # noqa: F401  (registers the integer and host node types)
+from snncompile.ir import (  # noqa: F401  (registers the integer and host node types)
+    fixed,
+    host,
+    host_activation,
+    host_scan,
+    host_tensor,
+)
 from snncompile.ir.graph import DEFAULT_DT, Edge, Graph, is_spike_train
 from snncompile.ir.neurons import (
     IF,

@@ -16,8 +16,8 @@ import snncompile.nn as snn
 def good():
     return nn.Sequential(nn.Linear(3, 2), snn.LIF(decay=0.9))
 
-def gelu():
-    return nn.Sequential(nn.Linear(3, 2), nn.GELU(), snn.LIF(decay=0.9))
+def softsign():
+    return nn.Sequential(nn.Linear(3, 2), nn.Softsign(), snn.LIF(decay=0.9))
 '''
 
 
@@ -50,8 +50,8 @@ def test_corrupt_nir(run_cli, tmp_path):
 
 
 def test_unknown_module_names_its_path_and_class(run_cli, factory_file):
-    err = one_line_exit_2(run_cli, "inspect", f"{factory_file}:gelu", "--input-shape", "3")
-    assert "module '1' (GELU) is not supported; supported layers:" in err and "torch.nn.Linear" in err
+    err = one_line_exit_2(run_cli, "inspect", f"{factory_file}:softsign", "--input-shape", "3")
+    assert "module '1' (Softsign) is not supported; supported layers:" in err and "torch.nn.Linear" in err
 
 
 def test_nan_weights_from_a_state_dict(run_cli, factory_file, tmp_path, input_file):

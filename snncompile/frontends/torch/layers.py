@@ -6,12 +6,18 @@ the identity at inference and is dropped. A subclass that overrides ``forward`` 
 accepted when registered itself (SpikingJelly's multi-step wrappers, whose forward
 applies the torch layer to every step: the same per-step meaning). ``CONTAINERS`` lists wrappers whose children are
 applied one after another per time step (SpikingJelly's multi-step containers); the
-tracer expands them.
+tracer expands them. ``MODULES`` maps modules called with several tensors
+(``snncompile.nn.SelectiveScan``) to a handler ``(builder, path, module, args, kwargs,
+where) -> value`` (registered by :mod:`.host_ops`).
+
+Host layers (norms, smooth activations) become the host nodes of the same names
+(:mod:`snncompile.ir.host`, :mod:`snncompile.ir.host_activation`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 from torch import nn
 
 from snncompile.errors import UnsupportedError
@@ -22,6 +28,7 @@ from snncompile.ir import (
     BatchNorm,
     Conv1d,
     Conv2d,
+    Conv3d,
     Flatten,
     Linear,
     MaxPool2d,
@@ -29,10 +36,22 @@ from snncompile.ir import (
     Shape,
     SumPool2d,
 )
+from snncompile.ir.host import LayerNorm, RMSNorm
+from snncompile.ir.host_activation import (
+    ELU,
+    GELU,
+    GeluApproximation,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softplus,
+)
 
 LAYERS: ClassRegistry = ClassRegistry("layer")
 #: containers whose children run in sequence within one step
 CONTAINERS: ClassRegistry = ClassRegistry("container")
+#: modules called with several tensors -> handler (see the module docstring)
+MODULES: ClassRegistry = ClassRegistry("module")
 
 
 def _where(path: str, m) -> str:
@@ -60,9 +79,12 @@ def _conv_padding(m, path: str) -> tuple[int, ...]:
     return tuple(m.padding)
 
 
-@LAYERS.register("torch.nn.Conv1d", "torch.nn.Conv2d", _SJ + "Conv1d", _SJ + "Conv2d")
+_CONVOLUTIONS = {nn.Conv1d: Conv1d, nn.Conv2d: Conv2d, nn.Conv3d: Conv3d}
+
+
+@LAYERS.register("torch.nn.Conv1d", "torch.nn.Conv2d", "torch.nn.Conv3d", _SJ + "Conv1d", _SJ + "Conv2d", _SJ + "Conv3d")
 def conv(m, shape: Shape, path: str) -> Node:
-    cls = Conv1d if isinstance(m, nn.Conv1d) else Conv2d
+    cls = next(node for torch_cls, node in _CONVOLUTIONS.items() if isinstance(m, torch_cls))
     return cls(
         weight=array(m.weight), bias=None if m.bias is None else array(m.bias),
         stride=m.stride, padding=_conv_padding(m, path), dilation=m.dilation, groups=m.groups,
@@ -135,3 +157,55 @@ def identity(m, shape, path):
 
 
 CONTAINERS.register(_SJ + "SeqToANNContainer", _SJ + "MultiStepContainer")(True)
+
+
+def _optional(p) -> np.ndarray | None:
+    return None if p is None else array(p)
+
+
+@LAYERS.register("torch.nn.LayerNorm")
+def layer_norm(m: nn.LayerNorm, shape, path):
+    return LayerNorm(normalized_shape=m.normalized_shape, weight=_optional(m.weight), bias=_optional(m.bias), eps=m.eps)
+
+
+def default_eps(dtype: torch.dtype | None) -> float:
+    """torch's RMSNorm eps when none is given: the machine epsilon of the dtype it runs in
+    (the default dtype when unknown). The tracer writes it into the node explicitly, so
+    the float64 reference uses the eps the traced (say float32) model uses."""
+    return float(torch.finfo(dtype or torch.get_default_dtype()).eps)
+
+
+@LAYERS.register("torch.nn.RMSNorm")
+def rms_norm(m: nn.RMSNorm, shape, path):
+    eps = m.eps if m.eps is not None else default_eps(None if m.weight is None else m.weight.dtype)
+    return RMSNorm(normalized_shape=m.normalized_shape, weight=_optional(m.weight), eps=eps)
+
+
+@LAYERS.register("torch.nn.ReLU")
+def relu(m, shape, path):
+    return ReLU()
+
+
+@LAYERS.register("torch.nn.Sigmoid")
+def sigmoid(m, shape, path):
+    return Sigmoid()
+
+
+@LAYERS.register("torch.nn.SiLU")
+def silu(m, shape, path):
+    return SiLU()
+
+
+@LAYERS.register("torch.nn.GELU")
+def gelu(m: nn.GELU, shape, path):
+    return GELU(approximate=GeluApproximation(m.approximate))
+
+
+@LAYERS.register("torch.nn.ELU")
+def elu(m: nn.ELU, shape, path):
+    return ELU(alpha=m.alpha)
+
+
+@LAYERS.register("torch.nn.Softplus")
+def softplus(m: nn.Softplus, shape, path):
+    return Softplus(beta=m.beta, threshold=m.threshold)

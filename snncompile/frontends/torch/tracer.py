@@ -6,11 +6,14 @@ without ``init_hidden``, SpikingJelly, :mod:`snncompile.nn`) or passing it along
 cells: ``z, s = cell(x, s)``). Forms accepted:
 
 - ``nn.Sequential`` and nested modules whose ``forward`` uses supported layers (see
-  :mod:`.layers`), neuron modules (see :mod:`.adapters`) and these functions: ``+``
-  between tensors (a residual: an ``Add`` node), ``*`` or ``/`` by a number or a constant
-  tensor (``Scale``), ``torch.flatten`` / ``x.flatten`` / ``x.view(x.shape[0], -1)``-style
-  flattening, ``F.avg_pool2d`` / ``F.max_pool2d``, ``F.dropout`` (dropped), and
-  ``contiguous`` / ``clone`` / ``detach`` (identity);
+  :mod:`.layers`), neuron modules (see :mod:`.adapters`), ``snncompile.nn.SelectiveScan``
+  and these functions: arithmetic (``+ - * /``, :mod:`.arithmetic`: a sum is an ``Add``,
+  a product or quotient with a number or constant a ``Scale``, of two tensors a ``Mul``
+  / ``Div``), ``@``, activations, means and norms (:mod:`.host_ops`), re-indexing
+  (``flatten``, ``view``/``reshape``, ``transpose``/``permute``, ``cat``,
+  ``split``/``chunk``, slicing: :mod:`.host_tensor_ops`), ``F.avg_pool2d`` /
+  ``F.max_pool2d``, ``F.dropout`` (dropped), and ``contiguous`` / ``clone`` / ``detach``
+  (identity); arithmetic on sizes (``x.shape[-1] // heads``) is evaluated while tracing;
 - neuron calls that return tuples: element 0 is the spike output; the other elements
   (snnTorch's ``mem``/``syn``, Norse's state) are the neuron's own state: they may be fed
   back into the same neuron or returned, but not used as tensors;
@@ -28,7 +31,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,8 +43,8 @@ from torch import nn
 
 from snncompile.errors import GraphError, UnsupportedError, one_line
 from snncompile.frontends.torch.adapters import ADAPTERS, Fragment, array, load_builtin_adapters
-from snncompile.frontends.torch.layers import CONTAINERS, LAYERS, flatten_node, pool2d
-from snncompile.ir import DEFAULT_DT, Add, Graph, Input, Node, Output, Scale, Shape
+from snncompile.frontends.torch.layers import CONTAINERS, LAYERS, MODULES, flatten_node, pool2d
+from snncompile.ir import DEFAULT_DT, Graph, Input, Node, Output, Shape
 
 #: top-level packages whose modules are leaves (never traced into) unless plain containers
 FRAMEWORK_PACKAGES = ("torch", "snntorch", "spikingjelly", "norse", "sinabs", "snncompile")
@@ -137,7 +139,7 @@ class _Tracer(fx.Tracer):
     (so that an unsupported one is reported by name instead of traced into)."""
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        if ADAPTERS.lookup(m) or LAYERS.lookup(m) or CONTAINERS.lookup(m):
+        if ADAPTERS.lookup(m) or LAYERS.lookup(m) or MODULES.lookup(m) or CONTAINERS.lookup(m):
             return True
         if isinstance(m, (nn.Sequential, nn.ModuleList, nn.ModuleDict)):
             return False
@@ -227,10 +229,15 @@ class _Builder:
         neuron = ADAPTERS.lookup(module)
         if neuron:
             return self.call_neuron(path, module, neuron, args, kwargs, where)
+        several = MODULES.lookup(module)
+        if several:
+            cls, handle = several
+            _check_own_forward(module, cls, where)
+            return handle(self, path, module, args, kwargs, where)
         found = LAYERS.lookup(module)
         if not found:
             raise UnsupportedError(
-                f"{where} is not supported; supported layers: {', '.join(LAYERS.names())}; "
+                f"{where} is not supported; supported layers: {', '.join(sorted(LAYERS.names() + MODULES.names()))}; "
                 f"neurons: {', '.join(ADAPTERS.names())}"
             )
         cls, convert = found
@@ -327,7 +334,7 @@ def handles(*targets: Any, methods: tuple[str, ...] = ()) -> Callable[[Handler],
     return register
 
 
-def _bind(signature: Callable, args: list, kwargs: dict, where: str) -> inspect.BoundArguments:
+def bind_args(signature: Callable, args: list, kwargs: dict, where: str) -> inspect.BoundArguments:
     try:
         bound = inspect.signature(signature).bind(*args, **kwargs)
     except TypeError as exc:
@@ -336,77 +343,14 @@ def _bind(signature: Callable, args: list, kwargs: dict, where: str) -> inspect.
     return bound
 
 
-@handles(operator.add, operator.iadd, torch.add, methods=("add", "add_"))
-def _add(b: _Builder, name, where, args, kwargs):
-    if len(args) != 2 or not all(_is_tensor(a) for a in args) or kwargs:
-        raise UnsupportedError(f"{where}: only the sum of two tensors (a residual) is supported, found {args}")
-    x, y = (_tensor(a, where) for a in args)
-    if x.shape != y.shape:
-        raise GraphError(f"{where}: adds tensors of shapes {x.shape} and {y.shape}")
-    return b.add(name, Add(), [x, y])
-
-
-def _scale_of(value: Any, where: str) -> np.ndarray:
-    if isinstance(value, Constant):
-        return value.value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return np.asarray(float(value))
-    raise UnsupportedError(f"{where}: only multiplication by a number or a constant tensor is supported")
-
-
-@handles(operator.mul, operator.imul, torch.mul, methods=("mul", "mul_"))
-def _mul(b: _Builder, name, where, args, kwargs):
-    if len(args) != 2 or kwargs or sum(_is_tensor(a) for a in args) != 1:
-        raise UnsupportedError(f"{where}: only tensor * number (or constant tensor) is supported")
-    x, factor = (args[0], args[1]) if _is_tensor(args[0]) else (args[1], args[0])
-    x = _tensor(x, where)
-    scale = _scale_of(factor, where)
-    if scale.ndim > len(x.shape) + 1 or (scale.ndim == len(x.shape) + 1 and scale.shape[0] != 1):
-        raise UnsupportedError(f"{where}: factor of shape {scale.shape} would mix samples of the batch")
-    if scale.ndim == len(x.shape) + 1:
-        scale = scale[0]
-    return b.add(name, Scale(scale=scale), [x])
-
-
-@handles(operator.truediv, torch.div, methods=("div", "div_"))
-def _div(b: _Builder, name, where, args, kwargs):
-    if len(args) != 2 or kwargs or not _is_tensor(args[0]) or _is_tensor(args[1]):
-        raise UnsupportedError(f"{where}: only tensor / number is supported")
-    return b.add(name, Scale(scale=1.0 / _scale_of(args[1], where)), [_tensor(args[0], where)])
-
-
 def _flatten_sig(input, start_dim=0, end_dim=-1): ...
 
 
 @handles(torch.flatten, methods=("flatten",))
 def _flatten(b: _Builder, name, where, args, kwargs):
-    bound = _bind(_flatten_sig, args, kwargs, where).arguments
+    bound = bind_args(_flatten_sig, args, kwargs, where).arguments
     x = _tensor(bound["input"], where)
     return b.add(name, flatten_node(bound["start_dim"], bound["end_dim"], x.shape, where), [x])
-
-
-@handles(torch.reshape, methods=("view", "reshape"))
-def _reshape(b: _Builder, name, where, args, kwargs):
-    x = _tensor(args[0], where)
-    dims = list(args[1]) if len(args) == 2 and isinstance(args[1], (tuple, list)) else list(args[1:])
-    dims += list(kwargs.get("shape", ()))
-    if not dims or not (isinstance(dims[0], Batch) or dims[0] == -1):
-        raise UnsupportedError(f"{where}: reshape to {dims} must keep the batch axis first (x.shape[0] or -1)")
-    rest = dims[1:]
-    if any(not isinstance(d, int) for d in rest) or (dims[0] == -1 and -1 in rest):
-        raise UnsupportedError(f"{where}: reshape to {dims}: per-sample sizes must be numbers")
-    total = math.prod(x.shape)
-    if -1 in rest:
-        known = math.prod(d for d in rest if d != -1)
-        rest = [total // known if d == -1 else d for d in rest]
-    target = tuple(rest)
-    if target == x.shape:
-        return x
-    for start in range(len(x.shape)):
-        for end in range(start, len(x.shape)):
-            if x.shape[:start] + (math.prod(x.shape[start : end + 1]),) + x.shape[end + 1 :] == target:
-                return b.add(name, flatten_node(start + 1, end + 1, x.shape, where), [x])
-    raise UnsupportedError(f"{where}: reshape of per-sample {x.shape} to {target} is not a flatten")
 
 
 def _avg_sig(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None): ...
@@ -417,14 +361,14 @@ def _max_sig(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
 
 @handles(F.avg_pool2d)
 def _avg_pool(b: _Builder, name, where, args, kwargs):
-    bound = dict(_bind(_avg_sig, args, kwargs, where).arguments)
+    bound = dict(bind_args(_avg_sig, args, kwargs, where).arguments)
     x = _tensor(bound.pop("input"), where)
     return b.add(name, pool2d("avg", where, **bound), [x])
 
 
 @handles(F.max_pool2d)
 def _max_pool(b: _Builder, name, where, args, kwargs):
-    bound = dict(_bind(_max_sig, args, kwargs, where).arguments)
+    bound = dict(bind_args(_max_sig, args, kwargs, where).arguments)
     if bound.pop("return_indices"):
         raise UnsupportedError(f"{where}: return_indices=True is not supported")
     x = _tensor(bound.pop("input"), where)
@@ -449,22 +393,6 @@ def _size(b: _Builder, name, where, args, kwargs):
     size = SizeOf(_tensor(args[0], where).shape)
     dim = args[1] if len(args) > 1 else kwargs.get("dim")
     return size if dim is None else size.item(dim)
-
-
-@handles(operator.getitem)
-def _getitem(b: _Builder, name, where, args, kwargs):
-    obj, index = args
-    if isinstance(obj, NeuronOut):
-        if index == 0:
-            return obj.spikes
-        return State(obj.path)
-    if isinstance(obj, State):
-        return obj
-    if isinstance(obj, SizeOf) and isinstance(index, int):
-        return obj.item(index)
-    if isinstance(obj, (tuple, list)):
-        return obj[index]
-    raise UnsupportedError(f"{where}: indexing {type(obj).__name__} with {index!r} is not supported (no slicing of tensors)")
 
 
 def _assert_is_none(b: _Builder, name, where, args, kwargs):
@@ -574,5 +502,6 @@ def trace(
     return trace_details(module, input_shape, dt, name_prefix).graph
 
 
-# host operations register their handlers on import (they use the names above)
-from snncompile.frontends.torch import host_ops  # noqa: E402, F401
+# arithmetic, host operations and tensor re-indexing register their handlers on import
+# (they use the names above)
+from snncompile.frontends.torch import arithmetic, host_ops, host_tensor_ops  # noqa: E402, F401

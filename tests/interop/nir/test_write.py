@@ -32,6 +32,7 @@ from snncompile.ir import (
     Reset,
     ResetTiming,
 )
+from snncompile.ir.host import MatMul
 from snncompile.ir.stage import Stage
 
 RTOL, ATOL = 1e-9, 1e-12
@@ -142,6 +143,23 @@ def test_unsupported_nodes_are_named():
     g.chain("in", "mp", "out")
     with pytest.raises(UnsupportedError, match="'mp' \\(MaxPool2d\\)"):
         to_nir(g)
+
+
+def test_a_host_operation_is_refused_by_name(tmp_path):
+    assert not [cls.kind for cls in NODE_TYPES.values() if cls.stage is Stage.HOST and cls in WRITERS]
+    g = Graph()
+    g.add("q", Input(shape=(4, 3)))
+    g.add("k", Input(shape=(3, 5)))
+    g.add("qk", MatMul())
+    g.add("out", Output(shape=(4, 5)))
+    g.connect("q", "qk", port="a")
+    g.connect("k", "qk", port="b")
+    g.connect("qk", "out")
+    with pytest.raises(UnsupportedError, match=r"node 'qk' \(MatMul\) has no NIR equivalent"):
+        to_nir(g)
+    with pytest.raises(UnsupportedError, match=r"'qk' \(MatMul\)"):
+        write_nir(g, tmp_path / "g.nir")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_lif_without_leak_is_refused():
