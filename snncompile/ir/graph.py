@@ -133,13 +133,17 @@ class Graph:
                 shapes[name] = node.output_shape(())
         pending = [n for n in self.nodes if n not in shapes]
         broken: set[str] = set()
-        progress = True
-        while pending and progress:
+        deferred: list[str] = []  # resolved before a delayed source's shape was known
+        stuck = False
+        while pending:
             progress = False
             for name in list(pending):
-                srcs = [e.src for e in self.incoming(name)]
-                if not all(s in shapes or s in broken for s in srcs):
+                srcs = self._known_sources(name, shapes, broken, through_delay=stuck)
+                if srcs is None:
                     continue
+                if stuck:  # one node at a time, then plain propagation again
+                    deferred.append(name)
+                    stuck = False
                 pending.remove(name)
                 progress = True
                 if any(s in broken for s in srcs):
@@ -156,8 +160,16 @@ class Graph:
                     broken.add(name)
                 else:
                     shapes[name] = node.output_shape(in_shape)
+            if not progress:
+                if stuck:
+                    break
+                stuck = True
         if pending:
             problems.append(f"cannot infer shapes of {pending}: they are only reachable through an unresolved cycle")
+        for name in deferred:  # the delayed sources are known now: they must agree
+            srcs = [e.src for e in self.incoming(name)]
+            if name not in broken and all(s in shapes for s in srcs):
+                problems += self._input_problems(name, [shapes[s] for s in srcs])
         # Neurons have explicit shapes; check what they receive too.
         for name, node in self.nodes.items():
             if isinstance(node, NeuronNode):
@@ -171,6 +183,22 @@ class Graph:
         if problems:
             raise GraphError(_format(problems))
         return shapes, problems
+
+    def _known_sources(self, name: str, shapes: dict[str, Shape], broken: set[str],
+                       through_delay: bool) -> list[str] | None:
+        """The sources to infer ``name``'s shape from, or None to wait. Normally every
+        source must be known. A cycle without a neuron (an Affine feeding itself) has no
+        shape source, so once nothing else progresses (``through_delay``) a node whose
+        unknown sources all arrive through delayed edges takes its shape from the known
+        ones (checked against the others at the end)."""
+        incoming = self.incoming(name)
+        known = [e.src for e in incoming if e.src in shapes or e.src in broken]
+        if len(known) == len(incoming):
+            return known
+        waiting = [e for e in incoming if not (e.src in shapes or e.src in broken)]
+        if through_delay and known and all(e.delay >= 1 for e in waiting):
+            return known
+        return None
 
     def _input_problems(self, name: str, in_shapes: list[Shape]) -> list[str]:
         node = self.nodes[name]

@@ -82,6 +82,13 @@ def _shape(t: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in np.asarray(t).reshape(-1))
 
 
+def _size(*params: Any) -> tuple[int, ...]:
+    """A neuron layer's shape: its parameters broadcast together (NIR wants them all the
+    same shape; exporters also write 0-d or singleton ones, which the reader then
+    broadcasts to the shape the layer receives, see :mod:`.shapes`)."""
+    return tuple(int(d) for d in np.broadcast_shapes(*(np.shape(p) for p in params)))
+
+
 def _spike_hints(node: SpikingNeuron | Threshold, ctx: WriteContext) -> None:
     """What NIR cannot say about spikes, kept as hints (NIR: zero reset, ``>``)."""
     if isinstance(node, SpikingNeuron):
@@ -279,7 +286,7 @@ def _write_delay(node, ctx):
 @reads(nir.LIF)
 def _read_lif(n, ctx):
     decay = ctx.decay(n.tau)
-    return LIF(shape=_shape(np.shape(n.v_threshold)), decay=decay, gain=_f64(n.r) * (1 - decay),
+    return LIF(shape=_size(n.tau, n.r, n.v_leak, n.v_threshold, n.v_reset), decay=decay, gain=_f64(n.r) * (1 - decay),
                bias=_f64(n.v_leak) * (1 - decay), **ctx.spike_fields(n))
 
 
@@ -296,7 +303,7 @@ def _write_lif(node, ctx):
 @reads(nir.LI)
 def _read_li(n, ctx):
     decay = ctx.decay(n.tau)
-    return LI(shape=_shape(np.shape(n.tau)), decay=decay, gain=_f64(n.r) * (1 - decay),
+    return LI(shape=_size(n.tau, n.r, n.v_leak), decay=decay, gain=_f64(n.r) * (1 - decay),
               bias=_f64(n.v_leak) * (1 - decay))
 
 
@@ -308,9 +315,13 @@ def _write_li(node, ctx):
                   v_leak=ctx.full("bias", node.bias / leak, s))
 
 
+def _spike_params(n: Any) -> list[Any]:
+    return [n.v_threshold, n.v_reset] if isinstance(n, nir.CubaLIF) else []
+
+
 def _cuba_fields(n: Any, ctx: ReadContext) -> dict[str, Any]:
     syn_decay, decay = ctx.decay(n.tau_syn), ctx.decay(n.tau_mem)
-    return dict(shape=_shape(np.shape(n.tau_mem)), syn_decay=syn_decay, syn_gain=_f64(n.w_in) * (1 - syn_decay),
+    return dict(shape=_size(n.tau_syn, n.tau_mem, n.r, n.v_leak, n.w_in, *_spike_params(n)), syn_decay=syn_decay, syn_gain=_f64(n.w_in) * (1 - syn_decay),
                 decay=decay, gain=_f64(n.r) * (1 - decay), bias=_f64(n.v_leak) * (1 - decay))
 
 
@@ -356,7 +367,7 @@ def _no_bias(node: Any, ctx: WriteContext) -> None:
 
 @reads(nir.IF)
 def _read_if(n, ctx):
-    return IF(shape=_shape(np.shape(n.r)), gain=_f64(n.r), **ctx.spike_fields(n))
+    return IF(shape=_size(n.r, n.v_threshold, n.v_reset), gain=_f64(n.r), **ctx.spike_fields(n))
 
 
 @writes(IF)
@@ -370,7 +381,7 @@ def _write_if(node, ctx):
 
 @reads(nir.I)
 def _read_integrator(n, ctx):
-    return Integrator(shape=_shape(np.shape(n.r)), gain=_f64(n.r))
+    return Integrator(shape=_size(n.r), gain=_f64(n.r))
 
 
 @writes(Integrator)
