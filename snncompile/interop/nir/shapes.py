@@ -39,19 +39,30 @@ def fit_shapes(graph: Graph) -> tuple[Graph, list[str]]:
 
 
 def _candidates(graph: Graph) -> list[tuple[Graph, list[str]]]:
-    """The graph without a leading batch axis (when every Input and Output declares
-    one), then the graph as declared."""
+    """The graph without its leading singleton axes (batch, or batch and time as
+    Rockpool's (1, 1, n) samples give), most dropped first, when every Input and
+    Output declares them; then the graph as declared."""
     ports = [n for n, node in graph.items() if isinstance(node, (Input, Output))]
     shapes = {n: tuple(graph.nodes[n].shape) for n in ports}  # type: ignore[attr-defined]
-    as_declared: tuple[Graph, list[str]] = (graph, [])
-    if not ports or not all(len(s) >= 2 and s[0] == 1 for s in shapes.values()):
-        return [as_declared]
-    dropped = graph.copy()
-    for name in ports:
-        dropped.nodes[name] = type(graph.nodes[name])(shape=shapes[name][1:])  # type: ignore[call-arg]
-    listed = ", ".join(f"'{n}' {shapes[n]}" for n in ports)
-    note = f"Input/Output {listed}: the leading axis of size 1 is read as a batch axis and dropped (NIR shapes exclude batch)"
-    return [(dropped, [note]), as_declared]
+    common = min((_leading_ones(s) for s in shapes.values()), default=0)
+    out: list[tuple[Graph, list[str]]] = []
+    for k in range(common, 0, -1):
+        dropped = graph.copy()
+        for name in ports:
+            dropped.nodes[name] = type(graph.nodes[name])(shape=shapes[name][k:])  # type: ignore[call-arg]
+        listed = ", ".join(f"'{n}' {shapes[n]}" for n in ports)
+        what = "leading axis of size 1 is read as a batch axis" if k == 1 else \
+            f"{k} leading axes of size 1 are read as batch (and time) axes"
+        out.append((dropped, [f"Input/Output {listed}: the {what} and dropped (NIR shapes exclude them)"]))
+    return [*out, (graph, [])]
+
+
+def _leading_ones(shape: tuple[int, ...]) -> int:
+    """Leading 1s that could be batch/time axes (one axis always remains)."""
+    k = 0
+    while k < len(shape) - 1 and shape[k] == 1:
+        k += 1
+    return k
 
 
 def _fit(graph: Graph) -> tuple[Graph, list[str]] | None:
