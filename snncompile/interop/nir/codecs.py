@@ -20,6 +20,7 @@ IF, I      gain = r, no leak: NIR's ``dv/dt = R I`` read as charge per step (a s
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -134,7 +135,21 @@ def _write_output(node, ctx):
 # -- synapses --------------------------------------------------------------------------
 @reads(nir.Affine)
 def _read_affine(n, ctx):
-    return Linear(weight=_f64(n.weight), bias=_f64(n.bias))
+    weight = _f64(n.weight)
+    return Linear(weight=weight, bias=_vector(n.bias, weight.shape[0], "bias", ctx))
+
+
+def _vector(value: Any, size: int, what: str, ctx: ReadContext) -> np.ndarray:
+    """A per-output vector written 0-d, (1,) or with singleton axes ((1, n): NIR's own
+    test suite) is broadcast / squeezed to (size,), with a warning saying so."""
+    value = _f64(value)
+    if value.shape == (size,):
+        return value
+    if value.size == size and max(value.shape, default=1) == size or value.size == 1:
+        warnings.warn(f"{ctx.source}: node '{ctx.name}': {what} of shape {value.shape} read as shape ({size},)",
+                      stacklevel=5)
+        return np.broadcast_to(value.reshape(-1), (size,)).copy()
+    return value
 
 
 @reads(nir.Linear)
@@ -187,7 +202,12 @@ def _conv_fields(n: Any, ndim: int, ctx: ReadContext) -> dict[str, Any]:
     def ints(v):
         return tuple(int(x) for x in np.broadcast_to(np.asarray(v), (ndim,)))
 
-    bias = None if ctx.hints.get("no_bias") else _f64(n.bias)
+    weight = _f64(n.weight)
+    if weight.ndim != ndim + 2:
+        raise ValueError(f"Conv{ndim}d weight must have {ndim + 2} axes (out, in, {', '.join(['k'] * ndim)}), "
+                         f"found shape {weight.shape}")
+    no_bias = ctx.hints.get("no_bias") or n.bias is None
+    bias = None if no_bias else _vector(n.bias, weight.shape[0], "bias", ctx)
     return dict(
         weight=_f64(n.weight), bias=bias, stride=ints(n.stride), padding=_padding(n, ndim, ctx),
         dilation=ints(n.dilation), groups=int(n.groups),

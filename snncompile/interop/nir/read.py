@@ -194,8 +194,9 @@ def from_nir(
         ir.connect(src, dst, delay)
     ir, notes = fit_shapes(ir)
     _warn(source, notes)
-    if relaxed:
-        _outputs_from_sources(ir, source)
+    undeclared = [n for n in ir.outputs if not _declared(nodes[n])]
+    if relaxed or undeclared:
+        _outputs_from_sources(ir, source, names=None if relaxed else undeclared, quiet=set(undeclared))
     try:
         return ir.validate()
     except GraphError as exc:
@@ -338,9 +339,17 @@ def _fold_edge_delays(nodes, edges, context):
     return nodes, edges, extra
 
 
-def _outputs_from_sources(graph: Graph, source: str) -> None:
-    """Relaxed reading: an Output takes the shape it receives (type checking failed, so
-    the declared one may be wrong, as in the NIR paper's lif_rockpool.nir)."""
+def _declared(node: Any) -> bool:
+    """Whether a NIR Output node states its shape (``output_type=None`` does not)."""
+    types = getattr(node, "output_type", None) or {}
+    return any(v is not None for v in types.values())
+
+
+def _outputs_from_sources(graph: Graph, source: str, names: list[str] | None = None,
+                          quiet: set[str] | None = None) -> None:
+    """An Output takes the shape it receives: in relaxed reading (type checking failed,
+    so the declared one may be wrong, as in the NIR paper's lif_rockpool.nir; warned),
+    and where the file declares none (``names``, ``quiet``)."""
     probe = graph.copy()
     for name in graph.outputs:
         probe.nodes[name] = Add()  # an Add takes the shape it receives
@@ -352,9 +361,11 @@ def _outputs_from_sources(graph: Graph, source: str) -> None:
         shapes = probe.infer_shapes()
     except GraphError as exc:
         raise InputError(f"{source}: {exc}") from None
-    for name in graph.outputs:
+    for name in graph.outputs if names is None else names:
         declared = graph.nodes[name].shape  # type: ignore[attr-defined]
-        if tuple(shapes[name]) != tuple(declared):
+        if tuple(shapes[name]) != tuple(declared) and name in (quiet or set()):
+            graph.nodes[name] = Output(shape=shapes[name])
+        elif tuple(shapes[name]) != tuple(declared):
             warnings.warn(
                 f"{source}: Output '{name}' declares shape {tuple(declared)} but receives {tuple(shapes[name])}; "
                 "using the received shape", stacklevel=4,
