@@ -110,3 +110,16 @@ def test_nir_only_flags_are_refused_for_other_models(capsys, tmp_path):
     save_graph(read_nir(BRAILLE), ir_file)
     code, out, err = run(capsys, "inspect", ir_file, "--comparator", ">=")
     assert code == 2 and "--comparator only apply to NIR models" in err
+
+
+def test_export_for_an_importer_warns_what_it_drops(capsys, tmp_path):
+    """The paper's subtract/delayed Braille graph written for snnTorch's importer (which
+    runs zero reset, immediate): the CLI names the dropped fields, one line each."""
+    target = tmp_path / "for_snntorch.nir"
+    code, _, err = run(capsys, "export", BRAILLE, "--reset", "subtract", "--reset-timing", "delayed", "--to", "nir",
+                       "--for", "snntorch", "-o", target)
+    assert code == 0, err
+    assert "warning: node 'lif2' (CubaLIF): snntorch's importer drops reset: it runs reset=zero" in err
+    assert "warning: node 'lif2' (CubaLIF): snntorch's importer drops reset_timing" in err
+    code, _, err = run(capsys, "export", BRAILLE, "--to", "onnx", "--for", "snntorch", "-o", tmp_path / "x.onnx")
+    assert code == 2 and "--for snntorch applies to --to nir only" in err
