@@ -1,7 +1,7 @@
 """What each framework's NIR *importer* runs, so that ``write_nir(graph, path,
-dialect="snntorch")`` (CLI ``export --to nir --from`` is for reading; ``--for`` names the
-importer) writes a file that importer reads as the same network, and warns, naming the
-field, wherever the importer drops something the graph needs.
+dialect="snntorch")`` (CLI ``export --to nir --for snntorch``) writes a file that importer
+reads as the same network, and warns, naming the field, wherever the importer drops
+something the graph needs.
 
 An :class:`Importer` fixes the time step and discretisation the importer assumes (the
 per-step coefficients are written as time constants at *its* dt, so its own conversion
