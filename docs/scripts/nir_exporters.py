@@ -56,6 +56,7 @@ class Case:
     run: Callable[[], Export]
     expect: str  # identical | corrected | refused
     reason: str = ""
+    options: tuple[tuple[str, str], ...] = ()  # read_nir arguments besides the dialect (CLI flags)
 
 
 @dataclass
@@ -98,7 +99,7 @@ def _stepwise(model, x: torch.Tensor, neurons: list[torch.nn.Module], step) -> l
 
 
 # -- snnTorch 1.0.0 --------------------------------------------------------------------------
-def _snntorch(kind: str, conv: bool, scale: float) -> Callable[[], Export]:
+def _snntorch(kind: str, conv: bool, scale: float, reset: str = "subtract") -> Callable[[], Export]:
     def run() -> Export:
         import snntorch as snn
         from snntorch.export_nir import export_to_nir
@@ -107,7 +108,8 @@ def _snntorch(kind: str, conv: bool, scale: float) -> Callable[[], Export]:
         torch.manual_seed(0)
         n = 12 if not conv else (4, 6, 6)
         cells = {
-            "Leaky": lambda: snn.Leaky(beta=torch.full(_t(n), 0.875), threshold=torch.ones(_t(n)), init_hidden=True),
+            "Leaky": lambda: snn.Leaky(beta=torch.full(_t(n), 0.875), threshold=torch.ones(_t(n)), init_hidden=True,
+                                       reset_mechanism=reset),
             "Synaptic": lambda: snn.Synaptic(alpha=torch.full(_t(n), 0.625), beta=torch.full(_t(n), 0.85),
                                              threshold=torch.ones(_t(n)), init_hidden=True),
             "RLeaky": lambda: snn.RLeaky(beta=torch.full(_t(n), 0.875), threshold=torch.ones(_t(n)),
@@ -118,6 +120,8 @@ def _snntorch(kind: str, conv: bool, scale: float) -> Callable[[], Export]:
         m = (3, 4, 4) if conv else (5,)  # (per-neuron parameters: the exporter refuses per-channel ones)
         out_cell = snn.Synaptic(alpha=torch.full(m, 0.5), beta=torch.full(m, 0.875), threshold=torch.ones(m),
                                 init_hidden=True)
+        if reset == "zero":  # (--reset applies to every layer, and snnTorch's zero-reset Synaptic is not expressible)
+            out_cell = snn.Leaky(beta=torch.full(m, 0.75), threshold=torch.ones(m), init_hidden=True, reset_mechanism=reset)
         if conv:  # (no Flatten: the exporter needs an unbatched sample, then Flatten(1) breaks the trace)
             model = nn.Sequential(nn.Conv2d(2, 4, 3), cells[kind](), nn.Conv2d(4, 3, 3), out_cell)
             shape: tuple[int, ...] = (2, 8, 8)
@@ -280,6 +284,8 @@ CASES: list[Case] = [
            else "identical") for kind in ("Leaky", "Synaptic", "RLeaky", "RSynaptic")],
     *[Case("snnTorch 1.0.0", kind, "Conv2d", "snntorch", _snntorch(kind, True, 1.5), "identical")
       for kind in ("Leaky", "Synaptic")],
+    Case("snnTorch 1.0.0", "Leaky (reset_mechanism='zero')", "Linear", "snntorch", _snntorch("Leaky", False, 1.5, "zero"),
+         "identical", options=(("reset", "zero"),)),
     Case("snnTorch 1.0.0", "Leaky (scalar beta)", "Linear", "snntorch", _snntorch_scalar_beta, "refused",
          "export_to_nir raises (nir 1.0.8 type inference on 0-d parameters); vector beta works"),
     Case("snnTorch 1.0.0", "RLeaky (conv2d_channels)", "Conv2d", "snntorch", _snntorch_conv_recurrent, "refused",
@@ -298,10 +304,10 @@ CASES: list[Case] = [
 ]
 
 
-def read(source: nir.NIRGraph | str, dialect: str | None):
+def read(source: nir.NIRGraph | str, dialect: str | None, **options: str):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ir = read_nir(source, dialect=dialect)
+        ir = read_nir(source, dialect=dialect, **options)
     return ir, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
 
@@ -335,7 +341,7 @@ def run_case(case: Case) -> Row:
         return Row(case, "refused", notes=[export.failure])
     with tempfile.TemporaryDirectory() as folder:
         source, written = as_file(export.graph, folder)
-        ir, notes = read(source, case.dialect)
+        ir, notes = read(source, case.dialect, **dict(case.options))
         mismatches, counts = compare(ir, export)
         try:
             plain = compare(read(source, None)[0], export)[0]
@@ -361,7 +367,8 @@ def table(rows: list[Row]) -> str:
                       "refused": f"refused: {c.reason}"}[r.status]
             spikes, mism = str(r.spikes), str(r.mismatches)
             plain = "unreadable" if r.plain < 0 else f"{r.plain} mismatches"
-        lines.append(f"| {c.framework} | {c.neuron} | {c.layers} | {c.dialect} | {result} | {spikes} | {mism} | {plain} "
+        flags = "".join(f" --{k.replace('_', '-')} {v}" for k, v in c.options)
+        lines.append(f"| {c.framework} | {c.neuron} | {c.layers} | {c.dialect}{flags} | {result} | {spikes} | {mism} | {plain} "
                      f"| {r.file} |")
     return "\n".join(lines)
 

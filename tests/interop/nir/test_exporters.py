@@ -46,7 +46,8 @@ def test_exporter_case(i):
     if r.status != "refused":
         assert r.mismatches == 0, f"{r.mismatches} mismatched spikes; notes: {r.notes}"
         assert min(r.silent) > 0, f"a neuron layer never spiked: {r.silent}"
-        assert r.plain != 0, "plain NIR reading agrees too: the dialect is not what makes it right"
+        if r.status == "corrected":
+            assert r.plain != 0, "plain NIR reading agrees too: the correction changed nothing that matters"
     elif r.spikes:  # refused, but the exporter wrote a graph: the documented difference shows
         assert r.mismatches > 0 and min(r.silent) > 0
     else:
