@@ -2,7 +2,8 @@
 
 A MODEL is one of
 
-- ``path.nir`` — a NIR graph (``dt`` and ``reset`` choose the discretisation NIR lacks);
+- ``path.nir`` — a NIR graph (``dt``, ``reset``, ``reset_timing``, ``comparator``,
+  ``discretization`` and the exporter ``dialect`` choose what NIR does not store);
 - ``file.py:factory`` — a Python file whose ``factory()`` returns a single-step
   ``nn.Module`` (optionally with ``weights``, a state dict loaded with
   ``torch.load(..., weights_only=True)``); traced with torch.fx;
@@ -27,13 +28,24 @@ from snncompile.ir import Graph, load_graph
 
 @dataclass(frozen=True)
 class ModelOptions:
-    """How to read a model: the choices a file format may not carry."""
+    """How to read a model: the choices a file format may not carry (None: not given,
+    the file's own hints or the format's defaults apply; see docs/nir.md)."""
 
     weights: str | None = None
     input_shape: tuple[int, ...] | None = None
     dt: float | None = None
     reset: str | None = None
     reset_timing: str | None = None
+    comparator: str | None = None
+    discretization: str | None = None
+    dialect: str | None = None
+
+    def nir_only(self, spec: str) -> None:
+        """Refuse NIR-only choices for another kind of model (never ignore a flag)."""
+        given = [k for k in ("comparator", "discretization", "dialect") if getattr(self, k) is not None]
+        if given:
+            flags = ", ".join("--from" if k == "dialect" else f"--{k}" for k in given)
+            raise InputError(f"{spec}: {flags} only apply to NIR models (.nir)")
 
 
 Loader = Callable[[str, ModelOptions], Graph]
@@ -78,6 +90,7 @@ def load_model(spec: str, options: ModelOptions | None = None) -> Graph:
 
 @model_loader("ir")
 def _load_ir(spec: str, options: ModelOptions) -> Graph:
+    options.nir_only(spec)
     graph = load_graph(spec)
     if options.dt is not None and options.dt != graph.dt:
         raise InputError(f"{spec}: the IR file fixes dt={graph.dt}; --dt {options.dt} cannot change it")
@@ -106,6 +119,8 @@ def load_for_backend(spec: str, backend: str, options: ModelOptions | None = Non
 
     if options is not None and options.dt is not None:
         raise InputError(f"{spec}: a compiled artifact fixes its dt; --dt cannot change it")
+    if options is not None:
+        options.nir_only(spec)
     return graph_for(load_artifact(spec), backend).validate()
 
 
@@ -114,13 +129,15 @@ def _load_nir(spec: str, options: ModelOptions) -> Graph:
     from snncompile.interop.nir import read_nir
 
     # None means "not given": read_nir then uses the file's hints, else its defaults.
-    return read_nir(spec, dt=options.dt, reset=options.reset, reset_timing=options.reset_timing)
+    return read_nir(spec, dt=options.dt, reset=options.reset, reset_timing=options.reset_timing,
+                    comparator=options.comparator, discretization=options.discretization, dialect=options.dialect)
 
 
 @model_loader("torch")
 def _load_torch(spec: str, options: ModelOptions) -> Graph:
     from snncompile.frontends.torch import load_factory, trace
 
+    options.nir_only(spec)
     if options.input_shape is None:
         raise InputError(
             f"{spec}: a PyTorch model needs its per-step input shape: pass --input X.npz or --input-shape"

@@ -1,4 +1,4 @@
-"""``snncompile export MODEL --to nir|onnx|onnx-sequence|snnir -o FILE``."""
+"""``snncompile export MODEL --to nir|onnx|onnx-sequence|snnir -o FILE [--for IMPORTER]``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import importlib
 import os
 
 from snncompile.cli.common import add_model_arguments, model_from_args
+from snncompile.errors import InputError
+from snncompile.interop.nir.importers import IMPORTERS
 
 NAME = "export"
 HELP = "write a model as NIR, ONNX (single step or scanned over time, explicit state) or snncompile IR"
@@ -24,12 +26,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
     p.add_argument("--to", required=True, choices=sorted(EXPORTERS), help="output format")
     p.add_argument("-o", "--output", required=True, help="file to write (atomically)")
+    p.add_argument("--for", dest="importer", choices=sorted(IMPORTERS),
+                   help="--to nir: write for this framework's own NIR importer (its dt and conventions); "
+                        "warns naming each field it would drop (docs/nir.md)")
 
 
 def run(args: argparse.Namespace) -> dict:
+    importer = getattr(args, "importer", None)
+    if importer and args.to != "nir":
+        raise InputError(f"--for {importer} applies to --to nir only, not --to {args.to}")
     graph = model_from_args(args)
     module, function = EXPORTERS[args.to]
-    getattr(importlib.import_module(module), function)(graph, args.output)
+    extra = {"dialect": importer} if importer else {}
+    getattr(importlib.import_module(module), function)(graph, args.output, **extra)
     return {"model": args.model, "format": args.to, "output": args.output,
             "bytes": os.path.getsize(args.output), "nodes": len(graph.nodes), "dt": graph.dt}
 

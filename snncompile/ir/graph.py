@@ -222,13 +222,17 @@ class Graph:
                 shapes[name] = node.output_shape(())
         pending = [n for n in self.nodes if n not in shapes]
         broken: set[str] = set()
-        progress = True
-        while pending and progress:
+        deferred: list[str] = []  # resolved before a delayed source's shape was known
+        stuck = False
+        while pending:
             progress = False
             for name in list(pending):
-                srcs = [e.src for e in self.incoming(name)]
-                if not all(s in shapes or s in broken for s in srcs):
+                srcs = self._known_sources(name, shapes, broken, through_delay=stuck)
+                if srcs is None:
                     continue
+                if stuck:  # one node at a time, then plain propagation again
+                    deferred.append(name)
+                    stuck = False
                 pending.remove(name)
                 progress = True
                 if any(s in broken for s in srcs):
@@ -236,7 +240,7 @@ class Graph:
                     continue
                 node = self.nodes[name]
                 found = self._input_problems(name, shapes)
-                by_port = self.operand_shapes(name, shapes)
+                by_port = self._known_operand_shapes(name, shapes)
                 if not found:
                     found = [f"node '{name}' ({node.kind}): {p}" for p in node.check_operands(by_port)]
                 if found:
@@ -244,8 +248,16 @@ class Graph:
                     broken.add(name)
                 else:
                     shapes[name] = node.operand_output_shape(by_port)
+            if not progress:
+                if stuck:
+                    break
+                stuck = True
         if pending:
             problems.append(f"cannot infer shapes of {pending}: they are only reachable through an unresolved cycle")
+        for name in deferred:  # the delayed sources are known now: they must agree
+            srcs = [e.src for e in self.incoming(name)]
+            if name not in broken and all(s in shapes for s in srcs):
+                problems += self._input_problems(name, shapes)
         # Neurons have explicit shapes; check what they receive too.
         for name, node in self.nodes.items():
             if isinstance(node, NeuronNode) or node.source:
@@ -260,7 +272,34 @@ class Graph:
             raise GraphError(_format(problems))
         return shapes, problems
 
+    def _known_sources(self, name: str, shapes: dict[str, Shape], broken: set[str],
+                       through_delay: bool) -> list[str] | None:
+        """The sources to infer ``name``'s shape from, or None to wait. Normally every
+        source must be known. A cycle without a neuron (an Affine feeding itself) has no
+        shape source, so once nothing else progresses (``through_delay``) a node whose
+        unknown sources all arrive through delayed edges takes its shape from the known
+        ones (checked against the others at the end)."""
+        incoming = self.incoming(name)
+        known = [e.src for e in incoming if e.src in shapes or e.src in broken]
+        if len(known) == len(incoming):
+            return known
+        waiting = [e for e in incoming if not (e.src in shapes or e.src in broken)]
+        if through_delay and known and all(e.delay >= 1 for e in waiting):
+            return known
+        return None
+
+    def _known_operand_shapes(self, name: str, shapes: dict[str, Shape]) -> dict[str, Shape]:
+        """Shape at each port from its first source whose shape is known."""
+        out: dict[str, Shape] = {}
+        for port, edges in self.operands(name).items():
+            known = [e for e in edges if e.src in shapes]
+            if known:
+                out[port] = shapes[known[0].src]
+        return out
+
     def _input_problems(self, name: str, shapes: dict[str, Shape]) -> list[str]:
+        """Ports without an edge, and ports summing sources of different shapes (among
+        the sources whose shapes are known)."""
         node = self.nodes[name]
         if node.source:
             return []
@@ -270,9 +309,10 @@ class Graph:
             if not edges:
                 problems.append(f"{where} has no incoming edge")
                 continue
-            in_shapes = [tuple(shapes[e.src]) for e in edges]
+            known = [e for e in edges if e.src in shapes]
+            in_shapes = [tuple(shapes[e.src]) for e in known]
             if len(set(in_shapes)) > 1:
-                detail = ", ".join(f"'{e.src}' {sh}" for e, sh in zip(edges, in_shapes))
+                detail = ", ".join(f"'{e.src}' {sh}" for e, sh in zip(known, in_shapes))
                 problems.append(f"{where} sums inputs of different shapes: {detail}")
         return problems
 

@@ -204,3 +204,23 @@ def test_meta_is_kept_by_replace_but_not_part_of_equality():
     copy.meta["lag"] = 2
     assert b.nodes["lif"].meta["lag"] == 1  # not shared
     assert b.nodes["lif"].with_meta(lag=None).meta == {"placement": "chip"}
+
+
+def test_stateless_cycle_takes_its_shape_through_the_delayed_edge():
+    """An Affine feeding itself (NIR's own read/write test) has no neuron to give the
+    cycle a shape: it takes the shape of its non-delayed input, and the delayed input
+    must agree with it."""
+    g = Graph()
+    g.add("x", Input(shape=(2,)))
+    g.add("a", Linear(weight=np.ones((2, 2)), bias=np.zeros(2)))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "a", "y")
+    g.connect("a", "a", 1)
+    assert g.infer_shapes()["a"] == (2,)
+    g.nodes["a"] = Linear(weight=np.ones((3, 2)))  # 3 outputs fed back into a 2-input node
+    with pytest.raises(GraphError, match="'a' \\(Linear\\) sums inputs of different shapes: 'x' \\(2,\\), 'a' \\(3,\\)"):
+        g.validate()
+    g.nodes["a"] = Linear(weight=np.ones((2, 2)))
+    g.edges[-1] = type(g.edges[-1])("a", "a", 0)
+    with pytest.raises(GraphError, match="unresolved cycle"):  # without a delay there is no order either
+        g.validate()

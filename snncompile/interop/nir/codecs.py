@@ -20,6 +20,7 @@ IF, I      gain = r, no leak: NIR's ``dv/dt = R I`` read as charge per step (a s
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -82,6 +83,13 @@ def _shape(t: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in np.asarray(t).reshape(-1))
 
 
+def _size(*params: Any) -> tuple[int, ...]:
+    """A neuron layer's shape: its parameters broadcast together (NIR wants them all the
+    same shape; exporters also write 0-d or singleton ones, which the reader then
+    broadcasts to the shape the layer receives, see :mod:`.shapes`)."""
+    return tuple(int(d) for d in np.broadcast_shapes(*(np.shape(p) for p in params)))
+
+
 def _spike_hints(node: SpikingNeuron | Threshold, ctx: WriteContext) -> None:
     """What NIR cannot say about spikes, kept as hints (NIR: zero reset, ``>``)."""
     if isinstance(node, SpikingNeuron):
@@ -127,7 +135,21 @@ def _write_output(node, ctx):
 # -- synapses --------------------------------------------------------------------------
 @reads(nir.Affine)
 def _read_affine(n, ctx):
-    return Linear(weight=_f64(n.weight), bias=_f64(n.bias))
+    weight = _f64(n.weight)
+    return Linear(weight=weight, bias=_vector(n.bias, weight.shape[0], "bias", ctx))
+
+
+def _vector(value: Any, size: int, what: str, ctx: ReadContext) -> np.ndarray:
+    """A per-output vector written 0-d, (1,) or with singleton axes ((1, n): NIR's own
+    test suite) is broadcast / squeezed to (size,), with a warning saying so."""
+    value = _f64(value)
+    if value.shape == (size,):
+        return value
+    if value.size == size and max(value.shape, default=1) == size or value.size == 1:
+        warnings.warn(f"{ctx.source}: node '{ctx.name}': {what} of shape {value.shape} read as shape ({size},)",
+                      stacklevel=5)
+        return np.broadcast_to(value.reshape(-1), (size,)).copy()
+    return value
 
 
 @reads(nir.Linear)
@@ -180,7 +202,12 @@ def _conv_fields(n: Any, ndim: int, ctx: ReadContext) -> dict[str, Any]:
     def ints(v):
         return tuple(int(x) for x in np.broadcast_to(np.asarray(v), (ndim,)))
 
-    bias = None if ctx.hints.get("no_bias") else _f64(n.bias)
+    weight = _f64(n.weight)
+    if weight.ndim != ndim + 2:
+        raise ValueError(f"Conv{ndim}d weight must have {ndim + 2} axes (out, in, {', '.join(['k'] * ndim)}), "
+                         f"found shape {weight.shape}")
+    no_bias = ctx.hints.get("no_bias") or n.bias is None
+    bias = None if no_bias else _vector(n.bias, weight.shape[0], "bias", ctx)
     return dict(
         weight=_f64(n.weight), bias=bias, stride=ints(n.stride), padding=_padding(n, ndim, ctx),
         dilation=ints(n.dilation), groups=int(n.groups),
@@ -279,7 +306,7 @@ def _write_delay(node, ctx):
 @reads(nir.LIF)
 def _read_lif(n, ctx):
     decay = ctx.decay(n.tau)
-    return LIF(shape=_shape(np.shape(n.v_threshold)), decay=decay, gain=_f64(n.r) * (1 - decay),
+    return LIF(shape=_size(n.tau, n.r, n.v_leak, n.v_threshold, n.v_reset), decay=decay, gain=_f64(n.r) * (1 - decay),
                bias=_f64(n.v_leak) * (1 - decay), **ctx.spike_fields(n))
 
 
@@ -296,7 +323,7 @@ def _write_lif(node, ctx):
 @reads(nir.LI)
 def _read_li(n, ctx):
     decay = ctx.decay(n.tau)
-    return LI(shape=_shape(np.shape(n.tau)), decay=decay, gain=_f64(n.r) * (1 - decay),
+    return LI(shape=_size(n.tau, n.r, n.v_leak), decay=decay, gain=_f64(n.r) * (1 - decay),
               bias=_f64(n.v_leak) * (1 - decay))
 
 
@@ -308,9 +335,13 @@ def _write_li(node, ctx):
                   v_leak=ctx.full("bias", node.bias / leak, s))
 
 
+def _spike_params(n: Any) -> list[Any]:
+    return [n.v_threshold, n.v_reset] if isinstance(n, nir.CubaLIF) else []
+
+
 def _cuba_fields(n: Any, ctx: ReadContext) -> dict[str, Any]:
     syn_decay, decay = ctx.decay(n.tau_syn), ctx.decay(n.tau_mem)
-    return dict(shape=_shape(np.shape(n.tau_mem)), syn_decay=syn_decay, syn_gain=_f64(n.w_in) * (1 - syn_decay),
+    return dict(shape=_size(n.tau_syn, n.tau_mem, n.r, n.v_leak, n.w_in, *_spike_params(n)), syn_decay=syn_decay, syn_gain=_f64(n.w_in) * (1 - syn_decay),
                 decay=decay, gain=_f64(n.r) * (1 - decay), bias=_f64(n.v_leak) * (1 - decay))
 
 
@@ -356,7 +387,7 @@ def _no_bias(node: Any, ctx: WriteContext) -> None:
 
 @reads(nir.IF)
 def _read_if(n, ctx):
-    return IF(shape=_shape(np.shape(n.r)), gain=_f64(n.r), **ctx.spike_fields(n))
+    return IF(shape=_size(n.r, n.v_threshold, n.v_reset), gain=_f64(n.r), **ctx.spike_fields(n))
 
 
 @writes(IF)
@@ -370,7 +401,7 @@ def _write_if(node, ctx):
 
 @reads(nir.I)
 def _read_integrator(n, ctx):
-    return Integrator(shape=_shape(np.shape(n.r)), gain=_f64(n.r))
+    return Integrator(shape=_size(n.r), gain=_f64(n.r))
 
 
 @writes(Integrator)

@@ -15,7 +15,8 @@ from snncompile.ir import Node, Shape
 @dataclass
 class ReadContext:
     """Import of one node. ``explicit`` holds read_nir's arguments (None = not given);
-    ``hints`` the node's snncompile metadata, ``graph_hints`` the top graph's."""
+    ``hints`` the node's snncompile metadata, ``graph_hints`` the top graph's,
+    ``defaults`` the exporter dialect's choices (:mod:`.dialects`)."""
 
     name: str
     source: str
@@ -24,9 +25,10 @@ class ReadContext:
     explicit: dict[str, Any]
     hints: dict[str, Any]
     graph_hints: dict[str, Any]
+    defaults: dict[str, Any] = field(default_factory=dict)
 
     def choice(self, key: str) -> Any:
-        return resolve(key, self.explicit.get(key), self.hints, self.graph_hints, source=self.source)
+        return resolve(key, self.explicit.get(key), self.hints, self.graph_hints, self.defaults, source=self.source)
 
     def decay(self, tau: np.ndarray) -> np.ndarray:
         """Per-step decay of a continuous time constant (see semantics.DISCRETIZATIONS)."""

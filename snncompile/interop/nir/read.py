@@ -4,7 +4,9 @@ Steps: load the HDF5 file (every failure an InputError naming the file); check e
 names ourselves so a broken file gets a one-line message; flatten nested subgraphs into
 dotted names (``lif1.lif``); fold back the Delay nodes snncompile inserted for edge
 delays; give each cycle's back edge its implicit one-step delay (:mod:`.cycles`);
-convert each node through its codec (:mod:`.codecs`).
+apply the exporter's dialect if one is named or detected (:mod:`.dialects`); convert
+each node through its codec (:mod:`.codecs`); fit scalar parameters and batch axes
+(:mod:`.shapes`). Every assumption made on the way is a warning line.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import h5py
+import networkx as nx
 import nir
 import numpy as np
 from nir.serialization import hdf2dict
@@ -23,7 +26,9 @@ from snncompile.errors import GraphError, InputError, UnsupportedError, one_line
 from snncompile.interop.nir.codecs import READERS
 from snncompile.interop.nir.context import ReadContext, unbroadcast
 from snncompile.interop.nir.cycles import back_edges
+from snncompile.interop.nir.dialects import Dialect, detect, fix_edges, fix_nodes, get_dialect
 from snncompile.interop.nir.semantics import read_hints, resolve
+from snncompile.interop.nir.shapes import fit_shapes
 from snncompile.ir import Add, Graph, Node, Output
 
 #: The node types of nir 1.0.8's files (those the reader has a codec for, plus graphs).
@@ -40,11 +45,14 @@ def read_nir(
     comparator: str | None = None,
     discretization: str | None = None,
     type_check: bool = True,
+    dialect: str | None = None,
 ) -> Graph:
     """Read a NIR file or graph. Choices NIR does not store (see :mod:`.semantics`):
     ``dt`` (default 1e-4 s), ``reset`` (zero), ``reset_timing`` (immediate),
     ``comparator`` ('>'), ``discretization`` (euler); each argument left None is taken
-    from snncompile's hints in the file when present, else the default.
+    from snncompile's hints in the file when present, else from the exporter's
+    ``dialect`` (``snntorch``, ``norse``, ... see :mod:`.dialects`; detected when the
+    file's metadata names its writer), else the default.
 
     A file that fails NIR's type checking is read again with ``type_check=False``
     (with a warning); Output shapes are then taken from what the Output receives."""
@@ -54,7 +62,8 @@ def read_nir(
         name = str(source)
         graph, relaxed = load_nir_file(name, type_check)
     explicit = {"reset": reset, "reset_timing": reset_timing, "comparator": comparator}
-    return from_nir(graph, name, dt=dt, discretization=discretization, explicit=explicit, relaxed=relaxed)
+    return from_nir(graph, name, dt=dt, discretization=discretization, explicit=explicit, relaxed=relaxed,
+                    dialect=dialect)
 
 
 # -- the file --------------------------------------------------------------------------
@@ -147,16 +156,23 @@ def from_nir(
     discretization: str | None = None,
     explicit: dict[str, Any] | None = None,
     relaxed: bool = False,
+    dialect: str | None = None,
 ) -> Graph:
     """Convert an in-memory NIR graph (see :func:`read_nir` for the arguments)."""
     explicit = explicit or {}
     graph_hints = read_hints(graph.metadata)
-    step = resolve("dt", dt, graph_hints, source=source)
-    method = resolve("discretization", discretization, graph_hints, source=source)
+    spoken = _dialect(dialect, graph.metadata, source)
+    defaults = spoken.choices() if spoken else {}
+    step = resolve("dt", dt, graph_hints, defaults, source=source)
+    method = resolve("discretization", discretization, graph_hints, defaults, source=source)
     nodes, edges = flatten(graph, source)
+    if spoken:
+        nodes, notes = fix_nodes(spoken, nodes, step)
+        _warn(source, notes)
 
     def context(name: str) -> ReadContext:
-        return ReadContext(name, source, step, method, explicit, read_hints(nodes[name].metadata), graph_hints)
+        return ReadContext(name, source, step, method, explicit, read_hints(nodes[name].metadata), graph_hints,
+                           defaults)
 
     nodes, edges, extra = _fold_edge_delays(nodes, edges, context)
     names = list(nodes)
@@ -166,17 +182,67 @@ def from_nir(
     back, visited = back_edges(order, edges, roots)
     if order is names:
         order = visited
+    _warn(source, _stateless_cycles(nodes, edges, back))
+    delays = [extra[i] + (1 if i in back else 0) for i in range(len(edges))]
+    if spoken:
+        delays, notes = fix_edges(spoken, nodes, edges, delays)
+        _warn(source, notes)
     ir = Graph(dt=step)
     for name in order:
         ir.add(name, _convert(nodes[name], context(name)))
-    for i, (src, dst) in enumerate(edges):
-        ir.connect(src, dst, extra[i] + (1 if i in back else 0))
-    if relaxed:
-        _outputs_from_sources(ir, source)
+    for (src, dst), delay in zip(edges, delays):
+        ir.connect(src, dst, delay)
+    ir, notes = fit_shapes(ir)
+    _warn(source, notes)
+    undeclared = [n for n in ir.outputs if not _declared(nodes[n])]
+    if relaxed or undeclared:
+        _outputs_from_sources(ir, source, names=None if relaxed else undeclared, quiet=set(undeclared))
     try:
         return ir.validate()
     except GraphError as exc:
         raise InputError(f"{source}: {exc}") from None
+
+
+def _dialect(name: str | None, metadata: Any, source: str) -> Dialect | None:
+    """The named dialect, else the one the metadata names (said in a warning), else none."""
+    found = detect(metadata)
+    if name is not None:
+        chosen = get_dialect(name, source)
+        if found and found[0] != name:
+            warnings.warn(f"{source}: metadata key '{found[1]}' names {found[0]}, read as --from {name} as asked",
+                          stacklevel=4)
+        return chosen
+    if found:
+        warnings.warn(f"{source}: metadata key '{found[1]}' names its writer: read with the {found[0]} dialect "
+                      f"(as --from {found[0]}; see docs/nir.md)", stacklevel=4)
+        return get_dialect(found[0], source)
+    return None
+
+
+def _warn(source: str, notes: list[str]) -> None:
+    for note in notes:
+        warnings.warn(f"{source}: {note}", stacklevel=4)
+
+
+#: NIR node types that carry state from one step to the next
+_STATEFUL = (nir.LIF, nir.CubaLIF, nir.IF, nir.LI, nir.CubaLI, nir.I, nir.Delay)
+
+
+def _stateless_cycles(nodes: dict[str, Any], edges: list[tuple[str, str]], back: set[int]) -> list[str]:
+    """A note per back edge whose cycle holds no neuron or delay (an Affine feeding itself):
+    the one-step delay is then the reader's assumption, not a neuron's state."""
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from(edges)
+    component = {n: i for i, c in enumerate(nx.strongly_connected_components(g)) for n in c}
+    notes = []
+    for i in sorted(back):
+        src, dst = edges[i]
+        members = sorted(n for n, c in component.items() if c == component[src])
+        if not any(isinstance(nodes[n], _STATEFUL) for n in members):
+            notes.append(f"edge {src} -> {dst} closes a cycle through {members} with no neuron or delay in it: "
+                         "it carries the previous step's value (a one-step delay, as nirtorch runs it)")
+    return notes
 
 
 def _convert(n: Any, ctx: ReadContext) -> Node:
@@ -273,9 +339,17 @@ def _fold_edge_delays(nodes, edges, context):
     return nodes, edges, extra
 
 
-def _outputs_from_sources(graph: Graph, source: str) -> None:
-    """Relaxed reading: an Output takes the shape it receives (type checking failed, so
-    the declared one may be wrong, as in the NIR paper's lif_rockpool.nir)."""
+def _declared(node: Any) -> bool:
+    """Whether a NIR Output node states its shape (``output_type=None`` does not)."""
+    types = getattr(node, "output_type", None) or {}
+    return any(v is not None for v in types.values())
+
+
+def _outputs_from_sources(graph: Graph, source: str, names: list[str] | None = None,
+                          quiet: set[str] | None = None) -> None:
+    """An Output takes the shape it receives: in relaxed reading (type checking failed,
+    so the declared one may be wrong, as in the NIR paper's lif_rockpool.nir; warned),
+    and where the file declares none (``names``, ``quiet``)."""
     probe = graph.copy()
     for name in graph.outputs:
         probe.nodes[name] = Add()  # an Add takes the shape it receives
@@ -287,9 +361,11 @@ def _outputs_from_sources(graph: Graph, source: str) -> None:
         shapes = probe.infer_shapes()
     except GraphError as exc:
         raise InputError(f"{source}: {exc}") from None
-    for name in graph.outputs:
+    for name in graph.outputs if names is None else names:
         declared = graph.nodes[name].shape  # type: ignore[attr-defined]
-        if tuple(shapes[name]) != tuple(declared):
+        if tuple(shapes[name]) != tuple(declared) and name in (quiet or set()):
+            graph.nodes[name] = Output(shape=shapes[name])
+        elif tuple(shapes[name]) != tuple(declared):
             warnings.warn(
                 f"{source}: Output '{name}' declares shape {tuple(declared)} but receives {tuple(shapes[name])}; "
                 "using the received shape", stacklevel=4,

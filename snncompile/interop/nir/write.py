@@ -9,6 +9,10 @@ a NIR Delay node of ``(delay - implicit) * dt`` seconds on that edge (hint
 ``edge_delay``, folded back into the edge by :func:`.read.read_nir`). A back edge with
 delay 0 cannot be written (NIR would delay it): UnsupportedError.
 
+``dialect="snntorch"`` (``norse``, ``sinabs``, ``spikingjelly``, ``rockpool``) writes for
+that framework's own importer (:mod:`.importers`): at the dt and discretisation it
+assumes, with its quirks, and a warning naming each field of a node it will drop.
+
 ``nested=True`` writes dotted names (``lif1.lif``, ``lif1.w_rec``) as NIR subgraphs
 (``lif1`` holding ``lif`` and ``w_rec`` between its own Input and Output nodes), the
 form of the NIR paper's ``*_subgraph.nir`` files; each group needs one entry node and
@@ -18,6 +22,7 @@ one exit node.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import nir
@@ -28,6 +33,7 @@ from snncompile.fileio import atomic_path
 from snncompile.interop.nir.codecs import WRITERS
 from snncompile.interop.nir.context import WriteContext
 from snncompile.interop.nir.cycles import back_edges
+from snncompile.interop.nir.importers import dropped, get_importer
 from snncompile.interop.nir.semantics import parse_choice, with_hints
 from snncompile.ir import Graph, Shape
 from snncompile.passes.move_delay_past_synapse import move_delay_past_synapse, sends_zero_to_zero
@@ -35,20 +41,31 @@ from snncompile.passes.move_delay_past_synapse import move_delay_past_synapse, s
 FORMAT_HINT = {"format": "snncompile", "version": 1}
 
 
-def write_nir(graph: Graph, path: str | os.PathLike, nested: bool = False, discretization: str = "euler") -> None:
+def write_nir(graph: Graph, path: str | os.PathLike, nested: bool = False, discretization: str = "euler",
+              dialect: str | None = None) -> None:
     """Write ``graph`` as a NIR file (atomically); see :func:`to_nir`."""
-    result = to_nir(graph, nested=nested, discretization=discretization)
+    result = to_nir(graph, nested=nested, discretization=discretization, dialect=dialect)
     with atomic_path(path, suffix=".nir") as tmp:
         nir.write(tmp, result)
 
 
-def to_nir(graph: Graph, nested: bool = False, discretization: str = "euler") -> nir.NIRGraph:
-    """The NIR form of ``graph`` (flat, or with dotted names nested when ``nested``)."""
+def to_nir(graph: Graph, nested: bool = False, discretization: str = "euler", dialect: str | None = None) -> nir.NIRGraph:
+    """The NIR form of ``graph`` (flat, or with dotted names nested when ``nested``;
+    for ``dialect``'s importer when given)."""
     graph = _delays_on_back_edges(graph.validate())
     method = parse_choice("discretization", discretization, "to_nir")
+    spec = get_importer(dialect) if dialect else None
+    if spec:  # per-step coefficients written as time constants at the importer's dt
+        graph = Graph(dict(graph.nodes), list(graph.edges), spec.dt or graph.dt)
+        method = spec.discretization
+        for name, node in graph.items():
+            for line in dropped(spec, name, node):
+                warnings.warn(line, stacklevel=3)
     shapes = graph.infer_shapes()
     names = list(graph.nodes)
     nodes: dict[str, Any] = {name: _write_node(graph, name, shapes, method) for name in names}
+    if spec:
+        nodes = {name: _fixed(node, spec.fixes.get(type(node)), graph.dt) for name, node in nodes.items()}
     edges = _write_edges(graph, shapes, nodes)
     hints = {**FORMAT_HINT, "dt": graph.dt, "discretization": method, "node_order": names}
     if not nested:
@@ -58,6 +75,14 @@ def to_nir(graph: Graph, nested: bool = False, discretization: str = "euler") ->
     result = with_hints(nir.NIRGraph(nodes=top_nodes, edges=top_edges, type_check=False, metadata={}), hints)
     _check_nested(graph, result)
     return result
+
+
+def _fixed(node: Any, fix: Any, dt: float) -> Any:
+    if fix is None:
+        return node
+    for key, value in fix(node, dt).items():
+        setattr(node, key, value)
+    return node
 
 
 def _delays_on_back_edges(graph: Graph) -> Graph:

@@ -110,3 +110,14 @@ def examples() -> dict:
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(autouse=True)
+def _torch_rng_untouched():
+    """These tests seed and draw torch's global generator (framework models initialise
+    their weights from it): restore it, so tests elsewhere see the state they would see
+    without these."""
+    import torch
+
+    with torch.random.fork_rng():
+        yield

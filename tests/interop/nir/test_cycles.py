@@ -6,6 +6,7 @@ from pathlib import Path
 
 import nir
 import numpy as np
+import pytest
 import torch
 
 from snncompile.interop.nir import read_nir
@@ -88,3 +89,47 @@ def test_recurrent_braille_runs_as_nirtorch_runs_it():
     assert [(e.src, e.dst) for e in graph.edges if e.delay] == [("lif1.w_rec", "lif1.lif")]
     ours = simulate(graph, x).output()
     assert theirs.sum() > 100 and np.array_equal(ours, theirs)
+
+
+def _stateless(kind: str) -> nir.NIRGraph:
+    """A cycle with no neuron: an Affine feeding itself (NIR's own read/write test), or an
+    Affine <-> Scale loop."""
+    rng = np.random.default_rng(3)
+    a = nir.Affine(weight=rng.normal(size=(2, 2)) * 0.5, bias=rng.normal(size=2))
+    nodes = {"input": nir.Input(input_type=np.array([2])), "a": a, "output": nir.Output(output_type=np.array([2]))}
+    edges = [("input", "a"), ("a", "a"), ("a", "output")]
+    if kind == "scale":
+        nodes["s"] = nir.Scale(scale=np.array([0.5, -0.25]))
+        edges = [("input", "a"), ("a", "s"), ("s", "a"), ("a", "output")]
+    return nir.NIRGraph(nodes=nodes, edges=edges)
+
+
+@pytest.mark.parametrize("kind", ["self_loop", "scale"])
+def test_stateless_cycle_runs_as_nirtorch_runs_it(kind):
+    """docs/nir.md promises a one-step back edge in every cycle; one with no neuron in it
+    is read that way too (with a warning saying so), and runs as nirtorch 2.6 runs it."""
+    import nirtorch
+
+    graph = _stateless(kind)
+    module = nirtorch.nir_to_torch(graph, {nir.Affine: _affine, nir.Scale: _scale}, dtype=torch.float64)
+    x = np.random.default_rng(4).normal(size=(3, 20, 2))
+    state, outputs = None, []
+    with torch.no_grad():
+        for t in range(x.shape[1]):
+            out, state = module(torch.tensor(x[:, t]), state)
+            outputs.append(out)
+    theirs = torch.stack(outputs, 1).numpy()
+    with pytest.warns(UserWarning, match="closes a cycle through .* with no neuron or delay in it"):
+        ours_graph = read_nir(graph)
+    assert [e.delay for e in ours_graph.edges if e.src == e.dst or e.dst == "a" and e.src != "input"] == [1]
+    ours = simulate(ours_graph, x).output()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    assert np.abs(ours).max() > 0.1
+
+
+def _scale(n: nir.Scale) -> torch.nn.Module:
+    class Scale(torch.nn.Module):
+        def forward(self, x):
+            return x * torch.tensor(n.scale, dtype=x.dtype)
+
+    return Scale()
