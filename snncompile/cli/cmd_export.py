@@ -1,4 +1,4 @@
-"""``snncompile export MODEL --to nir|onnx|onnx-sequence|snnir -o FILE``."""
+"""``snncompile export MODEL --to nir|onnx|onnx-sequence|snnir|netx -o FILE``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import os
 from snncompile.cli.common import add_model_arguments, model_from_args
 
 NAME = "export"
-HELP = "write a model as NIR, ONNX (single step or scanned over time, explicit state) or snncompile IR"
+HELP = ("write a model as NIR, ONNX (single step or scanned over time, explicit state), snncompile IR "
+        "or netx (lava-dl HDF5, from a loihi2 artifact)")
 
 #: format -> (module, function(graph, path))
 EXPORTERS = {
@@ -17,6 +18,7 @@ EXPORTERS = {
     "onnx": ("snncompile.backends.onnx", "write_onnx"),
     "onnx-sequence": ("snncompile.backends.onnx", "write_onnx_sequence"),
     "snnir": ("snncompile.ir", "save_graph"),
+    "netx": ("snncompile.interop.netx", "write_netx"),
 }
 
 

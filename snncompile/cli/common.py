@@ -14,7 +14,8 @@ from snncompile.api import (
 from snncompile.errors import InputError
 from snncompile.ir import Graph
 
-MODEL_HELP = "a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file or a .snnc artifact"
+MODEL_HELP = ("a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file, a .snnc artifact "
+              "or a .net netx (lava-dl) file")
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
