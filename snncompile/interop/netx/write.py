@@ -56,7 +56,8 @@ def _lif_problems(node: FixedLIF) -> list[str]:
         out.append("graded spikes (netx layers send binary spikes)")
     out += [f"{k}={getattr(node, k)} (netx's LIF has {v})" for k, v in LIF_BITS.items() if getattr(node, k) != v]
     bias = node.effective_bias()
-    if np.any(bias % (1 << enc.BIAS_EXP)) or np.any(np.abs(bias >> enc.BIAS_EXP) > 4095) or np.any(bias < -(4096 << 6)):
+    mant = bias >> enc.BIAS_EXP
+    if np.any(bias % (1 << enc.BIAS_EXP)) or np.any(mant < -4096) or np.any(mant > 4095):
         out.append(f"bias {np.unique(bias)[:3].tolist()}... is not B << {enc.BIAS_EXP} with B in [-4096, 4095] "
                    f"(netx fixes bias_exp = {enc.BIAS_EXP})")
     return out
