@@ -98,8 +98,8 @@ def read_netx(path: str | os.PathLike, dt: float | None = None) -> Graph:
             where = Where(source, f"layer {i} ({kind})")
             if kind not in LAYER_READERS:
                 supported = ", ".join(enc.READ_LAYER_TYPES)
-                why = "netx 0.6.0 cannot build it either" if kind not in enc.NETX_LAYER_TYPES else "not supported"
-                raise where.error(f"layer type '{kind}' is {why}; supported: {supported}")
+                why = " (netx 0.6.0 cannot build it either)" if kind not in enc.NETX_LAYER_TYPES else ""
+                raise where.error(f"layer type '{kind}' is not supported{why}; supported: {supported}")
             chain.index = i
             LAYER_READERS[kind](chain, group, where)
     if not chain.neurons:
