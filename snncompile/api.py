@@ -134,7 +134,7 @@ def _netx_graph(spec: str, options: ModelOptions, float_meaning: bool) -> Graph:
 
     if not os.path.exists(spec):
         raise InputError(f"{spec}: no such file")
-    return load_netx_model(spec, float_meaning, dt=options.dt).validate()
+    return load_netx_model(spec, float_meaning, dt=options.dt, input_shape=options.input_shape).validate()
 
 
 @model_loader("nir")

@@ -19,7 +19,7 @@ __all__ = ["read_netx", "write_netx", "netx_problems", "node_problem", "float_gr
            "load_netx_model"]
 
 
-def load_netx_model(path: str, float_meaning: bool, dt: float | None = None):
+def load_netx_model(path: str, float_meaning: bool, dt: float | None = None, input_shape=None):
     """MODEL ``.net``: the integer graph, or (``float_meaning``) its SLAYER float graph."""
-    fixed = read_netx(path, dt=dt)
+    fixed = read_netx(path, dt=dt, input_shape=input_shape)
     return float_graph(fixed) if float_meaning else fixed

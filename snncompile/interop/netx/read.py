@@ -77,9 +77,10 @@ def _reads(kind: str) -> Callable[[LayerReader], LayerReader]:
     return register
 
 
-def read_netx(path: str | os.PathLike, dt: float | None = None) -> Graph:
+def read_netx(path: str | os.PathLike, dt: float | None = None, input_shape: Shape | None = None) -> Graph:
     """The fixed graph of a netx file; every problem is an InputError naming the file
-    and the layer."""
+    and the layer. ``input_shape`` ((C, H, W) or (N,)) is for files without an input
+    layer whose first layer is a conv (netx's ``hdf5.Network(input_shape=...)``)."""
     import h5py
 
     source = str(path)
@@ -92,6 +93,8 @@ def read_netx(path: str | os.PathLike, dt: float | None = None) -> Graph:
     with handle:
         groups = _layer_groups(handle, source)
         chain = _Chain(Graph(dt=_dt(handle, source) if dt is None else float(dt)))
+        if input_shape is not None and string(groups[0], "type", Where(source, "layer 0")) != "input":
+            _start(chain, tuple(int(d) for d in input_shape))
         for i, group in enumerate(groups):
             where = Where(source, f"layer {i}")
             kind = string(group, "type", where)
@@ -212,7 +215,7 @@ def _dense_rec(chain: _Chain, group: Any, where: Where) -> None:
 @_reads("conv")
 def _conv(chain: _Chain, group: Any, where: Where) -> None:
     if chain.last is None or chain.shape is None:
-        raise where.error("a conv layer needs an input layer before it (netx cannot infer the input shape)")
+        raise where.error("a conv layer needs an input layer before it or an input shape (--input-shape C,H,W)")
     if len(chain.shape) != 3 or chain.flatten_pending:
         raise where.error(f"a conv layer reads (C, H, W), found input shape {chain.shape}")
     weight = truncated_ints(group, "weight", where)

@@ -18,7 +18,8 @@ from snncompile.interop.netx.lava_dl import ensure_lava_dl
 
 def run_netx(path: str | os.PathLike, inputs: np.ndarray, steps: int | None = None) -> np.ndarray:
     """Output spikes (T, *out_shape) of the network in ``path`` for one sample's input
-    ``inputs`` (T, *in_shape), run for ``steps`` (default T) steps."""
+    ``inputs`` (T, *in_shape), run for ``steps`` (default T) steps (netx gets the input
+    shape, which a conv network without an input layer needs)."""
     ensure_lava_dl()
     from lava.lib.dl.netx.hdf5 import Network
     from lava.magma.core.run_conditions import RunSteps
@@ -30,8 +31,8 @@ def run_netx(path: str | os.PathLike, inputs: np.ndarray, steps: int | None = No
     steps = x.shape[0] if steps is None else int(steps)
     padded = np.zeros((steps, *x.shape[1:]), np.int64)
     padded[: min(steps, x.shape[0])] = x[:steps]
-    net = Network(net_config=str(path))
     in_shape = tuple(x.shape[1:])
+    net = Network(net_config=str(path), input_shape=lava_shape(in_shape))
     data = np.moveaxis(to_lava_layout(padded, in_shape), 0, -1)  # (*lava_shape, T)
     source = Source(data=data.reshape(*net.inp.shape, steps))
     sink = Sink(shape=net.out.shape, buffer=steps)

@@ -14,7 +14,7 @@ from snncompile.ir.fixed import FixedGraphBuilder
 from snncompile.testing.netx_graphs import netx_cases
 
 
-@settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(netx_cases())
 def test_read_of_write_computes_the_same_integers(tmp_path_factory, case):
     path = tmp_path_factory.mktemp("rt") / "n.net"

@@ -61,14 +61,16 @@ _BLOCK = "lava.lib.dl.slayer.block.cuba."
 S_SCALE, P_SCALE = 1 << 12, 1 << 12
 
 
-def cuba_neuron(neuron, shape, path) -> CubaLIF:
-    """The float CubaLIF of a ``slayer.neuron.cuba.Neuron`` (see module docstring)."""
+def cuba_neuron(neuron, shape, path, owner=None) -> CubaLIF:
+    """The float CubaLIF of a ``slayer.neuron.cuba.Neuron`` (see module docstring);
+    errors name ``owner`` (the block) when given."""
+    owner = neuron if owner is None else owner
     if neuron.graded_spike:
-        raise unsupported(path, neuron, "graded_spike=True (graded spikes have no CubaLIF form)")
+        raise unsupported(path, owner, "graded_spike=True (graded spikes have no CubaLIF form)")
     if neuron.norm is not None:
-        raise unsupported(path, neuron, "a normalization (norm) on the dendrite; no IR form")
+        raise unsupported(path, owner, "a normalization (norm) on the dendrite; no IR form")
     if neuron.s_scale != S_SCALE or neuron.p_scale != P_SCALE:
-        raise unsupported(path, neuron, f"scale={neuron.w_scale} (only SLAYER's default 1 << 6 is mapped)")
+        raise unsupported(path, owner, f"scale={neuron.w_scale} (only SLAYER's default 1 << 6 is mapped)")
 
     def decay(p) -> np.ndarray:  # quantize() = round, after SLAYER's clamp to [0, p_scale]
         q = np.round(np.clip(array(p), 0, P_SCALE))
@@ -123,7 +125,7 @@ def _mask(module, weight: np.ndarray) -> np.ndarray:
 def dense_block(module, shape, path) -> Fragment:
     """``synapse -> [delay ->] neuron``; the block's output is the neuron's."""
     w = _mask(module, _weight(module.synapse, path, module).reshape(module.synapse.out_channels, -1))
-    neuron = cuba_neuron(module.neuron, (w.shape[0],), path)
+    neuron = cuba_neuron(module.neuron, (w.shape[0],), path, module)
     fragment = Fragment(neuron, extra={"synapse": Linear(weight=w)}, edges=[("synapse", "", 0)], entry="synapse")
     return _axon_delay(module, (w.shape[0],), fragment)
 
@@ -135,7 +137,7 @@ def conv_block(module, shape, path) -> Fragment:
     node = Conv2d(weight=w, stride=tuple(syn.stride[:2]), padding=tuple(syn.padding[:2]),
                   dilation=tuple(syn.dilation[:2]), groups=int(syn.groups))
     out = node.output_shape(shape)
-    fragment = Fragment(cuba_neuron(module.neuron, out, path), extra={"synapse": node},
+    fragment = Fragment(cuba_neuron(module.neuron, out, path, module), extra={"synapse": node},
                         edges=[("synapse", "", 0)], entry="synapse")
     return _axon_delay(module, out, fragment)
 
@@ -149,7 +151,7 @@ def recurrent_block(module, shape, path) -> Fragment:
         raise unsupported(path, module, "an axonal delay on a recurrent block (its neuron feeds itself back)")
     w = _weight(module.input_synapse, path, module).reshape(module.input_synapse.out_channels, -1)
     r = _weight(module.recurrent_synapse, path, module).reshape(w.shape[0], w.shape[0])
-    return Fragment(cuba_neuron(module.neuron, (w.shape[0],), path),
+    return Fragment(cuba_neuron(module.neuron, (w.shape[0],), path, module),
                     extra={"input": Linear(weight=w), "recurrent": Linear(weight=r)},
                     edges=[("input", "", 0), ("", "recurrent", 1), ("recurrent", "", 0)], entry="input")
 
