@@ -70,7 +70,7 @@ def netx_cases(draw, max_steps: int = 24, max_layers: int = 3, max_width: int = 
     large = draw(st.integers(0, 5)) == 0
     conv = draw(st.integers(0, 2)) == 0
     parts = []
-    shape = (draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))) if conv \
+    shape: tuple[int, ...] = (draw(st.integers(1, 2)), draw(st.integers(3, 6)), draw(st.integers(3, 6))) if conv \
         else (draw(st.integers(1, max_width)),)
     b = FixedGraphBuilder(shape)
     inputs = (_ints(draw, (1, steps, *shape), 0, 3) == 0).astype(np.int64)
