@@ -45,7 +45,7 @@ from snncompile.frontends.torch.layers import CONTAINERS, LAYERS, flatten_node, 
 from snncompile.ir import DEFAULT_DT, Add, Graph, Input, Node, Output, Scale, Shape
 
 #: top-level packages whose modules are leaves (never traced into) unless plain containers
-FRAMEWORK_PACKAGES = ("torch", "snntorch", "spikingjelly", "norse", "sinabs", "snncompile")
+FRAMEWORK_PACKAGES = ("torch", "snntorch", "spikingjelly", "norse", "sinabs", "snncompile", "lava")
 
 
 # -- values flowing through the traced program -----------------------------------------
