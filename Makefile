@@ -1,5 +1,5 @@
 # make demo / make test create .venv on first use (torch first, then the package with
-# its test extras, then lava-nc and the SNN frameworks without letting them touch torch).
+# its test extras, then lava-nc, lava-dl and the SNN frameworks without letting them touch torch).
 # A stamp file records a finished install, so later runs start in seconds.
 
 PYTHON ?= python3
@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml Makefile requirements/*.txt
 	$(PIP) install torch==2.13.0
 	$(PIP) install -r requirements/lava.txt
 	$(PIP) install --no-deps --ignore-requires-python lava-nc==0.10.0
+	$(PIP) install -r requirements/lava-dl.txt
+	$(PIP) install --no-deps --ignore-requires-python lava-dl==0.6.0
 	$(PIP) install -r requirements/framework-needs.txt
 	$(PIP) install --no-deps -r requirements/frameworks.txt
 	$(PIP) install -e ".[test]"

@@ -9,7 +9,9 @@ A MODEL is one of
   ``torch.load(..., weights_only=True)``); traced with torch.fx;
 - ``path.snnir`` — snncompile's own IR file;
 - ``path.snnc`` — a compiled artifact (``snncompile compile``): its integer graph runs on
-  the fixed-point backends (emulator, Lava), its float graph on the others.
+  the fixed-point backends (emulator, Lava), its float graph on the others;
+- ``path.net`` — a netx (lava-dl) network: like an artifact, its integer graph on the
+  fixed-point backends and its SLAYER float meaning on the others (docs/netx.md).
 """
 
 from __future__ import annotations
@@ -71,9 +73,11 @@ def model_kind(spec: str) -> str:
         return "ir"
     if spec.endswith(".snnc"):
         return "artifact"
+    if spec.endswith(".net"):
+        return "netx"
     raise InputError(
-        f"{spec}: unknown model kind; expected a .nir file, file.py:factory, a .snnir IR file "
-        "or a .snnc artifact"
+        f"{spec}: unknown model kind; expected a .nir file, file.py:factory, a .snnir IR file, "
+        "a .snnc artifact or a .net netx file"
     )
 
 
@@ -102,16 +106,26 @@ def _load_artifact(spec: str, options: ModelOptions) -> Graph:
     return load_for_backend(spec, "emulator", options)
 
 
+#: model kinds that hold an integer graph (run on the emulator unless told otherwise)
+INTEGER_MODEL_KINDS = frozenset({"artifact", "netx"})
+
+
 def default_backend(spec: str) -> str:
     """What runs MODEL when the user names no backend: the emulator for a compiled
-    artifact (what the chip computes), else the float reference."""
-    return "emulator" if model_kind(spec) == "artifact" else "reference"
+    artifact or a netx file (what the chip computes), else the float reference."""
+    return "emulator" if model_kind(spec) in INTEGER_MODEL_KINDS else "reference"
 
 
 def load_for_backend(spec: str, backend: str, options: ModelOptions | None = None) -> Graph:
     """MODEL as ``backend`` runs it: for an artifact, the graph that backend executes
     (its compiled graph or the float graph it was compiled from, see
-    :func:`snncompile.simulate.graph_for`)."""
+    :func:`snncompile.simulate.graph_for`); a netx file likewise (its SLAYER float
+    meaning for float backends)."""
+    if model_kind(spec) == "netx":
+        from snncompile.simulate import GraphKind, get_backend
+
+        float_meaning = get_backend(backend).runs is GraphKind.FLOAT
+        return _netx_graph(spec, options or ModelOptions(), float_meaning=float_meaning)
     if model_kind(spec) != "artifact":
         return load_model(spec, options)
     from snncompile.compile import load_artifact
@@ -122,6 +136,19 @@ def load_for_backend(spec: str, backend: str, options: ModelOptions | None = Non
     if options is not None:
         options.nir_only(spec)
     return graph_for(load_artifact(spec), backend).validate()
+
+
+@model_loader("netx")
+def _load_netx(spec: str, options: ModelOptions) -> Graph:
+    return _netx_graph(spec, options, float_meaning=False)
+
+
+def _netx_graph(spec: str, options: ModelOptions, float_meaning: bool) -> Graph:
+    from snncompile.interop.netx import load_netx_model
+
+    if not os.path.exists(spec):
+        raise InputError(f"{spec}: no such file")
+    return load_netx_model(spec, float_meaning, dt=options.dt, input_shape=options.input_shape).validate()
 
 
 @model_loader("nir")
@@ -162,8 +189,8 @@ def read_input_file(path: str) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as data:
             return {k: np.asarray(data[k]) for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise InputError(f"{path}: not a readable .npz file ({exc})") from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
 
 
 def input_feature_shape(path: str) -> tuple[int, ...]:

@@ -1,4 +1,4 @@
-"""``snncompile export MODEL --to nir|onnx|onnx-sequence|snnir -o FILE [--for IMPORTER]``."""
+"""``snncompile export MODEL --to nir|onnx|onnx-sequence|snnir|netx -o FILE [--for IMPORTER]``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from snncompile.errors import InputError
 from snncompile.interop.nir.importers import IMPORTERS
 
 NAME = "export"
-HELP = "write a model as NIR, ONNX (single step or scanned over time, explicit state) or snncompile IR"
+HELP = ("write a model as NIR, ONNX (single step or scanned over time, explicit state), snncompile IR "
+        "or netx (lava-dl HDF5, from a loihi2 artifact)")
 
 #: format -> (module, function(graph, path))
 EXPORTERS = {
@@ -19,6 +20,7 @@ EXPORTERS = {
     "onnx": ("snncompile.backends.onnx", "write_onnx"),
     "onnx-sequence": ("snncompile.backends.onnx", "write_onnx_sequence"),
     "snnir": ("snncompile.ir", "save_graph"),
+    "netx": ("snncompile.interop.netx", "write_netx"),
 }
 
 

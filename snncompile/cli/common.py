@@ -16,7 +16,8 @@ from snncompile.interop.nir.dialects import DIALECTS
 from snncompile.interop.nir.semantics import DEFAULTS, DISCRETIZATIONS
 from snncompile.ir import Comparator, Graph, Reset, ResetTiming
 
-MODEL_HELP = "a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file or a .snnc artifact"
+MODEL_HELP = ("a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file, a .snnc artifact "
+              "or a .net netx (lava-dl) file")
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:

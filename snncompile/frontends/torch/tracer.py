@@ -47,7 +47,7 @@ from snncompile.frontends.torch.layers import CONTAINERS, LAYERS, MODULES, flatt
 from snncompile.ir import DEFAULT_DT, Graph, Input, Node, Output, Shape
 
 #: top-level packages whose modules are leaves (never traced into) unless plain containers
-FRAMEWORK_PACKAGES = ("torch", "snntorch", "spikingjelly", "norse", "sinabs", "snncompile")
+FRAMEWORK_PACKAGES = ("torch", "snntorch", "spikingjelly", "norse", "sinabs", "snncompile", "lava")
 
 
 # -- values flowing through the traced program -----------------------------------------

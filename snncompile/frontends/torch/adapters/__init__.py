@@ -67,4 +67,4 @@ def unsupported(path: str, module: torch.nn.Module, why: str) -> UnsupportedErro
 
 def load_builtin_adapters() -> None:
     """Import the adapter modules (each registers itself; none imports its framework)."""
-    from snncompile.frontends.torch.adapters import native, norse, snntorch, spikingjelly  # noqa: F401
+    from snncompile.frontends.torch.adapters import native, norse, slayer, snntorch, spikingjelly  # noqa: F401
