@@ -2,13 +2,19 @@
 
 A NumPy ``.npz`` (loaded with ``allow_pickle=False``) holding
 
-- the integer graph under the prefix ``fixed/`` and the float graph it came from under
-  ``float/`` (both in the IR's own array format, :func:`graph_to_arrays`);
+- the compiled graph under the prefix ``fixed/`` (integer chip nodes; with host
+  segments, float host nodes too, every node's placement and segment in its meta) and
+  the float graph it came from under ``float/`` (both in the IR's own array format,
+  :func:`graph_to_arrays`);
 - ``__artifact__``: JSON ``{"format": "snncompile-artifact", "version": N, "target":
-  {"name", "descriptor_sha256", "spec"}, "lags", "report", "provenance": {"snncompile",
-  "source": {"path", "sha256"}, "calibration": {...} | null, "options", "created"}}``.
+  {"name", "descriptor_sha256", "spec"}, "lags", "report", "partition", "provenance":
+  {"snncompile", "source": {"path", "sha256"}, "calibration": {...} | null, "options",
+  "created"}}``; ``partition`` is a :class:`~snncompile.partition_report.PartitionReport`
+  (segments, crossings, host nodes and why, the host's cost per step).
 
-Written atomically; loading checks the format name and refuses newer versions.
+Version 2 added the partition (version 1 artifacts load: a whole-chip graph, no
+partition). Written atomically; loading checks the format name and refuses newer
+versions.
 """
 
 from __future__ import annotations
@@ -29,16 +35,20 @@ from snncompile import __version__
 from snncompile.errors import InputError, UnsupportedError, one_line
 from snncompile.fileio import atomic_path
 from snncompile.ir import Graph
+from snncompile.ir.placement import chip_segments, extract
 from snncompile.ir.serialize import graph_from_arrays, graph_to_arrays
+from snncompile.partition_report import PartitionReport, all_on_chip_error, build_partition_report
+from snncompile.passes.partition import Capabilities
 from snncompile.passes.quantize import QuantizationReport, Quantized, QuantizeOptions, quantize
 from snncompile.passes.quantize.spec import (
     descriptor_hash,
     load_target_descriptor,
     spec_from_target,
 )
+from snncompile.targets import DEFAULT_HOST, load_target
 
 FORMAT = "snncompile-artifact"
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class Artifact:
     target: Mapping[str, Any]
     provenance: Mapping[str, Any]
     version: int = VERSION
+    partition: PartitionReport | None = None
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -62,13 +73,22 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | None = None,
                    calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
-                   source: str | None = None, calibration_source: str | None = None) -> Artifact:
-    """Quantize ``float_graph`` for ``target`` (a name, path, loaded target or mapping)
-    and gather everything an artifact records."""
+                   source: str | None = None, calibration_source: str | None = None,
+                   all_on_chip: bool = False, host: str = DEFAULT_HOST) -> Artifact:
+    """Quantize ``float_graph`` for ``target`` (a name, path, loaded target or mapping):
+    what the chip's cores cannot compute runs on the host (``host``, a host descriptor),
+    unless ``all_on_chip`` makes that an error listing every such node. Gathers
+    everything an artifact records."""
     descriptor = load_target_descriptor(target) if isinstance(target, str) else target
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
-    q: Quantized = quantize(float_graph, spec, options, calibrate)
+    caps = Capabilities.of(descriptor) if getattr(descriptor, "features", None) is not None else None
+    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps)
+    parts = q.partition
+    if all_on_chip and parts is not None and parts.host_reasons:
+        raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)
+    partition = build_partition_report(q.fixed, parts.host_reasons, spec.target, load_target(host)) \
+        if parts is not None else None
     report = dataclasses.replace(q.report, notes=q.report.notes + (lava_expressible(q.fixed),))
     return Artifact(
         fixed=q.fixed, float_graph=float_graph, lags=dict(q.lags), report=report,
@@ -80,19 +100,21 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
             "options": options.to_dict(),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         },
+        partition=partition,
     )
 
 
 def lava_expressible(fixed: Graph) -> str:
-    """One line: whether Lava's fixed_pt models can run ``fixed`` exactly, and if not why
-    (the Lava lowering's own check; Lava itself is not needed)."""
+    """One line: whether Lava's fixed_pt models can run every chip segment of ``fixed``
+    exactly, and if not why (the Lava lowering's own check; Lava itself is not needed)."""
     from snncompile.backends.lava.lower import plan_lowering
 
     try:
-        plan_lowering(fixed)
+        for names in chip_segments(fixed).values():
+            plan_lowering(extract(fixed, names)[0])
     except UnsupportedError as exc:
         return f"not expressible in Lava: {one_line(str(exc))}"
-    return "expressible in Lava (fixed_pt): the emulator and Lava compute the same integers"
+    return "expressible in Lava (fixed_pt): the emulator and Lava compute the same integers on every chip segment"
 
 
 def _file_record(path: str | None) -> dict[str, str | None] | None:
@@ -106,6 +128,7 @@ def save_artifact(artifact: Artifact, path: str | os.PathLike) -> None:
     header = {
         "format": FORMAT, "version": VERSION, "target": dict(artifact.target), "lags": dict(artifact.lags),
         "report": artifact.report.to_dict(), "provenance": dict(artifact.provenance),
+        "partition": artifact.partition.to_dict() if artifact.partition is not None else None,
     }
     arrays = {**graph_to_arrays(artifact.fixed, "fixed/"), **graph_to_arrays(artifact.float_graph, "float/")}
     arrays["__artifact__"] = np.array(json.dumps(header))
@@ -129,9 +152,10 @@ def load_artifact(path: str | os.PathLike) -> Artifact:
             float_graph = graph_from_arrays(data, f"{source} (float graph)", "float/")
     except (zipfile.BadZipFile, ValueError, OSError, json.JSONDecodeError, KeyError) as exc:
         raise InputError(f"{source}: not a readable snncompile artifact ({type(exc).__name__}: {exc})") from None
+    partition = header.get("partition")
     return Artifact(fixed, float_graph, {k: int(v) for k, v in header["lags"].items()},
                     QuantizationReport.from_dict(header["report"]), header["target"], header["provenance"],
-                    int(header["version"]))
+                    int(header["version"]), PartitionReport.from_dict(partition) if partition else None)
 
 
 def _check_header(header: Any, source: str) -> None:

@@ -8,9 +8,11 @@ from snncompile.api import default_output_path, load_inputs, model_kind
 from snncompile.cli.common import add_model_arguments, model_from_args
 from snncompile.compile import build_artifact, save_artifact
 from snncompile.errors import InputError
+from snncompile.partition_report import render_partition
 from snncompile.passes.quantize import QuantizeOptions, render_report
 from snncompile.passes.quantize.options import ROUNDINGS
 from snncompile.passes.quantize.report import QuantizationReport
+from snncompile.targets import DEFAULT_HOST
 
 NAME = "compile"
 HELP = "quantize a model for a target and write a versioned artifact (.snnc)"
@@ -31,6 +33,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-sign", action="store_true",
                    help="split mixed-sign dense weights into excitatory + inhibitory matrices (one more bit each)")
     p.add_argument("--graded-input", action="store_true", help="input values are integer payloads, not spikes")
+    p.add_argument("--all-on-chip", action="store_true",
+                   help="refuse to put any node on the host: exit 2 listing every node the chip cannot run, and why")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"host descriptor that runs the host segments (default {DEFAULT_HOST}; see 'snncompile targets')")
 
 
 def per_layer(text: str | None, flag: str, cast=float):
@@ -71,7 +77,7 @@ def run(args: argparse.Namespace) -> dict:
         n = args.calibrate_samples
         calibrate = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
-                              calibration_source=args.calibrate)
+                              calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host)
     output = args.output or default_output_path(args.model, ".snnc")
     save_artifact(artifact, output)
     return {
@@ -81,6 +87,7 @@ def run(args: argparse.Namespace) -> dict:
         "nodes": {n: node.kind for n, node in artifact.fixed.items()},
         "lags": dict(artifact.lags),
         "report": artifact.report.to_dict(),
+        "partition": artifact.partition.to_dict() if artifact.partition is not None else None,
         "provenance": dict(artifact.provenance),
     }
 
@@ -88,5 +95,7 @@ def run(args: argparse.Namespace) -> dict:
 def render(result: dict) -> str:
     report = QuantizationReport.from_dict(result["report"])
     lines = [render_report(report)]
+    if result.get("partition"):
+        lines.append(render_partition(result["partition"]))
     lines.append(f"wrote {result['artifact']} ({len(result['nodes'])} nodes, target {result['target']['name']})")
     return "\n".join(lines)

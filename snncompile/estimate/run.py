@@ -14,7 +14,7 @@ from snncompile.estimate.models.host import host_segments
 from snncompile.estimate.record import Estimate
 from snncompile.ir import Graph
 from snncompile.mapping import Placement, map_graph
-from snncompile.targets import Target, list_targets, load_target
+from snncompile.targets import DEFAULT_HOST, Target, list_targets, load_target
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,6 @@ def synthetic_input(graph: Graph, steps: int = 100, rate: float = 0.1, seed: int
     rng = np.random.default_rng(seed)
     return {n: (rng.random((1, steps, *graph.nodes[n].shape)) < rate).astype(np.float64)  # type: ignore[attr-defined]
             for n in graph.inputs}
-
-
-#: the host that runs a compiled graph's host segments beside a chip, unless told otherwise
-DEFAULT_HOST = "host-cortex-a72"
 
 
 def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Sequence[Target],

@@ -130,5 +130,11 @@ def test_readout_feeding_a_synapse_names_the_node(run_cli, tmp_path):
     g.add("y", Output(shape=(1,)))
     g.chain("x", "fc", "readout", "fc2", "lif", "y")
     save_graph(g, tmp_path / "li.snnir")
-    err = one_line_error(run_cli, "compile", tmp_path / "li.snnir", "-o", tmp_path / "a.snnc")
-    assert "non-spiking neuron 'readout' (LI) feeds 'fc2' (Linear)" in err and "only Output" in err
+    err = one_line_error(run_cli, "compile", tmp_path / "li.snnir", "-o", tmp_path / "a.snnc", "--all-on-chip")
+    assert "'readout' (LI): a membrane readout feeding 'fc2' (Linear)" in err and "feeds only outputs" in err
+    # by default the readout and what hangs off it run on the host, the spiking layer on the chip
+    code, text, err = run_cli("compile", tmp_path / "li.snnir", "-o", tmp_path / "a.snnc", "--json")
+    assert code == 0, err
+    partition = json.loads(text)["partition"]
+    assert set(partition["host_nodes"]) == {"x", "fc", "readout", "fc2"}
+    assert json.loads(text)["nodes"]["lif"] == "FixedLIF"
