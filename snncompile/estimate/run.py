@@ -10,7 +10,7 @@ import numpy as np
 from snncompile.estimate.activity import Activity, record_activity
 from snncompile.estimate.energy import estimate
 from snncompile.estimate.metrics import Metrics, compute_metrics
-from snncompile.estimate.models.host import host_segments
+from snncompile.estimate.models.host import chip_plus_host, host_segments
 from snncompile.estimate.record import Estimate
 from snncompile.ir import Graph
 from snncompile.mapping import Placement, map_graph
@@ -65,6 +65,9 @@ def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Seque
     placements = {t.name: map_graph(graph, t, weight_bits=weight_bits, strict=False)
                   for t in targets if t.kind not in ("method", "host")}
     estimates = [e for t in targets for e in estimate(metrics, t, placement=placements.get(t.name))]
-    if metrics.host_ops and any(t.kind == "neuromorphic" for t in targets):
-        estimates.append(host_segments(metrics, host or load_target(DEFAULT_HOST)))
+    chips = [e for e, t in ((e, t) for t in targets for e in estimates if e.target == t.name)
+             if t.kind == "neuromorphic"]
+    if metrics.host_ops and chips:
+        host_part = host_segments(metrics, host or load_target(DEFAULT_HOST))
+        estimates += [host_part, *(chip_plus_host(c, host_part) for c in chips)]
     return Report(model, metrics, activity, tuple(estimates), placements, input_note)
