@@ -118,3 +118,23 @@ def extract(graph: Graph, names: list[str]) -> tuple[Graph, list[str]]:
         sub.add(f"{last}.out", Output(shape=shapes[last]))
         sub.connect(last, f"{last}.out")
     return sub, boundary
+
+
+def complete_placements(graph: Graph) -> Graph:
+    """Give nodes a pass added after the partition (bias sources, reset corrections) a
+    placement and segment: their stage's default placement, and the segment of a
+    neighbour placed alike (sources on the chip join the segment they feed)."""
+    if not any(SEGMENT in node.meta for node in graph.nodes.values()):
+        return graph
+    where = {n: placement_of(node) for n, node in graph.items()}
+    seg = {n: segment_of(node) for n, node in graph.items()}
+    changed = True
+    while changed:
+        changed = False
+        for e in graph.edges:
+            for a, b in ((e.src, e.dst), (e.dst, e.src)):
+                if seg[a] is None and seg[b] is not None and where[a] is where[b]:
+                    seg[a] = seg[b]
+                    changed = True
+    nodes = {n: placed(node, where[n], seg[n]) if segment_of(node) is None else node for n, node in graph.items()}
+    return Graph(nodes, list(graph.edges), graph.dt)

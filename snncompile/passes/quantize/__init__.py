@@ -36,7 +36,7 @@ import numpy as np
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Graph, ResetTiming, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF
-from snncompile.ir.placement import LAG, on_host
+from snncompile.ir.placement import LAG, complete_placements, on_host
 from snncompile.ir.stage import is_integer
 from snncompile.passes.add_chip_entries import add_chip_entries, add_entry_boundaries
 from snncompile.passes.fold_batchnorm import fold_batchnorm
@@ -125,7 +125,7 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
               f"float value = v / {node.scale:g}" for n, node in fixed.items()
               if isinstance(node, FixedLIF) and node.reads_membrane]
-    fixed = with_lags(fixed, lags)
+    fixed = with_lags(complete_placements(fixed), lags)
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags, parts)
 
