@@ -24,7 +24,7 @@ from torch import nn
 from snncompile.zoo import data
 from snncompile.zoo.spikformer import Spikformer
 from snncompile.zoo.spikmamba import SpikMamba
-from snncompile.zoo.stepping import WEIGHTS, load_weights, predict, run, save_weights
+from snncompile.zoo.stepping import WEIGHTS, accuracy, load_weights, run, save_weights
 from snncompile.zoo.tim import SpikformerTIM
 
 # name -> (model factory, data function (split) -> (input, labels), epochs, learning rate)
@@ -36,17 +36,6 @@ TOYS: dict[str, tuple[Callable[[], nn.Module], Callable[[str], tuple[np.ndarray,
 }
 SEED = 0
 BATCH = 64
-
-
-def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
-    """Held-out accuracy of ``model`` in float64, eval mode, batches of 150."""
-    model = model.double().eval()
-    hits = 0
-    with torch.no_grad():
-        for i in range(0, len(y), 150):
-            out = run(model, torch.as_tensor(x[i:i + 150]))
-            hits += int((predict(out).numpy() == y[i:i + 150]).sum())
-    return hits / len(y)
 
 
 def train(name: str, epochs: int | None, out: Path) -> float:

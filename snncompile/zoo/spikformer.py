@@ -124,7 +124,7 @@ class SSA(nn.Module):
         self.q = Conv1dBNLIF(dim, dim, lif)
         self.k = Conv1dBNLIF(dim, dim, lif)
         self.v = Conv1dBNLIF(dim, dim, lif)
-        self.query = query if query is not None else nn.Identity()
+        self.query = query  # None: Q is used as it is (no Identity node in a trace)
         self.attn_lif = lif(attn_threshold)
         self.proj = Conv1dBNLIF(dim, dim, lif)
 
@@ -134,7 +134,9 @@ class SSA(nn.Module):
                                            self.dim // self.heads).permute(0, 2, 1, 3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q = self.query(self.split_heads(self.q(x)))
+        q = self.split_heads(self.q(x))
+        if self.query is not None:
+            q = self.query(q)
         k = self.split_heads(self.k(x))
         v = self.split_heads(self.v(x))
         a = ((q @ k.transpose(-2, -1)) @ v) * self.scale

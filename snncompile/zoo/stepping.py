@@ -52,6 +52,20 @@ def predict(outputs: torch.Tensor) -> torch.Tensor:
     return outputs.sum(dim=1).argmax(dim=-1)
 
 
+def accuracy(model: nn.Module, x: np.ndarray, labels: np.ndarray, batch: int = 150) -> float:
+    """Fraction of samples of ``x`` (n, T, ...) that ``model`` classifies as ``labels``.
+
+    Runs without gradients in the model's dtype and mode (load_* gives float64, eval).
+    """
+    dtype = next(model.parameters()).dtype
+    hits = 0
+    with torch.no_grad():
+        for i in range(0, len(labels), batch):
+            out = run(model, torch.as_tensor(x[i:i + batch], dtype=dtype))
+            hits += int((predict(out).numpy() == labels[i:i + batch]).sum())
+    return hits / len(labels)
+
+
 def save_weights(model: nn.Module, path: str | Path) -> None:
     """Write the state dict as a compressed ``.npz`` of plain arrays (atomically)."""
     arrays = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
