@@ -68,3 +68,18 @@ def test_spiking_parts_and_batchnorm_over_tokens():
     assert lifs == ["embed.lif", "la.attn.qk_lif"]
     assert model.embed.bn.num_features == 16 and model.la.attn.qk_bn.num_features == 16
     assert model.embed.proj.kernel_size == (1, 4, 4) and model.steps == 4
+
+
+FLOOR = 0.88  # measured 0.8978 (examples/train_zoo.py, docs/zoo.md)
+
+
+def test_loaded_toy_classifies_held_out_digits():
+    from snncompile.zoo import data
+    from snncompile.zoo.spikmamba import load_spikmamba
+    from snncompile.zoo.stepping import WEIGHTS, accuracy
+
+    assert (WEIGHTS / "spikmamba.npz").stat().st_size < 1_000_000
+    model = load_spikmamba()
+    assert not model.training and model.head.weight.dtype == torch.float64
+    x, y = data.event_sequence("test", model.steps, depth_axis=True)
+    assert accuracy(model, x, y) >= FLOOR
