@@ -23,7 +23,7 @@ from snncompile.errors import SnnCompileError
 from snncompile.estimate.host_ops import host_op_counts
 from snncompile.ir import Graph, is_spike_train
 from snncompile.ir.host import Quantize
-from snncompile.ir.placement import crossings, placement_of, segments
+from snncompile.ir.placement import crossings, is_static, placement_of, segments
 
 
 class PartitionError(SnnCompileError):
@@ -46,6 +46,7 @@ class CrossingReport:
     carries: str  # "spikes", "payloads" or "values"
     per_step: int  # elements per step and sample
     bytes_per_step: int
+    once: bool = False  # static: sent once per sample (e.g. into bias registers), not every step
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,14 @@ class PartitionReport:
     crossings: tuple[CrossingReport, ...]
     host_nodes: Mapping[str, str]  # node -> why it runs on the host
     host_ops_per_step: float
+    host_ops_once: float = 0.0  # static host work, once per sample
     host_step_s: float | None = None
     host_step_j: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def bytes_per_step(self) -> int:
-        return sum(c.bytes_per_step for c in self.crossings)
+        return sum(c.bytes_per_step for c in self.crossings if not c.once)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,6 +79,7 @@ class PartitionReport:
                            for s in data["segments"]),
             crossings=tuple(CrossingReport(**c) for c in data["crossings"]),
             host_nodes=dict(data["host_nodes"]), host_ops_per_step=float(data["host_ops_per_step"]),
+            host_ops_once=float(data.get("host_ops_once", 0.0)),
             host_step_s=data.get("host_step_s"), host_step_j=data.get("host_step_j"),
             notes=tuple(data.get("notes", ())),
         )
@@ -98,7 +101,9 @@ def build_partition_report(compiled: Graph, host_reasons: Mapping[str, str], tar
     )
     shapes = compiled.infer_shapes()
     rows = tuple(_crossing(compiled, e.src, e.dst, shapes[e.src]) for e in crossings(compiled))
-    ops = float(sum(host_op_counts(compiled).values()))
+    counts = host_op_counts(compiled)
+    once = float(sum(v for n, v in counts.items() if is_static(compiled.nodes[n])))
+    ops = float(sum(counts.values())) - once
     per_mac, clock, mac_j = (host.number("cycles", "per_mac"), host.number("timing", "clock_hz"),
                              host.number("energy", "mac_j"))
     step_s = ops * per_mac / clock if per_mac is not None and clock else None
@@ -106,18 +111,19 @@ def build_partition_report(compiled: Graph, host_reasons: Mapping[str, str], tar
     notes = (f"host time and energy per step and sample on {host.name}: multiply-accumulate equivalents x "
              "cycles.per_mac / timing.clock_hz and x energy.mac_j (a lower bound on time: no memory stalls)",
              "crossing bytes per step and sample: spikes as a bitmap, payloads at their width, floats at 4 bytes")
-    return PartitionReport(target, host.name, segs, rows, dict(host_reasons), ops, step_s, step_j, notes)
+    return PartitionReport(target, host.name, segs, rows, dict(host_reasons), ops, once, step_s, step_j, notes)
 
 
 def _crossing(graph: Graph, src: str, dst: str, shape: tuple[int, ...]) -> CrossingReport:
     direction = f"{placement_of(graph.nodes[src]).value}->{placement_of(graph.nodes[dst]).value}"
     n = int(math.prod(shape))
     node = graph.nodes[src]
+    once = is_static(node)
     if is_spike_train(graph, src):
-        return CrossingReport(src, dst, direction, "spikes", n, math.ceil(n / 8))
+        return CrossingReport(src, dst, direction, "spikes", n, math.ceil(n / 8), once)
     if isinstance(node, Quantize):
-        return CrossingReport(src, dst, direction, "payloads", n, n * math.ceil(node.bits / 8))
-    return CrossingReport(src, dst, direction, "values", n, 4 * n)
+        return CrossingReport(src, dst, direction, "payloads", n, n * math.ceil(node.bits / 8), once)
+    return CrossingReport(src, dst, direction, "values", n, 4 * n, once)
 
 
 def render_partition(report: Mapping[str, Any]) -> str:
@@ -129,12 +135,14 @@ def render_partition(report: Mapping[str, Any]) -> str:
     lines.append(table(seg_rows, ["segment", "runs on", "nodes", "kinds"], title="Segments"))
     if report["crossings"]:
         lines.append(table([dict(c) for c in report["crossings"]],
-                           ["src", "dst", "direction", "carries", "per_step", "bytes_per_step"],
+                           ["src", "dst", "direction", "carries", "per_step", "bytes_per_step", "once"],
                            title="Crossings (per step and sample)"))
     if report["host_nodes"]:
         lines.append(table([{"node": n, "why on the host": w} for n, w in report["host_nodes"].items()],
                            ["node", "why on the host"], title="Host nodes"))
         cost = f"host: {report['host_ops_per_step']:.4g} MAC-equivalents per step"
+        if report.get("host_ops_once"):
+            cost += f" (+ {report['host_ops_once']:.4g} once per sample: static)"
         if report.get("host_step_s") is not None:
             cost += f", >= {report['host_step_s'] * 1e6:.4g} us"
         if report.get("host_step_j") is not None:

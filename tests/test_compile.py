@@ -42,7 +42,8 @@ def test_round_trip(artifact):
     art, path, src = artifact
     back = load_artifact(path)
     assert back.fixed.equals(art.fixed) and back.float_graph.equals(art.float_graph)
-    assert back.report == art.report and dict(back.lags) == dict(art.lags) == {"x": 0, "fc": 0, "lif": 1, "y": 1}
+    assert back.report == art.report
+    assert dict(back.lags) == dict(art.lags) == {"x": 0, "fc": 0, "lif": 1, "y": 1, "bias_source": 0, "lif.bias": 0}
     assert back.target["name"] == "loihi2" and len(back.target["descriptor_sha256"]) == 64
     assert back.target["spec"]["threshold_shift"] == 6
     prov = back.provenance

@@ -16,7 +16,7 @@ from numba import njit
 from snncompile.emulator.kernels import _wrap32
 from snncompile.simulate.progress import steps_with_progress
 
-INPUT, PASS, SYN, LIF = 0, 1, 2, 3
+INPUT, PASS, SYN, LIF, CONST = 0, 1, 2, 3, 4
 #: samples per chunk x values per sample kept at about this many int64s (fits in L2)
 CHUNK_VALUES = 32768
 #: with a progress bar, steps per compiled call
@@ -29,7 +29,7 @@ S_INPTR, S_NNZ, S_NIN, S_SLOTS, S_ACC, S_WEXP, S_ACCBITS, S_GRADED = range(8)
 
 @njit(cache=True)
 def run_program(t_start, t_stop, batch, length, kind, size, depth, hist_base, edge_ptr, edge_src, edge_delay,
-                inp_off, inputs, node_aux, syn, indptr, indices, weights, delays, acc,
+                inp_off, inputs, consts, node_aux, syn, indptr, indices, weights, delays, acc,
                 lif, bias, state_base, u, v, hist, scratch, active,
                 rec_off, rec, v_off, vrec, u_off, urec, counts):
     # Loops run over slice views (``hist[a:b]``) rather than offset indices: numba then
@@ -50,6 +50,11 @@ def run_program(t_start, t_stop, batch, length, kind, size, depth, hist_base, ed
                             row[i] = src_row[i]
                     else:
                         row[:] = 0
+                continue
+            if kind[n] == CONST:  # the same integer payloads every step
+                off = inp_off[n]
+                for b in range(batch):
+                    out[b * sz:(b + 1) * sz] = consts[off:off + sz]
                 continue
             # the summed input of node n
             in_sz = size[edge_src[edge_ptr[n]]]
@@ -197,7 +202,7 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     records as name -> (B, T, size) and counts (T, node, 2) in ``order``."""
     from snncompile.emulator.kernels import payload_code
     from snncompile.emulator.synapses import build_csr
-    from snncompile.ir import Input
+    from snncompile.ir import Constant, Input
     from snncompile.ir.fixed import FixedLIF, FixedSynapse
     from snncompile.ir.semantics import Comparator, Reset
 
@@ -216,6 +221,8 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     edge_ptr, edge_src, edge_delay = [0], [], []
     inp_off = np.full(len(order), -1, np.int64)
     in_arrays, in_total = [], 0
+    const_values: list[np.ndarray] = []
+    const_total = 0
     syn_rows, csrs, lif_rows, biases, state_base = [], [], [], [], []
     nnz = inptr = acc_size = bias_size = state_size = 0
     for i, name in enumerate(order):
@@ -229,6 +236,11 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
             inp_off[i] = in_total
             in_arrays.append(data[name])
             in_total += int(sizes[i])
+        elif isinstance(node, Constant):
+            kind[i] = CONST
+            inp_off[i] = const_total
+            const_values.append(node.value.reshape(-1).astype(np.int64))
+            const_total += int(sizes[i])
         elif isinstance(node, FixedSynapse):
             kind[i] = SYN
             node_aux[i] = len(syn_rows)
@@ -284,6 +296,7 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
 
     syn_table, lif_table = table(syn_rows, 8), table(lif_rows, 11)
     bias = cat(biases).astype(np.int64) if biases else np.zeros(1, np.int64)
+    consts = cat(const_values) if const_values else np.zeros(1, np.int64)
     acc = np.zeros(max(acc_size, 1), np.int64)
     u = np.zeros(max(state_size, 1), np.int64)
     v = np.zeros(max(state_size, 1), np.int64)
@@ -300,7 +313,7 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
                 buf[:] = 0
         run_program(
             t0, min(steps, t0 + block), stop - start, length, kind, sizes, depth, hist_base, np.array(edge_ptr, np.int64),
-            np.array(edge_src, np.int64), np.array(edge_delay, np.int64), inp_off, inputs[start:stop], node_aux,
+            np.array(edge_src, np.int64), np.array(edge_delay, np.int64), inp_off, inputs[start:stop], consts, node_aux,
             syn_table, indptr, indices, weights, delays, acc, lif_table, bias, np.array(state_base, np.int64),
             u, v, hist, scratch, active, rec_off, rec[start:stop], v_off, vrec[start:stop], u_off,
             urec[start:stop], counts,

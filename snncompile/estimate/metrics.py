@@ -33,7 +33,7 @@ import torch
 
 from snncompile.estimate.activity import Activity
 from snncompile.estimate.host_ops import ASSUMPTIONS as HOST_ASSUMPTIONS
-from snncompile.estimate.host_ops import host_op_counts
+from snncompile.estimate.host_ops import host_ops_per_sample
 from snncompile.estimate.nodes import (
     apply_synapse,
     is_synapse,
@@ -322,7 +322,7 @@ def compute_metrics(graph: Graph, activity: Activity, bytes_per_value: int = 4) 
         for name, node in graph.items()
         if isinstance(node, NeuronNode) and not on_host(node)
     ]
-    host = {n: ops * activity.steps for n, ops in host_op_counts(graph).items()}
+    host = host_ops_per_sample(graph, activity.steps)
     footprint, params, sparsity = static_metrics(graph, bytes_per_value)
     return Metrics(
         steps=activity.steps,

@@ -1,9 +1,9 @@
 """Re-indexings of per-sample tensors: permute, reshape, expand, concatenate, slice.
 
-Pure data movement (no arithmetic), so exact in every dtype. They are stage ``HOST``
-because no chip lowering folds them into connectivity yet (``Flatten`` is the one that
-is, and stays the node for merging adjacent axes); a lowering that does may declare them
-``ANY``. Axes count per-sample axes (the batch axis is never named).
+Pure data movement (no arithmetic), so exact in every dtype. ``Reshape`` keeps the flat
+(row-major) order, so on a chip it is free, like ``Flatten``: stage ``ANY``. The others
+reorder elements; they are stage ``HOST`` because no chip lowering folds them into
+connectivity yet. Axes count per-sample axes (the batch axis is never named).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 from snncompile.ir.host import HostOp
 from snncompile.ir.node import Shape, register_node
+from snncompile.ir.stage import Stage
 
 
 @register_node
@@ -44,9 +45,11 @@ class Permute(HostOp):
 @dataclass(eq=False, kw_only=True)
 class Reshape(HostOp):
     """Same elements in the same (row-major) order, new per-sample ``shape``
-    (``x.reshape(batch, *shape)``). Merging adjacent axes is ``Flatten``."""
+    (``x.reshape(batch, *shape)``). Merging adjacent axes is ``Flatten``. A flat view:
+    free on a chip (stage ``ANY``)."""
 
     kind: ClassVar[str] = "Reshape"
+    stage: ClassVar[Stage] = Stage.ANY
     shape: Shape
 
     def __post_init__(self) -> None:

@@ -47,18 +47,38 @@ def _broadcast_problem(name: str, value: np.ndarray, shape: Shape) -> str | None
 @register_node
 @dataclass(eq=False, kw_only=True)
 class Input(Node):
-    """Graph input: ``y[t] = x[t]``, where ``x`` is the user's data for this node."""
+    """Graph input: ``y[t] = x[t]``, where ``x`` is the user's data for this node.
+
+    What the data is does not change the float meaning, but it decides what a chip can do
+    with it, so it is stated: ``carries`` is ``"spikes"`` (0/1 events, or integer
+    payloads a chip synapse takes as graded spikes) or ``"values"`` (real numbers: they
+    enter a chip only through the host); ``static`` says the same ``x`` arrives every step
+    (an image presented for T steps), so what depends on it alone can be computed once
+    per sample."""
 
     kind: ClassVar[str] = "Input"
     stage: ClassVar[Stage] = Stage.ANY
     source: ClassVar[bool] = True
     shape: Shape
+    carries: str = "spikes"
+    static: bool = False
 
     def __post_init__(self) -> None:
         self.shape = tuple(int(d) for d in self.shape)
+        self.carries = str(self.carries)
+        self.static = bool(self.static)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return self.shape
+
+    def check(self, input_shape: Shape) -> list[str]:
+        if self.carries not in INPUT_CARRIES:
+            return [f"carries must be one of {list(INPUT_CARRIES)}, found {self.carries!r}"]
+        return []
+
+
+#: what an Input's data can be (see Input)
+INPUT_CARRIES = ("spikes", "values")
 
 
 @register_node

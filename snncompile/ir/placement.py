@@ -6,7 +6,9 @@
 - ``segment``: the id of the connected group of same-placement nodes the node belongs
   to (``chip0``, ``host1``, ...); every edge between segments is a *crossing*;
 - ``lag``: steps by which a compiled node trails the float timeline (synapse latency);
-- ``origin``: which pass made or changed the node, ``{"pass": name, "from": [nodes]}``.
+- ``origin``: which pass made or changed the node, ``{"pass": name, "from": [nodes]}``;
+- ``static``: the node's output is the same every step (it depends only on static
+  inputs): computed once per sample (:mod:`snncompile.passes.mark_static`).
 
 A graph whose nodes carry no placement is entirely on one side: integer graphs on the
 chip, float graphs on the host (:func:`placement_of`).
@@ -21,7 +23,7 @@ from snncompile.ir.graph import Edge, Graph
 from snncompile.ir.node import Node
 from snncompile.ir.stage import Stage
 
-PLACEMENT, SEGMENT, LAG, ORIGIN = "placement", "segment", "lag", "origin"
+PLACEMENT, SEGMENT, LAG, ORIGIN, STATIC = "placement", "segment", "lag", "origin", "static"
 
 
 class Placement(str, Enum):
@@ -67,6 +69,10 @@ def crossings(graph: Graph) -> list[Edge]:
     """Edges whose ends run in different places (chip -> host or host -> chip)."""
     return [e for e in graph.edges
             if placement_of(graph.nodes[e.src]) is not placement_of(graph.nodes[e.dst])]
+
+
+def is_static(node: Node) -> bool:
+    return bool(node.meta.get(STATIC, False))
 
 
 def lags(graph: Graph) -> dict[str, int]:

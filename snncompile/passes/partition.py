@@ -25,9 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from snncompile.ir import Graph, Input, NeuronNode, Node, Output
-from snncompile.ir.placement import Placement, placed
+from snncompile.ir.placement import Placement, is_static, placed
 from snncompile.ir.stage import Stage
 from snncompile.ir.synapse import Synapse
 
@@ -99,7 +100,7 @@ def partition(graph: Graph, caps: Capabilities) -> Partition:
     """Label ``graph`` (see module docstring); returns a new graph with ``placement`` and
     ``segment`` in every node's meta, and the reason of every host placement."""
     reasons = {name: why for name, node in graph.items() if (why := _intrinsic(node, caps)) is not None}
-    movers = [n for n, node in graph.items() if type(node).stage is Stage.ANY]
+    movers = [n for n, node in graph.items() if type(node).stage is Stage.ANY and n not in reasons]
     changed = True
     while changed:
         changed = False
@@ -116,6 +117,10 @@ def partition(graph: Graph, caps: Capabilities) -> Partition:
 
 def _intrinsic(node: Node, caps: Capabilities) -> str | None:
     stage = type(node).stage
+    if isinstance(node, Input) and node.carries == "values":
+        return "real-valued input: values enter the chip through the host (an entry synapse into a neuron)"
+    if is_static(node) and not isinstance(node, Input):
+        return "depends only on a static input: computed once per sample on the host, entered as a bias"
     if stage in (Stage.INTEGER, Stage.ANY):
         return None
     if isinstance(node, NeuronNode):
@@ -141,11 +146,24 @@ def _contextual(graph: Graph, name: str, node: Node, reasons: dict[str, str]) ->
         for dst in _consumers(graph, name):
             if not isinstance(graph.nodes[dst], NeuronNode) or dst in reasons:
                 return f"it feeds '{dst}' ({graph.nodes[dst].kind}), not a chip neuron"
+            if node.operator == "linear" and _scales_tokens(graph.nodes[dst]):
+                return (f"'{dst}' scales each token differently: one shared matrix over the features cannot "
+                        "(the host applies it and the neuron takes it through an entry)")
     if isinstance(node, NeuronNode) and not node.spiking:
         for dst in _consumers(graph, name):
             if not isinstance(graph.nodes[dst], Output):
                 return f"a membrane readout feeding '{dst}' ({graph.nodes[dst].kind}): a chip readout feeds only outputs"
     return None
+
+
+def _scales_tokens(neuron: Node) -> bool:
+    """A multi-axis neuron whose gain or threshold varies along its leading axes."""
+    if not isinstance(neuron, NeuronNode) or len(neuron.shape) < 2:
+        return False
+    d = neuron.dynamics()
+    values = [np.broadcast_to(d.gain * d.syn_gain, neuron.shape), np.broadcast_to(getattr(neuron, "threshold", 1.0),
+                                                                                 neuron.shape)]
+    return any(not np.all(v == v.reshape(-1)[0]) for v in values)
 
 
 def _producers(graph: Graph, name: str) -> list[str]:

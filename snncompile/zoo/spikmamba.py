@@ -20,7 +20,8 @@ n = 16 tokens of width c = 32; only two places spike (SpikingJelly LIF, as toy A
 Mamba (``Mamba.forward``, slow path): ``xz = in_proj(h)`` (bias-free) split into
 ``x, z`` (64 each); ``x = SiLU(causal depthwise Conv1d_k4(x))`` over the 16 tokens;
 ``(dt, B, C) = split(x_proj(x), [2, 4, 4])``; ``dt = dt_proj.weight @ dt`` (its bias is
-the scan's ``delta_bias``); ``y = SelectiveScan(x, dt, B, C)``; ``out = out_proj(y *
+the scan's ``delta_bias``); ``y = SelectiveScan(x, dt, B, C)`` (snncompile's own
+:class:`snncompile.nn.SelectiveScan`, Mamba's ``selective_scan_ref`` equation); ``out = out_proj(y *
 SiLU(z))``. The scan runs over the tokens of the current frame, from a zero state (the
 released code's blocks see each frame's tokens as one sequence).
 
@@ -50,46 +51,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from snncompile.nn import SelectiveScan  # noqa: F401  (the one selective scan; the tracer maps it)
 from snncompile.zoo.neurons import sj_lif
 from snncompile.zoo.stepping import WEIGHTS, load_weights
-
-
-class SelectiveScan(nn.Module):
-    """Mamba's selective scan over the L tokens of one step (``selective_scan_ref``).
-
-    Inputs (batch, L, d) ``u`` and ``delta``, (batch, L, N) ``B`` and ``C``; parameters
-    ``A_log`` (d, N), ``D`` (d), ``delta_bias`` (d). With ``h_0 = 0`` (d, N)::
-
-        delta = softplus(delta + delta_bias);   A = -exp(A_log)
-        dA_l  = exp(delta_l * A)                             (d, N)
-        h_l   = dA_l * h_{l-1} + (delta_l * u_l) B_l         (d, N), outer product
-        y_l   = <C_l, h_l> + D * u_l                         (d)
-
-    for l = 1..L, returning y (batch, L, d). The gate ``y * SiLU(z)`` of
-    ``selective_scan_ref`` is applied by the caller. No state is kept between calls.
-    """
-
-    def __init__(self, d_inner: int, d_state: int, dt_min: float = 1e-3, dt_max: float = 0.1,
-                 dt_floor: float = 1e-4) -> None:
-        super().__init__()
-        a = torch.arange(1, d_state + 1, dtype=torch.float32).repeat(d_inner, 1)
-        self.A_log = nn.Parameter(torch.log(a))
-        self.D = nn.Parameter(torch.ones(d_inner))
-        dt = torch.exp(torch.rand(d_inner) * (math.log(dt_max) - math.log(dt_min))
-                       + math.log(dt_min)).clamp(min=dt_floor)
-        self.delta_bias = nn.Parameter(dt + torch.log(-torch.expm1(-dt)))  # softplus^-1(dt)
-
-    def forward(self, u: torch.Tensor, delta: torch.Tensor, B: torch.Tensor,
-                C: torch.Tensor) -> torch.Tensor:
-        delta = F.softplus(delta + self.delta_bias)
-        A = -torch.exp(self.A_log)
-        h = u.new_zeros(u.shape[0], u.shape[2], A.shape[1])
-        ys = []
-        for step in range(u.shape[1]):
-            dA = torch.exp(delta[:, step, :, None] * A)
-            h = dA * h + (delta[:, step] * u[:, step])[:, :, None] * B[:, step, None, :]
-            ys.append((h * C[:, step, None, :]).sum(-1) + self.D * u[:, step])
-        return torch.stack(ys, dim=1)
 
 
 class Mamba(nn.Module):

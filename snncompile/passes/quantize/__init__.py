@@ -38,8 +38,13 @@ from snncompile.ir import Graph, ResetTiming, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.placement import LAG, complete_placements, on_host
 from snncompile.ir.stage import is_integer
-from snncompile.passes.add_chip_entries import add_chip_entries, add_entry_boundaries
+from snncompile.passes.add_chip_entries import (
+    add_chip_entries,
+    add_entry_boundaries,
+    start_boundaries,
+)
 from snncompile.passes.fold_batchnorm import fold_batchnorm
+from snncompile.passes.fold_batchnorm_into_neuron import fold_batchnorm_into_neuron
 from snncompile.passes.fold_pool_into_synapse import fold_pool_into_synapse
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
 from snncompile.passes.fold_synapse_bias import (
@@ -48,9 +53,11 @@ from snncompile.passes.fold_synapse_bias import (
     has_bias,
     keeps_bias,
 )
+from snncompile.passes.mark_static import mark_static
 from snncompile.passes.partition import Capabilities, Partition, partition
 from snncompile.passes.pipeline import Pass, run_pipeline
 from snncompile.passes.quantize.add_bias_sources import add_bias_sources
+from snncompile.passes.quantize.add_delayed_biases import add_delayed_biases
 from snncompile.passes.quantize.add_reset_correction import add_reset_correction, needs_correction
 from snncompile.passes.quantize.add_synapse_latency import (
     add_synapse_latency,
@@ -70,6 +77,7 @@ from snncompile.passes.split_mixed_sign import split_mixed_sign
 
 FLOAT_PASSES = [
     Pass("fold_batchnorm", fold_batchnorm),
+    Pass("fold_batchnorm_into_neuron", fold_batchnorm_into_neuron),
     Pass("fold_pool_into_synapse", fold_pool_into_synapse),
     Pass("fold_scale_into_weights", fold_scale_into_weights),
 ]
@@ -100,7 +108,7 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     folded = run_pipeline(graph, passes)
     parts = None
     if capabilities is not None:
-        parts = partition(folded, capabilities)
+        parts = partition(mark_static(folded), capabilities)
         folded = run_pipeline(parts.graph, [Pass("add_chip_entries", add_chip_entries)])
     notes = approximation_notes(folded)
     prepared = run_pipeline(folded, [Pass("fold_synapse_bias", fold_synapse_bias)])
@@ -117,11 +125,15 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
         raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
     notes += timing_problems(fixed, spec.synapse_latency)
     lags = node_lags(fixed, spec.synapse_latency)  # on the float timing: the step order is the float one
+    fixed = start_boundaries(fixed, lags)
     fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, latency=spec.synapse_latency))])
-    fixed = run_pipeline(fixed, [
+    late = [
         Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags)),
         Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan, lags=lags)),
-    ])
+    ]
+    if options.bias_timing == "exact":
+        late.append(Pass("add_delayed_biases", partial(add_delayed_biases, spec=spec, lags=lags, notes=notes)))
+    fixed = run_pipeline(fixed, late)
     notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
               f"float value = v / {node.scale:g}" for n, node in fixed.items()
               if isinstance(node, FixedLIF) and node.reads_membrane]

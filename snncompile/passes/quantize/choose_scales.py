@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.ir import Graph, SpikingNeuron
+from snncompile.passes.add_chip_entries import is_entry
 from snncompile.passes.quantize.calibrate import LayerRange
 from snncompile.passes.quantize.layers import Layer, channel_view, weight_view
 from snncompile.passes.quantize.numbers import exponent_for, weight_grid
@@ -93,9 +94,13 @@ def float_weight(graph: Graph, synapse: str) -> np.ndarray:
 
 
 def effective_weight(graph: Graph, layer: Layer, synapse: str) -> np.ndarray:
-    """``n · g · w``: the synapse's float weights as seen by the normalised membrane."""
+    """``n · g · w``: the synapse's float weights as seen by the normalised membrane (an
+    entry synapse's boundary scales each element, so its largest factor stands for all)."""
     w = float_weight(graph, synapse)
-    return w * (layer.in_gain * layer.norm).reshape(weight_view(w))
+    factor = layer.in_gain * layer.norm
+    if synapse in graph.nodes and is_entry(graph.nodes[synapse]):
+        return w * float(np.max(factor))
+    return w * factor.reshape(weight_view(w))
 
 
 def choose_scales(graph: Graph, layers: list[Layer], spec: FixedPointSpec, options: QuantizeOptions,

@@ -19,6 +19,7 @@ from typing import Any
 from snncompile.errors import InputError
 
 ROUNDINGS = ("nearest", "trunc")
+BIAS_TIMINGS = ("exact", "register")
 
 PerLayer = float | int | Mapping[str, float | int] | None
 
@@ -42,7 +43,11 @@ class QuantizeOptions:
       inhibitory matrix (each keeps every mantissa bit and its own exponent; twice the
       synapse matrices);
     - ``graded_input``: the graph's inputs are integer payloads (synapses fed by an Input
-      use them as values), not spikes (every nonzero input counts as 1).
+      use them as values), not spikes (every nonzero input counts as 1);
+    - ``bias_timing``: ``exact`` (default) starts a neuron's bias with its input, ``lag``
+      steps after chip step 0, through a delayed synapse from an always-on source
+      (:mod:`~snncompile.passes.quantize.add_delayed_biases`); ``register`` keeps the
+      neuron's bias register (one synapse fewer; the bias starts ``lag`` steps early).
     """
 
     scale: PerLayer = None
@@ -56,11 +61,14 @@ class QuantizeOptions:
     percentile: float = 99.99
     split_sign: bool = False
     graded_input: bool = False
+    bias_timing: str = "exact"
 
     def __post_init__(self) -> None:
         problems = []
         if self.rounding not in ROUNDINGS:
             problems.append(f"rounding must be one of {ROUNDINGS}, found '{self.rounding}'")
+        if self.bias_timing not in BIAS_TIMINGS:
+            problems.append(f"bias_timing must be one of {BIAS_TIMINGS}, found '{self.bias_timing}'")
         if self.weight_bits is not None and not (1 <= int(self.weight_bits) <= 16):
             problems.append(f"weight_bits must be in 1..16, found {self.weight_bits}")
         if not (self.headroom >= 1):

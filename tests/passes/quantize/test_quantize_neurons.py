@@ -33,7 +33,7 @@ def one_layer(weight, neuron, n_in=None):
 
 def test_lif_mixed_weights_by_hand(loihi2):
     g = one_layer([[0.5, -0.25], [0.125, 0.25]], LIF(shape=(2,), decay=0.9, threshold=1.0, bias=0.01))
-    q = quantize(g, loihi2)
+    q = quantize(g, loihi2, QuantizeOptions(bias_timing="register"))  # the bias stays in the register
     # S = 64 * 254 / 0.5 (mixed sign: even mantissas up to 254) = 32512; vth = S / 64 = 508
     layer = q.plan.layers["n"]
     assert layer.scale == 32512 and layer.limited_by == "weights"
