@@ -17,6 +17,7 @@ import numpy as np
 
 from snncompile.ir.host import HostOp
 from snncompile.ir.node import Shape, register_node
+from snncompile.ir.ops import Flatten
 from snncompile.ir.stage import Stage
 
 
@@ -165,3 +166,8 @@ class Slice(HostOp):
         if not 0 <= self.start < self.stop <= size:
             return [f"slice {self.start}:{self.stop} is empty or outside axis {self.axis} of size {size}"]
         return []
+
+
+#: nodes that only re-view a population's flat vector (no arithmetic, no reordering):
+#: free on a chip, and a backend passes the flat payload through them
+FLAT_VIEWS: tuple[type, ...] = (Flatten, Reshape)

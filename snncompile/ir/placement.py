@@ -102,8 +102,9 @@ def chip_segments(graph: Graph) -> dict[str, list[str]]:
 def extract(graph: Graph, names: list[str]) -> tuple[Graph, list[str]]:
     """The subgraph of ``names`` as a graph of its own: every node outside it that feeds
     it becomes an ``Input`` of the same name and shape (its values are replayed into the
-    subgraph), every node in it that feeds the outside keeps its edges only inside.
-    Returns the subgraph and the names of the boundary inputs it gained."""
+    subgraph) — a ``Constant`` is copied instead, it needs no replay — and every node in
+    it that feeds the outside keeps its edges only inside. Returns the subgraph and the
+    names of the boundary inputs it gained."""
     from snncompile.ir.ops import Input, Output
 
     inside = set(names)
@@ -113,8 +114,9 @@ def extract(graph: Graph, names: list[str]) -> tuple[Graph, list[str]]:
     for e in graph.edges:
         if e.dst in inside and e.src not in inside and e.src not in sub.nodes:
             source = graph.nodes[e.src]
-            sub.add(e.src, source if isinstance(source, Input) else Input(shape=shapes[e.src]))
-            if not isinstance(source, Input):
+            copied = isinstance(source, Input) or source.source
+            sub.add(e.src, source if copied else Input(shape=shapes[e.src]))
+            if not copied:
                 boundary.append(e.src)
     for name in names:
         sub.add(name, graph.nodes[name])

@@ -37,11 +37,8 @@ from snncompile.ir.fixed import (
     FixedSynapse,
     SignMode,
 )
-from snncompile.ir.host_tensor import Reshape
+from snncompile.ir.host_tensor import FLAT_VIEWS, Reshape
 from snncompile.ir.semantics import Comparator, Reset
-
-#: nodes that only re-view a population's flat vector (no Lava process)
-FLAT_VIEWS = (Flatten, Reshape)
 
 #: Use Lava's Sparse process when at most this fraction of a weight matrix is nonzero.
 SPARSE_DENSITY = 0.25
@@ -108,7 +105,10 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
             problems += [f"{where}: {p}" for p in _synapse_problems(node)]
         elif isinstance(node, FLAT_VIEWS):
             n_in = len(graph.input_shape(name, shapes))
-            if len(graph.incoming(name)) != 1 or any(e.delay for e in graph.incoming(name)):
+            ins = graph.incoming(name)
+            # a delay between a synapse and the view of its output is the synapse's own delay
+            delayed = any(e.delay and not isinstance(graph.nodes[e.src], FixedSynapse) for e in ins)
+            if len(ins) != 1 or delayed:
                 problems.append(f"{where}: Lava needs exactly one zero-delay input into a {node.kind}")
             elif isinstance(node, Flatten) and \
                     (node.start_dim % max(n_in, 1), node.end_dim % max(n_in, 1)) != (0, max(n_in - 1, 0)):

@@ -59,6 +59,7 @@ from snncompile.passes.pipeline import Pass, run_pipeline
 from snncompile.passes.quantize.add_bias_sources import add_bias_sources
 from snncompile.passes.quantize.add_delayed_biases import add_delayed_biases
 from snncompile.passes.quantize.add_reset_correction import add_reset_correction, needs_correction
+from snncompile.passes.quantize.add_residual_weights import add_residual_weights
 from snncompile.passes.quantize.add_synapse_latency import (
     add_synapse_latency,
     node_lags,
@@ -115,11 +116,15 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     layers = find_layers(prepared)
     ranges = measure_ranges(prepared, layers, calibrate, options.percentile) if calibrate is not None else None
     plan = choose_scales(prepared, layers, spec, options, ranges)
-    fixed = run_pipeline(prepared, [
+    integer = [
         Pass("quantize_neurons", partial(quantize_neurons, plan=plan)),
         Pass("quantize_weights", partial(quantize_weights, plan=plan)),
         Pass("add_entry_boundaries", partial(add_entry_boundaries, plan=plan)),
-    ])
+    ]
+    if options.weight_split == 2:
+        integer.append(Pass("add_residual_weights",
+                            partial(add_residual_weights, prepared=prepared, plan=plan, notes=notes)))
+    fixed = run_pipeline(prepared, integer)
     left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not is_integer(node) and not on_host(node)]
     if left:
         raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
@@ -132,7 +137,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
         Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan, lags=lags)),
     ]
     if options.bias_timing == "exact":
-        late.append(Pass("add_delayed_biases", partial(add_delayed_biases, spec=spec, lags=lags, notes=notes)))
+        late.append(Pass("add_delayed_biases", partial(add_delayed_biases, spec=spec, lags=lags, notes=notes,
+                                                       parts=options.weight_split)))
     fixed = run_pipeline(fixed, late)
     notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
               f"float value = v / {node.scale:g}" for n, node in fixed.items()

@@ -39,8 +39,29 @@ def moves_bias(node: FixedLIF, lag: int) -> bool:
     return lag > 0 and no_memory and bool(np.any(node.effective_bias() != 0))
 
 
-def add_delayed_biases(graph: Graph, spec: FixedPointSpec, lags: dict[str, int], notes: list[str]) -> Graph:
-    """See module docstring; appends what it approximated to ``notes``."""
+def bias_columns(bias: np.ndarray, spec: FixedPointSpec, parts: int) -> list[tuple[np.ndarray, int]]:
+    """``bias`` (``v`` units) as ``parts`` one-column synapses: (mantissas, exponent) each,
+    the first at the smallest exponent >= 0 that fits, the next holding what it rounded
+    away (``weight_split=2``)."""
+    unit = 2.0**spec.activation_shift
+    out: list[tuple[np.ndarray, int]] = []
+    rest = bias / unit
+    for k in range(parts):
+        if not np.any(np.abs(rest) >= 2.0**-20):
+            break
+        grid = weight_grid(rest, spec)
+        e = exponent_for(float(np.max(np.abs(rest))), grid.magnitude)
+        e = max(0, e) if k == 0 else e
+        mant, _ = quantize_to_grid(rest / 2.0**e, grid, "nearest")
+        out.append((mant, e))
+        rest = rest - mant * 2.0**e
+    return out
+
+
+def add_delayed_biases(graph: Graph, spec: FixedPointSpec, lags: dict[str, int], notes: list[str],
+                       parts: int = 1) -> Graph:
+    """See module docstring; ``parts=2`` adds a residual column (``weight_split=2``);
+    appends what it approximated to ``notes``."""
     g = graph.copy()
     for name, node in graph.items():
         if not isinstance(node, FixedLIF):
@@ -52,24 +73,23 @@ def add_delayed_biases(graph: Graph, spec: FixedPointSpec, lags: dict[str, int],
                              "neuron keeps the register)")
             continue
         bias = node.effective_bias().reshape(-1).astype(np.float64)
-        grid = weight_grid(bias, spec)
+        columns = bias_columns(bias, spec, parts)
         unit = 2.0**spec.activation_shift
-        e = max(0, exponent_for(float(np.max(np.abs(bias))) / unit, grid.magnitude))
-        mant, _ = quantize_to_grid(bias / (unit * 2.0**e), grid, "nearest")
-        error = float(np.max(np.abs(mant * unit * 2.0**e - bias)))
-        syn = name + SUFFIX
-        g.add(syn, FixedLinear(weight=mant.reshape(-1, 1), weight_exp=e, sign_mode=SignMode(grid.sign_mode),
-                               num_weight_bits=spec.weight_mantissa_bits, weight_bits=spec.weight_mantissa_bits))
+        error = float(np.max(np.abs(sum(m * 2.0**e for m, e in columns) * unit - bias)))
         g.nodes[name] = node.replace(bias_mant=np.zeros((), np.int64), bias_exp=np.zeros((), np.int64))
-        g.connect(add_source(g), syn)
-        if len(node.shape) > 1:  # the flat column onto the population's shape (the delay on the synapse)
-            view = g.add(syn + ".view", Reshape(shape=node.shape))
-            g.connect(syn, view, lag)
-            g.connect(view, name)
-            lags.setdefault(view, 0)
-        else:
-            g.connect(syn, name, lag)
-        lags.setdefault(syn, 0)
+        for k, (mant, e) in enumerate(columns):
+            syn = name + SUFFIX + (".lo" if k else "")
+            g.add(syn, FixedLinear(weight=mant.reshape(-1, 1), weight_exp=e, sign_mode=SignMode(weight_grid(mant, spec).sign_mode),
+                                   num_weight_bits=spec.weight_mantissa_bits, weight_bits=spec.weight_mantissa_bits))
+            g.connect(add_source(g), syn)
+            if len(node.shape) > 1:  # the flat column onto the population's shape (the delay on the synapse)
+                view = g.add(syn + ".view", Reshape(shape=node.shape))
+                g.connect(syn, view, lag)
+                g.connect(view, name)
+                lags.setdefault(view, 0)
+            else:
+                g.connect(syn, name, lag)
+            lags.setdefault(syn, 0)
         notes.append(f"'{name}': bias on a synapse from the always-on source, delayed {lag} step(s) to start with "
                      f"its input (largest rounding {error / node.effective_threshold():.2%} of the threshold)")
     if "bias_source" in g.nodes:

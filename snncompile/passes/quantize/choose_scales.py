@@ -144,7 +144,7 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
     act, shift = 2.0**spec.activation_shift, 2.0**spec.threshold_shift
     per_lsb = max((float(np.max(np.abs(w))) / magnitudes[s] for s, w in weights.items() if w.size), default=0.0)
     th = layer.threshold_ref
-    base = act / per_lsb if per_lsb > 0 else shift * options.threshold_resolution / th
+    base = act / per_lsb if per_lsb > 0 else shift * options.resolution / th
     node = graph.nodes[layer.neuron]
     bias = np.abs(node.dynamics().bias * channel_view(layer.norm, node.shape))
     forced_exp = options.for_layer(layer.neuron, "weight_exp")
@@ -168,7 +168,7 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
             limits["calibrated v"] = spec.state_max / options.headroom / rng.v_abs
     ceiling = min(limits.values())
     k = 0
-    while base * 2.0**k * th / shift < options.threshold_resolution and base * 2.0 ** (k + 1) <= ceiling and k < 64:
+    while base * 2.0**k * th / shift < options.resolution and base * 2.0 ** (k + 1) <= ceiling and k < 64:
         k += 1
     while base * 2.0**k > ceiling and k > -64:
         k -= 1

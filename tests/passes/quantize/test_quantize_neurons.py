@@ -98,6 +98,9 @@ def test_reset_modes_and_comparator(loihi2):
     assert fixed(reset="none").reset is Reset.NONE
     assert fixed(reset="zero", reset_timing="delayed").reset is Reset.ZERO
     assert fixed(comparator=">=").comparator is Comparator.GE
+    lava = quantize(one_layer([[1.0]], LIF(shape=(1,), decay=0.9, comparator=">=")), loihi2,
+                    QuantizeOptions(fire_on_gt=True)).fixed.nodes["n"]
+    assert lava.comparator is Comparator.GT  # one unit of v from '>=', what Lava's LIF runs
 
 
 def test_delayed_subtract_is_reported_as_approximate(loihi2):
