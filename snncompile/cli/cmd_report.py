@@ -8,8 +8,6 @@ from pathlib import Path
 
 from snncompile.cli.cmd_estimate import add_input_arguments, build_report
 from snncompile.cli.common import add_model_arguments
-from snncompile.estimate.html import build_html
-from snncompile.estimate.plots import save_all
 from snncompile.fileio import atomic_open
 
 NAME = "report"
@@ -23,6 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.estimate.html import build_html
+    from snncompile.estimate.plots import save_all  # matplotlib: the optional 'plots' extra
+
     report = build_report(args)
     out = Path(args.output)
     images = save_all(report, out.parent, out.stem)

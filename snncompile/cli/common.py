@@ -1,26 +1,27 @@
-"""Arguments shared by the commands that read a MODEL."""
+"""Arguments shared by the commands that read a MODEL.
+
+Imports of the IR and the NIR reader happen inside the functions: every command module
+imports this one, and ``snncompile --help`` must not pay for them."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from snncompile.api import (
-    ModelOptions,
-    default_backend,
-    input_feature_shape,
-    load_for_backend,
-    model_kind,
-)
 from snncompile.errors import InputError
-from snncompile.interop.nir.dialects import DIALECTS
-from snncompile.interop.nir.semantics import DEFAULTS, DISCRETIZATIONS
-from snncompile.ir import Comparator, Graph, Reset, ResetTiming
+
+if TYPE_CHECKING:
+    from snncompile.ir import Graph
 
 MODEL_HELP = ("a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file, a .snnc artifact "
               "or a .net netx (lava-dl) file")
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
+    from snncompile.interop.nir.dialects import DIALECTS
+    from snncompile.interop.nir.semantics import DEFAULTS, DISCRETIZATIONS
+    from snncompile.ir import Comparator, Reset, ResetTiming
+
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--weights", help="state_dict .pt for file.py:factory models (loaded with weights_only=True)")
     p.add_argument("--input-shape", help="per-step input shape for PyTorch models, e.g. 2,34,34")
@@ -47,6 +48,8 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
 
 def backend_from_args(args: argparse.Namespace) -> str:
     """``--backend`` when given, else the model's default (emulator for artifacts)."""
+    from snncompile.api import default_backend
+
     return getattr(args, "backend", None) or default_backend(args.model)
 
 
@@ -63,6 +66,14 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
     """Load MODEL with the shared options, as ``backend`` runs it (an artifact's integer
     or float graph); a PyTorch model takes its input shape from ``--input-shape`` or from
     the input file's ``input`` array."""
+    from snncompile.api import (
+        ModelOptions,
+        default_backend,
+        input_feature_shape,
+        load_for_backend,
+        model_kind,
+    )
+
     shape = parse_shape(getattr(args, "input_shape", None))
     if shape is None and input_path and model_kind(args.model) == "torch":
         shape = input_feature_shape(input_path)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from snncompile.emulator import kernels as K
 from snncompile.emulator.cycles import CoreLayout, CycleModel
@@ -34,7 +33,6 @@ from snncompile.ir.placement import on_host
 from snncompile.ir.semantics import Comparator, Reset
 from snncompile.ir.stage import Stage, is_integer
 from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
-from snncompile.simulate.kernels import KERNEL_BUILDERS, build_kernel
 from snncompile.simulate.progress import steps_with_progress
 from snncompile.simulate.result import SimResult
 
@@ -129,6 +127,9 @@ class EmulatorBackend(Backend):
             return None
         if not on_host(node):
             return "not an integer node and not placed on the host: quantize the graph first (snncompile compile)"
+        # torch: only graphs with host nodes
+        from snncompile.simulate.kernels import KERNEL_BUILDERS
+
         if not any(cls in KERNEL_BUILDERS for cls in type(node).__mro__):
             return "a host node without a reference kernel"
         return None
@@ -264,9 +265,14 @@ def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, cou
 
 
 class _HostKernel:
-    """A host node's float64 reference kernel on (batch, flat) float payloads."""
+    """A host node's float64 reference kernel on (batch, flat) float payloads (torch is
+    imported here, so a pure integer graph runs without it)."""
 
     def __init__(self, graph: Graph, name: str, shapes: dict[str, Shape]):
+        import torch
+
+        from snncompile.simulate.kernels import build_kernel
+
         node = graph.nodes[name]
         self.ports = node.ports
         self.source = node.source
@@ -277,6 +283,8 @@ class _HostKernel:
         self.kernel.reset(batch)
 
     def step(self, operands: dict[str, np.ndarray], batch: int) -> np.ndarray:
+        import torch
+
         def tensor(port: str) -> torch.Tensor:
             x = operands[port].astype(np.float64, copy=False)
             return torch.from_numpy(x.reshape(batch, *self.in_shapes[port]))
