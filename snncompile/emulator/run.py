@@ -145,7 +145,7 @@ class EmulatorBackend(Backend):
 
     def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
                 progress: bool, currents: Record = None, counters: bool = False, cores: Mapping | None = None,
-                stepwise: bool = False, **_: Any) -> SimResult:
+                stepwise: bool = False, threads: int | None = None, **_: Any) -> SimResult:
         from snncompile.simulate.backend import resolve_record
 
         data = {n: _payloads(graph, n, x) for n, x in inputs.arrays.items()}
@@ -158,9 +158,8 @@ class EmulatorBackend(Backend):
         fusable = all(node.kind in FUSED_KINDS for node in graph.nodes.values())
         if cores is None and not stepwise and fusable:
             order = graph.step_order()
-            int_data = {n: x.astype(np.int32) for n, x in data.items()}
-            traces, vtr, utr, counts = run_fused(graph, order, shapes, int_data, steps, length, keep, v_names,
-                                                 u_names, progress)
+            traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names,
+                                                 u_names, progress, threads)
             count_log = _fused_counters(graph, order, counts) if counters else {}
             cycles = None
         else:
@@ -196,30 +195,40 @@ def emulate(
     counters: bool = False,
     cores: Mapping | None = None,
     stepwise: bool = False,
+    threads: int | None = None,
     **_ignored: Any,
 ) -> SimResult:
     """Run a compiled graph on ``inputs`` (one (batch, time, *shape) array per Input; a
     bare array for single-input graphs): integer payloads for inputs that feed the chip.
     ``record``/``membranes``/``currents`` name what to keep per step (spikes or payloads /
     ``v`` / ``u``); ``counters`` keeps per-node activity counts; ``cores`` (a core
-    description, see :class:`CycleModel`) adds the cycle model."""
+    description, see :class:`CycleModel`) adds the cycle model. ``threads``: how many
+    threads share the batch (default: every core this process may use, see
+    :func:`snncompile.emulator.fused.default_threads`). Recorded spike trains are int8."""
     return EMULATOR.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
-                        currents=currents, counters=counters, cores=cores, stepwise=stepwise)
+                        currents=currents, counters=counters, cores=cores, stepwise=stepwise, threads=threads)
+
+
+#: input dtypes the emulator reads as they are (no copy): they hold int32 payloads
+_NARROW_INPUTS = frozenset("?bBhHi")
 
 
 def _payloads(graph: Graph, name: str, array: np.ndarray) -> np.ndarray:
-    """Input ``name`` as (batch, time, flat) payloads: int32 when it feeds integer nodes
-    (Lava's RingBuffer sends int32), float64 when only host nodes read it."""
+    """Input ``name`` as (batch, time, flat) payloads: integers when it feeds integer nodes
+    (Lava's RingBuffer sends int32), float64 when only host nodes read it. Spikes stored
+    as bool or int8 (and any integer type up to 32 bits) are used as they are, without a
+    copy; other types are converted once, to int8 when every value fits."""
     flat = array.reshape(array.shape[0], array.shape[1], -1)
     if all(on_host(graph.nodes[e.dst]) for e in graph.outgoing(name)):
         return np.ascontiguousarray(flat, dtype=np.float64)
+    if array.dtype.char in _NARROW_INPUTS:
+        return np.ascontiguousarray(flat)
     if array.dtype.kind == "f" and np.any(array != np.round(array)):
         raise InputError(f"input '{name}': the emulator takes integer payloads (spikes 0/1 or graded ints)")
-    if array.size and (array.min() < -(2**31) or array.max() >= 2**31):
-        raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found "
-                         f"[{array.min()}, {array.max()}]")
-    # int32 results too (24-bit state, 32-bit payloads): a quarter of int64's memory traffic
-    return np.ascontiguousarray(flat, dtype=np.int32)
+    lo, hi = (int(array.min()), int(array.max())) if array.size else (0, 0)
+    if lo < -(2**31) or hi >= 2**31:
+        raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found [{lo}, {hi}]")
+    return np.ascontiguousarray(flat, dtype=np.int8 if -128 <= lo and hi <= 127 else np.int32)
 
 
 def _fused_counters(graph: Graph, order: list[str], counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
