@@ -57,7 +57,9 @@ class Program:
         node_aux = np.full(len(order), -1, np.int64)
         inp_off = np.full(len(order), -1, np.int64)
         edge_ptr, edge_src, edge_delay = [0], [], []
-        synapses, lif_rows, biases = [], [], []
+        synapses: list[tuple[FixedSynapse, tuple[int, ...], int]] = []
+        lif_rows: list[list[int]] = []
+        biases: list[np.ndarray] = []
         in_total = bias_size = state_size = 0
         for i, name in enumerate(order):
             node = graph.nodes[name]

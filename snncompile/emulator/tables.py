@@ -131,6 +131,7 @@ def _plan(node: FixedSynapse, in_shape: Shape, out_size: int):
         return row, w, {"n_w": wt.size, "n_ptr": n_i, "n_idx": 0, "n_dly": 0}, fill_dense
     counts = np.count_nonzero(wt, axis=1)
     nnz = int(counts.sum())
+    assert isinstance(node, FixedLinear)
     dl = None if node.delays is None else np.ascontiguousarray(node.delays.T)
     if dl is not None:
         row[S_SLOTS] = int(dl[wt != 0].max(initial=0)) + 1
