@@ -48,6 +48,7 @@ from snncompile.emulator.tables import (
     CONV,
     DENSE,
     S_ACC,
+    S_ACC32,
     S_ACCBITS,
     S_BIN,
     S_BOUT,
@@ -91,7 +92,7 @@ def default_threads() -> int:
 
 @njit(cache=True, nogil=True)
 def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edge_src, edge_delay,
-                inp_off, inputs, node_aux, syn, ptr, indices, weights, delays, acc,
+                inp_off, inputs, node_aux, syn, ptr, indices, weights, delays, acc, acc32,
                 lif, bias, u, v, hist, scratch, active,
                 rec_kind, rec_off, rec8, rec32, v_off, vrec, u_off, urec, counts):
     # Loops run over slice views (``hist[a:b]``) rather than offset indices: numba then
@@ -140,8 +141,14 @@ def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edg
                 for j in range(total):
                     out[j] = x[j]
             elif k == SYN:
-                _synapse(t, batch, sz, in_sz, syn[node_aux[n]], x, active, ptr, indices, weights, delays, acc,
-                         out, counts, n)
+                p = syn[node_aux[n]]
+                lo, hi = p[S_ACC] * batch, (p[S_ACC] + p[S_SLOTS] * sz) * batch
+                if p[S_ACC32] != 0:
+                    _synapse(t, batch, sz, in_sz, p, x, active, ptr, indices, weights, delays, acc32[lo:hi], out,
+                             counts, n)
+                else:
+                    _synapse(t, batch, sz, in_sz, p, x, active, ptr, indices, weights, delays, acc[lo:hi], out,
+                             counts, n)
             else:
                 p = lif[node_aux[n]]
                 sb = p[STATE_OFF] * batch
@@ -170,25 +177,37 @@ def _record(dst, src, batch, t, off, sz):
 
 
 @njit(cache=True, inline="always")
-def _synapse(t, batch, n_out, n_in, p, x, active, ptr, indices, weights, delays, acc, out, counts, n):
+def _synapse(t, batch, n_out, n_in, p, x, active, ptr, indices, weights, delays, ring, out, counts, n):
+    """One synapse step; ``ring`` is its accumulator (slots x samples x targets; int32 or
+    int64, see :mod:`snncompile.emulator.tables`). Sources are scanned per sample and per
+    block of a FixedLinear's leading axes, so no event needs a division to find them."""
     slots = p[S_SLOTS]
     slot0 = t % slots
-    count = 0
-    for j in range(batch * n_in):
-        if x[j] != 0:
-            active[count] = j
-            count += 1
-    ring = acc[p[S_ACC] * batch:(p[S_ACC] + slots * n_out) * batch]
     graded = p[S_GRADED] != 0
     mode = p[S_MODE]
-    if mode == CONV:
-        synops = _conv_events(count, active, x, graded, n_in, n_out, p, ptr, weights, ring)
-    elif mode == DENSE:
-        synops = _dense_events(count, active, x, graded, n_in, n_out, p, ptr, weights, ring)
-    else:
-        synops = _csr_events(count, active, x, graded, n_in, n_out, p, ptr, indices, weights, delays, ring,
-                             slots, slot0, batch)
-    counts[t, n, 0] += count
+    bi, bo = p[S_BIN], p[S_BOUT]
+    events = 0
+    synops = 0
+    for b in range(batch):
+        for blk in range(n_in // bi):
+            xs = x[b * n_in + blk * bi:b * n_in + (blk + 1) * bi]
+            count = 0
+            for i in range(bi):
+                if xs[i] != 0:
+                    active[count] = i
+                    count += 1
+            if count == 0:
+                continue
+            events += count
+            if mode == CONV:
+                synops += _conv_events(count, active, xs, graded, p, ptr, weights, ring[b * n_out:(b + 1) * n_out])
+            elif mode == DENSE:
+                base = b * n_out + blk * bo
+                synops += _dense_events(count, active, xs, graded, bo, p, ptr, weights, ring[base:base + bo])
+            else:
+                synops += _csr_events(count, active, xs, graded, p, ptr, indices, weights, delays, ring, slots, slot0,
+                                      batch, b * n_out + blk * bo, n_out)
+    counts[t, n, 0] += events
     counts[t, n, 1] += synops
     shift = p[S_SHIFT]
     half = np.int64(1) << (p[S_ACCBITS] - 1)
@@ -217,25 +236,21 @@ def _finish(y, shift, half, mask):
 
 
 @njit(cache=True, inline="always")
-def _csr_events(count, active, x, graded, n_in, n_out, p, ptr, indices, weights, delays, ring, slots, slot0,
-                batch):
-    bi, bo = p[S_BIN], p[S_BOUT]
+def _csr_events(count, active, xs, graded, p, ptr, indices, weights, delays, ring, slots, slot0, batch, base, n_out):
+    """Sources ``active`` of one block of one sample; ``base``: where the block's targets
+    start in slot 0 of the ring (a slot holds ``batch * n_out`` values)."""
     pb, ib, wb, db = p[S_PTR], p[S_IDX], p[S_W], p[S_DLY]
     synops = 0
     for k in range(count):
-        flat = active[k]
-        b = flat // n_in
-        i = flat - b * n_in
-        blk = i // bi
-        il = i - blk * bi
-        payload = x[flat] if graded else 1
-        start = ptr[pb + il]
-        stop = ptr[pb + il + 1]
+        i = active[k]
+        payload = xs[i] if graded else 1
+        start = ptr[pb + i]
+        stop = ptr[pb + i + 1]
         synops += stop - start
         idx = indices[ib + start:ib + stop]
         w = weights[wb + start:wb + stop]
         if slots == 1:
-            row = ring[b * n_out + blk * bo:b * n_out + (blk + 1) * bo]
+            row = ring[base:base + n_out]
             if graded:
                 for j in range(stop - start):
                     row[idx[j]] += w[j] * payload
@@ -248,26 +263,20 @@ def _csr_events(count, active, x, graded, n_in, n_out, p, ptr, indices, weights,
                 slot = slot0 + d[j]
                 if slot >= slots:
                     slot -= slots
-                ring[(slot * batch + b) * n_out + blk * bo + idx[j]] += w[j] * payload
+                ring[slot * batch * n_out + base + idx[j]] += w[j] * payload
     return synops
 
 
 @njit(cache=True, inline="always")
-def _dense_events(count, active, x, graded, n_in, n_out, p, ptr, weights, ring):
-    bi, bo = p[S_BIN], p[S_BOUT]
+def _dense_events(count, active, xs, graded, bo, p, ptr, weights, row):
     pb, wb = p[S_PTR], p[S_W]
     synops = 0
     for k in range(count):
-        flat = active[k]
-        b = flat // n_in
-        i = flat - b * n_in
-        blk = i // bi
-        il = i - blk * bi
-        synops += ptr[pb + il]  # the row's nonzero weights (zeros are added, not counted)
-        w = weights[wb + il * bo:wb + (il + 1) * bo]
-        row = ring[b * n_out + blk * bo:b * n_out + (blk + 1) * bo]
+        i = active[k]
+        synops += ptr[pb + i]  # the row's nonzero weights (zeros are added, not counted)
+        w = weights[wb + i * bo:wb + (i + 1) * bo]
         if graded:
-            payload = x[flat]
+            payload = xs[i]
             for j in range(bo):
                 row[j] += w[j] * payload
         else:
@@ -277,9 +286,9 @@ def _dense_events(count, active, x, graded, n_in, n_out, p, ptr, weights, ring):
 
 
 @njit(cache=True, inline="always")
-def _conv_events(count, active, x, graded, n_in, n_out, p, ptr, weights, ring):
+def _conv_events(count, active, xs, graded, p, ptr, weights, ring):
     """A spike at (c, y, x) reaches output (co, yo, xo) through each tap (ky, kx) of the
-    geometry tables; the accumulator is channels-last (``(yo, xo, co)``)."""
+    geometry tables; the accumulator (one sample's) is channels-last (``(yo, xo, co)``)."""
     h, wd, wo, kh, kw = p[S_H], p[S_W_IN], p[S_WO], p[S_KH], p[S_KW]
     c_grp, pg, c_out = p[S_CGRP], p[S_PG], p[S_COUT]
     pb, wb = p[S_PTR], p[S_W]
@@ -287,15 +296,13 @@ def _conv_events(count, active, x, graded, n_in, n_out, p, ptr, weights, ring):
     plane_in = h * wd
     synops = 0
     for k in range(count):
-        flat = active[k]
-        b = flat // n_in
-        i = flat - b * n_in
+        i = active[k]
         c = i // plane_in
         r = i - c * plane_in
         y = r // wd
         xx = r - y * wd
-        obase = b * n_out + (c // c_grp) * pg
-        payload = x[flat] if graded else 1
+        obase = (c // c_grp) * pg
+        payload = xs[i] if graded else 1
         yt = yt0 + y * (1 + 2 * kh)
         xt = xt0 + xx * (1 + 2 * kw)
         for a in range(ptr[yt]):
@@ -379,7 +386,8 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     program = Program.build(graph, order, shapes)
     full_batch = next(iter(data.values())).shape[0]
     threads = max(1, min(threads or default_threads(), full_batch))
-    per_sample = program.history_per_sample + program.acc_per_sample + 2 * program.state_per_sample
+    per_sample = (program.history_per_sample + program.acc_per_sample(False) + program.acc_per_sample(True) // 2
+                  + 2 * program.state_per_sample)
     # samples are independent: run them in chunks whose state stays in cache, at least one per thread
     batch = min(-(-full_batch // threads), max(1, CHUNK_VALUES // max(per_sample, 1)))
     inputs = _inputs(program, data, full_batch)
@@ -456,7 +464,8 @@ class _State:
 
     def __init__(self, program: Program, batch: int):
         self.hist = np.zeros(max(program.history_per_sample * batch, 1), np.int64)
-        self.acc = np.zeros(max(program.acc_per_sample * batch, 1), np.int64)
+        self.acc = np.zeros(max(program.acc_per_sample(False) * batch, 1), np.int64)
+        self.acc32 = np.zeros(max(program.acc_per_sample(True) * batch, 1), np.int32)
         self.u = np.zeros(max(program.state_per_sample * batch, 1), np.int64)
         self.v = np.zeros_like(self.u)
         widest = int(program.size.max()) * batch
@@ -464,7 +473,7 @@ class _State:
         self.active = np.zeros(widest, np.int64)
 
     def clear(self) -> None:
-        for buf in (self.hist, self.acc, self.u, self.v):
+        for buf in (self.hist, self.acc, self.acc32, self.u, self.v):
             buf[:] = 0
 
 
@@ -472,7 +481,7 @@ def _call(program, state, t0, t1, n, length, inputs, rec, start, stop, rec_kind,
     syn = program.syn
     run_program(t0, t1, n, length, program.kind, program.size, program.depth, program.edge_ptr, program.edge_src,
                 program.edge_delay, program.inp_off, inputs, program.node_aux, syn.rows, syn.ptr, syn.indices,
-                syn.weights, syn.delays, state.acc, program.lif, program.bias, state.u, state.v, state.hist,
+                syn.weights, syn.delays, state.acc, state.acc32, program.lif, program.bias, state.u, state.v, state.hist,
                 state.scratch, state.active, rec_kind, rec_off, rec.rec8[start:stop], rec.rec32[start:stop], v_off,
                 rec.vrec[start:stop], u_off, rec.urec[start:stop], counts)
 

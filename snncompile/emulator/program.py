@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from snncompile.emulator.kernels import payload_code
-from snncompile.emulator.tables import S_ACC, S_SLOTS, SynapseTables, build_tables
+from snncompile.emulator.tables import S_ACC, S_ACC32, S_SLOTS, SynapseTables, build_tables
 from snncompile.ir import Graph, Input, is_spike_train
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.semantics import Comparator, Reset
@@ -85,20 +85,21 @@ class Program:
                 bias_size += b.size
                 state_size += int(size[i])
         syn = build_tables(synapses)
-        acc = 0
+        acc = [0, 0]  # int64, int32 accumulators
         for row, (_, _, out) in zip(syn.rows, synapses):
-            row[S_ACC] = acc  # per sample; the loop multiplies by the samples it runs at once
-            acc += int(row[S_SLOTS]) * out
+            row[S_ACC] = acc[row[S_ACC32]]  # per sample; the loop multiplies by the samples it runs at once
+            acc[row[S_ACC32]] += int(row[S_SLOTS]) * out
         return cls(order, kind, size, depth, np.array(edge_ptr, np.int64), np.array(edge_src, np.int64),
                    np.array(edge_delay, np.int64), inp_off, node_aux, syn,
                    np.array(lif_rows, np.int64).reshape(-1, 12),
                    np.concatenate(biases).astype(np.int64) if biases else np.zeros(1, np.int64))
 
-    @property
-    def acc_per_sample(self) -> int:
+    def acc_per_sample(self, int32: bool) -> int:
+        """Accumulator values per sample (int32 or int64 ones)."""
         rows = self.syn.rows
         sizes = self.size[self.kind == SYN]
-        return int((rows[:, S_SLOTS] * sizes).sum()) if rows.size else 0
+        mine = rows[:, S_ACC32] == int(int32) if rows.size else np.zeros(0, bool)
+        return int((rows[mine, S_SLOTS] * sizes[mine]).sum())
 
     @property
     def state_per_sample(self) -> int:

@@ -25,6 +25,11 @@ in the narrowest integer type that holds every synapse's; ``k`` is added to the
 synapse's output shift (``acc << (weight_exp + k)`` is exact: the int64 accumulator does
 not overflow). The arrays are filled directly in their final types: nothing passes
 through an int64 copy of the synapses.
+
+Accumulators are int32 (twice the lanes of int64 in the vectorised adds, half the
+cache) when they cannot overflow: binary spikes (no graded payloads) and, for every
+target, the sum of ``|w >> k|`` over its synapses below ``2**31`` (each synapse adds to
+a given step's accumulator at most once); otherwise int64 (``S_ACC32`` says which).
 """
 
 from __future__ import annotations
@@ -43,8 +48,8 @@ CSR, DENSE, CONV = 0, 1, 2
 DENSE_MIN_DENSITY = 0.2
 # columns of the per-synapse table
 (S_MODE, S_NIN, S_SLOTS, S_ACC, S_SHIFT, S_ACCBITS, S_GRADED, S_W, S_PTR, S_IDX, S_DLY, S_BIN, S_BOUT,
- S_H, S_W_IN, S_HO, S_WO, S_KH, S_KW, S_CGRP, S_PG, S_COUT, S_YT, S_XT) = range(24)
-WIDTH = 24
+ S_H, S_W_IN, S_HO, S_WO, S_KH, S_KW, S_CGRP, S_PG, S_COUT, S_YT, S_XT, S_ACC32) = range(25)
+WIDTH = 25
 
 
 def layout_of(node: FixedSynapse) -> int:
@@ -118,6 +123,9 @@ def _plan(node: FixedSynapse, in_shape: Shape, out_size: int):
     row[S_ACCBITS] = node.accum_bits
     row[S_GRADED] = int(node.num_message_bits > 0)
     row[S_SLOTS] = 1
+    # per target, the largest possible sum of |weights| (a convolution's taps bound its outputs)
+    sums = np.abs(w).reshape(w.shape[0], -1).sum(axis=1) if w.size else np.zeros(1, np.int64)
+    row[S_ACC32] = int(not row[S_GRADED] and int(sums.max(initial=0)) < 2**31)
     if isinstance(node, FixedConv2d):
         return _plan_conv(node, w, in_shape, row)
     n_o, n_i = w.shape
@@ -152,6 +160,7 @@ def _plan_conv(node: FixedConv2d, w: np.ndarray, in_shape: Shape, row: list[int]
     c_in, h, wd = in_shape
     row[S_H], row[S_W_IN], row[S_HO], row[S_WO], row[S_KH], row[S_KW] = h, wd, ho, wo, kh, kw
     row[S_CGRP], row[S_PG], row[S_COUT] = c_grp, pg, c_out
+    row[S_BIN], row[S_BOUT] = c_in * h * wd, c_out * ho * wo  # one block: the whole image
     # [c][ky][kx][co within the group]: input channel c = g * c_grp + cl uses out channels g*pg ...
     table = w.reshape(node.groups, pg, c_grp, kh, kw).transpose(0, 2, 3, 4, 1).reshape(c_in * kh * kw, pg)
     ytab = _axis_taps(h, ho, kh, node.stride[0], node.padding[0], node.dilation[0])

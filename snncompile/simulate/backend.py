@@ -82,7 +82,7 @@ def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray
             raise InputError(f"input '{name}': expected numbers, found dtype {array.dtype}")
         if array.shape[0] == 0 or array.shape[1] == 0:
             raise InputError(f"input '{name}': needs at least one sample and one step, found shape {array.shape}")
-        if not np.all(np.isfinite(array)):
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):  # integers and bools are finite
             raise InputError(f"input '{name}' contains NaN or inf")
         arrays[name] = array
     shapes = {a.shape[:2] for a in arrays.values()}

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from snncompile.emulator import emulate, tables
 from snncompile.emulator.program import Program
 from snncompile.emulator.run import _payloads
-from snncompile.emulator.tables import CONV, CSR, DENSE, S_MODE, S_SHIFT, build_tables, common_shift
+from snncompile.emulator.tables import CONV, CSR, DENSE, S_ACC32, S_MODE, S_SHIFT, build_tables, common_shift
 from snncompile.ir.fixed import FixedConv1d, FixedGraphBuilder, FixedLinear, SignMode
 from snncompile.testing.fixed_graphs import compare_runs, fixed_cases
 
@@ -126,5 +126,20 @@ def test_program_sizes_per_sample():
     b.output()
     g = b.graph
     p = Program.build(g, g.step_order(), g.infer_shapes())
-    assert p.state_per_sample == 3 * 64 and p.acc_per_sample == 3 * 64
+    assert p.state_per_sample == 3 * 64 and p.acc_per_sample(True) == 3 * 64 and p.acc_per_sample(False) == 0
     assert p.syn.weights.size == 2 * 3 * 3 * 3  # the kernel, once
+
+
+def test_accumulators_are_int32_only_when_they_cannot_overflow():
+    rng = np.random.default_rng(6)
+    big = (2**24 - 1) * np.ones((3, 200), np.int64)  # 200 inputs x 2^24: sums pass 2^31
+    small = rng.integers(-100, 100, (3, 200))
+    rows = build_tables([(FixedLinear(weight=big, weight_bits=24, num_weight_bits=24), (200,), 3), (FixedLinear(weight=small), (200,), 3),
+                         (FixedLinear(weight=small, num_message_bits=8), (200,), 3)]).rows
+    assert list(rows[:, S_ACC32]) == [0, 1, 0]  # too large; small binary; graded payloads
+    b = FixedGraphBuilder((200,))
+    b.linear(big, weight_bits=24, num_weight_bits=24, weight_exp=-3, accum_bits=32)  # wraps and shifts right: needs all 64 bits
+    b.lif(du=4095, dv=0, vth=1000, act_shift=0)
+    b.output()
+    x = (rng.random((2, 6, 200)) < 0.9).astype(np.int8)
+    assert_same(b.graph, x)
