@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +78,9 @@ from snncompile.simulate.progress import steps_with_progress
 CHUNK_VALUES = 32768
 #: with a progress bar, steps per compiled call
 PROGRESS_BLOCK = 100
+#: how the last compiled run shared its work (threads, samples per chunk, chunks, and the
+#: CPU seconds each thread spent): what benchmarks read to show the split over cores
+last_run: dict = {}
 
 
 def default_threads() -> int:
@@ -404,12 +408,16 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     queue = iter(chunks)
     counts = [np.zeros((steps, len(order), 2), np.int64) for _ in range(min(threads, len(chunks)))]
 
+    thread_cpu: list[float] = []
+
     def worker(counts_of_worker: np.ndarray) -> None:
+        start_cpu = time.thread_time()
         state = _State(program, batch)
         while True:
             with lock:
                 chunk = next(queue, None)
             if chunk is None:
+                thread_cpu.append(time.thread_time() - start_cpu)
                 return
             start, stop = chunk
             state.clear()
@@ -421,6 +429,8 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
                         next(bar, None)
 
     _run_workers(worker, counts)
+    last_run.clear()
+    last_run.update(threads=len(counts), samples_per_chunk=batch, chunks=len(chunks), thread_cpu_s=thread_cpu)
     if bar is not None:
         for _ in bar:  # close the progress bar
             pass

@@ -109,6 +109,18 @@ class Program:
     def history_per_sample(self) -> int:
         return int((self.depth * self.size).sum())
 
+    def footprint(self, batch: int) -> dict[str, int]:
+        """Bytes the compiled loop holds while it runs ``batch`` samples at once, by what
+        they are (records and inputs are the caller's (batch, time, ...) arrays)."""
+        return {
+            "synapse tables": self.syn.nbytes,
+            "neuron state u, v (int64)": 2 * 8 * self.state_per_sample * batch,
+            "node outputs and their delay rings (int64)": 8 * self.history_per_sample * batch,
+            "accumulators (int32 or int64)": (8 * self.acc_per_sample(False) + 4 * self.acc_per_sample(True)) * batch,
+            "scan buffers": 2 * 8 * int(self.size.max()) * batch,
+            "parameters": int(self.lif.nbytes + self.bias.nbytes + self.syn.rows.nbytes),
+        }
+
     def record_layout(self, graph: Graph, names: list[str]) -> tuple[np.ndarray, np.ndarray, int, int]:
         """Per node: record kind and offset within its record; sizes of the int8 and
         int32 records (values per sample and step)."""

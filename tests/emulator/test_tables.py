@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 from snncompile.emulator import emulate, tables
 from snncompile.emulator.program import Program
 from snncompile.emulator.run import _payloads
-from snncompile.emulator.tables import CONV, CSR, DENSE, S_ACC32, S_MODE, S_SHIFT, build_tables, common_shift
+from snncompile.emulator.tables import (
+    CONV,
+    CSR,
+    DENSE,
+    S_ACC32,
+    S_MODE,
+    S_SHIFT,
+    build_tables,
+    common_shift,
+)
 from snncompile.ir.fixed import FixedConv1d, FixedGraphBuilder, FixedLinear, SignMode
 from snncompile.testing.fixed_graphs import compare_runs, fixed_cases
 
