@@ -203,7 +203,7 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
 @dataclass
 class Records:
     """Where the loop writes, (samples, steps, values): 0/1 spike trains (int8), other
-    payloads (int32), membranes and currents (int32); counts (steps, nodes, 2)."""
+    payloads (int32), membranes and currents (int32)."""
 
     rec8: np.ndarray
     rec32: np.ndarray
@@ -238,26 +238,27 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     counts = [np.zeros((steps, len(order), 2), np.int64) for _ in range(min(threads, len(chunks)))]
 
     thread_cpu: list[float] = []
+    stop: list[bool] = []  # set (non-empty) by the first worker that fails: the others take no new chunk
 
     def worker(counts_of_worker: np.ndarray) -> None:
         start_cpu = time.thread_time()
         state = _State(program, batch)
         while True:
             with lock:
-                chunk = next(queue, None)
+                chunk = None if stop else next(queue, None)
             if chunk is None:
                 thread_cpu.append(time.thread_time() - start_cpu)
                 return
-            start, stop = chunk
+            lo, hi = chunk
             state.clear()
             for t0 in range(0, steps, block):
-                _call(program, state, t0, min(steps, t0 + block), stop - start, length, inputs[start:stop], rec,
-                      start, stop, rec_kind, rec_off, v_off, u_off, counts_of_worker)
+                _call(program, state, t0, min(steps, t0 + block), hi - lo, length, inputs[lo:hi], rec, lo, hi,
+                      rec_kind, rec_off, v_off, u_off, counts_of_worker)
                 if bar is not None:
                     with lock:
                         next(bar, None)
 
-    _run_workers(worker, counts)
+    _run_workers(worker, counts, stop)
     last_run.clear()
     last_run.update(threads=len(counts), samples_per_chunk=batch, chunks=len(chunks), thread_cpu_s=thread_cpu)
     if bar is not None:
@@ -277,15 +278,17 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     return records, split(v_off, rec.vrec, v_names), split(u_off, rec.urec, u_names), total
 
 
-def _run_workers(worker, counts: list[np.ndarray]) -> None:
-    """One thread per counts array (the caller's thread is the first); the first error
-    is raised after all have stopped."""
+def _run_workers(worker, counts: list[np.ndarray], stop: list[bool]) -> None:
+    """One thread per counts array (the caller's thread is the first); after an error
+    (or Ctrl-C in the caller's thread) ``stop`` is set so that no worker starts another
+    chunk, and the first error is raised once all have stopped."""
     errors: list[BaseException] = []
 
     def guarded(c: np.ndarray) -> None:
         try:
             worker(c)
         except BaseException as exc:  # noqa: BLE001  (re-raised in the caller's thread)
+            stop.append(True)
             errors.append(exc)
 
     others = [threading.Thread(target=guarded, args=(c,), daemon=True) for c in counts[1:]]

@@ -152,3 +152,23 @@ def test_accumulators_are_int32_only_when_they_cannot_overflow():
     b.output()
     x = (rng.random((2, 6, 200)) < 0.9).astype(np.int8)
     assert_same(b.graph, x)
+
+
+def test_an_error_in_one_thread_stops_the_others_and_is_raised(monkeypatch):
+    from snncompile.emulator import fused
+
+    b = FixedGraphBuilder((8,))
+    b.linear(np.full((8, 8), 30))
+    b.lif(du=100, dv=100, vth=10)
+    b.output()
+    calls = []
+
+    def failing(*args):
+        calls.append(1)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fused, "CHUNK_VALUES", 1)  # one sample per chunk: 40 chunks
+    monkeypatch.setattr(fused, "run_program", failing)
+    with pytest.raises(KeyboardInterrupt):
+        emulate(b.graph, np.ones((40, 5, 8), np.int8), threads=2)
+    assert len(calls) <= 2  # each thread failed on its first chunk and took no other
