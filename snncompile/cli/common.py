@@ -6,6 +6,7 @@ imports this one, and ``snncompile --help`` must not pay for them."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from snncompile.errors import InputError
@@ -17,8 +18,36 @@ MODEL_HELP = ("a .nir file, file.py:factory (returns a single-step nn.Module), a
               "or a .net netx (lava-dl) file")
 
 
-def add_model_arguments(p: argparse.ArgumentParser) -> None:
+class LazyNames(Sequence[str]):
+    """The sorted keys of a registry, loaded on first use: argparse ``choices`` that cost
+    nothing until an option is given or help is printed (the NIR dialects import nir)."""
+
+    def __init__(self, load: Callable[[], Iterable[str]]):
+        self._load = load
+        self._names: list[str] | None = None
+
+    def _get(self) -> list[str]:
+        if self._names is None:
+            self._names = sorted(self._load())
+        return self._names
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._get()
+
+
+def _dialects() -> Iterable[str]:
     from snncompile.interop.nir.dialects import DIALECTS
+
+    return DIALECTS
+
+
+def add_model_arguments(p: argparse.ArgumentParser) -> None:
     from snncompile.interop.nir.semantics import DEFAULTS, DISCRETIZATIONS
     from snncompile.ir import Comparator, Reset, ResetTiming
 
@@ -41,9 +70,9 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     nir.add_argument("--discretization", choices=sorted(DISCRETIZATIONS),
                      help=f"tau -> per-step decay: euler (1 - dt/tau) or exact (exp(-dt/tau)) "
                           f"(default {DEFAULTS['discretization']})")
-    nir.add_argument("--from", dest="dialect", choices=sorted(DIALECTS), metavar="EXPORTER",
-                     help=f"the framework that wrote the file: apply what its exporter is known to mean "
-                          f"({', '.join(sorted(DIALECTS))}; default: plain NIR, or the writer the file's metadata names)")
+    nir.add_argument("--from", dest="dialect", choices=LazyNames(_dialects), metavar="EXPORTER",
+                     help="the framework that wrote the file: apply what its exporter is known to mean "
+                          "(%(choices)s; default: plain NIR, or the writer the file's metadata names)")
 
 
 def backend_from_args(args: argparse.Namespace) -> str:
