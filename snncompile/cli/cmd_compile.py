@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from snncompile.api import default_output_path, load_inputs, model_kind
 from snncompile.cli.common import add_model_arguments, model_from_args
-from snncompile.compile import build_artifact, save_artifact
 from snncompile.errors import InputError
-from snncompile.partition_report import render_partition
-from snncompile.passes.quantize import QuantizeOptions, render_report
-from snncompile.passes.quantize.options import ROUNDINGS
-from snncompile.passes.quantize.report import QuantizationReport
-from snncompile.targets import DEFAULT_HOST
+
+if TYPE_CHECKING:
+    from snncompile.passes.quantize import QuantizeOptions
 
 NAME = "compile"
 HELP = "quantize a model for a target and write a versioned artifact (.snnc)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from snncompile.passes.quantize.options import ROUNDINGS
+    from snncompile.targets import DEFAULT_HOST
+
     add_model_arguments(p)
     p.add_argument("--target", default="loihi2", help="target name or descriptor .toml (default loihi2)")
     p.add_argument("-o", "--output", help="artifact path (default: MODEL's stem + .snnc)")
@@ -53,6 +53,8 @@ def per_layer(text: str | None, flag: str, cast=float):
 
 
 def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
+    from snncompile.passes.quantize import QuantizeOptions
+
     return QuantizeOptions(
         scale=per_layer(args.scale, "--scale"),
         threshold_scale=per_layer(args.threshold_scale, "--threshold-scale"),
@@ -66,6 +68,9 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.api import default_output_path, load_inputs, model_kind
+    from snncompile.compile import build_artifact, save_artifact
+
     if model_kind(args.model) == "torch" and not (args.input_shape or args.calibrate):
         raise InputError(f"{args.model}: a PyTorch model needs its per-step input shape: pass --calibrate X.npz "
                          "or --input-shape")
@@ -93,6 +98,10 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def render(result: dict) -> str:
+    from snncompile.partition_report import render_partition
+    from snncompile.passes.quantize import render_report
+    from snncompile.passes.quantize.report import QuantizationReport
+
     report = QuantizationReport.from_dict(result["report"])
     lines = [render_report(report)]
     if result.get("partition"):

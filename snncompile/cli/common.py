@@ -1,26 +1,56 @@
-"""Arguments shared by the commands that read a MODEL."""
+"""Arguments shared by the commands that read a MODEL.
+
+Imports of the IR and the NIR reader happen inside the functions: every command module
+imports this one, and ``snncompile --help`` must not pay for them."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from snncompile.api import (
-    ModelOptions,
-    default_backend,
-    input_feature_shape,
-    load_for_backend,
-    model_kind,
-)
 from snncompile.errors import InputError
-from snncompile.interop.nir.dialects import DIALECTS
-from snncompile.interop.nir.semantics import DEFAULTS, DISCRETIZATIONS
-from snncompile.ir import Comparator, Graph, Reset, ResetTiming
+
+if TYPE_CHECKING:
+    from snncompile.ir import Graph
 
 MODEL_HELP = ("a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file, a .snnc artifact "
               "or a .net netx (lava-dl) file")
 
 
+class LazyNames(Sequence[str]):
+    """The sorted keys of a registry, loaded on first use: argparse ``choices`` that cost
+    nothing until an option is given or help is printed (the NIR dialects import nir)."""
+
+    def __init__(self, load: Callable[[], Iterable[str]]):
+        self._load = load
+        self._names: list[str] | None = None
+
+    def _get(self) -> list[str]:
+        if self._names is None:
+            self._names = sorted(self._load())
+        return self._names
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._get()
+
+
+def _dialects() -> Iterable[str]:
+    from snncompile.interop.nir.dialects import DIALECTS
+
+    return DIALECTS
+
+
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
+    from snncompile.interop.nir.semantics import DEFAULTS, DISCRETIZATIONS
+    from snncompile.ir import Comparator, Reset, ResetTiming
+
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--weights", help="state_dict .pt for file.py:factory models (loaded with weights_only=True)")
     p.add_argument("--input-shape", help="per-step input shape for PyTorch models, e.g. 2,34,34")
@@ -40,13 +70,15 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     nir.add_argument("--discretization", choices=sorted(DISCRETIZATIONS),
                      help=f"tau -> per-step decay: euler (1 - dt/tau) or exact (exp(-dt/tau)) "
                           f"(default {DEFAULTS['discretization']})")
-    nir.add_argument("--from", dest="dialect", choices=sorted(DIALECTS), metavar="EXPORTER",
-                     help=f"the framework that wrote the file: apply what its exporter is known to mean "
-                          f"({', '.join(sorted(DIALECTS))}; default: plain NIR, or the writer the file's metadata names)")
+    nir.add_argument("--from", dest="dialect", choices=LazyNames(_dialects), metavar="EXPORTER",
+                     help="the framework that wrote the file: apply what its exporter is known to mean "
+                          "(%(choices)s; default: plain NIR, or the writer the file's metadata names)")
 
 
 def backend_from_args(args: argparse.Namespace) -> str:
     """``--backend`` when given, else the model's default (emulator for artifacts)."""
+    from snncompile.api import default_backend
+
     return getattr(args, "backend", None) or default_backend(args.model)
 
 
@@ -63,6 +95,14 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
     """Load MODEL with the shared options, as ``backend`` runs it (an artifact's integer
     or float graph); a PyTorch model takes its input shape from ``--input-shape`` or from
     the input file's ``input`` array."""
+    from snncompile.api import (
+        ModelOptions,
+        default_backend,
+        input_feature_shape,
+        load_for_backend,
+        model_kind,
+    )
+
     shape = parse_shape(getattr(args, "input_shape", None))
     if shape is None and input_path and model_kind(args.model) == "torch":
         shape = input_feature_shape(input_path)

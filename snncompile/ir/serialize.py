@@ -5,7 +5,8 @@ Layout: a NumPy ``.npz`` archive (never unpickled: ``allow_pickle=False``) holdi
 - ``__graph__``: a JSON document ``{"format": "snncompile-ir", "version": N, "dt": ...,
   "nodes": [{"name", "kind", "attrs", "arrays": {field: key}, "meta": {...}}],
   "edges": [[src, dst, delay] or [src, dst, delay, port]]}``
-- one array per array-valued node field, under the key named in ``arrays``.
+- one array per array-valued node field, under the key named in ``arrays`` (integer
+  arrays in the narrowest signed type that holds them; they load as int64).
 
 Version 2 added edge ports and node ``meta`` (both optional, so version 1 files load
 unchanged). Loading a newer version fails with a clear message instead of guessing.
@@ -37,7 +38,7 @@ def graph_to_arrays(graph: Graph, prefix: str = "") -> dict[str, np.ndarray]:
         refs = {}
         for field_name, value in node.param_arrays().items():
             key = f"{prefix}n{i}/{field_name}"
-            arrays[key] = value
+            arrays[key] = _narrow(value)
             refs[field_name] = key
         attrs = {k: v for k, v in node.attributes().items() if k not in refs}
         entry = {"name": name, "kind": node.kind, "attrs": attrs, "arrays": refs}
@@ -75,7 +76,8 @@ def graph_from_arrays(arrays: Any, source: str, prefix: str = "") -> Graph:
             raise InputError(f"{source}: node '{entry['name']}' has unknown kind '{entry['kind']}'")
         fields = dict(entry["attrs"])
         for field_name, key in entry["arrays"].items():
-            fields[field_name] = np.asarray(arrays[key])
+            value = np.asarray(arrays[key])
+            fields[field_name] = value.astype(np.int64) if value.dtype.kind in "iu" else value
         for key, value in fields.items():  # JSON lists back to tuples
             if isinstance(value, list):
                 fields[key] = tuple(value)
@@ -85,6 +87,19 @@ def graph_from_arrays(arrays: Any, source: str, prefix: str = "") -> Graph:
             raise InputError(f"{source}: node '{entry['name']}' ({entry['kind']}): {exc}") from None
     graph.edges = [_edge(item, source) for item in header["edges"]]
     return graph
+
+
+def _narrow(value: np.ndarray) -> np.ndarray:
+    """Integer arrays in the narrowest signed type that holds them (int8 weights of a
+    compiled graph take an eighth of int64's bytes); read back as int64."""
+    value = np.asarray(value)
+    if value.dtype.kind not in "iu" or not value.size:
+        return value
+    lo, hi = int(value.min()), int(value.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        if np.iinfo(dtype).min <= lo and hi <= np.iinfo(dtype).max:
+            return value.astype(dtype)
+    return value
 
 
 def _edge(item: Any, source: str) -> Edge:

@@ -26,7 +26,6 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from snncompile.errors import InputError, UnsupportedError
 from snncompile.ir import Graph, Input, NeuronNode, Node
@@ -63,7 +62,7 @@ def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray
     """One array per Input node (a bare array for single-input graphs), each (batch, time,
     *shape), numeric, finite, with at least one sample and one step, batch and time
     agreeing. Every problem is an InputError naming the input."""
-    if isinstance(inputs, np.ndarray) or torch.is_tensor(inputs) or not isinstance(inputs, Mapping):
+    if not isinstance(inputs, Mapping):  # one array (numpy, or a torch tensor)
         if len(graph.inputs) != 1:
             raise InputError(f"graph has inputs {graph.inputs}: pass a dict of arrays")
         inputs = {graph.inputs[0]: np.asarray(inputs)}
@@ -83,7 +82,7 @@ def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray
             raise InputError(f"input '{name}': expected numbers, found dtype {array.dtype}")
         if array.shape[0] == 0 or array.shape[1] == 0:
             raise InputError(f"input '{name}': needs at least one sample and one step, found shape {array.shape}")
-        if not np.all(np.isfinite(array)):
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):  # integers and bools are finite
             raise InputError(f"input '{name}' contains NaN or inf")
         arrays[name] = array
     shapes = {a.shape[:2] for a in arrays.values()}
@@ -162,6 +161,7 @@ BACKENDS: dict[str, Backend] = {}
 
 #: backend name -> module that registers it on import (optional dependencies)
 BACKEND_MODULES: dict[str, str] = {
+    "reference": "snncompile.simulate.reference",
     "emulator": "snncompile.emulator",
     "lava": "snncompile.backends.lava",
     "onnx": "snncompile.backends.onnx",
