@@ -13,7 +13,7 @@ import numpy as np
 
 from snncompile.ir import Graph, Input, NeuronNode
 from snncompile.ir.synapse import is_synapse
-from snncompile.simulate import get_backend
+from snncompile.simulate import SimResult, get_backend
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,16 @@ def record_activity(
 ) -> Activity:
     """Run ``graph`` on ``inputs`` with ``backend`` and keep every node's activity."""
     run = get_backend(backend)
-    result = run(graph, inputs, steps=steps, record="all", membranes="neurons", progress=progress)
+    result = run(graph, inputs, steps=steps, **RECORD_ALL, progress=progress)
+    return activity_from_result(graph, inputs, result)
+
+
+#: what a backend run must record for :func:`activity_from_result`
+RECORD_ALL = {"record": "all", "membranes": "neurons"}
+
+
+def activity_from_result(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray, result: SimResult) -> Activity:
+    """The activity of a run that recorded :data:`RECORD_ALL` on ``inputs``."""
     if isinstance(inputs, Mapping):
         data = {n: np.asarray(inputs[n]) for n in graph.inputs}
     else:
