@@ -26,6 +26,7 @@ COMMANDS = [
     "compile",
     "compare",
     "estimate",
+    "evaluate",
     "map",
     "report",
     "targets",

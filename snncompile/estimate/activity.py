@@ -62,7 +62,8 @@ def record_activity(
 ) -> Activity:
     """Run ``graph`` on ``inputs`` with ``backend`` and keep every node's activity."""
     run = get_backend(backend)
-    result = run(graph, inputs, steps=steps, **RECORD_ALL, progress=progress)
+    result = run(graph, inputs, steps=steps, record=RECORD_ALL["record"], membranes=RECORD_ALL["membranes"],
+                 progress=progress)
     return activity_from_result(graph, inputs, result)
 
 
