@@ -92,4 +92,5 @@ class NpyData(Dataset):
         labels = None
         if self._labels is not None:
             labels = check_labels(self._labels[start:stop], stop - start, self.spec.facts["labels_file"])
-        return Batch(start, {n: np.array(a[start:stop]) for n, a in self._arrays.items()}, labels)
+        return Batch(start, {n: np.array(a[start:stop]) for n, a in self._arrays.items()}, labels,
+                     source=self.spec.facts["labels_file"] or self.spec.path)

@@ -159,4 +159,5 @@ class NpzData(Dataset):
             raise IndexError(f"samples {start}:{stop} cross shard {index}")
         arrays, labels = self._shard(index)
         return Batch(start, {n: a[start - lo:stop - lo] for n, a in arrays.items()},
-                     None if labels is None else labels[start - lo:stop - lo])
+                     None if labels is None else labels[start - lo:stop - lo],
+                     source=self.spec.facts["shards"][index][0])

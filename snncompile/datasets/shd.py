@@ -105,4 +105,4 @@ class ShdData(Dataset):
             out[i], lost = bin_events(t, coords, shape, facts["steps"], opts.time_unit or 1.0, self.spec.layout.dt,
                                       opts.binning, where)
             dropped += lost
-        return Batch(start, {name: out}, labels, dropped)
+        return Batch(start, {name: out}, labels, dropped, self.spec.path)

@@ -105,6 +105,7 @@ class Batch:
     arrays: dict[str, np.ndarray]
     labels: np.ndarray | None
     dropped: int = 0  # events that fell after the last step (event formats)
+    source: str = ""  # the file the samples came from (for error messages)
 
     @property
     def size(self) -> int:

@@ -148,4 +148,5 @@ class TonicData(Dataset):
             out[i] = binned
             dropped += lost
         name = next(iter(self.spec.layout.inputs))
-        return Batch(start, {name: out}, np.asarray(labels, np.int64) if self.labelled else None, dropped)
+        return Batch(start, {name: out}, np.asarray(labels, np.int64) if self.labelled else None, dropped,
+                     self.spec.path)

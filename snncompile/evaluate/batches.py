@@ -56,7 +56,7 @@ def evaluate_batch(job: EvalJob, dataset: Dataset, start: int, stop: int) -> Eva
         bad = np.flatnonzero((batch.labels < 0) | (batch.labels >= n))
         if bad.size:
             i = int(bad[0])
-            raise InputError(f"{job.data.path}: label {int(batch.labels[i])} of sample {start + i} is not one of "
+            raise InputError(f"{batch.source or job.data.path}: label {int(batch.labels[i])} of sample {start + i} is not one of "
                              f"the network's {n} output classes")
         confusion = np.zeros((n, n), np.int64)
         np.add.at(confusion, (batch.labels, predicted), 1)
