@@ -27,6 +27,7 @@ COMMANDS = [
     "compare",
     "estimate",
     "evaluate",
+    "sweep",
     "map",
     "report",
     "targets",

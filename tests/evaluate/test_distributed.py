@@ -99,3 +99,17 @@ def test_the_cli_runs_on_the_ray_it_finds(local_ray, run_cli, braille_shards):
     assert two["workers"] == 2 and two["chunks"] > 1
     assert {k: v for k, v in one.items() if k not in ("workers", "chunks")} == \
         {k: v for k, v in two.items() if k not in ("workers", "chunks")}
+
+
+def test_a_sweep_on_ray_gives_the_rows_of_one_process(local_ray, braille_graph, braille_shards, tmp_path):
+    from snncompile.sweep import SweepRun, grid, run_sweep
+
+    cells = grid(["loihi"], [5, 7])
+    one = run_sweep(braille_graph, cells, tmp_path / "one", SweepRun(str(braille_shards)))
+    two = run_sweep(braille_graph, cells, tmp_path / "two", SweepRun(str(braille_shards), workers=2))
+
+    def plain(rows):
+        return [{k: v for k, v in r.items() if k != "artifact"} for r in rows]
+
+    assert plain(two.rows) == plain(one.rows) and all(r["status"] == "ok" for r in one.rows)
+    assert local_ray.is_initialized()  # the sweep used the running Ray and left it running
