@@ -10,13 +10,15 @@ its rerun everything. The driver merges each chunk's counts exactly once, keyed 
 chunk, and checks at the end that every sample was counted exactly once.
 
 With no address, a local Ray is started for the run (``workers`` CPUs, a small object
-store) and shut down after it; a Ray already initialised in this process is used as it
+store, on the loopback address) and shut down after it; a Ray already initialised in this process is used as it
 is. Ray is optional (``pip install 'snncompile[distributed]'``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -36,7 +38,16 @@ class WorkerError(SnnCompileError):
     """A chunk could not be evaluated after every retry (its workers kept dying)."""
 
 
-def import_ray(flag: str = "--workers") -> Any:
+#: Ray reads this when imported: "0" makes a node take the loopback address (on Linux too)
+LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+def import_ray(flag: str = "--workers", local: bool = False) -> Any:
+    """Ray, or a one-line error naming the extra. ``local``: a cluster for this run only,
+    so it listens on the loopback address rather than the machine's network address
+    (effective when Ray was not imported yet)."""
+    if local and "ray" not in sys.modules:
+        os.environ.setdefault(LOOPBACK_ENV, "0")
     try:
         import ray
     except ImportError:
@@ -48,13 +59,13 @@ def import_ray(flag: str = "--workers") -> Any:
 def ray_session(workers: int, address: str | None = None) -> Iterator[Any]:
     """Ray, connected: to ``address``, to the Ray this process already runs, or to a
     local one started now with ``workers`` CPUs (shut down afterwards)."""
-    ray = import_ray("--ray" if address else "--workers")
+    ray = import_ray("--ray" if address else "--workers", local=address is None)
     if ray.is_initialized() and address is None:
         yield ray
         return
-    options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
-    if address is None:
-        options.update(num_cpus=workers, object_store_memory=OBJECT_STORE_BYTES)
+    options: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR"}
+    if address is None:  # resources are the cluster's own when connecting to one
+        options.update(num_cpus=workers, object_store_memory=OBJECT_STORE_BYTES, include_dashboard=False)
     try:
         ray.init(address=address, **options)
     except (ConnectionError, RuntimeError, ValueError) as exc:

@@ -28,6 +28,7 @@ def local_ray():
     assert not ray.is_initialized()
     with ray_session(workers=2):
         assert ray.cluster_resources()["CPU"] == 2
+        assert ray.nodes()[0]["NodeManagerAddress"] == "127.0.0.1"  # tests/conftest.py keeps it on loopback
         yield ray
     assert not ray.is_initialized()  # the Ray started for the run is shut down after it
 
@@ -113,3 +114,43 @@ def test_a_sweep_on_ray_gives_the_rows_of_one_process(local_ray, braille_graph, 
 
     assert plain(two.rows) == plain(one.rows) and all(r["status"] == "ok" for r in one.rows)
     assert local_ray.is_initialized()  # the sweep used the running Ray and left it running
+
+
+@pytest.mark.slow
+def test_ray_address_connects_to_a_running_cluster(braille_shards, tmp_path):
+    """``--ray ADDRESS``: a head node started here (``ray start --head --block``, ended by
+    this test), the CLI in its own process connecting to it."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ray_cli = os.path.join(os.path.dirname(sys.executable), "ray")
+    temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths must fit 107 characters
+    head = subprocess.Popen([ray_cli, "start", "--head", "--block", "--port", str(port), "--num-cpus", "2",
+                             "--node-ip-address", "127.0.0.1", "--include-dashboard", "false",
+                             "--object-store-memory", str(128 * 2**20), "--temp-dir", temp],
+                            env={**os.environ, "RAY_AUTH_MODE": "disabled"}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        args = [sys.executable, "-m", "snncompile", "evaluate", str(GRAPH), "--reset", "subtract", "--reset-timing",
+                "delayed", "--data", str(braille_shards), "--target", "none", "--json", "--no-progress"]
+        for _ in range(30):
+            done = subprocess.run([*args, "--ray", f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=120)
+            if done.returncode == 0 or "cannot start or reach Ray" not in done.stderr:
+                break
+            time.sleep(1)  # the head is still starting
+        assert done.returncode == 0, done.stderr[-2000:]
+        local = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        on_cluster, here = json.loads(done.stdout), json.loads(local.stdout)
+        assert on_cluster["workers"] == 2 and on_cluster["chunks"] > 1
+        assert {k: v for k, v in on_cluster.items() if k not in ("workers", "chunks")} == \
+            {k: v for k, v in here.items() if k not in ("workers", "chunks")}
+    finally:
+        head.terminate()
+        head.wait(timeout=60)
+        shutil.rmtree(temp, ignore_errors=True)
