@@ -9,7 +9,8 @@ Lava, bit for bit) is a correctness run, not a speed one: ``python -m benchmarks
 import runpy
 import sys
 
-SPEED = ["benchmarks.emulator_vs_lava", "benchmarks.emulator_memory", "benchmarks.onnx_step"]
+SPEED = ["benchmarks.emulator_vs_lava", "benchmarks.emulator_memory", "benchmarks.onnx_step",
+         "benchmarks.evaluate_workers"]
 
 for name in SPEED:
     print(f"\n=== {name} ===", flush=True)

@@ -6,7 +6,7 @@ outputs (the float reference, the integer emulator) can feed them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,8 +71,10 @@ def record_activity(
 RECORD_ALL = {"record": "all", "membranes": "neurons"}
 
 
-def activity_from_result(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray, result: SimResult) -> Activity:
-    """The activity of a run that recorded :data:`RECORD_ALL` on ``inputs``."""
+def activity_from_result(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray, result: SimResult,
+                         synapses: Iterable[str] | None = None) -> Activity:
+    """The activity of a run that recorded :data:`RECORD_ALL` on ``inputs`` (or, with
+    ``synapses``, at least the sources of those synapse nodes: only they get ``received``)."""
     if isinstance(inputs, Mapping):
         data = {n: np.asarray(inputs[n]) for n in graph.inputs}
     else:
@@ -80,11 +82,8 @@ def activity_from_result(graph: Graph, inputs: Mapping[str, np.ndarray] | np.nda
     emitted = {**result.recorded}
     for name, array in data.items():
         emitted[name] = _pad_time(array, result.steps)
-    received = {
-        name: node_input(graph, name, emitted)
-        for name, node in graph.items()
-        if is_synapse(node)
-    }
+    names = [n for n, node in graph.items() if is_synapse(node)] if synapses is None else list(synapses)
+    received = {name: node_input(graph, name, emitted) for name in names}
     return Activity(
         steps=result.steps,
         batch=result.batch,

@@ -83,6 +83,16 @@ def counted_neurons(graph: Graph) -> list[str]:
     return [n for n, node in graph.items() if isinstance(node, NeuronNode) and not on_host(node)]
 
 
+def counted_nodes(graph: Graph) -> tuple[list[str], list[str]]:
+    """(nodes to record, neurons whose membranes to record) for :func:`count_activity`:
+    the sources of the counted synapses and the counted neurons. Less than recording
+    everything: backends that cannot record synapse nodes (Lava) can still be counted."""
+    neurons = counted_neurons(graph)
+    sources = {e.src for name in counted_synapses(graph) for e in graph.incoming(name)}
+    record = [n for n in graph.nodes if (n in sources or n in neurons) and n not in graph.inputs]
+    return record, neurons
+
+
 def synapse_counts(received: np.ndarray) -> SynapseCounts:
     flat = received.reshape(received.shape[0], received.shape[1], -1)
     spiking = np.all((flat == 0) | (flat == 1) | (flat == -1), axis=(0, 2))

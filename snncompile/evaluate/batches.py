@@ -2,8 +2,9 @@
 
 An :class:`EvalJob` is everything needed to evaluate batches of a data set: the graph
 the backend runs, the data set's spec (reopened where the batch runs), the backend's
-name and the batch size. Each batch runs once through ``get_backend(name).run`` with
-every node recorded, and is reduced to :class:`~snncompile.evaluate.counts.EvalCounts`:
+name and the batch size. Each batch runs once through ``get_backend(name).run``,
+recording what the counts need (:func:`~snncompile.estimate.counts.counted_nodes`: Lava
+cannot record synapse nodes, and need not), and is reduced to :class:`~snncompile.evaluate.counts.EvalCounts`:
 the predicted class of each sample (argmax of its output summed over time,
 :func:`snncompile.simulate.classify`), the confusion counts and the activity counts.
 """
@@ -18,8 +19,8 @@ import numpy as np
 
 from snncompile.datasets import Dataset, DataSpec, reopen
 from snncompile.errors import InputError
-from snncompile.estimate.activity import RECORD_ALL, activity_from_result
-from snncompile.estimate.counts import count_activity
+from snncompile.estimate.activity import activity_from_result
+from snncompile.estimate.counts import count_activity, counted_nodes, counted_synapses
 from snncompile.evaluate.counts import Accumulator, EvalCounts
 from snncompile.ir import Graph
 from snncompile.simulate import classify, get_backend
@@ -47,8 +48,9 @@ def classes(graph: Graph) -> int:
 
 def evaluate_batch(job: EvalJob, dataset: Dataset, start: int, stop: int) -> EvalCounts:
     batch = dataset.read(start, stop)
-    result = get_backend(job.backend).run(job.graph, batch.arrays, steps=job.steps, record=RECORD_ALL["record"],
-                                          membranes=RECORD_ALL["membranes"])
+    record, membranes = counted_nodes(job.graph)
+    result = get_backend(job.backend).run(job.graph, batch.arrays, steps=job.steps, record=record,
+                                          membranes=membranes)
     predicted = classify(result.output()).astype(np.int64)
     confusion = None
     if batch.labels is not None:
@@ -60,8 +62,9 @@ def evaluate_batch(job: EvalJob, dataset: Dataset, start: int, stop: int) -> Eva
                              f"the network's {n} output classes")
         confusion = np.zeros((n, n), np.int64)
         np.add.at(confusion, (batch.labels, predicted), 1)
-    activity = count_activity(job.graph, activity_from_result(job.graph, batch.arrays, result))
-    return EvalCounts(np.arange(start, stop, dtype=np.int64), predicted, confusion, activity, batch.dropped)
+    activity = activity_from_result(job.graph, batch.arrays, result, synapses=counted_synapses(job.graph))
+    counts = count_activity(job.graph, activity)
+    return EvalCounts(np.arange(start, stop, dtype=np.int64), predicted, confusion, counts, batch.dropped)
 
 
 def evaluate_ranges(job: EvalJob, ranges: Sequence[Range], dataset: Dataset | None = None) -> EvalCounts:
