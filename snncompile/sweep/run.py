@@ -9,7 +9,8 @@ asked) with the target's estimate, and write ``cells/<cell>.json`` (the evaluati
 A cell's energy and latency per inference are its chip estimate's, plus the host
 segments' estimate when the compiled graph has host nodes.
 
-Then ``sweep.csv`` and ``sweep.json`` (one row per cell, Pareto front and best per
+Then ``sweep.csv`` and ``sweep.json`` (one row per cell, artifact paths relative to the
+sweep's folder, Pareto front and best per
 target marked, :mod:`snncompile.sweep.pareto`), ``pareto.png`` and ``pareto.html``.
 """
 
@@ -126,7 +127,7 @@ def run_cell(float_graph: Graph, cell: Cell, dataset: Dataset, folder: Path, how
         return {**row, "status": "failed", "reason": one_line(str(exc))}
     with atomic_open(folder / "cells" / f"{cell.id}.json") as handle:
         json.dump(ev.to_dict(), handle, indent=1, default=_plain)
-    return {**row, "status": "ok", "reason": None, **summary(ev), "artifact": str(path)}
+    return {**row, "status": "ok", "reason": None, **summary(ev), "artifact": str(path.relative_to(folder))}
 
 
 def summary(ev: Evaluation) -> dict[str, Any]:

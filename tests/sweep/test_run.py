@@ -61,10 +61,11 @@ def test_more_weight_bits_cost_energy_and_keep_accuracy(swept):
 def test_a_chosen_cell_deploys_as_it_was_measured(swept, braille):
     graph, data = braille
     row = next(r for r in swept[0].rows if r["cell"] == "loihi-w6")
-    artifact = load_artifact(row["artifact"])
+    assert row["artifact"] == "cells/loihi-w6.snnc"
+    artifact = load_artifact(swept[1] / row["artifact"])
     assert artifact.provenance["options"]["weight_bits"] == 6
     fixed = graph_for(artifact, "emulator")
     again = evaluate(fixed, open_data(data, fixed), "emulator")
     assert again.accuracy == row["accuracy"]
-    saved = json.loads((Path(row["artifact"]).with_suffix(".json")).read_text())
+    saved = json.loads((swept[1] / "cells" / "loihi-w6.json").read_text())
     assert saved["accuracy"] == row["accuracy"] and saved["samples"] == 280
