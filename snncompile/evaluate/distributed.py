@@ -60,7 +60,7 @@ def ray_session(workers: int, address: str | None = None) -> Iterator[Any]:
     """Ray, connected: to ``address``, to the Ray this process already runs, or to a
     local one started now with ``workers`` CPUs (shut down afterwards)."""
     ray = import_ray("--ray" if address else "--workers", local=address is None)
-    if ray.is_initialized() and address is None:
+    if ray.is_initialized():  # this process runs Ray already (the Python API, tests): use it
         yield ray
         return
     options: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR"}

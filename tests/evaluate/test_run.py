@@ -68,3 +68,25 @@ def test_limit_and_steps(braille_graph, braille_shards):
     ds = open_data(braille_shards, braille_graph, DataOptions(limit=33))
     ev = evaluate(braille_graph, ds, "reference", batch_size=10, steps=100)
     assert (ev.samples, ev.steps, ev.metrics.steps) == (33, 100, 100)
+
+
+@pytest.mark.lava
+def test_lava_evaluates_what_the_emulator_does(braille_arrays, tmp_path):
+    """The zero-reset Braille RNN (the one Lava's LIF can run) compiled for Loihi: Lava,
+    which cannot record synapse nodes, gives the emulator's predictions and counts."""
+    from snncompile.api import ModelOptions, load_model
+    from snncompile.compile import build_artifact
+
+    from .conftest import GRAPH
+
+    x, y, _ = braille_arrays
+    float_graph = load_model(str(GRAPH.with_name("braille_noDelay_bias_zero.nir")), ModelOptions(reset="zero"))
+    graph = graph_for(build_artifact(float_graph, "loihi", calibrate=x[:64].astype(float)), "lava")
+    np.savez(tmp_path / "d.npz", input=x[:3], labels=y[:3])
+    ds = open_data(tmp_path / "d.npz", graph)
+    lava = evaluate(graph, ds, "lava", batch_size=3)
+    emulator = evaluate(graph, ds, "emulator", batch_size=3)
+    assert np.array_equal(lava.counts.predicted, emulator.counts.predicted)
+    assert np.array_equal(lava.counts.confusion, emulator.counts.confusion)
+    assert lava.metrics.spikes == emulator.metrics.spikes > 0
+    assert lava.metrics.synaptic_operations == emulator.metrics.synaptic_operations
