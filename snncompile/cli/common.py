@@ -88,7 +88,7 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
                         "longest recording); array data runs this many (default: its length)")
     g.add_argument("--time-unit", type=float, metavar="SECONDS",
                    help="seconds per unit of event time (default: 1 for SHD/SSC, 1e-6 for tonic)")
-    g.add_argument("--bin", dest="binning", choices=BINNINGS, default="count",
+    g.add_argument("--bin", dest="binning", choices=BINNINGS,
                    help="events per step: their count (default, as tonic's ToFrame) or 1 where any fell")
     g.add_argument("--limit", type=int, metavar="N", help="only the first N samples")
     g.add_argument("--batch-size", type=int, default=32, help="samples run together (default 32)")

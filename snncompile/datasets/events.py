@@ -45,7 +45,7 @@ def steps_for(last_time: float, time_unit: float, dt: float) -> int:
 
 
 def bin_events(times: np.ndarray, coords: tuple[np.ndarray, ...], shape: tuple[int, ...], steps: int,
-               time_unit: float, dt: float, binning: str, where: str) -> tuple[np.ndarray, int]:
+               time_unit: float, dt: float, binning: str | None, where: str) -> tuple[np.ndarray, int]:
     """(steps, *shape) float32 spike counts of one recording, and how many events fell
     after the last step. ``coords`` index ``shape`` (one array per axis)."""
     frame = np.zeros((steps, *shape), dtype=np.float32)
@@ -64,6 +64,6 @@ def bin_events(times: np.ndarray, coords: tuple[np.ndarray, ...], shape: tuple[i
     keep = k < steps
     index = (k[keep], *(np.asarray(c)[keep].astype(np.int64) for c in coords))
     np.add.at(frame, index, 1.0)
-    if binning == "binary":
+    if binning == "binary":  # None: count
         np.minimum(frame, 1.0, out=frame)
     return frame, int((~keep).sum())

@@ -38,6 +38,7 @@ def open_npy(path: str) -> np.ndarray:
 class NpyData(Dataset):
     format = "npy"
     description = "a memory-mapped .npy (or a directory with input.npy [and labels.npy])"
+    options = frozenset({"labels", "steps"})
 
     @classmethod
     def detect(cls, path: str) -> bool:

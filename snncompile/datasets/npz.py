@@ -98,6 +98,7 @@ def check_arrays(headers: dict[str, tuple[tuple[int, ...], np.dtype]], layout: L
 class NpzData(Dataset):
     format = "npz"
     description = "an .npz with 'input' [and 'labels'], or a directory of such .npz shards"
+    options = frozenset({"steps"})
 
     @classmethod
     def detect(cls, path: str) -> bool:

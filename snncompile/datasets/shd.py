@@ -48,6 +48,7 @@ def decode(names: np.ndarray) -> list[str]:
 class ShdData(Dataset):
     format = "shd"
     description = "SHD/SSC HDF5 (spikes/times, spikes/units, labels), binned to the graph's dt"
+    options = frozenset({"steps", "time_unit", "binning"})
 
     @classmethod
     def detect(cls, path: str) -> bool:

@@ -40,8 +40,8 @@ class DataOptions:
       (default: enough for the longest recording); array data is not resized;
     - ``time_unit``: seconds per unit of an event time (default: the format's: seconds
       for SHD/SSC, microseconds for tonic);
-    - ``binning``: ``count`` (events per step, as tonic's ToFrame sums them) or
-      ``binary`` (1 where any event fell);
+    - ``binning``: ``count`` (events per step, as tonic's ToFrame sums them; the
+      default) or ``binary`` (1 where any event fell);
     - ``limit``: only the first ``limit`` samples.
     """
 
@@ -49,11 +49,11 @@ class DataOptions:
     labels: str | None = None
     steps: int | None = None
     time_unit: float | None = None
-    binning: str = "count"
+    binning: str | None = None
     limit: int | None = None
 
     def __post_init__(self) -> None:
-        if self.binning not in BINNINGS:
+        if self.binning is not None and self.binning not in BINNINGS:
             raise InputError(f"binning must be one of {BINNINGS}, found '{self.binning}'")
         for name in ("steps", "limit"):
             value = getattr(self, name)
@@ -118,6 +118,8 @@ class Dataset(ABC):
     format: ClassVar[str]
     #: one line for ``--help``
     description: ClassVar[str] = ""
+    #: the DataOptions this format reads (beside format and limit); others are refused
+    options: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, spec: DataSpec):
         self.spec = spec
@@ -202,11 +204,24 @@ def open_data(path: str | os.PathLike, graph: Graph | Layout, options: DataOptio
         raise InputError(f"unknown data format '{fmt}'; known formats: {', '.join(READERS)}")
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file or directory")
+    refuse_unused(READERS[fmt], options, path)
     facts = READERS[fmt].scan(path, layout, options)
     dataset = reopen(DataSpec(path, fmt, layout, options, facts))
     if len(dataset) == 0:
         raise InputError(f"{path}: the data set has no samples")
     return dataset
+
+
+#: option -> its command-line flag (for errors)
+FLAGS = {"labels": "--labels", "steps": "--steps", "time_unit": "--time-unit", "binning": "--bin"}
+
+
+def refuse_unused(reader: type[Dataset], options: DataOptions, path: str) -> None:
+    """A choice the format does not read is an error, never ignored."""
+    given = [name for name in FLAGS if getattr(options, name) is not None and name not in reader.options]
+    if given:
+        flags = ", ".join(FLAGS[n] for n in given)
+        raise InputError(f"{path}: {flags} do(es) not apply to {reader.format} data ({reader.description})")
 
 
 def reopen(spec: DataSpec) -> Dataset:

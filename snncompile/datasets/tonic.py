@@ -94,6 +94,7 @@ def frames_shape(shape: tuple[int, ...], want: tuple[int, ...], where: str) -> N
 class TonicData(Dataset):
     format = "tonic"
     description = "a tonic DiskCachedDataset directory (<i>_<copy>.hdf5: events x,y,t,p or frames)"
+    options = frozenset({"steps", "time_unit", "binning"})
 
     @classmethod
     def detect(cls, path: str) -> bool:
