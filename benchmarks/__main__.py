@@ -19,6 +19,7 @@ SPEED = [
     "benchmarks.emulator_memory",
     "benchmarks.compile_time",
     "benchmarks.onnx_step",
+    "benchmarks.evaluate_workers",
 ]
 
 for name in SPEED:

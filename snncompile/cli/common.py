@@ -110,3 +110,43 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
                            reset_timing=getattr(args, "reset_timing", None), comparator=getattr(args, "comparator", None),
                            discretization=getattr(args, "discretization", None), dialect=getattr(args, "dialect", None))
     return load_for_backend(args.model, backend or default_backend(args.model), options)
+
+
+def add_data_arguments(p: argparse.ArgumentParser) -> None:
+    """``--data PATH`` and how to read it (evaluate, sweep)."""
+    from snncompile.datasets import BINNINGS, READERS
+
+    formats = "; ".join(f"{name}: {cls.description}" for name, cls in READERS.items())
+    g = p.add_argument_group("data", "a data set read in batches (docs/evaluate.md)")
+    g.add_argument("--data", required=True, metavar="PATH",
+                   help=".npz (or a directory of .npz shards), .npy (memory-mapped), SHD/SSC .h5 or a tonic cache "
+                        "directory")
+    g.add_argument("--data-format", choices=sorted(READERS), help=f"the data's format (default: detected). {formats}")
+    g.add_argument("--labels", metavar="Y.npy", help="labels for .npy data that has none beside it")
+    g.add_argument("--steps", type=int,
+                   help="time steps: event data is binned into this many steps of the graph's dt (default: its "
+                        "longest recording); array data runs this many (default: its length)")
+    g.add_argument("--time-unit", type=float, metavar="SECONDS",
+                   help="seconds per unit of event time (default: 1 for SHD/SSC, 1e-6 for tonic)")
+    g.add_argument("--bin", dest="binning", choices=BINNINGS,
+                   help="events per step: their count (default, as tonic's ToFrame) or 1 where any fell")
+    g.add_argument("--limit", type=int, metavar="N", help="only the first N samples")
+    g.add_argument("--batch-size", type=int, default=32, help="samples run together (default 32)")
+
+
+def data_options_from_args(args: argparse.Namespace):
+    from snncompile.datasets import DataOptions
+
+    return DataOptions(format=args.data_format, labels=args.labels, steps=args.steps, time_unit=args.time_unit,
+                       binning=args.binning, limit=args.limit)
+
+
+def add_worker_arguments(p: argparse.ArgumentParser) -> None:
+    """``--workers N`` / ``--ray ADDRESS`` (evaluate, sweep)."""
+    g = p.add_argument_group("parallelism", "shard the work over Ray (pip install 'snncompile[distributed]')")
+    g.add_argument("--workers", type=int, default=1,
+                   help="worker processes; above 1 a local Ray is started for the run (default 1: this process)")
+    g.add_argument("--ray", metavar="ADDRESS", help="run on the Ray cluster at ADDRESS (e.g. 'auto' or host:6379)")
+    g.add_argument("--chunk-batches", type=int, metavar="K", help="batches per Ray task (default: about 4 tasks "
+                                                                  "per worker)")
+    g.add_argument("--retries", type=int, default=3, help="reruns of a task whose worker died (default 3)")

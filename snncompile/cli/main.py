@@ -31,6 +31,8 @@ COMMANDS = [
     "compile",
     "compare",
     "estimate",
+    "evaluate",
+    "sweep",
     "map",
     "report",
     "targets",

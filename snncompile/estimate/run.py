@@ -62,6 +62,15 @@ def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Seque
     segments on ``host`` (default :data:`DEFAULT_HOST`); MCUs and hosts run all of it."""
     activity = record_activity(graph, inputs, steps=steps, backend=backend, progress=progress)
     metrics = compute_metrics(graph, activity)
+    estimates, placements = estimate_targets(graph, metrics, targets, weight_bits=weight_bits, host=host)
+    return Report(model, metrics, activity, estimates, placements, input_note)
+
+
+def estimate_targets(graph: Graph, metrics: Metrics, targets: Sequence[Target], weight_bits: int | None = None,
+                     host: Target | None = None) -> tuple[tuple[Estimate, ...], dict[str, Placement]]:
+    """Every target's estimates of ``metrics`` (and each chip's mapping of ``graph``); a
+    compiled graph with host segments adds their estimate on ``host`` (see
+    :func:`run_estimates`)."""
     placements = {t.name: map_graph(graph, t, weight_bits=weight_bits, strict=False)
                   for t in targets if t.kind not in ("method", "host")}
     estimates = [e for t in targets for e in estimate(metrics, t, placement=placements.get(t.name))]
@@ -70,4 +79,4 @@ def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Seque
     if metrics.host_ops and chips:
         host_part = host_segments(metrics, host or load_target(DEFAULT_HOST))
         estimates += [host_part, *(chip_plus_host(c, host_part) for c in chips)]
-    return Report(model, metrics, activity, tuple(estimates), placements, input_note)
+    return tuple(estimates), placements
