@@ -37,9 +37,12 @@ OPTIONAL = {
     "scipy": "lava extra (the Lava backend)",
     "norse": "a framework adapter: only for models built with it",
     "hypothesis": "test extra (snncompile.testing: strategies for tests)",
+    "ray": "distributed extra (evaluate --workers/--ray, sweep)",
+    "sklearn": "zoo extra (the zoo's digits data)",
+    "spikingjelly": "a framework adapter, and zoo:spikformer's neurons (installed --no-deps, README)",
 }
 #: distribution name -> the module it provides, where they differ
-MODULE_OF: dict[str, str] = {}
+MODULE_OF: dict[str, str] = {"scikit-learn": "sklearn"}
 
 
 def runtime_requirements(metadata: str) -> list[Requirement]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from snncompile.api import model_kind
 from snncompile.cli.common import (
     add_data_arguments,
     add_model_arguments,
@@ -17,19 +15,19 @@ from snncompile.cli.common import (
     model_from_args,
 )
 from snncompile.cli.output import table
-from snncompile.datasets import open_data
-from snncompile.estimate.run import resolve_targets
-from snncompile.evaluate import Evaluation, evaluate
-from snncompile.fileio import atomic_path
-from snncompile.ir import Graph
-from snncompile.simulate import backend_names
-from snncompile.targets import Target
+
+if TYPE_CHECKING:
+    from snncompile.evaluate import Evaluation
+    from snncompile.ir import Graph
+    from snncompile.targets import Target
 
 NAME = "evaluate"
 HELP = "accuracy, per-class accuracy, confusion, activity and energy/latency over a whole data set"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from snncompile.simulate import backend_names
+
     add_model_arguments(p)
     add_data_arguments(p)
     p.add_argument("--backend", choices=backend_names(),
@@ -43,6 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def targets_from_args(args: argparse.Namespace) -> list[Target]:
+    from snncompile.api import model_kind
+    from snncompile.estimate.run import resolve_targets
+
     spec = args.target
     if spec is None and model_kind(args.model) == "artifact":
         from snncompile.compile import load_artifact
@@ -59,6 +60,9 @@ def model_for_data(args: argparse.Namespace, backend: str) -> Graph:
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.datasets import open_data
+    from snncompile.evaluate import evaluate
+
     backend = backend_from_args(args)
     graph = model_for_data(args, backend)
     dataset = open_data(args.data, graph, data_options_from_args(args))
@@ -72,6 +76,10 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def write_predictions(result: Evaluation, path: str) -> None:
+    import numpy as np
+
+    from snncompile.fileio import atomic_path
+
     arrays = {"index": result.counts.indices, "predicted": result.counts.predicted}
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez_compressed(tmp, **arrays)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from snncompile.api import load_inputs
 from snncompile.cli.cmd_evaluate import model_for_data
 from snncompile.cli.common import (
     add_data_arguments,
@@ -14,10 +13,6 @@ from snncompile.cli.common import (
 )
 from snncompile.cli.output import table
 from snncompile.errors import InputError
-from snncompile.estimate.borrow import parse_borrow
-from snncompile.passes.quantize.options import ROUNDINGS
-from snncompile.simulate import backend_names
-from snncompile.sweep import SweepRun, grid, run_sweep
 
 NAME = "sweep"
 HELP = "compile and evaluate a grid of targets x weight bits x options; table, Pareto plot and every artifact"
@@ -25,6 +20,9 @@ SPLIT = {"off": (False,), "on": (True,), "both": (False, True)}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from snncompile.passes.quantize.options import ROUNDINGS
+    from snncompile.simulate import backend_names
+
     add_model_arguments(p)
     add_data_arguments(p)
     p.add_argument("--target", required=True, help="compile targets (names or .toml paths with [fixed_point]), "
@@ -55,6 +53,11 @@ def _list(text: str, flag: str, cast=str) -> list:
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.api import load_inputs
+    from snncompile.estimate.borrow import parse_borrow
+    from snncompile.passes.quantize.options import ROUNDINGS
+    from snncompile.sweep import SweepRun, grid, run_sweep
+
     graph = model_for_data(args, "reference")
     roundings = _list(args.rounding, "--rounding")
     bad = [r for r in roundings if r not in ROUNDINGS]
