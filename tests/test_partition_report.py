@@ -31,8 +31,9 @@ def test_crossings_carry_spikes_out_and_payloads_in(artifact):
 def test_host_cost_from_the_host_descriptor(artifact):
     host = load_target("host-cortex-a72")
     part = artifact.partition
-    # q (4x4) @ k (4x4): 16 outputs x 4 products; the Scale and the Quantize one op per element
-    assert part.host_ops_per_step == 64 + 16 + 16
+    # q (4x4) @ k (4x4): 16 outputs x 4 products; the Quantize one op per element (the
+    # Scale folded into attn's threshold)
+    assert part.host_ops_per_step == 64 + 16
     assert part.host_step_s == pytest.approx(part.host_ops_per_step * 0.25 / host.number("timing", "clock_hz"))
     assert part.host_step_j == pytest.approx(part.host_ops_per_step * host.number("energy", "mac_j"))
 
@@ -44,4 +45,4 @@ def test_rendered_report_names_every_host_node_and_why(artifact):
 
 def test_all_on_chip_lists_every_node_the_chip_cannot_run():
     with pytest.raises(PartitionError, match="2 node\\(s\\) cannot run on loihi2: 'qk' \\(MatMul\\): .*'s' \\(Scale\\)"):
-        build_artifact(float_attention(), "loihi2", all_on_chip=True)
+        build_artifact(float_attention(scale=-0.25), "loihi2", all_on_chip=True)

@@ -28,6 +28,7 @@ class Permute(HostOp):
     axis ``j`` is input axis ``perm[j]`` (``x.permute``; ``x.transpose(a, b)`` swaps two)."""
 
     kind: ClassVar[str] = "Permute"
+    copies_elements: ClassVar[bool] = True
     perm: tuple[int, ...]
 
     def __post_init__(self) -> None:
@@ -50,6 +51,7 @@ class Reshape(HostOp):
     free on a chip (stage ``ANY``)."""
 
     kind: ClassVar[str] = "Reshape"
+    copies_elements: ClassVar[bool] = True
     stage: ClassVar[Stage] = Stage.ANY
     shape: Shape
 
@@ -75,6 +77,7 @@ class Expand(HostOp):
     front of an ``Add`` whose operands broadcast (``x - x.mean(-1, keepdim=True)``)."""
 
     kind: ClassVar[str] = "Expand"
+    copies_elements: ClassVar[bool] = True
     shape: Shape
 
     def __post_init__(self) -> None:
@@ -102,6 +105,7 @@ class Concat(HostOp):
     ``count`` field (``ports`` is read on instances by the graph code)."""
 
     kind: ClassVar[str] = "Concat"
+    copies_elements: ClassVar[bool] = True
     axis: int
     count: int = 2
 
@@ -141,6 +145,7 @@ class Slice(HostOp):
     ``split`` are one Slice per piece."""
 
     kind: ClassVar[str] = "Slice"
+    copies_elements: ClassVar[bool] = True
     axis: int
     start: int
     stop: int

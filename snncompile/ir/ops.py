@@ -87,6 +87,7 @@ class Output(Node):
     """Graph output: ``y[t] = x[t]`` (the sum of its incoming edges), recorded."""
 
     kind: ClassVar[str] = "Output"
+    copies_elements: ClassVar[bool] = True
     stage: ClassVar[Stage] = Stage.ANY
     shape: Shape
 
@@ -284,6 +285,7 @@ class MaxPool2d(_Pool2d):
     """``y = max of x over each window`` (padding never wins). On 0/1 spikes this is OR."""
 
     kind: ClassVar[str] = "MaxPool2d"
+    copies_elements: ClassVar[bool] = True
 
 
 @register_node
@@ -292,6 +294,7 @@ class Flatten(Node):
     """Merge per-sample axes ``start_dim..end_dim`` (inclusive, batch not counted)."""
 
     kind: ClassVar[str] = "Flatten"
+    copies_elements: ClassVar[bool] = True
     stage: ClassVar[Stage] = Stage.ANY
     start_dim: int = 0
     end_dim: int = -1
@@ -362,6 +365,7 @@ class Delay(Node):
     ``delay`` is an int array broadcast to the input shape."""
 
     kind: ClassVar[str] = "Delay"
+    copies_elements: ClassVar[bool] = True
     stateful: ClassVar[bool] = True
     delay: np.ndarray
 

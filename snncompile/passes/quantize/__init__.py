@@ -46,6 +46,7 @@ from snncompile.passes.add_chip_entries import (
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_batchnorm_into_neuron import fold_batchnorm_into_neuron
 from snncompile.passes.fold_pool_into_synapse import fold_pool_into_synapse
+from snncompile.passes.fold_scale_into_threshold import fold_scale_into_threshold
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
 from snncompile.passes.fold_synapse_bias import (
     bias_fold_is_exact,
@@ -53,6 +54,7 @@ from snncompile.passes.fold_synapse_bias import (
     has_bias,
     keeps_bias,
 )
+from snncompile.passes.lower_maxpool import lower_maxpool
 from snncompile.passes.mark_static import mark_static
 from snncompile.passes.partition import Capabilities, Partition, partition
 from snncompile.passes.pipeline import Pass, run_pipeline
@@ -74,13 +76,20 @@ from snncompile.passes.quantize.quantize_weights import quantize_weights
 from snncompile.passes.quantize.report import QuantizationReport, render_report
 from snncompile.passes.quantize.report_build import build_report
 from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
+from snncompile.passes.reassociate_attention import reassociate_attention
 from snncompile.passes.split_mixed_sign import split_mixed_sign
+from snncompile.passes.split_spike_adds import split_spike_adds
 
+#: float → float lowerings, in order (each exact: see its module)
 FLOAT_PASSES = [
     Pass("fold_batchnorm", fold_batchnorm),
     Pass("fold_batchnorm_into_neuron", fold_batchnorm_into_neuron),
+    Pass("lower_maxpool", lower_maxpool),
     Pass("fold_pool_into_synapse", fold_pool_into_synapse),
     Pass("fold_scale_into_weights", fold_scale_into_weights),
+    Pass("fold_scale_into_threshold", fold_scale_into_threshold),
+    Pass("reassociate_attention", reassociate_attention),
+    Pass("split_spike_adds", split_spike_adds),
 ]
 
 
