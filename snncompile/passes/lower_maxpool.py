@@ -30,8 +30,10 @@ def lower_maxpool(graph: Graph) -> Graph:
             continue
         channels = graph.input_shape(name, shapes)[0]
         window = np.ones((channels, 1, *node.kernel_size))
-        summed = Conv2d(weight=window, stride=node.stride, padding=node.padding, groups=channels)
-        either = LIF(shape=shapes[name], decay=0.0, threshold=0.5, reset=Reset.ZERO, comparator=Comparator.GT)
+        stride = node.stride or node.kernel_size  # set by the pool itself; None only before __post_init__
+        summed = Conv2d(weight=window, stride=stride, padding=node.padding, groups=channels)
+        either = LIF(shape=shapes[name], decay=np.zeros(()), threshold=np.full((), 0.5), reset=Reset.ZERO,
+                     comparator=Comparator.GT)
         graph = insert_before(replace_node(graph, name, either), name, unique_name(graph, f"{name}.sum"), summed)
     return graph
 
