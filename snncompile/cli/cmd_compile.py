@@ -16,7 +16,7 @@ HELP = "quantize a model for a target and write a versioned artifact (.snnc)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from snncompile.passes.quantize.options import ROUNDINGS
+    from snncompile.passes.quantize.options import BIAS_TIMINGS, ROUNDINGS
     from snncompile.targets import DEFAULT_HOST
 
     add_model_arguments(p)
@@ -33,6 +33,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-sign", action="store_true",
                    help="split mixed-sign dense weights into excitatory + inhibitory matrices (one more bit each)")
     p.add_argument("--graded-input", action="store_true", help="input values are integer payloads, not spikes")
+    p.add_argument("--weight-split", type=int, choices=(1, 2), default=1,
+                   help="2: each chip synapse gets a residual synapse for what its mantissas rounded away "
+                        "(about twice the weight bits, twice the synaptic work); default 1")
+    p.add_argument("--bias-timing", choices=BIAS_TIMINGS, default="exact",
+                   help="exact (default): a bias starts with its layer's input, through a delayed synapse; "
+                        "register: the neuron's bias register (one synapse fewer, starts lag steps early)")
+    p.add_argument("--fire-on-gt", action="store_true",
+                   help="compile '>=' neurons to fire on '>' one unit lower (Lava's LIF has only '>'; "
+                        "needed for --backend lava to equal the emulator)")
+    p.add_argument("--threshold-resolution", type=int,
+                   help="raise the automatic scale until thresholds have this many units (default 256; "
+                        "16384 with --weight-split 2)")
     p.add_argument("--all-on-chip", action="store_true",
                    help="refuse to put any node on the host: exit 2 listing every node the chip cannot run, and why")
     p.add_argument("--host", default=DEFAULT_HOST,
@@ -64,6 +76,10 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
         decay_unity=args.decay_unity,
         split_sign=args.split_sign,
         graded_input=args.graded_input,
+        weight_split=args.weight_split,
+        bias_timing=args.bias_timing,
+        fire_on_gt=args.fire_on_gt,
+        threshold_resolution=args.threshold_resolution,
     )
 
 
