@@ -51,8 +51,25 @@ def test_lif_equations_by_hand():
     assert u[:3].tolist() == [0, 320, 320 * 2047 // 4096]
     bias = 3 << 2
     assert v[0] == bias and v[1] == (bias * 3072) // 4096 + 320 + bias
-    neg = -(-(-1000 * 3072) // 4096)  # trunc toward zero of a negative product
-    assert neg == -750
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("stepwise", [False, True], ids=["compiled-loop", "stepwise"])
+def test_negative_states_decay_toward_zero(batch, stepwise):
+    """Loihi rounds a decayed negative state toward zero, not down (Lava's fixed-point
+    LIF decays the magnitude and restores the sign): -320 * 2047 / 4096 = -159.92 is
+    -159 (floor would give -160). Run through the emulator (batch 1 and batched), values
+    derived by hand, so a change of rounding in either kernel (the compiled loop's
+    branch-free one, the step-wise one) fails here and not only in the Lava tests."""
+    graph, n = _one_neuron(weight=-5, du=2048, dv=1024, vth=100)
+    x = np.tile(np.asarray([1, 0, 0, 0, 0], np.int64).reshape(1, -1, 1), (batch, 1, 1))
+    r = emulate(graph, x, membranes=[n], currents=[n], stepwise=stepwise)
+    u, v = r.currents[n][:, :, 0], r.membranes[n][:, :, 0]
+    # u: 0, -320, trunc(-320 * 2047 / 4096) = -159, trunc(-159 * 2047 / 4096) = -79, -39
+    assert u.tolist() == [[0, -320, -159, -79, -39]] * batch
+    # v: v_t = trunc(v_{t-1} * 3072 / 4096) + u_t: 0, -320, -240 - 159 = -399,
+    # trunc(-299.25) - 79 = -378, trunc(-283.5) - 39 = -322
+    assert v.tolist() == [[0, -320, -399, -378, -322]] * batch
 
 
 def test_subtract_reset_ge_comparator_and_graded_payload():
