@@ -57,6 +57,37 @@ def test_first_divergence_names_layer_and_step(loihi2, x):
     assert (pair.first_layer, pair.first_step) == ("o", expected)
 
 
+def two_branches(a=1.0, b=0.5):
+    """x -> f1 -> h (first in layer order) and x -> f2 -> o, two outputs."""
+    g = Graph()
+    g.add("x", Input(shape=(2,)))
+    g.add("f1", Linear(weight=[[a, 0.5], [0.5, 1.0]]))
+    g.add("h", IF(shape=(2,), threshold=1.0))
+    g.add("y1", Output(shape=(2,)))
+    g.add("f2", Linear(weight=[[b, 0.5]]))
+    g.add("o", IF(shape=(1,), threshold=1.0))
+    g.add("y2", Output(shape=(1,)))
+    g.chain("x", "f1", "h", "y1")
+    g.chain("x", "f2", "o", "y2")
+    return g
+
+
+@pytest.mark.parametrize(("a", "b", "steps", "first"), [
+    (1.5, 0.75, {"h": 1, "o": 0}, ("o", 0)),  # the later layer diverges earlier: it is named
+    (1.5, 0.25, {"h": 1, "o": 4}, ("h", 1)),  # the earlier layer diverges earlier
+])
+def test_first_divergence_is_the_earliest_step_over_all_layers(loihi2, x, a, b, steps, first):
+    """Two layers diverge (the fixed graph is quantized, exactly, from a network with both
+    branches changed): the report names the earliest step, whichever layer comes first in
+    layer order; the steps per layer are those of the two float models."""
+    g, changed = two_branches(), two_branches(a, b)
+    q = quantize(changed, loihi2, QuantizeOptions(scale=2**14))
+    (pair,) = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"]).pairs
+    assert [r.layer for r in pair.layers] == ["h", "o"]
+    assert {r.layer: r.first_divergence for r in pair.layers} == steps
+    assert (pair.first_layer, pair.first_step) == first
+
+
 def test_alignment_never_pads():
     with pytest.raises(InputError, match="cannot cover lag 2"):
         aligned(np.zeros((1, 10, 1)), 2, 9)
