@@ -40,10 +40,14 @@ def make(kind: str, v_reset, decay_input=True, step_mode="s", **kw):
 def mlp(kind, v_reset, decay_input, step_mode="s"):
     torch.manual_seed(4)
     lin = (lambda i, o: layer.Linear(i, o, step_mode=step_mode)) if step_mode == "m" else nn.Linear
-    return nn.Sequential(
+    model = nn.Sequential(
         lin(8, 12), make(kind, v_reset, decay_input, step_mode, v_threshold=0.6),
         lin(12, 4), make(kind, v_reset, decay_input, step_mode),
     )
+    with torch.no_grad():  # gains that make both layers fire in every case (decayed input
+        model[0].weight.mul_(3.0)  # and a reset to -0.5 keep PyTorch's initial weights
+        model[2].weight.mul_(16.0)  # below threshold: nothing would be checked there)
+    return model
 
 
 CASES = [(k, r, d) for k, r, d in itertools.product(["IF", "LIF", "PLIF"], [0.0, None, -0.5], [True, False])
