@@ -65,6 +65,16 @@ def test_current_based_neurons_get_a_cancelling_second_tap(loihi2):
     q = quantize(g, loihi2)
     first, second = q.fixed.nodes["n.reset_fix"], q.fixed.nodes["n.reset_fix2"]
     assert first.weight[0, 0] < 0 < second.weight[0, 0]
+    # by value, derived from the equations: the first tap injects x = vth * dv / 4096 into
+    # u (act and vth shifts cancel), which u keeps a fraction alpha = (4096 - du - 1) / 4096
+    # of one step later; the second tap, one step later still, takes that back
+    n = q.fixed.nodes["n"]
+    x = n.vth * n.dv / 4096
+    alpha = (4096 - n.du - 1) / 4096
+    for tap, want in ((first, -x), (second, alpha * x)):
+        got = tap.effective_weight() * 2**tap.weight_exp
+        assert np.array_equal(got, np.diag(np.diag(got))), "one diagonal entry per neuron"
+        assert np.all(np.abs(np.diag(got) - want) <= 2 ** tap.weight_exp / 2), (np.diag(got)[0], want)
     assert {(e.src, e.dst, e.delay) for e in q.fixed.edges} >= {("n.reset_fix", "n", 1), ("n.reset_fix2", "n", 2)}
     chip = aligned(emulate(q.fixed, X, steps=121, record=["n"]).recorded["n"], q.lags["n"], 120)
     ref = simulate(g, X, record=["n"]).recorded["n"]
