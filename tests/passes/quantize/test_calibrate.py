@@ -1,0 +1,65 @@
+"""Calibration (``measure_ranges``) against an independent numpy loop of the IR's
+equations, on a network where the synaptic current ``u``, not ``v``, limits the scale:
+a slow current (syn_decay 0.95) accumulates about 20 inputs, and a negative bias with no
+membrane memory keeps ``v`` below it. The scale must then be the largest step of the
+weights' grid whose |u| stays within ``state_max / headroom``."""
+
+import numpy as np
+import pytest
+
+from snncompile.ir import CubaLIF, Graph, Input, Linear, Output
+from snncompile.passes.quantize import QuantizeOptions, quantize
+
+SYN_DECAY, DECAY, BIAS, THRESHOLD = 0.95, 0.0, -0.5, 1.0
+W = np.array([[8.0, 4.0, 4.0, 8.0], [4.0, 8.0, 8.0, 4.0]])
+
+
+def network() -> Graph:
+    g = Graph()
+    g.add("x", Input(shape=(4,)))
+    g.add("fc", Linear(weight=W))
+    g.add("n", CubaLIF(shape=(2,), syn_decay=SYN_DECAY, decay=DECAY, bias=BIAS, threshold=THRESHOLD,
+                       reset="subtract"))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "fc", "n", "y")
+    return g
+
+
+def by_hand(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """|u| and |v before the reset| at every step: i = a i + x W^T, v = b v + i + bias,
+    spike when v > threshold (the IR's default comparator), immediate subtract reset."""
+    batch, steps, _ = x.shape
+    i, v = np.zeros((batch, 2)), np.zeros((batch, 2))
+    us, vs = [], []
+    for t in range(steps):
+        i = SYN_DECAY * i + x[:, t] @ W.T
+        v = DECAY * v + i + BIAS
+        us.append(np.abs(i))
+        vs.append(np.abs(v))
+        v = v - THRESHOLD * (v > THRESHOLD)
+    return np.stack(us, 1), np.stack(vs, 1)
+
+
+@pytest.fixture(scope="module")
+def calibrated():
+    x = (np.random.default_rng(3).random((4, 80, 4)) < 0.5).astype(float)
+    q = quantize(network(), "loihi2", QuantizeOptions(percentile=100.0), calibrate=x)
+    return x, q.plan.layers["n"]
+
+
+def test_ranges_equal_the_equations_by_hand(calibrated):
+    x, layer = calibrated
+    u, v = by_hand(x)
+    assert layer.range is not None
+    assert layer.range.u_abs == pytest.approx(u.max(), rel=1e-12)  # the accumulated current
+    assert layer.range.v_abs == pytest.approx(v.max(), rel=1e-12)  # v as compared, before reset
+    assert u.max() > 10 * np.abs(x @ W.T).max()  # accumulation is what makes u large here
+
+
+def test_the_current_limits_the_scale(calibrated):
+    x, layer = calibrated
+    u, v = by_hand(x)
+    assert u.max() > v.max()
+    assert layer.limited_by == "calibrated u"
+    state_max = 2**23 - 1  # loihi2's 24-bit signed state; headroom 2 (the default)
+    assert layer.scale * u.max() <= state_max / 2 < 2 * layer.scale * u.max()
