@@ -147,3 +147,31 @@ def test_one_dimensional_convolution_over_tokens():
     g.chain("c", "y")
     x = (rng.random((2, 25, 2, 8)) < 0.5).astype(np.int64)
     _lava_equals_emulator(g, x, ["c"])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_long_conv_recurrent_delayed_network_equals_the_emulator(seed):
+    """Hundreds of steps through convolution, per-synapse and axonal delays, a recurrent
+    layer and graded inputs' cousins (biases, decays of every kind): every neuron's spikes,
+    u and v, every step, on Lava's fixed_pt and on the emulator; every layer fires
+    sometimes, never always (else reset and threshold would go unchecked)."""
+    rng = np.random.default_rng(seed)
+    b = FixedGraphBuilder((2, 6, 6))
+    b.conv2d(rng.integers(-40, 100, (3, 2, 3, 3)) * 2, padding=1)
+    b.lif(du=int(rng.integers(0, 4096)), dv=int(rng.integers(100, 1500)), vth=int(rng.integers(40, 90)))
+    b.flatten()
+    b.linear(rng.integers(-60, 120, (12, 108)), delay=int(rng.integers(0, 5)), delays=rng.integers(0, 9, (12, 108)),
+             weight_exp=-2)
+    b.lif(du=int(rng.integers(2000, 4096)), dv=int(rng.integers(0, 800)), vth=int(rng.integers(30, 80)),
+          bias_mant=int(rng.integers(-8, 8)), bias_exp=1)
+    b.recurrent(rng.integers(-120, 40, (12, 12)), delay=int(rng.integers(1, 6)))
+    b.linear(rng.integers(-50, 150, (5, 12)))
+    b.lif(du=4095, dv=int(rng.integers(0, 4096)), vth=int(rng.integers(5, 40)))
+    b.output()
+    x = (rng.random((1, 300, 2, 6, 6)) < 0.15).astype(np.int64)
+    kw = dict(record="neurons", membranes="neurons", currents="neurons")
+    emu = emulate(b.graph, x, **kw)
+    lava = get_backend("lava")(b.graph, x, **kw)
+    assert compare_runs(emu, lava, b.graph) == []
+    for name, spikes in emu.recorded.items():
+        assert 0 < spikes.sum() < spikes.size, (name, int(spikes.sum()))
