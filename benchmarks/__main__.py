@@ -22,7 +22,10 @@ SPEED = [
     "benchmarks.evaluate_workers",
 ]
 
+#: benchmarks that write their tables into docs/ (benchmarks/doc_tables.py)
+WRITES_DOCS = {"benchmarks.onnx_step"}
+
 for name in SPEED:
     print(f"\n=== {name} ===", flush=True)
-    sys.argv = [name]
+    sys.argv = [name, *(["--write-docs"] if name in WRITES_DOCS else [])]
     runpy.run_module(name, run_name="__main__")

@@ -6,7 +6,9 @@ model size, the wall time of a whole batched run (step model driven from Python,
 sequence model that loops inside ONNX Runtime) and the latency of one step at batch 1
 (the way an edge device drives it), as medians of ``--repeat`` runs.
 
-    python -m benchmarks.onnx_step [--repeat 3]
+    python -m benchmarks.onnx_step [--repeat 3] [--write-docs]
+
+``--write-docs`` writes the table into docs/onnx.md (benchmarks/doc_tables.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def median_seconds(fn, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/onnx.md")
     args = parser.parse_args()
     data = nir_paper.DATA
     graph = nir_paper.braille_graph(data / "braille_noDelay_bias_zero.nir", Reset.ZERO, ResetTiming.IMMEDIATE)
@@ -79,6 +82,17 @@ def main() -> None:
     width = max(len(r[0]) for r in rows)
     for label, value, unit in rows:
         print(f"{label:<{width}}  {value:10.1f} {unit}")
+    by_label = {label: value for label, value, _ in rows}
+    reference = by_label[f"reference float32, batch {batch} x {steps} steps"]
+    for label, value, unit in rows:
+        if label.startswith("onnx") and unit == "ms" and f"batch {batch} " in label:
+            print(f"{label}: {reference / value:.2f}x the float32 reference")
+    if args.write_docs:
+        from benchmarks.doc_tables import markdown_table, write_block
+
+        table = markdown_table(["what", f"median of {args.repeat} runs"],
+                               [[label, f"{value:.3g} {unit}"] for label, value, unit in rows])
+        write_block("onnx.md", "onnx_step", table, f"python -m benchmarks.onnx_step --repeat {args.repeat} --write-docs")
 
 
 if __name__ == "__main__":
