@@ -10,8 +10,8 @@ from snncompile.api import load_inputs
 from snncompile.cli.common import add_model_arguments, backend_from_args, model_from_args
 from snncompile.cli.output import table
 from snncompile.compare import readout_scale
-from snncompile.fileio import atomic_path
 from snncompile.ir import Graph, is_spike_train
+from snncompile.npzfile import write_npz
 from snncompile.simulate import accuracy, backend_names, get_backend
 
 NAME = "simulate"
@@ -61,8 +61,7 @@ def run(args: argparse.Namespace) -> dict:
         arrays.update({f"v.{n}": a for n, a in result.membranes.items()})
         # membrane readouts: also the float-equivalent values v / scale
         arrays.update({f"float.{n}": result.outputs[n] / s for n, s in scales.items() if s is not None})
-        with atomic_path(args.output, suffix=".npz") as tmp:
-            np.savez_compressed(tmp, **arrays)
+        write_npz(args.output, arrays)
     summary = {
         "model": args.model,
         "backend": result.backend,

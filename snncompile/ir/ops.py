@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from snncompile.ir.node import Node, Shape, as_float_array, register_node
+from snncompile.ir.node import Node, Shape, as_float_array, negative_dims, register_node
 from snncompile.ir.semantics import Comparator
 from snncompile.ir.stage import Stage
 from snncompile.ir.synapse import Synapse
@@ -60,6 +60,9 @@ class Input(Node):
     def output_shape(self, input_shape: Shape) -> Shape:
         return self.shape
 
+    def check(self, input_shape: Shape) -> list[str]:
+        return negative_dims(self.shape)
+
 
 @register_node
 @dataclass(eq=False, kw_only=True)
@@ -76,7 +79,7 @@ class Output(Node):
     def check(self, input_shape: Shape) -> list[str]:
         if tuple(input_shape) != self.shape:
             return [f"declared shape {self.shape} but receives {tuple(input_shape)}"]
-        return []
+        return negative_dims(self.shape)
 
 
 @register_node

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import InputError
+from snncompile.hdf5check import check_hdf5
 from snncompile.interop.netx import encoding as enc
 from snncompile.interop.netx.fields import (
     Where,
@@ -86,6 +87,7 @@ def read_netx(path: str | os.PathLike, dt: float | None = None, input_shape: Sha
     source = str(path)
     if not os.path.exists(path):
         raise InputError(f"{source}: no such file")
+    check_hdf5(source, "netx file")  # in a child process: a corrupt file can hang or crash HDF5
     try:
         handle = h5py.File(path, "r")
     except OSError as exc:
