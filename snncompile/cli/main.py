@@ -52,6 +52,19 @@ def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
     return parser
 
 
+#: the arguments that name files (or a target) a command reads, the model first
+FILE_ARGUMENTS = ("model", "artifact", "name", "input", "calibrate", "weights", "target")
+
+
+def named(message: str, args: argparse.Namespace) -> str:
+    """``message``, prefixed with the command's MODEL when it names none of the files the
+    command was given (an error found while running a model names the model)."""
+    files = [v for k in FILE_ARGUMENTS if isinstance(v := getattr(args, k, None), str) and v]
+    if not files or any(f in message or f.split(":")[0] in message for f in files):
+        return message
+    return f"{files[0]}: {message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     commands = load_commands()
     parser = build_parser(commands)
@@ -68,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             if issubclass(w.category, UserWarning):
                 print(f"warning: {one_line(str(w.message))}", file=sys.stderr)
     except SnnCompileError as exc:
-        print(f"snncompile {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"snncompile {args.command}: error: {one_line(named(str(exc), args))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

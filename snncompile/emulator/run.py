@@ -26,7 +26,6 @@ from snncompile.emulator import kernels as K
 from snncompile.emulator.cycles import CoreLayout, CycleModel
 from snncompile.emulator.fused import run_fused
 from snncompile.emulator.synapses import build_csr
-from snncompile.errors import InputError
 from snncompile.ir import Graph, Input, Node, Shape
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.host import Quantize
@@ -208,15 +207,11 @@ def emulate(
 
 def _payloads(graph: Graph, name: str, array: np.ndarray) -> np.ndarray:
     """Input ``name`` as (batch, time, flat) payloads: int32 when it feeds integer nodes
-    (Lava's RingBuffer sends int32), float64 when only host nodes read it."""
+    (Lava's RingBuffer sends int32; :func:`~snncompile.simulate.backend.normalize_inputs`
+    checked they are integers in range), float64 when only host nodes read it."""
     flat = array.reshape(array.shape[0], array.shape[1], -1)
     if all(on_host(graph.nodes[e.dst]) for e in graph.outgoing(name)):
         return np.ascontiguousarray(flat, dtype=np.float64)
-    if array.dtype.kind == "f" and np.any(array != np.round(array)):
-        raise InputError(f"input '{name}': the emulator takes integer payloads (spikes 0/1 or graded ints)")
-    if array.size and (array.min() < -(2**31) or array.max() >= 2**31):
-        raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found "
-                         f"[{array.min()}, {array.max()}]")
     # int32 results too (24-bit state, 32-bit payloads): a quarter of int64's memory traffic
     return np.ascontiguousarray(flat, dtype=np.int32)
 
