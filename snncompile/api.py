@@ -219,13 +219,15 @@ def input_feature_shape(path: str) -> tuple[int, ...]:
     return tuple(arrays["input"].shape[2:])
 
 
-def load_inputs(path: str, graph: Graph) -> InputData:
+def load_inputs(path: str, graph: Graph, also: tuple[Graph, ...] = ()) -> InputData:
     """Match an input file to ``graph``'s Input nodes.
 
     A single-input graph reads the array ``input``; a graph with several inputs reads one
     array per Input node name. An optional ``labels`` array (batch,) enables accuracy.
     The arrays are checked by :func:`snncompile.simulate.backend.normalize_inputs` (the
-    one place inputs are checked); every error names the file.
+    one place inputs are checked), for ``graph`` and each graph in ``also`` that will run
+    on them (an artifact's compiled graph takes integer payloads); every error names the
+    file.
     """
     from snncompile.simulate.backend import normalize_inputs
 
@@ -240,6 +242,8 @@ def load_inputs(path: str, graph: Graph) -> InputData:
         raise InputError(f"{path}: expected {want}; found arrays {sorted(arrays)}")
     try:
         data = normalize_inputs(graph, chosen, labels=arrays.get("labels"))
+        for other in also:
+            normalize_inputs(other, {n: a for n, a in data.arrays.items() if n in other.inputs})
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
     labels = arrays.get("labels")

@@ -12,6 +12,7 @@ again in the parent, same class and message.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import select
@@ -81,6 +82,7 @@ def _child(work: Work, read_fd: int, write_fd: int, arrays_path: str) -> None:
     try:
         os.close(read_fd)
         os.setpgid(0, 0)  # a group of its own: the parent stops it and its children at once
+        faulthandler.disable()  # a crash is the parent's to report, in one line
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         try:
             result, arrays = work()

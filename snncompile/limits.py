@@ -5,7 +5,7 @@ Each limit has a default and an environment variable that overrides it:
 ===========================  ==========  =================================================
 variable                     default     what it bounds
 ===========================  ==========  =================================================
-SNNCOMPILE_MAX_ARRAY_BYTES   4 GiB       one allocation whose size a file or an option
+SNNCOMPILE_MAX_ARRAY_BYTES   4 GB        one allocation whose size a file or an option
                                          declares: an array read from an ``.npz``,
                                          ``.snnir``, ``.snnc``, ``.nir`` or ``.net`` file,
                                          a parameter broadcast to its layer's shape, the
@@ -57,7 +57,7 @@ class Limit:
         return value
 
 
-MAX_ARRAY_BYTES = Limit("SNNCOMPILE_MAX_ARRAY_BYTES", float(4 << 30), "bytes",
+MAX_ARRAY_BYTES = Limit("SNNCOMPILE_MAX_ARRAY_BYTES", 4e9, "bytes",
                         "the largest allocation a file or an option may ask for")
 READ_TIMEOUT = Limit("SNNCOMPILE_READ_TIMEOUT", 60.0, "s", "checking an HDF5 file in a child process")
 FACTORY_TIMEOUT = Limit("SNNCOMPILE_FACTORY_TIMEOUT", 300.0, "s", "importing, calling and tracing a factory")

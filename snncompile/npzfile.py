@@ -67,7 +67,7 @@ def _members(archive: zipfile.ZipFile, source: str) -> dict[str, np.ndarray]:
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
         raise InputError(f"{source}: {len(infos)} archive members, more than the {MAX_MEMBERS} allowed")
-    check_bytes(sum(i.file_size for i in infos), f"{source}: the archive's arrays together")
+    check_bytes(sum(i.file_size for i in infos), f"{source}: the archive (all its arrays)")
     arrays: dict[str, np.ndarray] = {}
     for info in infos:
         if info.is_dir():
@@ -97,7 +97,7 @@ def _read_array(member: IO[bytes], size: int, what: str) -> np.ndarray:
                          "strings only; objects would need unpickling)")
     count = math.prod(shape)
     nbytes = count * dtype.itemsize
-    check_bytes(nbytes, f"{what} ({dtype})" if shape else what)
+    check_bytes(nbytes, f"{what} of shape {shape} {dtype}")
     if nbytes > size:
         raise InputError(f"{what} declares shape {shape} {dtype} ({nbytes} bytes) but its archive member "
                          f"holds only {size} bytes")

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> dict:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if len(backends) < 2:
         raise InputError(f"--backends: name at least two backends, found '{args.backends}'")
-    data = load_inputs(args.input, artifact.float_graph)
+    data = load_inputs(args.input, artifact.float_graph, also=(artifact.fixed,))
     n = args.samples
     if n is not None and n < 1:
         raise InputError(f"--samples must be at least 1, found {n}")

@@ -11,7 +11,7 @@ from snncompile.api import (
     load_for_backend,
     model_kind,
 )
-from snncompile.errors import InputError
+from snncompile.errors import InputError, SnnCompileError
 from snncompile.interop.nir.dialects import DIALECTS
 from snncompile.interop.nir.semantics import DEFAULTS, DISCRETIZATIONS
 from snncompile.ir import Comparator, Graph, Reset, ResetTiming
@@ -64,9 +64,15 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
     or float graph); a PyTorch model takes its input shape from ``--input-shape`` or from
     the input file's ``input`` array."""
     shape = parse_shape(getattr(args, "input_shape", None))
+    traced_from = None
     if shape is None and input_path and model_kind(args.model) == "torch":
-        shape = input_feature_shape(input_path)
+        shape, traced_from = input_feature_shape(input_path), input_path
     options = ModelOptions(weights=args.weights, input_shape=shape, dt=args.dt, reset=args.reset,
                            reset_timing=getattr(args, "reset_timing", None), comparator=getattr(args, "comparator", None),
                            discretization=getattr(args, "discretization", None), dialect=getattr(args, "dialect", None))
-    return load_for_backend(args.model, backend or default_backend(args.model), options)
+    try:
+        return load_for_backend(args.model, backend or default_backend(args.model), options)
+    except SnnCompileError as exc:
+        if traced_from is None or (args.weights and str(args.weights) in str(exc)):
+            raise
+        raise InputError(f"{exc} (traced with the per-step input shape {shape} of {traced_from})") from None

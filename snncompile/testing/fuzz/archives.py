@@ -280,16 +280,15 @@ def zip_version(rng, seed, out):
     data = bytearray(seed.read_bytes())
     i = data.find(b"PK\x03\x04")
     which = int(rng.integers(0, 3))
+    j = data.find(b"PK\x01\x02")
     if which == 0:
-        data[i + 4:i + 6] = struct.pack("<H", 63)  # version needed to extract: 6.3
+        data[j + 6] = 80  # version needed to extract (central directory): 8.0
     elif which == 1:
         data[i + 8:i + 10] = struct.pack("<H", 99)  # compression method 99 (AES)
     else:
-        j = data.find(b"PK\x01\x02")
-        data[j + 6:j + 8] = struct.pack("<H", 63)
         data[j + 10:j + 12] = struct.pack("<H", 12)  # bzip2 declared, deflate stored
     out.write_bytes(bytes(data))
-    return ["zip version 6.3 needed", "compression method 99", "central directory: bzip2, version 6.3"][which]
+    return ["zip version 8.0 needed", "compression method 99", "central directory: bzip2"][which]
 
 
 @generator(*ARCHIVES)

@@ -107,7 +107,8 @@ def input_commands(rng: np.random.Generator, c: Ctx) -> list[str]:
     """A command that reads ``c.path`` as input data for a valid model."""
     model = str(_pick(rng, [c.seed("nir"), c.seed("snnir"), c.seed("snnc")]))
     choices = [
-        ["simulate", model, "--input", c.path, "--no-progress", *_simulate_backend(rng, model.endswith(".snnc"))],
+        ["simulate", model, "--input", c.path, "--no-progress",
+         *(_simulate_backend(rng, True) if model.endswith(".snnc") else [])],
         ["compare", c.seed("snnc"), "--input", c.path, "--no-progress"],
         ["estimate", model, "--target", "loihi2", "--input", c.path, "--no-progress"],
         ["compile", c.seed("nir"), "--target", "loihi2", "-o", "out.snnc", "--calibrate", c.path],
@@ -206,7 +207,8 @@ def make_case(seeds: Seeds, seed: int, index: int, workdir: Path) -> Case:
     if kind == "args":
         ctx = Ctx(seeds, net, "")
         argv, description = option_case(rng, ctx)
-        return Case(seed, index, kind, "option", description, argv, folder, [description.split()[0]])
+        named = [*description.split(" ", 1), *(Path(a.split(":")[0]).name for a in argv if "/" in a)]
+        return Case(seed, index, kind, "option", description, argv, folder, named)
     source = {"toml": seeds.target, "py": seeds.factory, "pt": seeds.weights}.get(kind)
     if source is None:
         files = seeds.files[kind]

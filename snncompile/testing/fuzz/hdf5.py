@@ -196,7 +196,7 @@ def _write_edges(f: h5py.File, name: str, edges: Any) -> None:
 def nir_edges(rng, seed, out):
     def edit(rng, f):
         name, edges = _edges(f)
-        rows = [list(r) for r in edges.reshape(-1, 2)]
+        rows = [[v.decode() if isinstance(v, bytes) else str(v) for v in r] for r in edges.reshape(-1, 2)]
         how = int(rng.integers(0, 8))
         if how == 0:
             rows.append(list(rows[int(rng.integers(0, len(rows)))]))
@@ -221,8 +221,8 @@ def nir_edges(rng, seed, out):
             f.create_dataset(name, data=np.arange(6).reshape(3, 2))
             return "edges as integers"
         else:
-            rows = [[r[0] + "\x00", r[1]] for r in rows]
-            text = "edge names with NUL bytes"
+            rows = [[r[0] + " \u00e9", r[1]] for r in rows]
+            text = "edge names with a trailing space and accent"
         if rows and how != 1:
             _write_edges(f, name, rows)
         elif how == 1:

@@ -2,7 +2,8 @@
 
 Outcomes (one per case):
 
-- ``result``: exit 0;
+- ``result``: exit 0, or a verdict (exit 2 with a result and no error on stderr: a
+  ``map`` that does not fit, a ``compare`` left with one backend);
 - ``clean``: exit 2 with exactly one ``snncompile CMD: error: ...`` line, last on stderr,
   and no traceback (``unnamed`` when that line names neither the hostile file nor the
   option: still one line, but not the message the guarantee asks for);
@@ -10,7 +11,8 @@ Outcomes (one per case):
 - ``traceback``: an exception escaped ``main`` or a traceback was printed;
 - ``bad-exit``: any other exit code or a malformed error;
 - ``hang``: no answer within the time limit (the worker is killed and replaced);
-- ``crash``: the worker died (a signal, or the memory cap hit outside Python).
+- ``crash``: the worker died (a signal, or the memory cap hit outside Python);
+- ``harness``: the generator itself failed (a bug of the harness, counted to be fixed).
 
 ``cli_every`` > 0 also runs every that-many-th case as ``python -m snncompile`` in a
 subprocess, classified the same way (``cli_outcomes``).
@@ -41,10 +43,11 @@ CAMPAIGN_ENV = {
     "SNNCOMPILE_READ_TIMEOUT": "10",
     "SNNCOMPILE_FACTORY_TIMEOUT": "10",
     "SNNCOMPILE_LAVA_TIMEOUT": "60",
+    "SNNCOMPILE_MAX_ARRAY_BYTES": str(1 << 30),
 }
 #: per-worker address-space cap (bytes): torch, Lava and a case fit well inside
 MEMORY_LIMIT = 4 << 30
-BAD = ("traceback", "bad-exit", "hang", "crash")
+BAD = ("traceback", "bad-exit", "hang", "crash", "harness")
 
 
 @dataclass
@@ -82,7 +85,7 @@ class Report:
         return {
             "cases": self.cases, "results": o["result"], "clean errors": o["clean"] + o["unnamed"] + o["usage"],
             "unnamed errors": o["unnamed"], "usage errors": o["usage"], "tracebacks": o["traceback"],
-            "bad exits": o["bad-exit"], "hangs": o["hang"], "crashes": o["crash"],
+            "bad exits": o["bad-exit"], "hangs": o["hang"], "crashes": o["crash"], "harness errors": o["harness"],
             "cli cases": sum(self.cli_outcomes.values()),
             "cli bad": sum(self.cli_outcomes[k] for k in BAD),
             "peak memory MiB": round(self.peak_rss_kb / 1024, 1), "peak memory case": self.peak_case,
@@ -101,6 +104,8 @@ def classify(case: Case, code: int | None, stderr: str, escaped: str | None) -> 
     errors = [line for line in lines if line.startswith(f"snncompile {command}: error:")]
     if any(line.startswith("usage:") for line in lines):
         return ("usage", lines[-1]) if code == 2 else ("bad-exit", stderr[-2000:])
+    if code == 2 and not errors and all(line.startswith("warning:") for line in lines):
+        return "result", "a verdict (exit 2 with a result, e.g. a map that does not fit)"
     if code == 2 and len(errors) == 1 and lines[-1] == errors[0]:
         named = any(name in errors[0] for name in case.names)
         return ("clean" if named else "unnamed"), errors[0]
@@ -217,13 +222,20 @@ def _drive(pool: list[Worker], todo: list[int], seeds: Any, seed: int, root: Pat
     done = 0
     while pending or any(w.case for w in pool):
         for w in pool:
-            if w.ready and w.case is None and pending:
+            while w.ready and w.case is None and pending:
                 index = pending.pop()
-                case = make_case(seeds, seed, index, root / "cases")
+                try:
+                    case = make_case(seeds, seed, index, root / "cases")
+                except Exception as exc:  # noqa: BLE001  a generator bug: counted, the campaign goes on
+                    broken = Case(seed, index, "?", "?", "generator failed", [], root / "cases" / f"case{index}")
+                    done += _finish(report, Outcome(broken, "harness", f"{type(exc).__name__}: {exc}"), None, [])
+                    continue
                 if cli_every and index % cli_every == cli_every - 1:
                     cli_jobs.append(case)
                 w.send(case, timeout)
         waiting = [w for w in pool if w.case or not w.ready]
+        if not waiting:
+            continue
         now = time.monotonic()
         wait = max(0.0, min((w.deadline for w in waiting if w.case), default=now + 120) - now)
         readable, _, _ = select.select(waiting, [], [], min(wait, 120))
