@@ -75,4 +75,5 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
     except SnnCompileError as exc:
         if traced_from is None or (args.weights and str(args.weights) in str(exc)):
             raise
-        raise InputError(f"{exc} (traced with the per-step input shape {shape} of {traced_from})") from None
+        named = str(exc) if args.model in str(exc) else f"{args.model}: {exc}"
+        raise InputError(f"{named} (traced with the per-step input shape {shape} of {traced_from})") from None

@@ -15,7 +15,8 @@ Outcomes (one per case):
 - ``harness``: the generator itself failed (a bug of the harness, counted to be fixed).
 
 ``cli_every`` > 0 also runs every that-many-th case as ``python -m snncompile`` in a
-subprocess, classified the same way (``cli_outcomes``).
+subprocess (one at a time, alongside the workers), classified the same way
+(``cli_outcomes``).
 """
 
 from __future__ import annotations
@@ -162,23 +163,59 @@ class Worker:
         self.log.close()
 
 
-def run_cli(case: Case, env: dict[str, str], timeout: float) -> Outcome:
-    """``case`` through ``python -m snncompile`` in a subprocess (in ``folder/cli``)."""
-    where = case.folder / "cli"
-    where.mkdir(exist_ok=True)
-    start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "snncompile", *case.argv], cwd=where, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return Outcome(case, "hang", f"no exit within {timeout:.0f} s", time.monotonic() - start)
-    if proc.returncode < 0:
-        return Outcome(case, "crash", f"killed by signal {-proc.returncode}: {err[-2000:]}", time.monotonic() - start)
-    kind, detail = classify(case, proc.returncode, err, None)
-    return Outcome(case, kind, detail, time.monotonic() - start)
+class CliQueue:
+    """Cases that also run through ``python -m snncompile``, one subprocess at a time,
+    alongside the workers (each in ``folder/cli``)."""
+
+    def __init__(self, env: dict[str, str], timeout: float) -> None:
+        self.env, self.timeout = env, timeout
+        self.waiting: list[Case] = []
+        self.running: tuple[Case, subprocess.Popen, float] | None = None
+        self.cases: set[int] = set()
+
+    def submit(self, case: Case) -> None:
+        self.waiting.append(case)
+        self.cases.add(case.index)
+
+    def busy(self) -> bool:
+        return bool(self.waiting or self.running)
+
+    def poll(self, report: Report, keep: Any) -> None:
+        """Record a finished (or overdue) run; start the next."""
+        if self.running is not None:
+            case, proc, started = self.running
+            overdue = time.monotonic() - started > self.timeout
+            if proc.poll() is None and not overdue:
+                return
+            self.running = None
+            outcome = self._outcome(case, proc, started, overdue)
+            report.add(outcome, cli=True)
+            _keep(outcome, keep)  # its folder stays (the in-process run may still use it)
+        if self.waiting:
+            case = self.waiting.pop(0)
+            where = case.folder / "cli"
+            where.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.Popen([sys.executable, "-m", "snncompile", *case.argv], cwd=where, env=self.env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                    start_new_session=True)
+            self.running = (case, proc, time.monotonic())
+
+    def _outcome(self, case: Case, proc: subprocess.Popen, started: float, overdue: bool) -> Outcome:
+        seconds = time.monotonic() - started
+        if overdue and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return Outcome(case, "hang", f"no exit within {self.timeout:.0f} s (through the CLI)", seconds)
+        _, err = proc.communicate()
+        if proc.returncode < 0:
+            return Outcome(case, "crash", f"killed by signal {-proc.returncode}: {err[-2000:]}", seconds)
+        kind, detail = classify(case, proc.returncode, err, None)
+        return Outcome(case, kind, detail, seconds)
+
+    def drain(self, report: Report, keep: Any) -> None:
+        while self.busy():
+            self.poll(report, keep)
+            time.sleep(0.05)
 
 
 def run_campaign(cases: int, seed: int = 0, workers: int = 2, timeout: float = 60.0, cli_every: int = 0,
@@ -198,17 +235,13 @@ def run_campaign(cases: int, seed: int = 0, workers: int = 2, timeout: float = 6
         seeds = make_seeds(root / "seeds")
         todo = list(only) if only is not None else list(range(cases))
         report.cases = len(todo)
-        pool = [Worker(env, root / f"worker{i}.log") for i in range(max(1, workers))]
-        cli_jobs: list[Case] = []
+        campaign = _Campaign(seeds, seed, root, timeout, report, keep, env, progress)
+        campaign.cli_every = cli_every
         try:
-            _drive(pool, todo, seeds, seed, root, timeout, report, cli_every, cli_jobs, keep, env, progress)
+            campaign.drive([Worker(env, root / f"worker{i}.log") for i in range(max(1, workers))], todo)
         finally:
-            for w in pool:
-                w.kill()
-        for case in cli_jobs:
-            outcome = run_cli(case, env, timeout)
-            report.add(outcome, cli=True)
-            _keep(outcome, keep)
+            campaign.close()
+        campaign.cli.drain(report, keep)
     finally:
         report.seconds = time.monotonic() - start
         if owned:
@@ -216,77 +249,98 @@ def run_campaign(cases: int, seed: int = 0, workers: int = 2, timeout: float = 6
     return report
 
 
-def _drive(pool: list[Worker], todo: list[int], seeds: Any, seed: int, root: Path, timeout: float, report: Report,
-           cli_every: int, cli_jobs: list[Case], keep: Any, env: dict[str, str], progress: bool) -> None:
-    pending = list(reversed(todo))
-    done = 0
-    while pending or any(w.case for w in pool):
-        for w in pool:
-            while w.ready and w.case is None and pending:
-                index = pending.pop()
-                try:
-                    case = make_case(seeds, seed, index, root / "cases")
-                except Exception as exc:  # noqa: BLE001  a generator bug: counted, the campaign goes on
-                    broken = Case(seed, index, "?", "?", "generator failed", [], root / "cases" / f"case{index}")
-                    done += _finish(report, Outcome(broken, "harness", f"{type(exc).__name__}: {exc}"), None, [])
-                    continue
-                if cli_every and index % cli_every == cli_every - 1:
-                    cli_jobs.append(case)
-                w.send(case, timeout)
-        waiting = [w for w in pool if w.case or not w.ready]
-        if not waiting:
-            continue
+class _Campaign:
+    """The loop: hand cases to free workers, collect answers, replace dead or hung ones."""
+
+    def __init__(self, seeds: Any, seed: int, root: Path, timeout: float, report: Report, keep: Any,
+                 env: dict[str, str], progress: bool) -> None:
+        self.seeds, self.seed, self.root, self.timeout = seeds, seed, root, timeout
+        self.report, self.keep, self.env, self.progress = report, keep, env, progress
+        self.cli = CliQueue(env, timeout)
+        self.cli_every = 0
+        self.pool: list[Worker] = []
+        self.done = 0
+
+    def drive(self, pool: list[Worker], todo: list[int]) -> None:
+        self.pool = pool
+        pending = list(reversed(todo))
+        while pending or any(w.case for w in self.pool):
+            for w in self.pool:
+                while w.ready and w.case is None and pending:
+                    case = self._make(pending.pop())
+                    if case is not None:
+                        w.send(case, self.timeout)
+            self.cli.poll(self.report, self.keep)
+            waiting = [w for w in self.pool if w.case or not w.ready]
+            if waiting:
+                self._collect(waiting)
+            self._stop_overdue()
+
+    def _make(self, index: int) -> Case | None:
+        try:
+            case = make_case(self.seeds, self.seed, index, self.root / "cases")
+        except Exception as exc:  # noqa: BLE001  a generator bug: counted, the campaign goes on
+            broken = Case(self.seed, index, "?", "?", "generator failed", [], self.root / "cases" / f"case{index}")
+            self._finish(Outcome(broken, "harness", f"{type(exc).__name__}: {exc}"))
+            return None
+        if self.cli_every and index % self.cli_every == self.cli_every - 1:
+            self.cli.submit(case)
+        return case
+
+    def _collect(self, waiting: list[Worker]) -> None:
         now = time.monotonic()
-        wait = max(0.0, min((w.deadline for w in waiting if w.case), default=now + 120) - now)
-        readable, _, _ = select.select(waiting, [], [], min(wait, 120))
+        wait = min((w.deadline for w in waiting if w.case), default=now + 5) - now
+        readable, _, _ = select.select(waiting, [], [], max(0.0, min(wait, 1.0 if self.cli.busy() else 5.0)))
         for w in readable:
             reply = w.read()
             if reply is None:  # the worker died
                 if w.case is not None:
-                    outcome = Outcome(w.case, "crash", f"worker exit {w.proc.poll()}", time.monotonic() - w.started)
-                    done += _finish(report, outcome, keep, cli_jobs)
-                pool[pool.index(w)] = _replace(w, env, root)
-                continue
-            if reply.get("ready"):
+                    self._finish(Outcome(w.case, "crash", f"worker exit {w.proc.poll()}", now - w.started))
+                self._replace(w)
+            elif reply.get("ready"):
                 w.ready = True
-                continue
-            assert w.case is not None
-            kind, detail = classify(w.case, reply["code"], reply["stderr"], reply["escaped"])
-            rss = max(reply["rss_kb"], reply["children_rss_kb"])
-            if rss > report.peak_rss_kb:
-                report.peak_rss_kb, report.peak_case = rss, w.case.label()
-            done += _finish(report, Outcome(w.case, kind, detail, reply["seconds"]), keep, cli_jobs)
-            w.case = None
-        for w in list(pool):
+            elif w.case is not None:
+                kind, detail = classify(w.case, reply["code"], reply["stderr"], reply["escaped"])
+                self._peak(max(reply["rss_kb"], reply["children_rss_kb"]), w.case)
+                self._finish(Outcome(w.case, kind, detail, reply["seconds"]))
+                w.case = None
+
+    def _stop_overdue(self) -> None:
+        for w in list(self.pool):
             if w.case is not None and time.monotonic() > w.deadline:
-                rss = w.peak_kb()
-                if rss > report.peak_rss_kb:
-                    report.peak_rss_kb, report.peak_case = rss, w.case.label()
-                done += _finish(report, Outcome(w.case, "hang", f"no answer within {timeout:.0f} s", timeout),
-                                keep, cli_jobs)
-                pool[pool.index(w)] = _replace(w, env, root)
-        if progress and done and done % 100 == 0:
-            print(f"  {done} cases: {dict(report.outcomes)}", file=sys.stderr, flush=True)
+                self._peak(w.peak_kb(), w.case)
+                self._finish(Outcome(w.case, "hang", f"no answer within {self.timeout:.0f} s", self.timeout))
+                self._replace(w)
 
+    def _peak(self, rss_kb: int, case: Case) -> None:
+        if rss_kb > self.report.peak_rss_kb:
+            self.report.peak_rss_kb, self.report.peak_case = rss_kb, case.label()
 
-def _replace(w: Worker, env: dict[str, str], root: Path) -> Worker:
-    w.kill()
-    return Worker(env, root / f"worker-{w.proc.pid}.log")
+    def _replace(self, w: Worker) -> None:
+        w.kill()
+        self.pool[self.pool.index(w)] = Worker(self.env, self.root / f"worker-{w.proc.pid}.log")
 
+    def _finish(self, outcome: Outcome) -> None:
+        self.report.add(outcome)
+        _keep(outcome, self.keep)
+        if outcome.case.index not in self.cli.cases and outcome.kind not in BAD:
+            shutil.rmtree(outcome.case.folder, ignore_errors=True)
+        self.done += 1
+        if self.progress and self.done % 100 == 0:
+            print(f"  {self.done} cases: {dict(self.report.outcomes)}", file=sys.stderr, flush=True)
 
-def _finish(report: Report, outcome: Outcome, keep: Any, cli_jobs: list[Case]) -> int:
-    report.add(outcome)
-    _keep(outcome, keep)
-    if outcome.case not in cli_jobs and outcome.kind not in BAD:
-        shutil.rmtree(outcome.case.folder, ignore_errors=True)
-    return 1
+    def close(self) -> None:
+        for w in self.pool:
+            w.kill()
 
 
 def _keep(outcome: Outcome, keep: Any) -> None:
     if keep is None or outcome.kind not in (*BAD, "unnamed"):
         return
     target = Path(keep) / f"case{outcome.case.seed}-{outcome.case.index}"
-    shutil.copytree(outcome.case.folder, target, dirs_exist_ok=True)
+    if outcome.case.folder.exists():
+        shutil.copytree(outcome.case.folder, target, dirs_exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
     (target / "case.json").write_text(json.dumps({
         "label": outcome.case.label(), "argv": outcome.case.argv, "outcome": outcome.kind, "detail": outcome.detail,
     }, indent=1))
