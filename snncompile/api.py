@@ -26,7 +26,7 @@ import numpy as np
 from snncompile.errors import GraphError, InputError, one_line
 from snncompile.ir import Graph, load_graph
 from snncompile.ir.suspicious import check_suspicious
-from snncompile.limits import FACTORY_TIMEOUT, Expired, time_limit
+from snncompile.limits import FACTORY_TIMEOUT, Expired, check_layer_sizes, time_limit
 from snncompile.npzfile import read_npz
 
 
@@ -95,6 +95,7 @@ def load_model(spec: str, options: ModelOptions | None = None) -> Graph:
         graph.validate()
     except GraphError as exc:
         raise InputError(f"{spec}: {exc}") from None
+    check_layer_sizes(graph, spec)
     return check_suspicious(graph, spec)
 
 
@@ -159,6 +160,7 @@ def _netx_graph(spec: str, options: ModelOptions, float_meaning: bool) -> Graph:
         graph.validate()
     except GraphError as exc:
         raise InputError(f"{spec}: {exc}") from None
+    check_layer_sizes(graph, spec)
     return check_suspicious(graph, spec)
 
 

@@ -36,6 +36,7 @@ from snncompile.errors import GraphError, InputError, UnsupportedError, one_line
 from snncompile.ir import Graph, SpikingNeuron
 from snncompile.ir.serialize import graph_from_arrays, graph_to_arrays, read_json
 from snncompile.ir.suspicious import check_suspicious
+from snncompile.limits import check_layer_sizes
 from snncompile.npzfile import read_npz, write_npz
 from snncompile.passes.quantize import QuantizationReport, Quantized, QuantizeOptions, quantize
 from snncompile.passes.quantize.spec import (
@@ -211,11 +212,13 @@ def check_digests(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray], s
 
 
 def _valid(graph: Graph, where: str) -> Graph:
-    """``graph`` validated, then checked by the suspicious-but-legal rules."""
+    """``graph`` validated, its layers within the allocation limit, then checked by the
+    suspicious-but-legal rules."""
     try:
         graph.validate()
     except GraphError as exc:
         raise InputError(f"{where}: {exc}") from None
+    check_layer_sizes(graph, where)
     return check_suspicious(graph, where)
 
 

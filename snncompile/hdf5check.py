@@ -44,7 +44,7 @@ def check_hdf5(path: str, what: str = "HDF5 file") -> None:
     timeout = READ_TIMEOUT.value()
     limit = MAX_ARRAY_BYTES.value()
     try:
-        result, _ = call_isolated(lambda: ({"problem": walk(path, limit)}, {}), timeout, f"checking this {what}")
+        result, _ = call_isolated(lambda: ({"problem": walk(path, limit, what)}, {}), timeout, f"checking this {what}")
     except ChildFailed as exc:
         if exc.reason == "timeout":
             raise InputError(f"{path}: checking this {what} did not finish within {timeout:g} s and was stopped (a "
@@ -57,19 +57,20 @@ def check_hdf5(path: str, what: str = "HDF5 file") -> None:
 
 
 # -- the walk (in the child) ---------------------------------------------------------------
-def walk(path: str, limit: float) -> str | None:
-    """The first problem with the file at ``path``, or None (see module docstring)."""
+def walk(path: str, limit: float, what: str = "HDF5 file") -> str | None:
+    """The first problem with the file at ``path`` (``what`` it should be, for messages),
+    or None (see module docstring)."""
     import h5py
 
     try:
         handle = h5py.File(path, "r")
     except Exception as exc:  # noqa: BLE001  any failure to open untrusted bytes is the file's
-        return f"not a readable HDF5 file ({_why(exc)})"
+        return f"not a readable {what} ({_why(exc)})"
     try:
         with handle:
             return _Walk(limit).group(handle, "/", 0)
     except Exception as exc:  # noqa: BLE001  any failure while walking is the file's
-        return f"not a readable HDF5 file ({_why(exc)})"
+        return f"not a readable {what} ({_why(exc)})"
 
 
 def _why(exc: BaseException) -> str:

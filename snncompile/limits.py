@@ -31,6 +31,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from snncompile.errors import InputError
 
@@ -138,3 +139,12 @@ def _now() -> float:
     import time
 
     return time.monotonic()
+
+
+def check_layer_sizes(graph: Any, source: str) -> None:
+    """Refuse a graph one of whose nodes outputs more per step and sample than the
+    allocation limit allows in float64 (a layer declared (10**9,) with scalar parameters
+    is a small file, but nothing can run or compile it)."""
+    for name, shape in graph.infer_shapes().items():
+        check_bytes(math.prod(shape) * 8, f"{source}: node '{name}' ({graph.nodes[name].kind}) of shape {tuple(shape)}, "
+                                          "one step of one sample in float64,")

@@ -64,3 +64,28 @@ def test_an_outer_limit_keeps_running_inside(monkeypatch):
             left = signal.getitimer(signal.ITIMER_REAL)[0]
             assert 0 < left <= 0.3
             time.sleep(2)
+
+
+def test_a_layer_declared_beyond_the_limit_is_refused_when_loaded(tmp_path):
+    """A few-kB NIR file declaring a layer of 10**9 neurons with scalar parameters: nothing
+    is broadcast to that size; the model is refused with the number."""
+    import tracemalloc
+
+    import numpy as np
+
+    from snncompile.api import load_model
+    from snncompile.testing.fuzz.hdf5 import nir_huge_layer
+
+    path = tmp_path / "huge.nir"
+    for seed in range(20):  # the generator draws the size; find the 10**9 one
+        if "1000000000 neurons" in nir_huge_layer(np.random.default_rng(seed), path, path):
+            break
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError) as info:
+            load_model(str(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(info.value).startswith(f"{path}: node 'x' (Input) of shape (1000000000,)")
+    assert "needs 8.0 GB (8000000000 bytes), more than the 4.0 GB" in str(info.value) and peak < 50_000_000

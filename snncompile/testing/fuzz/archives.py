@@ -29,7 +29,7 @@ def write_members(path: Path, members: dict[str, bytes], compress: bool = True) 
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     with zipfile.ZipFile(path, "w", method) as z:
         for name, data in members.items():
-            z.writestr(name, data)
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=method)
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

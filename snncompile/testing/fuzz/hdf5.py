@@ -305,3 +305,18 @@ def netx_fields(rng, seed, out):
         _replace(f, name, new)
         return f"'{name}' = {value!r}"
     return _edit(rng, seed, out, edit)
+
+
+@generator("nir")
+def nir_huge_layer(rng, seed, out):
+    """A small, valid file whose layer is declared (n,) with scalar parameters: reading
+    is cheap, but running or compiling would allocate n values per step."""
+    import nir
+
+    n = int(rng.choice([10**6, 10**9, 2**40, 10**12]))
+    lif = nir.LIF(tau=np.array([0.01]), r=np.array([1.0]), v_leak=np.array([0.0]), v_threshold=np.array([1.0]))
+    graph = nir.NIRGraph(nodes={"x": nir.Input(input_type={"input": np.array([n])}), "lif": lif,
+                                "y": nir.Output(output_type={"output": np.array([n])})},
+                         edges=[("x", "lif"), ("lif", "y")], type_check=False)
+    nir.write(out, graph)
+    return f"a layer of {n} neurons with scalar parameters"
