@@ -47,11 +47,11 @@ def nir_reads(repeat: int) -> None:
 
     for path in (DATA / "nir_paper" / "03_rnn" / "braille_noDelay_bias_zero.nir",
                  DATA / "nir_paper" / "02_cnn" / "cnn_sinabs.nir"):
-        guarded = median_time(lambda: read_nir(path), repeat)
+        guarded = median_time(lambda path=path: read_nir(path), repeat)
         real = nir_read.check_hdf5
         nir_read.check_hdf5 = lambda *a, **k: None
         try:
-            plain = median_time(lambda: read_nir(path), repeat)
+            plain = median_time(lambda path=path: read_nir(path), repeat)
         finally:
             nir_read.check_hdf5 = real
         row(f"read_nir {path.name} ({path.stat().st_size // 1000} kB)", guarded, plain)
