@@ -89,3 +89,14 @@ def test_a_layer_declared_beyond_the_limit_is_refused_when_loaded(tmp_path):
         tracemalloc.stop()
     assert str(info.value).startswith(f"{path}: node 'x' (Input) of shape (1000000000,)")
     assert "needs 8.0 GB (8000000000 bytes), more than the 4.0 GB" in str(info.value) and peak < 50_000_000
+
+
+def test_every_limit_is_documented_with_its_default():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "robustness.md").read_text()
+    documented = {"SNNCOMPILE_MAX_ARRAY_BYTES": ("4 GB (4e9 bytes)", 4e9), "SNNCOMPILE_READ_TIMEOUT": ("60 s", 60),
+                  "SNNCOMPILE_FACTORY_TIMEOUT": ("300 s", 300), "SNNCOMPILE_LAVA_TIMEOUT": ("600 s", 600)}
+    for limit in LIMITS:
+        shown, value = documented[limit.variable]
+        assert limit.default == value and f"| `{limit.variable}` | {shown} |" in text, limit
