@@ -57,11 +57,15 @@ FILE_ARGUMENTS = ("model", "artifact", "name", "input", "calibrate", "weights", 
 
 
 def named(message: str, args: argparse.Namespace) -> str:
-    """``message``, prefixed with the command's MODEL when it names none of the files the
-    command was given (an error found while running a model names the model)."""
+    """``message``, prefixed with a file when it names none of the files the command was
+    given: the input data for a problem with an input (``input 'x': ...``), else the
+    MODEL (an error found while running a model names the model)."""
     files = [v for k in FILE_ARGUMENTS if isinstance(v := getattr(args, k, None), str) and v]
     if not files or any(f in message or f.split(":")[0] in message for f in files):
         return message
+    data = getattr(args, "input", None) or getattr(args, "calibrate", None)
+    if data and message.startswith("input "):
+        return f"{data}: {message}"
     return f"{files[0]}: {message}"
 
 

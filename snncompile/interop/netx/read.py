@@ -138,7 +138,9 @@ def _layer_groups(handle: Any, source: str) -> list[Any]:
     keys = sorted(layer.keys(), key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
     expected = [str(i) for i in range(len(keys))]
     if keys != expected:
-        raise InputError(f"{source}: '/layer' must hold groups 0..{len(keys) - 1}, found {sorted(layer.keys())}")
+        found = sorted(layer.keys())
+        shown = ", ".join(found[:12]) + (f", ... ({len(found)} in all)" if len(found) > 12 else "")
+        raise InputError(f"{source}: '/layer' must hold groups 0..{len(keys) - 1}, found {shown}")
     if not keys:
         raise InputError(f"{source}: '/layer' is empty")
     out = []

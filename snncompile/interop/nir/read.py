@@ -35,7 +35,8 @@ from snncompile.ir import Add, Graph, Node, Output
 #: The node types of nir 1.0.8's files (those the reader has a codec for, plus graphs).
 _KNOWN_TYPES = {t.__name__ for t in READERS} | {"NIRGraph"}
 #: Errors nir raises from a file it cannot build (asserts included).
-_NIR_FAILURES = (AssertionError, ValueError, KeyError, TypeError, IndexError, NotImplementedError, AttributeError)
+_NIR_FAILURES = (AssertionError, ValueError, KeyError, TypeError, IndexError, NotImplementedError, AttributeError,
+                 OverflowError)
 
 
 def read_nir(
@@ -277,7 +278,7 @@ def _convert(n: Any, ctx: ReadContext) -> Node:
     try:
         with np.errstate(all="ignore"):  # bad values (tau = 0) are reported by validation
             node = reader(n, ctx)
-    except (ValueError, TypeError, GraphError) as exc:
+    except (ValueError, TypeError, OverflowError, GraphError) as exc:  # int(inf) is an OverflowError
         raise InputError(f"{ctx.source}: node '{ctx.name}' ({type(n).__name__}): {_why(exc)}") from None
     shapes = ctx.hints.get("shapes", {})
     changes = {f: unbroadcast(getattr(node, f), s) for f, s in shapes.items() if hasattr(node, f)}

@@ -5,8 +5,8 @@ Outcomes (one per case):
 - ``result``: exit 0, or a verdict (exit 2 with a result and no error on stderr: a
   ``map`` that does not fit, a ``compare`` left with one backend);
 - ``clean``: exit 2 with exactly one ``snncompile CMD: error: ...`` line, last on stderr,
-  and no traceback (``unnamed`` when that line names neither the hostile file nor the
-  option: still one line, but not the message the guarantee asks for);
+  and no traceback (``unnamed`` when that line names no file the command was given and
+  not the option: still one line, but not the message the guarantee asks for);
 - ``usage``: argparse refused the command line (exit 2, its usage text);
 - ``traceback``: an exception escaped ``main`` or a traceback was printed;
 - ``bad-exit``: any other exit code or a malformed error;
@@ -108,7 +108,8 @@ def classify(case: Case, code: int | None, stderr: str, escaped: str | None) -> 
     if code == 2 and not errors and all(line.startswith("warning:") for line in lines):
         return "result", "a verdict (exit 2 with a result, e.g. a map that does not fit)"
     if code == 2 and len(errors) == 1 and lines[-1] == errors[0]:
-        named = any(name in errors[0] for name in case.names)
+        given = [Path(a.split(":")[0]).name for a in case.argv if "/" in a]  # the files the command was given
+        named = any(name in errors[0] for name in [*case.names, *given])
         return ("clean" if named else "unnamed"), errors[0]
     return "bad-exit", f"exit {code}: {stderr[-2000:]}"
 

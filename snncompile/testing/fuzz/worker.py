@@ -47,10 +47,17 @@ def run_one(argv: list[str]) -> dict:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
-        "code": code, "stdout": out.getvalue()[-4000:], "stderr": err.getvalue()[-4000:], "escaped": escaped,
+        "code": code, "stdout": out.getvalue()[-4000:], "stderr": _clip(err.getvalue()), "escaped": escaped,
         "seconds": time.perf_counter() - start,
         "rss_kb": usage.ru_maxrss, "children_rss_kb": children.ru_maxrss,
     }
+
+
+def _clip(text: str, keep: int = 20000) -> str:
+    """``text``, or its head and tail lines when longer (a message is judged by its lines)."""
+    if len(text) <= keep:
+        return text
+    return "\n".join(line[:keep // 8] + (" ..." if len(line) > keep // 8 else "") for line in text.splitlines()[-40:])
 
 
 def serve() -> None:
