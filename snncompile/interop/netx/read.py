@@ -87,7 +87,7 @@ def read_netx(path: str | os.PathLike, dt: float | None = None, input_shape: Sha
     source = str(path)
     if not os.path.exists(path):
         raise InputError(f"{source}: no such file")
-    check_hdf5(source, "netx file")  # in a child process: a corrupt file can hang or crash HDF5
+    check_hdf5(source, "HDF5 file")  # in a child process: a corrupt file can hang or crash HDF5
     try:
         handle = h5py.File(path, "r")
     except OSError as exc:
