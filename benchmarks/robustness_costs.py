@@ -8,7 +8,8 @@
 - a Lava run: in a forked child (:func:`snncompile.isolate.call_isolated`) versus in this
   process.
 
-Times are medians of repeated runs (seconds); ratios guarded / unguarded.
+Times are medians of repeated runs, guarded and unguarded alternating (milliseconds);
+ratios guarded / unguarded.
 """
 
 from __future__ import annotations
@@ -26,14 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 
 
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm up (imports, caches)
-    times = []
+def paired(guarded: Callable[[], object], plain: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Medians of the two, run alternately (a busy machine slows both alike)."""
+    guarded()
+    plain()
+    a, b = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, times in ((guarded, a), (plain, b)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return statistics.median(a), statistics.median(b)
 
 
 def row(name: str, guarded: float, plain: float) -> None:
@@ -45,15 +49,18 @@ def nir_reads(repeat: int) -> None:
     import snncompile.interop.nir.read as nir_read
     from snncompile.interop.nir import read_nir
 
-    for path in (DATA / "nir_paper" / "03_rnn" / "braille_noDelay_bias_zero.nir",
-                 DATA / "nir_paper" / "02_cnn" / "cnn_sinabs.nir"):
-        guarded = median_time(lambda path=path: read_nir(path), repeat)
-        real = nir_read.check_hdf5
+    real = nir_read.check_hdf5
+
+    def unchecked(path: Path) -> None:
         nir_read.check_hdf5 = lambda *a, **k: None
         try:
-            plain = median_time(lambda path=path: read_nir(path), repeat)
+            read_nir(path)
         finally:
             nir_read.check_hdf5 = real
+
+    for path in (DATA / "nir_paper" / "03_rnn" / "braille_noDelay_bias_zero.nir",
+                 DATA / "nir_paper" / "02_cnn" / "cnn_sinabs.nir"):
+        guarded, plain = paired(lambda path=path: read_nir(path), lambda path=path: unchecked(path), repeat)
         row(f"read_nir {path.name} ({path.stat().st_size // 1000} kB)", guarded, plain)
 
 
@@ -66,8 +73,7 @@ def npz_reads(repeat: int) -> None:
         with np.load(path, allow_pickle=False) as data:
             {k: data[k] for k in data.files}
 
-    row(f"read {path.name} ({path.stat().st_size // 1000} kB)", median_time(lambda: read_npz(path), repeat),
-        median_time(plain, repeat))
+    row(f"read {path.name} ({path.stat().st_size // 1000} kB)", *paired(lambda: read_npz(path), plain, repeat))
 
 
 def artifact_loads(repeat: int, folder: Path) -> None:
@@ -80,14 +86,16 @@ def artifact_loads(repeat: int, folder: Path) -> None:
         graph = read_nir(DATA / "nir_paper" / "03_rnn" / "braille_noDelay_bias_zero.nir")
         save_artifact(build_artifact(graph, "loihi2"), folder / "braille.snnc")
     path = folder / "braille.snnc"
-    guarded = median_time(lambda: load_artifact(path), repeat)
     real = compile_module.check_digests
-    compile_module.check_digests = lambda *a, **k: None
-    try:
-        plain = median_time(lambda: load_artifact(path), repeat)
-    finally:
-        compile_module.check_digests = real
-    row("load_artifact braille.snnc (digests)", guarded, plain)
+
+    def unchecked() -> None:
+        compile_module.check_digests = lambda *a, **k: None
+        try:
+            load_artifact(path)
+        finally:
+            compile_module.check_digests = real
+
+    row("load_artifact braille.snnc (digests)", *paired(lambda: load_artifact(path), unchecked, repeat))
 
 
 def lava_runs(repeat: int) -> None:
@@ -101,10 +109,10 @@ def lava_runs(repeat: int) -> None:
     b.output()
     x = (np.random.default_rng(0).random((1, 50, 16)) < 0.3).astype(np.int64)
     lava = get_backend("lava")
-    guarded = median_time(lambda: lava(b.graph, x, timeout=None), repeat)
     data = normalize_inputs(b.graph, x)
-    plain = median_time(lambda: lava_run._run_whole(b.graph, data, 50, [], [], [], False, None), repeat)
-    row("Lava run, 16 LIF x 50 steps (forked child)", guarded, plain)
+    row("Lava run, 16 LIF x 50 steps (forked child)", *paired(
+        lambda: lava(b.graph, x, timeout=None), lambda: lava_run._run_whole(b.graph, data, 50, [], [], [], False, None),
+        repeat))
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ float graph runs on Lava's ``floating_pt`` models (see :mod:`.floating`).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,7 +95,7 @@ class LavaBackend(Backend):
         u_names = resolve_record(graph, currents)
         run = _run_whole if is_integer_graph(graph) or is_float_graph(graph) else _run_segments
         limit = LAVA_TIMEOUT.value() if timeout == DEFAULT_TIMEOUT else timeout
-        ensure_lava()  # imported here, so the child starts with Lava loaded
+        _preload_lava()  # imported here, once, so every child starts with Lava loaded
 
         def work() -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             return _pack(run(graph, inputs, steps, record, membranes, u_names, progress, sparse))
@@ -131,6 +132,33 @@ def run_lava(
     stopped after ``timeout`` seconds (see :meth:`LavaBackend.execute`)."""
     return LAVA.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
                     currents=currents, sparse=sparse, timeout=timeout)
+
+
+#: what a Lava run imports on its first run (its compiler, runtime and the process models
+#: snncompile uses): about 3 s that a forked child would otherwise pay on every run
+LAVA_MODULES = ("lava.magma.compiler.compiler", "lava.magma.runtime.runtime", "lava.magma.core.run_configs",
+                "lava.proc.lif.models", "lava.proc.dense.models", "lava.proc.sparse.models", "lava.proc.conv.models",
+                "lava.proc.io.source", "lava.proc.io.sink")
+_warm = False
+
+
+def _preload_lava() -> None:
+    """Import Lava and run one tiny fixed network here, once per process: what Lava loads
+    and caches on a first run then comes with every forked child (measured in
+    docs/robustness.md: a forked run otherwise pays about half a second more)."""
+    global _warm
+    ensure_lava()
+    for name in LAVA_MODULES:
+        importlib.import_module(name)
+    if not _warm:
+        from snncompile.ir.fixed import FixedGraphBuilder
+
+        b = FixedGraphBuilder((1,))
+        b.linear(np.ones((1, 1), np.int64))
+        b.lif(vth=1)
+        b.output()
+        _run_whole(b.graph, RunInputs({"input": np.ones((1, 2, 1), np.int64)}, 2, 1), 2, [], [], [], False, None)
+        _warm = True
 
 
 #: the SimResult fields a Lava run fills (what travels back from the child)
