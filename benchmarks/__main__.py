@@ -1,15 +1,26 @@
-"""``python -m benchmarks`` (``make bench``): every speed benchmark, one after the other.
+"""``python -m benchmarks`` (``make bench``): every speed and memory benchmark, one after
+the other.
 
 Each prints ratios against a baseline measured in the same run (Lava for the emulator,
-the reference simulator for ONNX); emulator_memory prints the peak memory of a
-1 M-neuron run. The differential sweep (≥200 random graphs, emulator vs
-Lava, bit for bit) is a correctness run, not a speed one: ``python -m benchmarks.differential``.
+the reference simulator for ONNX, the previous file format for spike I/O) and how it
+timed them on this shared machine (benchmarks/timing.py). The differential sweep (>= 200
+random graphs, emulator vs Lava, bit for bit) is a correctness run, not a speed one:
+``python -m benchmarks.differential``.
 """
 
 import runpy
 import sys
 
-SPEED = ["benchmarks.emulator_vs_lava", "benchmarks.emulator_memory", "benchmarks.onnx_step"]
+SPEED = [
+    "benchmarks.cli_startup",
+    "benchmarks.cli_vs_lava",
+    "benchmarks.emulator_vs_lava",
+    "benchmarks.spike_io",
+    "benchmarks.emulator_memory",
+    "benchmarks.compile_time",
+    "benchmarks.onnx_step",
+    "benchmarks.evaluate_workers",
+]
 
 for name in SPEED:
     print(f"\n=== {name} ===", flush=True)

@@ -3,7 +3,7 @@
 
 - reading a NIR file: ``read_nir`` with the HDF5 check (a forked child walks the file
   first) versus with the check skipped;
-- reading an ``.npz``: :func:`snncompile.npzfile.read_npz` versus ``np.load``;
+- reading an ``.npz``: :func:`snncompile.npz.read_npz` versus ``np.load``;
 - loading an artifact: with the digest check versus without;
 - a Lava run: in a forked child (:func:`snncompile.isolate.call_isolated`) versus in this
   process.
@@ -65,7 +65,7 @@ def nir_reads(repeat: int) -> None:
 
 
 def npz_reads(repeat: int) -> None:
-    from snncompile.npzfile import read_npz
+    from snncompile.npz import read_npz
 
     path = DATA / "braille" / "braille7_fold0.npz"
 

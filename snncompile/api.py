@@ -11,7 +11,9 @@ A MODEL is one of
 - ``path.snnc`` — a compiled artifact (``snncompile compile``): its integer graph runs on
   the fixed-point backends (emulator, Lava), its float graph on the others;
 - ``path.net`` — a netx (lava-dl) network: like an artifact, its integer graph on the
-  fixed-point backends and its SLAYER float meaning on the others (docs/netx.md).
+  fixed-point backends and its SLAYER float meaning on the others (docs/netx.md);
+- ``zoo:NAME`` — a trained network of :mod:`snncompile.zoo` (``zoo:spikformer``,
+  ``zoo:tim``, ``zoo:tim-intended``, ``zoo:spikmamba``; docs/zoo.md).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from snncompile.errors import GraphError, InputError, one_line
 from snncompile.ir import Graph, load_graph
 from snncompile.ir.suspicious import check_suspicious
 from snncompile.limits import FACTORY_TIMEOUT, Expired, check_layer_sizes, time_limit
-from snncompile.npzfile import read_npz
+from snncompile.npz import read_npz
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,9 @@ def model_loader(kind: str) -> Callable[[Loader], Loader]:
 
 
 def model_kind(spec: str) -> str:
-    """``nir``, ``torch`` or ``ir`` from the MODEL string."""
+    """``nir``, ``torch``, ``ir``, ``artifact``, ``netx`` or ``zoo`` from the MODEL string."""
+    if spec.startswith("zoo:"):
+        return "zoo"
     if spec.endswith(".nir"):
         return "nir"
     if ".py:" in spec or spec.endswith(".py"):
@@ -79,7 +83,7 @@ def model_kind(spec: str) -> str:
         return "netx"
     raise InputError(
         f"{spec}: unknown model kind; expected a .nir file, file.py:factory, a .snnir IR file, "
-        "a .snnc artifact or a .net netx file"
+        "a .snnc artifact, a .net netx file or zoo:NAME"
     )
 
 
@@ -88,7 +92,7 @@ def load_model(spec: str, options: ModelOptions | None = None) -> Graph:
     options = options or ModelOptions()
     kind = model_kind(spec)
     path = spec.rsplit(":", 1)[0] if kind == "torch" else spec
-    if not os.path.exists(path):
+    if kind != "zoo" and not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     graph = MODEL_LOADERS[kind](spec, options)
     try:
@@ -106,6 +110,14 @@ def _load_ir(spec: str, options: ModelOptions) -> Graph:
     if options.dt is not None and options.dt != graph.dt:
         raise InputError(f"{spec}: the IR file fixes dt={graph.dt}; --dt {options.dt} cannot change it")
     return graph
+
+
+@model_loader("zoo")
+def _load_zoo(spec: str, options: ModelOptions) -> Graph:
+    from snncompile.zoo.models import zoo_graph
+
+    options.nir_only(spec)
+    return zoo_graph(spec.split(":", 1)[1], dt=options.dt)
 
 
 @model_loader("artifact")
@@ -207,7 +219,7 @@ class InputData:
 
 def read_input_file(path: str) -> dict[str, np.ndarray]:
     """Every array of an ``.npz`` (checked before it is read, never unpickled; see
-    :func:`snncompile.npzfile.read_npz`); errors name the file."""
+    :func:`snncompile.npz.read_npz`); errors name the file."""
     return read_npz(path, ".npz input file")
 
 

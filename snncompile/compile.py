@@ -1,20 +1,25 @@
 """The compile artifact (``.snnc``): what ``snncompile compile`` writes and ``compare`` reads.
 
-A NumPy ``.npz`` (read by :func:`snncompile.npzfile.read_npz`: checked before it is
-read, never unpickled) holding
+A NumPy ``.npz`` (read by :func:`snncompile.npz.read_npz`: checked before it is read,
+never unpickled) holding
 
-- the integer graph under the prefix ``fixed/`` and the float graph it came from under
-  ``float/`` (both in the IR's own array format, :func:`graph_to_arrays`);
+- the compiled graph under the prefix ``fixed/`` (integer chip nodes; with host
+  segments, float host nodes too, every node's placement and segment in its meta) and
+  the float graph it came from under ``float/`` (both in the IR's own array format,
+  :func:`graph_to_arrays`);
 - ``__artifact__``: JSON ``{"format": "snncompile-artifact", "version": N, "target":
-  {"name", "descriptor_sha256", "spec"}, "lags", "report", "provenance": {"snncompile",
-  "source": {"path", "sha256"}, "calibration": {...} | null, "options", "created"},
-  "digests": {"fixed", "float"}}``. ``created`` is ``SOURCE_DATE_EPOCH`` as a UTC time
+  {"name", "descriptor_sha256", "spec"}, "lags", "report", "partition", "provenance":
+  {"snncompile", "source": {"path", "sha256"}, "calibration": {...} | null, "options",
+  "created"}, "digests": {"fixed", "float"}}``; ``partition`` is a
+  :class:`~snncompile.partition_report.PartitionReport` (segments, crossings, host nodes
+  and why, the host's cost per step); ``created`` is ``SOURCE_DATE_EPOCH`` as a UTC time
   when that is set, else null; ``digests`` (optional: older artifacts lack them) are
   SHA-256 sums of the stored graphs (:func:`graph_digest`).
 
-Written atomically and reproducibly (the same model, options and calibration give the
-same bytes). Loading verifies the artifact whole (:func:`load_artifact`) and refuses
-newer versions.
+Version 2 added the partition (version 1 artifacts load: a whole-chip graph, no
+partition). Written atomically and reproducibly (the same model, options and calibration
+give the same bytes). Loading verifies the artifact whole (:func:`load_artifact`) and
+refuses newer versions.
 """
 
 from __future__ import annotations
@@ -34,19 +39,23 @@ import numpy as np
 from snncompile import __version__
 from snncompile.errors import GraphError, InputError, UnsupportedError, one_line
 from snncompile.ir import Graph, SpikingNeuron
+from snncompile.ir.placement import chip_segments, extract
 from snncompile.ir.serialize import graph_from_arrays, graph_to_arrays, read_json
 from snncompile.ir.suspicious import check_suspicious
 from snncompile.limits import check_layer_sizes
-from snncompile.npzfile import read_npz, write_npz
+from snncompile.npz import read_npz, write_npz
+from snncompile.partition_report import PartitionReport, all_on_chip_error, build_partition_report
+from snncompile.passes.partition import Capabilities
 from snncompile.passes.quantize import QuantizationReport, Quantized, QuantizeOptions, quantize
 from snncompile.passes.quantize.spec import (
     descriptor_hash,
     load_target_descriptor,
     spec_from_target,
 )
+from snncompile.targets import DEFAULT_HOST, load_target
 
 FORMAT = "snncompile-artifact"
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class Artifact:
     target: Mapping[str, Any]
     provenance: Mapping[str, Any]
     version: int = VERSION
+    partition: PartitionReport | None = None
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -70,13 +80,22 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | None = None,
                    calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
-                   source: str | None = None, calibration_source: str | None = None) -> Artifact:
-    """Quantize ``float_graph`` for ``target`` (a name, path, loaded target or mapping)
-    and gather everything an artifact records."""
+                   source: str | None = None, calibration_source: str | None = None,
+                   all_on_chip: bool = False, host: str = DEFAULT_HOST) -> Artifact:
+    """Quantize ``float_graph`` for ``target`` (a name, path, loaded target or mapping):
+    what the chip's cores cannot compute runs on the host (``host``, a host descriptor),
+    unless ``all_on_chip`` makes that an error listing every such node. Gathers
+    everything an artifact records."""
     descriptor = load_target_descriptor(target) if isinstance(target, str) else target
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
-    q: Quantized = quantize(float_graph, spec, options, calibrate)
+    caps = Capabilities.of(descriptor) if getattr(descriptor, "features", None) is not None else None
+    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps)
+    parts = q.partition
+    if all_on_chip and parts is not None and parts.host_reasons:
+        raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)
+    partition = build_partition_report(q.fixed, parts.host_reasons, spec.target, load_target(host)) \
+        if parts is not None else None
     report = dataclasses.replace(q.report, notes=q.report.notes + (lava_expressible(q.fixed),))
     return Artifact(
         fixed=q.fixed, float_graph=float_graph, lags=dict(q.lags), report=report,
@@ -88,6 +107,7 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
             "options": options.to_dict(),
             "created": created(),
         },
+        partition=partition,
     )
 
 
@@ -106,15 +126,16 @@ def created() -> str | None:
 
 
 def lava_expressible(fixed: Graph) -> str:
-    """One line: whether Lava's fixed_pt models can run ``fixed`` exactly, and if not why
-    (the Lava lowering's own check; Lava itself is not needed)."""
+    """One line: whether Lava's fixed_pt models can run every chip segment of ``fixed``
+    exactly, and if not why (the Lava lowering's own check; Lava itself is not needed)."""
     from snncompile.backends.lava.lower import plan_lowering
 
     try:
-        plan_lowering(fixed)
+        for names in chip_segments(fixed).values():
+            plan_lowering(extract(fixed, names)[0])
     except UnsupportedError as exc:
         return f"not expressible in Lava: {one_line(str(exc))}"
-    return "expressible in Lava (fixed_pt): the emulator and Lava compute the same integers"
+    return "expressible in Lava (fixed_pt): the emulator and Lava compute the same integers on every chip segment"
 
 
 def _file_record(path: str | None) -> dict[str, str | None] | None:
@@ -131,9 +152,12 @@ def save_artifact(artifact: Artifact, path: str | os.PathLike) -> None:
     header = {
         "format": FORMAT, "version": VERSION, "target": dict(artifact.target), "lags": dict(artifact.lags),
         "report": artifact.report.to_dict(), "provenance": dict(artifact.provenance),
+        "partition": artifact.partition.to_dict() if artifact.partition is not None else None,
         "digests": {part: graph_digest(arrays, prefix) for part, prefix in GRAPHS.items()},
     }
     arrays["__artifact__"] = np.array(json.dumps(header))
+    # not compressed: deflating 10 M float64 weights took 11 s of a 13 s compile and saved
+    # little (integer arrays are stored narrow, see graph_to_arrays)
     write_npz(path, arrays)
 
 
@@ -169,7 +193,7 @@ def load_artifact(path: str | os.PathLike) -> Artifact:
                           for part, prefix in GRAPHS.items())
     lags = _check_lags(header["lags"], fixed, float_graph, source)
     return Artifact(fixed, float_graph, lags, _report(header["report"], source), header["target"],
-                    header["provenance"], int(header["version"]))
+                    header["provenance"], int(header["version"]), _partition(header.get("partition"), source))
 
 
 def check_artifact_header(header: Any, source: str) -> None:
@@ -187,6 +211,7 @@ def check_artifact_header(header: Any, source: str) -> None:
     if missing:
         raise InputError(f"{source}: artifact header lacks {missing}")
     wrong = [k for k in ("target", "lags", "report", "provenance") if not isinstance(header[k], dict)]
+    wrong += ["partition"] if header.get("partition") is not None and not isinstance(header["partition"], dict) else []
     if wrong:
         raise InputError(f"{source}: artifact header entries {wrong} must be JSON objects")
     target = header["target"]
@@ -220,6 +245,16 @@ def _valid(graph: Graph, where: str) -> Graph:
         raise InputError(f"{where}: {exc}") from None
     check_layer_sizes(graph, where)
     return check_suspicious(graph, where)
+
+
+def _partition(data: Any, source: str) -> PartitionReport | None:
+    """The partition section (version 2; None for whole-chip graphs and version 1)."""
+    if data is None:
+        return None
+    try:
+        return PartitionReport.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"{source}: the partition section is malformed ({one_line(str(exc))[:200]})") from None
 
 
 def _check_lags(lags: Mapping[str, Any], fixed: Graph, float_graph: Graph, source: str) -> dict[str, int]:

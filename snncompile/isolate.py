@@ -5,7 +5,7 @@ cannot be interrupted from Python in the same process. :func:`call_isolated` for
 child in its own process group, runs the function there and waits at most ``timeout``
 seconds; then it kills the whole group (the child and any process it started, such as
 Lava's runtime). The function returns a JSON-ready dict and a dict of arrays; arrays
-travel through an ``.npz`` file (:mod:`snncompile.npzfile`), the rest through a pipe as
+travel through an ``.npz`` file (:mod:`snncompile.npz`), the rest through a pipe as
 JSON, so nothing is ever unpickled. An ``SnnCompileError`` raised in the child is raised
 again in the parent, same class and message.
 """
@@ -46,7 +46,7 @@ class ChildFailed(SnnCompileError):
 def call_isolated(work: Work, timeout: float | None, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """``work()`` run in a forked child, stopped after ``timeout`` seconds (None: no
     limit). Raises :class:`ChildFailed` naming ``what`` when it was stopped or died."""
-    from snncompile.npzfile import read_npz
+    from snncompile.npz import read_npz
 
     with tempfile.TemporaryDirectory(prefix="snncompile-child-") as folder:
         arrays_path = os.path.join(folder, "arrays.npz")
@@ -87,9 +87,9 @@ def _child(work: Work, read_fd: int, write_fd: int, arrays_path: str) -> None:
         try:
             result, arrays = work()
             if arrays:
-                from snncompile.npzfile import write_npz
+                from snncompile.npz import write_npz
 
-                write_npz(arrays_path, arrays, compress=False)
+                write_npz(arrays_path, arrays)
             reply: dict[str, Any] = {"result": result, "arrays": bool(arrays)}
         except SnnCompileError as exc:
             reply = {"error": {"class": type(exc).__name__, "message": str(exc)}}

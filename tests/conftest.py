@@ -10,6 +10,10 @@ import os
 
 import pytest
 
+# Ray clusters the tests start stay on the loopback address (Ray reads this on import;
+# by default a node takes the machine's network address)
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
 REQUIRE_OPTIONAL = os.environ.get("SNNCOMPILE_REQUIRE_OPTIONAL") == "1"
 WHY = "skipped although SNNCOMPILE_REQUIRE_OPTIONAL=1 (make test installs every optional package)"
 

@@ -42,7 +42,8 @@ def test_round_trip(artifact):
     art, path, src = artifact
     back = load_artifact(path)
     assert back.fixed.equals(art.fixed) and back.float_graph.equals(art.float_graph)
-    assert back.report == art.report and dict(back.lags) == dict(art.lags) == {"x": 0, "fc": 0, "lif": 1, "y": 1}
+    assert back.report == art.report
+    assert dict(back.lags) == dict(art.lags) == {"x": 0, "fc": 0, "lif": 1, "y": 1, "bias_source": 0, "lif.bias": 0}
     assert back.target["name"] == "loihi2" and len(back.target["descriptor_sha256"]) == 64
     assert back.target["spec"]["threshold_shift"] == 6
     prov = back.provenance
@@ -118,13 +119,13 @@ def test_report_says_whether_lava_can_run_it():
 
 
 def _arrays(path):
-    from snncompile.npzfile import read_npz
+    from snncompile.npz import read_npz
 
     return read_npz(path)
 
 
 def _write(arrays, path):
-    from snncompile.npzfile import write_npz
+    from snncompile.npz import write_npz
 
     write_npz(path, arrays)
     return path
@@ -231,3 +232,39 @@ def test_source_date_epoch_is_the_recorded_creation_time(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(InputError, match="SOURCE_DATE_EPOCH='yesterday'"):
         build_artifact(model(), "loihi2")
+
+
+def test_version_1_artifacts_still_load(artifact, tmp_path):
+    _, path, _ = artifact
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    header = json.loads(str(arrays["__artifact__"]))
+    header["version"] = 1
+    del header["partition"]
+    arrays["__artifact__"] = np.array(json.dumps(header))
+    np.savez(tmp_path / "v1.npz", **arrays)
+    old = load_artifact(tmp_path / "v1.npz")
+    assert old.version == 1 and old.partition is None and old.fixed.equals(artifact[0].fixed)
+
+
+def test_a_mixed_graph_compiles_with_its_partition_stored():
+    from snncompile.testing.mixed_graphs import float_attention
+
+    x = (np.random.default_rng(1).random((4, 20, 4, 6)) < 0.5).astype(float)
+    art = build_artifact(float_attention(), "loihi2", calibrate=x)
+    part = art.partition
+    assert part is not None and part.host == "host-cortex-a72"
+    assert set(part.host_nodes) == {"qk"}  # the partition's reasons (the boundary is added after; s folded)
+    assert [s.placement for s in part.segments] == ["chip", "host", "chip"]
+    assert "on every chip segment" in art.report.notes[-1]
+
+
+def test_partition_survives_save_and_load(tmp_path):
+    from snncompile.testing.mixed_graphs import float_attention
+
+    x = (np.random.default_rng(1).random((4, 20, 4, 6)) < 0.5).astype(float)
+    art = build_artifact(float_attention(), "loihi2", calibrate=x)
+    save_artifact(art, tmp_path / "a.snnc")
+    back = load_artifact(tmp_path / "a.snnc")
+    assert back.partition == art.partition
+    assert back.fixed.nodes["qk"].meta["placement"] == "host" and back.fixed.nodes["q"].meta["segment"] == "chip0"

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import warnings
 
-from snncompile.api import load_inputs
-from snncompile.compare import compare_graphs, render_comparison
-from snncompile.compile import load_artifact
 from snncompile.errors import InputError
 
 NAME = "compare"
@@ -24,6 +21,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.api import load_inputs
+    from snncompile.compare import compare_graphs
+    from snncompile.compile import load_artifact
+
     artifact = load_artifact(args.artifact)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if len(backends) < 2:
@@ -43,4 +44,6 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def render(result: dict) -> str:
+    from snncompile.compare import render_comparison
+
     return f"{result['artifact']} on {result['input']}\n" + render_comparison(result)

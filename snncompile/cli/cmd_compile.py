@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from snncompile.api import default_output_path, load_inputs, model_kind
 from snncompile.cli.common import add_model_arguments, model_from_args
-from snncompile.compile import build_artifact, save_artifact
 from snncompile.errors import InputError
-from snncompile.passes.quantize import QuantizeOptions, render_report
-from snncompile.passes.quantize.options import ROUNDINGS
-from snncompile.passes.quantize.report import QuantizationReport
+
+if TYPE_CHECKING:
+    from snncompile.passes.quantize import QuantizeOptions
 
 NAME = "compile"
 HELP = "quantize a model for a target and write a versioned artifact (.snnc)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from snncompile.passes.quantize.options import BIAS_TIMINGS, ROUNDINGS
+    from snncompile.targets import DEFAULT_HOST
+
     add_model_arguments(p)
     p.add_argument("--target", default="loihi2", help="target name or descriptor .toml (default loihi2)")
     p.add_argument("-o", "--output", help="artifact path (default: MODEL's stem + .snnc)")
@@ -31,6 +33,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-sign", action="store_true",
                    help="split mixed-sign dense weights into excitatory + inhibitory matrices (one more bit each)")
     p.add_argument("--graded-input", action="store_true", help="input values are integer payloads, not spikes")
+    p.add_argument("--weight-split", type=int, choices=(1, 2), default=1,
+                   help="2: each chip synapse gets a residual synapse for what its mantissas rounded away "
+                        "(about twice the weight bits, twice the synaptic work); default 1")
+    p.add_argument("--bias-timing", choices=BIAS_TIMINGS, default="exact",
+                   help="exact (default): a bias starts with its layer's input, through a delayed synapse; "
+                        "register: the neuron's bias register (one synapse fewer, starts lag steps early)")
+    p.add_argument("--fire-on-gt", action="store_true",
+                   help="compile '>=' neurons to fire on '>' one unit lower (Lava's LIF has only '>'; "
+                        "needed for --backend lava to equal the emulator)")
+    p.add_argument("--threshold-resolution", type=int,
+                   help="raise the automatic scale until thresholds have this many units (default 256; "
+                        "16384 with --weight-split 2)")
+    p.add_argument("--all-on-chip", action="store_true",
+                   help="refuse to put any node on the host: exit 2 listing every node the chip cannot run, and why")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"host descriptor that runs the host segments (default {DEFAULT_HOST}; see 'snncompile targets')")
 
 
 def per_layer(text: str | None, flag: str, cast=float):
@@ -47,6 +65,8 @@ def per_layer(text: str | None, flag: str, cast=float):
 
 
 def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
+    from snncompile.passes.quantize import QuantizeOptions
+
     return QuantizeOptions(
         scale=per_layer(args.scale, "--scale"),
         threshold_scale=per_layer(args.threshold_scale, "--threshold-scale"),
@@ -56,10 +76,17 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
         decay_unity=args.decay_unity,
         split_sign=args.split_sign,
         graded_input=args.graded_input,
+        weight_split=args.weight_split,
+        bias_timing=args.bias_timing,
+        fire_on_gt=args.fire_on_gt,
+        threshold_resolution=args.threshold_resolution,
     )
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.api import default_output_path, load_inputs, model_kind
+    from snncompile.compile import build_artifact, save_artifact
+
     if model_kind(args.model) == "torch" and not (args.input_shape or args.calibrate):
         raise InputError(f"{args.model}: a PyTorch model needs its per-step input shape: pass --calibrate X.npz "
                          "or --input-shape")
@@ -73,7 +100,7 @@ def run(args: argparse.Namespace) -> dict:
             raise InputError(f"--calibrate-samples must be at least 1, found {n}")
         calibrate = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
-                              calibration_source=args.calibrate)
+                              calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host)
     output = args.output or default_output_path(args.model, ".snnc")
     save_artifact(artifact, output)
     return {
@@ -83,12 +110,19 @@ def run(args: argparse.Namespace) -> dict:
         "nodes": {n: node.kind for n, node in artifact.fixed.items()},
         "lags": dict(artifact.lags),
         "report": artifact.report.to_dict(),
+        "partition": artifact.partition.to_dict() if artifact.partition is not None else None,
         "provenance": dict(artifact.provenance),
     }
 
 
 def render(result: dict) -> str:
+    from snncompile.partition_report import render_partition
+    from snncompile.passes.quantize import render_report
+    from snncompile.passes.quantize.report import QuantizationReport
+
     report = QuantizationReport.from_dict(result["report"])
     lines = [render_report(report)]
+    if result.get("partition"):
+        lines.append(render_partition(result["partition"]))
     lines.append(f"wrote {result['artifact']} ({len(result['nodes'])} nodes, target {result['target']['name']})")
     return "\n".join(lines)

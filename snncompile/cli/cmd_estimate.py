@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from snncompile.api import load_inputs
 from snncompile.cli.common import add_model_arguments, backend_from_args, model_from_args
 from snncompile.cli.output import table
-from snncompile.estimate import render as R
-from snncompile.estimate.borrow import apply_borrowing, parse_borrow
-from snncompile.estimate.run import resolve_targets, run_estimates, synthetic_input
+
+if TYPE_CHECKING:
+    from snncompile.estimate.run import Report
 
 NAME = "estimate"
 HELP = "energy, latency, synaptic operations and mapping per target, with every figure's source"
@@ -32,7 +32,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
 
 
-def build_report(args: argparse.Namespace):
+def build_report(args: argparse.Namespace) -> Report:
+    from snncompile.api import load_inputs
+    from snncompile.estimate.borrow import apply_borrowing, parse_borrow
+    from snncompile.estimate.run import resolve_targets, run_estimates, synthetic_input
+
     backend = backend_from_args(args)
     graph = model_from_args(args, input_path=args.input, backend=backend)
     if args.input:
@@ -53,6 +57,8 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def render(result: dict) -> str:
+    from snncompile.estimate import render as R
+
     m = result["metrics"]
     head = (f"{result['model']}: {m['steps']} steps x batch {m['batch']}, dt={m['dt']:g} s; "
             f"input: {result['input']}. Counts are per inference.")

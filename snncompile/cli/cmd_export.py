@@ -8,7 +8,6 @@ import os
 
 from snncompile.cli.common import add_model_arguments, model_from_args
 from snncompile.errors import InputError
-from snncompile.interop.nir.importers import IMPORTERS
 
 NAME = "export"
 HELP = ("write a model as NIR, ONNX (single step or scanned over time, explicit state), snncompile IR "
@@ -25,6 +24,8 @@ EXPORTERS = {
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from snncompile.interop.nir.importers import IMPORTERS
+
     add_model_arguments(p)
     p.add_argument("--to", required=True, choices=sorted(EXPORTERS), help="output format")
     p.add_argument("-o", "--output", required=True, help="file to write (atomically)")

@@ -6,8 +6,6 @@ import argparse
 
 from snncompile.cli.common import add_model_arguments, model_from_args
 from snncompile.cli.output import table
-from snncompile.ir import NeuronNode, SpikingNeuron
-from snncompile.ir.fixed import FixedLIF
 
 NAME = "inspect"
 HELP = "show a model's nodes, shapes, parameters and neuron semantics"
@@ -18,6 +16,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _semantics(node) -> str:
+    from snncompile.ir import NeuronNode, SpikingNeuron
+    from snncompile.ir.fixed import FixedLIF
+
     if isinstance(node, FixedLIF):  # integer fields, no float dynamics
         head = f"du={node.du} dv={node.dv} bias={_short(node.effective_bias())}"
         if node.reads_membrane:

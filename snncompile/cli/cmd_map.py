@@ -7,9 +7,6 @@ import argparse
 
 from snncompile.cli.common import add_model_arguments, model_from_args
 from snncompile.cli.output import table
-from snncompile.mapping import map_graph
-from snncompile.mapping.violation import COLUMNS
-from snncompile.targets import load_target
 
 NAME = "map"
 HELP = "place a model on a target's cores: resource report, or every rule it breaks"
@@ -22,6 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.mapping import map_graph
+    from snncompile.targets import load_target
+
     graph = model_from_args(args)
     target = load_target(args.target)
     placement = map_graph(graph, target, weight_bits=args.weight_bits, strict=False)
@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def render(result: dict) -> str:
+    from snncompile.mapping.violation import COLUMNS
+
     verdict = "fits" if result["fits"] else f"does NOT fit: {len(result['violations'])} violations"
     parts = [f"{result['model']} on {result['target']}: {verdict}; {result['cores_used']} cores used"]
     if result["cores"]:

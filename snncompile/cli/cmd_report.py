@@ -8,8 +8,7 @@ from pathlib import Path
 
 from snncompile.cli.cmd_estimate import add_input_arguments, build_report
 from snncompile.cli.common import add_model_arguments
-from snncompile.estimate.html import build_html
-from snncompile.estimate.plots import save_all
+from snncompile.errors import UnsupportedError
 from snncompile.fileio import atomic_open
 
 NAME = "report"
@@ -23,6 +22,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
+    try:  # before the estimate runs: matplotlib is the optional 'plots' extra
+        from snncompile.estimate.plots import save_all
+    except ModuleNotFoundError as exc:
+        if exc.name != "matplotlib":
+            raise
+        raise UnsupportedError("report draws its pictures with matplotlib, which is not installed: "
+                               "pip install 'snncompile[plots]'") from None
+    from snncompile.estimate.html import build_html
+
     report = build_report(args)
     out = Path(args.output)
     images = save_all(report, out.parent, out.stem)

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from snncompile.api import load_inputs
 from snncompile.cli.common import add_model_arguments, backend_from_args, model_from_args
 from snncompile.cli.output import table
-from snncompile.compare import readout_scale
-from snncompile.ir import Graph, is_spike_train
-from snncompile.npzfile import write_npz
-from snncompile.simulate import accuracy, backend_names, get_backend
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from snncompile.ir import Graph
 
 NAME = "simulate"
 HELP = "run a model on input data and record its outputs (and spikes with --record)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from snncompile.simulate import backend_names
+
     add_model_arguments(p)
     p.add_argument("--input", required=True, help=".npz with 'input' (batch, time, *features) [and 'labels']")
     p.add_argument("--steps", type=int, help="number of time steps (default: the input's length)")
-    p.add_argument("-o", "--output", help="write outputs (and records) to this .npz")
+    p.add_argument("-o", "--output",
+                   help="write outputs (and records) to this .npz, uncompressed; spike trains as bool (docs/loihi.md)")
+    p.add_argument("--compress", action="store_true", help="deflate the output file (smaller, slower to write)")
     p.add_argument("--record", help="'all', 'neurons' or comma-separated node names to record")
     p.add_argument("--membranes", action="store_true", help="also record membranes of recorded neurons")
     p.add_argument("--backend", choices=backend_names(),
@@ -37,6 +40,12 @@ def _record_arg(text: str | None):
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.api import load_inputs
+    from snncompile.compare import readout_scale
+    from snncompile.ir import is_spike_train
+    from snncompile.npz import write_npz
+    from snncompile.simulate import accuracy, get_backend
+
     backend_name = backend_from_args(args)
     graph = model_from_args(args, input_path=args.input, backend=backend_name)
     data = load_inputs(args.input, graph)
@@ -53,15 +62,23 @@ def run(args: argparse.Namespace) -> dict:
     scales = {n: readout_scale(graph, n) for n in result.outputs}
     if args.output:
         arrays: dict[str, np.ndarray] = {}
-        if len(result.outputs) == 1:
-            arrays["output"] = result.output()
-        else:
-            arrays.update(result.outputs)
-        arrays.update({f"spikes.{n}": a for n, a in result.recorded.items()})
-        arrays.update({f"v.{n}": a for n, a in result.membranes.items()})
+        names: list[str] = []  # the node behind each array
+        for n, a in result.outputs.items():
+            arrays["output" if len(result.outputs) == 1 else n] = a
+            names.append(n)
+        for n, a in result.recorded.items():
+            arrays[f"spikes.{n}"] = a
+            names.append(n)
+        for n, a in result.membranes.items():
+            arrays[f"v.{n}"] = a
+            names.append("")
         # membrane readouts: also the float-equivalent values v / scale
-        arrays.update({f"float.{n}": result.outputs[n] / s for n, s in scales.items() if s is not None})
-        write_npz(args.output, arrays)
+        for n, s in scales.items():
+            if s is not None:
+                arrays[f"float.{n}"] = result.outputs[n] / s
+                names.append("")
+        spike_trains = {k for k, n in zip(arrays, names) if n and is_spike_train(graph, n)}
+        write_npz(args.output, arrays, spikes=spike_trains, compress=args.compress)
     summary = {
         "model": args.model,
         "backend": result.backend,
@@ -80,6 +97,8 @@ def run(args: argparse.Namespace) -> dict:
 def _activity(graph: Graph, name: str, array: np.ndarray, scale: float | None = None) -> dict:
     """Shape plus the spike count for spike trains, or the plain sum for other values; a
     membrane readout of a fixed graph adds its ``scale`` and the sum in float units."""
+    from snncompile.ir import is_spike_train
+
     key = "spikes" if is_spike_train(graph, name) else "sum"
     total = float(array.sum())
     out = {"shape": list(array.shape), key: int(total) if key == "spikes" else total}

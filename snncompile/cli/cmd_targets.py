@@ -9,15 +9,6 @@ from __future__ import annotations
 import argparse
 
 from snncompile.cli.output import table
-from snncompile.targets import load_target
-from snncompile.targets.render import (
-    SUMMARY_COLUMNS,
-    TABLE_COLUMNS,
-    format_value,
-    schema_table,
-    target_table,
-    targets_summary,
-)
 
 NAME = "targets"
 HELP = "list targets, or show one target's limits, energies and cycles with their sources"
@@ -31,6 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
+    from snncompile.targets import load_target
+    from snncompile.targets.render import schema_table, target_table, targets_summary
+
     if args.schema:
         return {"schema": schema_table()}
     if args.name is None:
@@ -41,6 +35,8 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def render(result: dict) -> str:
+    from snncompile.targets.render import SUMMARY_COLUMNS, TABLE_COLUMNS, format_value
+
     if "schema" in result:
         return table(result["schema"], ["section", "key", "unit", "type", "doc"])
     if "targets" in result:

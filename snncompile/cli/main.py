@@ -4,6 +4,11 @@ Each command is a module ``snncompile.cli.cmd_<name>`` with ``NAME``, ``HELP``,
 ``add_arguments(parser)``, ``run(args) -> dict`` and ``render(result) -> str``. Every
 command gets ``--json``. User errors (``SnnCompileError``) print one line on stderr and
 exit with code 2; tracebacks are for bugs only.
+
+Start-up is kept short: a command module imports only ``argparse`` and light helpers at
+module level (its heavy imports sit inside ``run``), and only the command being run
+builds its arguments, so ``--version``/``--help`` import neither numpy nor torch and a
+command pays only for what it uses.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ COMMANDS = [
     "compile",
     "compare",
     "estimate",
+    "evaluate",
+    "sweep",
     "map",
     "report",
     "targets",
@@ -38,7 +45,9 @@ def load_commands() -> dict[str, ModuleType]:
     return {module.NAME: module for module in modules}
 
 
-def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
+def build_parser(commands: dict[str, ModuleType], only: str | None | bool = True) -> argparse.ArgumentParser:
+    """The parser; ``only`` names the one command whose arguments are built (the others
+    keep their one-line help), None builds none, True builds all."""
     parser = argparse.ArgumentParser(
         prog="snncompile",
         description="Compile trained spiking neural networks to neuromorphic chips and MCUs.",
@@ -47,8 +56,9 @@ def build_parser(commands: dict[str, ModuleType]) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in commands.items():
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
-        module.add_arguments(p)
+        if only is True or only == name:
+            p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+            module.add_arguments(p)
     return parser
 
 
@@ -59,9 +69,11 @@ FILE_ARGUMENTS = ("model", "artifact", "name", "input", "calibrate", "weights", 
 def named(message: str, args: argparse.Namespace) -> str:
     """``message``, prefixed with a file when it names none of the files the command was
     given: the input data for a problem with an input (``input 'x': ...``), else the
-    MODEL (an error found while running a model names the model)."""
+    MODEL (an error found while running a model names the model). A message about an
+    option (``--workers ...``) or a setting (``SNNCOMPILE_...``) stays as it is."""
     files = [v for k in FILE_ARGUMENTS if isinstance(v := getattr(args, k, None), str) and v]
-    if not files or any(f in message or f.split(":")[0] in message for f in files):
+    if not files or message.startswith(("--", "SNNCOMPILE_")) or any(
+            f in message or f.split(":")[0] in message for f in files):
         return message
     data = getattr(args, "input", None) or getattr(args, "calibrate", None)
     if data and message.startswith("input "):
@@ -70,8 +82,11 @@ def named(message: str, args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     commands = load_commands()
-    parser = build_parser(commands)
+    # the first word that is not an option is the command (the top level has no valued options)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(commands, only=chosen if chosen in commands else None)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

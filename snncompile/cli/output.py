@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
-
-import numpy as np
 
 
 def to_jsonable(value: Any) -> Any:
@@ -15,6 +14,9 @@ def to_jsonable(value: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
+    np = sys.modules.get("numpy")  # not imported: then no value is a numpy one (start-up time)
+    if np is None:
+        return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, (np.integer,)):

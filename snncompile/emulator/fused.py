@@ -1,40 +1,86 @@
-"""The whole run in one compiled loop: a fixed graph flattened into arrays ("program").
+"""The whole run in one compiled loop over a :class:`~snncompile.emulator.program.Program`,
+on every core it is given.
 
-Same arithmetic as the step-by-step runner (both call the kernels in
-:mod:`snncompile.emulator.kernels`' style and are tested equal), but all steps and nodes
-run inside one numba function, so a step costs no Python at all: this is what makes
-batch-1 runs fast. Layout: every node, in step order, owns a ring of ``depth`` output
-slots (``depth`` = 1 + its largest outgoing edge delay) in one flat int64 array; an edge
-``(src, delay)`` reads slot ``(t - delay) % depth[src]``.
+Same arithmetic as the step-by-step runner (both follow :mod:`snncompile.emulator.kernels`
+and are tested equal), but all steps and nodes run inside one numba function, so a step
+costs no Python at all. Layout: every node owns a ring of ``depth`` output slots per
+sample in one flat int64 history; an edge ``(src, delay)`` reads slot
+``(t - delay) % depth[src]``.
+
+Samples are independent, so the batch is cut into chunks (small enough for the state of
+a chunk to stay in cache) and the chunks are shared among threads: the loop releases the
+GIL, every thread owns its state, counters and history, and writes its samples' records.
+``threads`` defaults to the cores this process may run on (``os.sched_getaffinity``;
+``taskset`` and container limits apply) or ``SNNCOMPILE_THREADS``.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+from dataclasses import dataclass
+
 import numpy as np
 from numba import njit
 
+from snncompile.emulator.events import synapse_step
 from snncompile.emulator.kernels import _wrap32
+from snncompile.emulator.program import (
+    ACT_SHIFT,
+    BIAS_OFF,
+    CONST,
+    DECAY_BITS,
+    GE,
+    GRADED,
+    INPUT,
+    PASS,
+    RECORD8,
+    RECORD32,
+    RESET,
+    STATE_BITS,
+    STATE_OFF,
+    SYN,
+    U_FACTOR,
+    V_FACTOR,
+    VTH,
+    VTH_SHIFT,
+    Program,
+)
+from snncompile.emulator.tables import S_ACC, S_ACC32, S_SLOTS
 from snncompile.simulate.progress import steps_with_progress
 
-INPUT, PASS, SYN, LIF = 0, 1, 2, 3
 #: samples per chunk x values per sample kept at about this many int64s (fits in L2)
 CHUNK_VALUES = 32768
 #: with a progress bar, steps per compiled call
 PROGRESS_BLOCK = 100
-# columns of the per-LIF parameter table (GRADED holds kernels.payload_code)
-U_FACTOR, V_FACTOR, VTH, RESET, GE, GRADED, VTH_SHIFT, ACT_SHIFT, DECAY_BITS, STATE_BITS = range(10)
-# columns of the per-synapse table
-S_INPTR, S_NNZ, S_NIN, S_SLOTS, S_ACC, S_WEXP, S_ACCBITS, S_GRADED = range(8)
+#: how the last compiled run shared its work (threads, samples per chunk, chunks, and the
+#: CPU seconds each thread spent): what benchmarks read to show the split over cores
+last_run: dict = {}
 
 
-@njit(cache=True)
-def run_program(t_start, t_stop, batch, length, kind, size, depth, hist_base, edge_ptr, edge_src, edge_delay,
-                inp_off, inputs, node_aux, syn, indptr, indices, weights, delays, acc,
-                lif, bias, state_base, u, v, hist, scratch, active,
-                rec_off, rec, v_off, vrec, u_off, urec, counts):
+def default_threads() -> int:
+    """``SNNCOMPILE_THREADS`` if set, else the number of cores this process may use."""
+    env = os.environ.get("SNNCOMPILE_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@njit(cache=True, nogil=True)
+def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edge_src, edge_delay,
+                inp_off, inputs, consts, node_aux, syn, ptr, indices, weights, delays, acc, acc32,
+                lif, bias, u, v, hist, scratch, active,
+                rec_kind, rec_off, rec8, rec32, v_off, vrec, u_off, urec, counts):
     # Loops run over slice views (``hist[a:b]``) rather than offset indices: numba then
     # knows the indices are in range and LLVM vectorises the copies (about 5x here).
     n_nodes = kind.size
+    hist_base = np.zeros(n_nodes + 1, np.int64)
+    for n in range(n_nodes):
+        hist_base[n + 1] = hist_base[n] + depth[n] * size[n] * batch
     for t in range(t_start, t_stop):
         for n in range(n_nodes):
             sz = size[n]
@@ -51,39 +97,59 @@ def run_program(t_start, t_stop, batch, length, kind, size, depth, hist_base, ed
                     else:
                         row[:] = 0
                 continue
-            # the summed input of node n
-            in_sz = size[edge_src[edge_ptr[n]]]
+            if kind[n] == CONST:  # the same integer payloads every step
+                off = inp_off[n]
+                for b in range(batch):
+                    out[b * sz:(b + 1) * sz] = consts[off:off + sz]
+                continue
+            # the summed input of node n (a view of the history when it has one live edge)
+            e0 = edge_ptr[n]
+            in_sz = size[edge_src[e0]]
             total = batch * in_sz
-            x = scratch[:total]
-            x[:] = 0
-            for e in range(edge_ptr[n], edge_ptr[n + 1]):
-                src = edge_src[e]
-                if t - edge_delay[e] < 0:
-                    continue
-                base = hist_base[src] + ((t - edge_delay[e]) % depth[src]) * total
-                h = hist[base:base + total]
-                for j in range(total):
-                    x[j] += h[j]
+            if edge_ptr[n + 1] - e0 == 1 and t - edge_delay[e0] >= 0:
+                src = edge_src[e0]
+                base = hist_base[src] + ((t - edge_delay[e0]) % depth[src]) * total
+                x = hist[base:base + total]
+            else:
+                x = scratch[:total]
+                x[:] = 0
+                for e in range(e0, edge_ptr[n + 1]):
+                    src = edge_src[e]
+                    if t - edge_delay[e] < 0:
+                        continue
+                    base = hist_base[src] + ((t - edge_delay[e]) % depth[src]) * total
+                    h = hist[base:base + total]
+                    for j in range(total):
+                        x[j] += h[j]
             k = kind[n]
             if k == PASS:
                 for j in range(total):
                     out[j] = x[j]
             elif k == SYN:
-                _synapse(t, batch, sz, in_sz, syn[node_aux[n]], x, active, indptr, indices, weights,
-                         delays, acc, out, counts, n)
+                p = syn[node_aux[n]]
+                lo, hi = p[S_ACC] * batch, (p[S_ACC] + p[S_SLOTS] * sz) * batch
+                if p[S_ACC32] != 0:
+                    synapse_step(t, batch, sz, in_sz, p, x, active, ptr, indices, weights, delays, acc32[lo:hi], out,
+                                 counts, n)
+                else:
+                    synapse_step(t, batch, sz, in_sz, p, x, active, ptr, indices, weights, delays, acc[lo:hi], out,
+                                 counts, n)
             else:
-                sb = state_base[node_aux[n]]
-                _lif(batch, sz, lif[node_aux[n]], x, bias, u[sb:sb + batch * sz], v[sb:sb + batch * sz], out,
-                     counts, t, n)
-            if v_off[n] >= 0:
-                _record(vrec, v[state_base[node_aux[n]]:], batch, t, v_off[n], sz)
-            if u_off[n] >= 0:
-                _record(urec, u[state_base[node_aux[n]]:], batch, t, u_off[n], sz)
+                p = lif[node_aux[n]]
+                sb = p[STATE_OFF] * batch
+                _lif(batch, sz, p, x, bias, u[sb:sb + batch * sz], v[sb:sb + batch * sz], out, counts, t, n)
+                if v_off[n] >= 0:
+                    _record(vrec, v[sb:], batch, t, v_off[n], sz)
+                if u_off[n] >= 0:
+                    _record(urec, u[sb:], batch, t, u_off[n], sz)
         for n in range(n_nodes):
-            if rec_off[n] >= 0:
+            if rec_kind[n] != 0:
                 sz = size[n]
                 obase = hist_base[n] + (t % depth[n]) * batch * sz
-                _record(rec, hist[obase:], batch, t, rec_off[n], sz)
+                if rec_kind[n] == RECORD8:
+                    _record(rec8, hist[obase:], batch, t, rec_off[n], sz)
+                else:
+                    _record(rec32, hist[obase:], batch, t, rec_off[n], sz)
 
 
 @njit(cache=True, inline="always")
@@ -93,58 +159,6 @@ def _record(dst, src, batch, t, off, sz):
         s = src[b * sz:(b + 1) * sz]
         for i in range(sz):
             row[i] = s[i]
-
-
-@njit(cache=True, inline="always")
-def _synapse(t, batch, n_out, n_in, p, x, active, indptr, indices, weights, delays, acc, out, counts, n):
-    slots = p[S_SLOTS]
-    slot0 = t % slots
-    ip = p[S_INPTR]
-    nz = p[S_NNZ]
-    graded = p[S_GRADED] != 0
-    count = 0
-    for j in range(batch * n_in):
-        if x[j] != 0:
-            active[count] = j
-            count += 1
-    synops = 0
-    ring = acc[p[S_ACC]:p[S_ACC] + slots * batch * n_out]
-    for k in range(count):
-        flat = active[k]
-        b = flat // n_in
-        i = flat - b * n_in
-        payload = x[flat] if graded else 1
-        start = nz + indptr[ip + i]
-        stop = nz + indptr[ip + i + 1]
-        synops += stop - start
-        idx = indices[start:stop]
-        w = weights[start:stop]
-        if slots == 1:
-            row = ring[b * n_out:(b + 1) * n_out]
-            if graded:
-                for j in range(stop - start):
-                    row[idx[j]] += w[j] * payload
-            else:
-                for j in range(stop - start):
-                    row[idx[j]] += w[j]
-        else:
-            d = delays[start:stop]
-            for j in range(stop - start):
-                slot = slot0 + d[j]
-                if slot >= slots:
-                    slot -= slots
-                ring[(slot * batch + b) * n_out + idx[j]] += w[j] * payload
-    counts[t, n, 0] += count
-    counts[t, n, 1] += synops
-    wexp = p[S_WEXP]
-    half = np.int64(1) << (p[S_ACCBITS] - 1)
-    mask = (half << 1) - 1
-    cur = ring[slot0 * batch * n_out:(slot0 + 1) * batch * n_out]
-    for j in range(batch * n_out):
-        y = cur[j]
-        y = (y << wexp) if wexp >= 0 else (y >> (-wexp))
-        out[j] = ((y + half) & mask) - half
-        cur[j] = 0
 
 
 @njit(cache=True, inline="always")
@@ -169,7 +183,7 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
     membrane = p[GRADED] == 2  # readout: output v, never spike, never reset
     zero_reset = 1 if p[RESET] == 0 else 0
     sub_reset = 1 if p[RESET] == 1 else 0
-    bias = bias_all[p[10]:p[10] + n]
+    bias = bias_all[p[BIAS_OFF]:p[BIAS_OFF] + n]
     act_shift, u_factor, v_factor, shift, vth_shift = p[ACT_SHIFT], p[U_FACTOR], p[V_FACTOR], p[DECAY_BITS], p[VTH_SHIFT]
     spikes = 0
     for b in range(batch):
@@ -192,121 +206,140 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
     counts[t, node, 1] += spikes
 
 
-def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_names, progress=False):
+@dataclass
+class Records:
+    """Where the loop writes, (samples, steps, values): 0/1 spike trains (int8), other
+    payloads (int32), membranes and currents (int32)."""
+
+    rec8: np.ndarray
+    rec32: np.ndarray
+    vrec: np.ndarray
+    urec: np.ndarray
+
+
+def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_names, progress=False,
+              threads=None):
     """Flatten ``graph`` into a program, run it, return (records, v, u, counts) with
-    records as name -> (B, T, size) and counts (T, node, 2) in ``order``."""
-    from snncompile.emulator.kernels import payload_code
-    from snncompile.emulator.synapses import build_csr
-    from snncompile.ir import Input
-    from snncompile.ir.fixed import FixedLIF, FixedSynapse
-    from snncompile.ir.semantics import Comparator, Reset
-
+    records as name -> (B, T, size) (int8 for spike trains, else int32) and counts
+    (T, node, 2) in ``order``. ``data``: name -> (B, T, flat) integer (or bool) payloads."""
+    program = Program.build(graph, order, shapes)
     full_batch = next(iter(data.values())).shape[0]
-    index = {name: i for i, name in enumerate(order)}
-    sizes = np.array([int(np.prod(shapes[n])) for n in order], np.int64)
-    # samples are independent: run them in chunks whose state stays in cache
-    batch = min(full_batch, max(1, CHUNK_VALUES // int(sizes.sum())))
-    depth = np.ones(len(order), np.int64)
-    for e in graph.edges:
-        depth[index[e.src]] = max(depth[index[e.src]], e.delay + 1)
-    hist_base = np.concatenate([[0], np.cumsum(depth * sizes * batch)]).astype(np.int64)
-    hist = np.zeros(int(hist_base[-1]), np.int64)
-    kind = np.full(len(order), PASS, np.int64)
-    node_aux = np.full(len(order), -1, np.int64)
-    edge_ptr, edge_src, edge_delay = [0], [], []
-    inp_off = np.full(len(order), -1, np.int64)
-    in_arrays, in_total = [], 0
-    syn_rows, csrs, lif_rows, biases, state_base = [], [], [], [], []
-    nnz = inptr = acc_size = bias_size = state_size = 0
-    for i, name in enumerate(order):
-        node = graph.nodes[name]
-        for e in graph.incoming(name):
-            edge_src.append(index[e.src])
-            edge_delay.append(e.delay)
-        edge_ptr.append(len(edge_src))
-        if isinstance(node, Input):
-            kind[i] = INPUT
-            inp_off[i] = in_total
-            in_arrays.append(data[name])
-            in_total += int(sizes[i])
-        elif isinstance(node, FixedSynapse):
-            kind[i] = SYN
-            node_aux[i] = len(syn_rows)
-            csr = build_csr(node, graph.input_shape(name, shapes), int(sizes[i]))
-            slots = csr.max_delay + 1
-            syn_rows.append([inptr, nnz, csr.n_in, slots, acc_size, node.weight_exp, node.accum_bits,
-                             int(node.num_message_bits > 0)])
-            csrs.append(csr)
-            inptr += csr.n_in + 1
-            nnz += csr.nnz
-            acc_size += slots * batch * int(sizes[i])
-        elif isinstance(node, FixedLIF):
-            kind[i] = LIF
-            node_aux[i] = len(lif_rows)
-            unity = 1 << node.decay_bits
-            lif_rows.append([unity - (node.du + 1), unity - node.dv, node.effective_threshold(),
-                             {Reset.ZERO: 0, Reset.SUBTRACT: 1, Reset.NONE: 2}[node.reset],
-                             int(node.comparator is Comparator.GE), payload_code(node), node.vth_shift,
-                             node.act_shift, node.decay_bits, node.state_bits, bias_size])
-            b = node.effective_bias().reshape(-1)
-            biases.append(b)
-            bias_size += b.size
-            state_base.append(state_size)
-            state_size += batch * int(sizes[i])
-    max_size = int(sizes.max())
-    cat = np.concatenate
-    indptr = cat([c.indptr for c in csrs]).astype(np.int64) if csrs else np.zeros(1, np.int64)
-    # int32 synapse tables: half the memory traffic of the hot loop (effective weights are
-    # 9-bit, delays 6-bit; a population above 2^31 neurons is out of scope)
-    indices = cat([c.indices for c in csrs]).astype(np.int32) if csrs else np.zeros(1, np.int32)
-    weights = cat([c.weights for c in csrs]).astype(np.int32) if csrs else np.zeros(1, np.int32)
-    delays = cat([c.delays for c in csrs]).astype(np.int32) if csrs else np.zeros(1, np.int32)
-    if len(in_arrays) == 1:
-        inputs = in_arrays[0]
-    else:
-        inputs = np.ascontiguousarray(cat(in_arrays, axis=2) if in_arrays else np.zeros((full_batch, 1, 1), np.int32))
-
-    def offsets(names):
-        off = np.full(len(order), -1, np.int64)
-        total = 0
-        for name in names:
-            off[index[name]] = total
-            total += int(sizes[index[name]])
-        return off, np.zeros((full_batch, steps, max(total, 1)), np.int32)
-
-    rec_off, rec = offsets(rec_names)
-    v_off, vrec = offsets(v_names)
-    u_off, urec = offsets(u_names)
-    counts = np.zeros((steps, len(order), 2), np.int64)
-
-    def table(rows: list, width: int) -> np.ndarray:
-        return np.array(rows, np.int64).reshape(-1, width)
-
-    syn_table, lif_table = table(syn_rows, 8), table(lif_rows, 11)
-    bias = cat(biases).astype(np.int64) if biases else np.zeros(1, np.int64)
-    acc = np.zeros(max(acc_size, 1), np.int64)
-    u = np.zeros(max(state_size, 1), np.int64)
-    v = np.zeros(max(state_size, 1), np.int64)
-    scratch = np.zeros(batch * max_size, np.int64)
-    active = np.zeros(batch * max_size, np.int64)
+    threads = max(1, min(threads or default_threads(), full_batch))
+    per_sample = (program.history_per_sample + program.acc_per_sample(False) + program.acc_per_sample(True) // 2
+                  + 2 * program.state_per_sample)
+    # samples are independent: run them in chunks whose state stays in cache, at least one per thread
+    batch = min(-(-full_batch // threads), max(1, CHUNK_VALUES // max(per_sample, 1)))
+    inputs = _inputs(program, data, full_batch)
+    rec_kind, rec_off, n8, n32 = program.record_layout(graph, rec_names)
+    v_off, nv = program.offsets(v_names)
+    u_off, nu = program.offsets(u_names)
+    rec = Records(np.zeros((full_batch, steps, n8), np.int8), np.zeros((full_batch, steps, n32), np.int32),
+                  np.zeros((full_batch, steps, nv), np.int32), np.zeros((full_batch, steps, nu), np.int32))
     block = max(1, PROGRESS_BLOCK if progress else steps)
     chunks = [(start, min(full_batch, start + batch)) for start in range(0, full_batch, batch)]
-    work = [(c, t0) for c in chunks for t0 in range(0, steps, block)]
-    bar = steps_with_progress(len(work), progress, "emulator") if progress else range(len(work))
-    for w in bar:
-        (start, stop), t0 = work[w]
-        if t0 == 0:
-            for buf in (hist, acc, u, v):
-                buf[:] = 0
-        run_program(
-            t0, min(steps, t0 + block), stop - start, length, kind, sizes, depth, hist_base, np.array(edge_ptr, np.int64),
-            np.array(edge_src, np.int64), np.array(edge_delay, np.int64), inp_off, inputs[start:stop], node_aux,
-            syn_table, indptr, indices, weights, delays, acc, lif_table, bias, np.array(state_base, np.int64),
-            u, v, hist, scratch, active, rec_off, rec[start:stop], v_off, vrec[start:stop], u_off,
-            urec[start:stop], counts,
-        )
+    n_blocks = -(-steps // block)
+    bar = iter(steps_with_progress(len(chunks) * n_blocks, progress, "emulator")) if progress else None
+    lock = threading.Lock()
+    queue = iter(chunks)
+    counts = [np.zeros((steps, len(order), 2), np.int64) for _ in range(min(threads, len(chunks)))]
 
-    def split(off, arr, names):
-        return {n: arr[:, :, off[index[n]]: off[index[n]] + sizes[index[n]]] for n in names}
+    thread_cpu: list[float] = []
+    stop: list[bool] = []  # set (non-empty) by the first worker that fails: the others take no new chunk
 
-    return split(rec_off, rec, rec_names), split(v_off, vrec, v_names), split(u_off, urec, u_names), counts
+    def worker(counts_of_worker: np.ndarray) -> None:
+        start_cpu = time.thread_time()
+        state = _State(program, batch)
+        while True:
+            with lock:
+                chunk = None if stop else next(queue, None)
+            if chunk is None:
+                thread_cpu.append(time.thread_time() - start_cpu)
+                return
+            lo, hi = chunk
+            state.clear()
+            for t0 in range(0, steps, block):
+                _call(program, state, t0, min(steps, t0 + block), hi - lo, length, inputs[lo:hi], rec, lo, hi,
+                      rec_kind, rec_off, v_off, u_off, counts_of_worker)
+                if bar is not None:
+                    with lock:
+                        next(bar, None)
+
+    _run_workers(worker, counts, stop)
+    last_run.clear()
+    last_run.update(threads=len(counts), samples_per_chunk=batch, chunks=len(chunks), thread_cpu_s=thread_cpu)
+    if bar is not None:
+        for _ in bar:  # close the progress bar
+            pass
+    total = counts[0]
+    for c in counts[1:]:
+        total += c
+    index = {name: i for i, name in enumerate(order)}
+
+    def split(off, arr, names, kinds=None, want=None):
+        return {n: arr[:, :, off[index[n]]:off[index[n]] + program.size[index[n]]] for n in names
+                if kinds is None or kinds[index[n]] == want}
+
+    records = {**split(rec_off, rec.rec8, rec_names, rec_kind, RECORD8),
+               **split(rec_off, rec.rec32, rec_names, rec_kind, RECORD32)}
+    return records, split(v_off, rec.vrec, v_names), split(u_off, rec.urec, u_names), total
+
+
+def _run_workers(worker, counts: list[np.ndarray], stop: list[bool]) -> None:
+    """One thread per counts array (the caller's thread is the first); after an error
+    (or Ctrl-C in the caller's thread) ``stop`` is set so that no worker starts another
+    chunk, and the first error is raised once all have stopped."""
+    errors: list[BaseException] = []
+
+    def guarded(c: np.ndarray) -> None:
+        try:
+            worker(c)
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the caller's thread)
+            stop.append(True)
+            errors.append(exc)
+
+    others = [threading.Thread(target=guarded, args=(c,), daemon=True) for c in counts[1:]]
+    for th in others:
+        th.start()
+    guarded(counts[0])
+    for th in others:
+        th.join()
+    if errors:
+        raise errors[0]
+
+
+class _State:
+    """One worker's buffers for ``batch`` samples at once."""
+
+    def __init__(self, program: Program, batch: int):
+        self.hist = np.zeros(max(program.history_per_sample * batch, 1), np.int64)
+        self.acc = np.zeros(max(program.acc_per_sample(False) * batch, 1), np.int64)
+        self.acc32 = np.zeros(max(program.acc_per_sample(True) * batch, 1), np.int32)
+        self.u = np.zeros(max(program.state_per_sample * batch, 1), np.int64)
+        self.v = np.zeros_like(self.u)
+        widest = int(program.size.max()) * batch
+        self.scratch = np.zeros(widest, np.int64)
+        self.active = np.zeros(widest, np.int64)
+
+    def clear(self) -> None:
+        for buf in (self.hist, self.acc, self.acc32, self.u, self.v):
+            buf[:] = 0
+
+
+def _call(program, state, t0, t1, n, length, inputs, rec, start, stop, rec_kind, rec_off, v_off, u_off, counts):
+    syn = program.syn
+    run_program(t0, t1, n, length, program.kind, program.size, program.depth, program.edge_ptr, program.edge_src,
+                program.edge_delay, program.inp_off, inputs, program.consts, program.node_aux, syn.rows, syn.ptr, syn.indices,
+                syn.weights, syn.delays, state.acc, state.acc32, program.lif, program.bias, state.u, state.v, state.hist,
+                state.scratch, state.active, rec_kind, rec_off, rec.rec8[start:stop], rec.rec32[start:stop], v_off,
+                rec.vrec[start:stop], u_off, rec.urec[start:stop], counts)
+
+
+def _inputs(program: Program, data: dict, full_batch: int) -> np.ndarray:
+    """All inputs as one (B, T, flat) array in their own dtype (no copy for one input)."""
+    arrays = [data[name] for name, k in zip(program.order, program.kind) if k == INPUT]
+    if len(arrays) == 1:
+        return arrays[0]
+    if not arrays:
+        return np.zeros((full_batch, 1, 1), np.int32)
+    dtype = np.result_type(*arrays)
+    return np.ascontiguousarray(np.concatenate([a.astype(dtype, copy=False) for a in arrays], axis=2))

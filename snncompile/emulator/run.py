@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from snncompile.emulator import kernels as K
 from snncompile.emulator.cycles import CoreLayout, CycleModel
@@ -33,7 +32,6 @@ from snncompile.ir.placement import on_host
 from snncompile.ir.semantics import Comparator, Reset
 from snncompile.ir.stage import Stage, is_integer
 from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
-from snncompile.simulate.kernels import KERNEL_BUILDERS, build_kernel
 from snncompile.simulate.progress import steps_with_progress
 from snncompile.simulate.result import SimResult
 
@@ -115,7 +113,8 @@ class _SynapseKernel:
 
 
 #: node kinds the compiled loop (:mod:`.fused`) executes; anything else runs step by step
-FUSED_KINDS = ("Input", "Output", "Flatten", "FixedLIF", "FixedLinear", "FixedConv2d", "FixedConv1d")
+FUSED_KINDS = ("Input", "Output", "Flatten", "Reshape", "Constant", "FixedLIF", "FixedLinear", "FixedConv2d",
+               "FixedConv1d")
 
 
 class EmulatorBackend(Backend):
@@ -128,6 +127,9 @@ class EmulatorBackend(Backend):
             return None
         if not on_host(node):
             return "not an integer node and not placed on the host: quantize the graph first (snncompile compile)"
+        # torch: only graphs with host nodes
+        from snncompile.simulate.kernels import KERNEL_BUILDERS
+
         if not any(cls in KERNEL_BUILDERS for cls in type(node).__mro__):
             return "a host node without a reference kernel"
         return None
@@ -143,7 +145,7 @@ class EmulatorBackend(Backend):
 
     def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
                 progress: bool, currents: Record = None, counters: bool = False, cores: Mapping | None = None,
-                stepwise: bool = False, **_: Any) -> SimResult:
+                stepwise: bool = False, threads: int | None = None, **_: Any) -> SimResult:
         from snncompile.simulate.backend import resolve_record
 
         data = {n: _payloads(graph, n, x) for n, x in inputs.arrays.items()}
@@ -156,9 +158,8 @@ class EmulatorBackend(Backend):
         fusable = all(node.kind in FUSED_KINDS for node in graph.nodes.values())
         if cores is None and not stepwise and fusable:
             order = graph.step_order()
-            int_data = {n: x.astype(np.int32) for n, x in data.items()}
-            traces, vtr, utr, counts = run_fused(graph, order, shapes, int_data, steps, length, keep, v_names,
-                                                 u_names, progress)
+            traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names,
+                                                 u_names, progress, threads)
             count_log = _fused_counters(graph, order, counts) if counters else {}
             cycles = None
         else:
@@ -194,26 +195,37 @@ def emulate(
     counters: bool = False,
     cores: Mapping | None = None,
     stepwise: bool = False,
+    threads: int | None = None,
     **_ignored: Any,
 ) -> SimResult:
     """Run a compiled graph on ``inputs`` (one (batch, time, *shape) array per Input; a
     bare array for single-input graphs): integer payloads for inputs that feed the chip.
     ``record``/``membranes``/``currents`` name what to keep per step (spikes or payloads /
     ``v`` / ``u``); ``counters`` keeps per-node activity counts; ``cores`` (a core
-    description, see :class:`CycleModel`) adds the cycle model."""
+    description, see :class:`CycleModel`) adds the cycle model. ``threads``: how many
+    threads share the batch (default: every core this process may use, see
+    :func:`snncompile.emulator.fused.default_threads`). Recorded spike trains are int8."""
     return EMULATOR.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
-                        currents=currents, counters=counters, cores=cores, stepwise=stepwise)
+                        currents=currents, counters=counters, cores=cores, stepwise=stepwise, threads=threads)
+
+
+#: input dtypes the emulator reads as they are (no copy): they hold int32 payloads
+_NARROW_INPUTS = frozenset("?bBhHi")
 
 
 def _payloads(graph: Graph, name: str, array: np.ndarray) -> np.ndarray:
-    """Input ``name`` as (batch, time, flat) payloads: int32 when it feeds integer nodes
+    """Input ``name`` as (batch, time, flat) payloads: integers when it feeds integer nodes
     (Lava's RingBuffer sends int32; :func:`~snncompile.simulate.backend.normalize_inputs`
-    checked they are integers in range), float64 when only host nodes read it."""
+    checked they are integers that fit), float64 when only host nodes read it. Spikes
+    stored as bool or int8 (and any integer type up to 32 bits) are used as they are,
+    without a copy; other types are converted once, to int8 when every value fits."""
     flat = array.reshape(array.shape[0], array.shape[1], -1)
     if all(on_host(graph.nodes[e.dst]) for e in graph.outgoing(name)):
         return np.ascontiguousarray(flat, dtype=np.float64)
-    # int32 results too (24-bit state, 32-bit payloads): a quarter of int64's memory traffic
-    return np.ascontiguousarray(flat, dtype=np.int32)
+    if array.dtype.char in _NARROW_INPUTS:
+        return np.ascontiguousarray(flat)
+    lo, hi = (int(array.min()), int(array.max())) if array.size else (0, 0)
+    return np.ascontiguousarray(flat, dtype=np.int8 if -128 <= lo and hi <= 127 else np.int32)
 
 
 def _fused_counters(graph: Graph, order: list[str], counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
@@ -259,9 +271,14 @@ def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, cou
 
 
 class _HostKernel:
-    """A host node's float64 reference kernel on (batch, flat) float payloads."""
+    """A host node's float64 reference kernel on (batch, flat) float payloads (torch is
+    imported here, so a pure integer graph runs without it)."""
 
     def __init__(self, graph: Graph, name: str, shapes: dict[str, Shape]):
+        import torch
+
+        from snncompile.simulate.kernels import build_kernel
+
         node = graph.nodes[name]
         self.ports = node.ports
         self.source = node.source
@@ -272,6 +289,8 @@ class _HostKernel:
         self.kernel.reset(batch)
 
     def step(self, operands: dict[str, np.ndarray], batch: int) -> np.ndarray:
+        import torch
+
         def tensor(port: str) -> torch.Tensor:
             x = operands[port].astype(np.float64, copy=False)
             return torch.from_numpy(x.reshape(batch, *self.in_shapes[port]))

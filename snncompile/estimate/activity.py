@@ -6,14 +6,14 @@ outputs (the float reference, the integer emulator) can feed them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from snncompile.ir import Graph, Input, NeuronNode
 from snncompile.ir.synapse import is_synapse
-from snncompile.simulate import get_backend
+from snncompile.simulate import SimResult, get_backend
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,19 @@ def record_activity(
 ) -> Activity:
     """Run ``graph`` on ``inputs`` with ``backend`` and keep every node's activity."""
     run = get_backend(backend)
-    result = run(graph, inputs, steps=steps, record="all", membranes="neurons", progress=progress)
+    result = run(graph, inputs, steps=steps, record=RECORD_ALL["record"], membranes=RECORD_ALL["membranes"],
+                 progress=progress)
+    return activity_from_result(graph, inputs, result)
+
+
+#: what a backend run must record for :func:`activity_from_result`
+RECORD_ALL = {"record": "all", "membranes": "neurons"}
+
+
+def activity_from_result(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray, result: SimResult,
+                         synapses: Iterable[str] | None = None) -> Activity:
+    """The activity of a run that recorded :data:`RECORD_ALL` on ``inputs`` (or, with
+    ``synapses``, at least the sources of those synapse nodes: only they get ``received``)."""
     if isinstance(inputs, Mapping):
         data = {n: np.asarray(inputs[n]) for n in graph.inputs}
     else:
@@ -70,11 +82,8 @@ def record_activity(
     emitted = {**result.recorded}
     for name, array in data.items():
         emitted[name] = _pad_time(array, result.steps)
-    received = {
-        name: node_input(graph, name, emitted)
-        for name, node in graph.items()
-        if is_synapse(node)
-    }
+    names = [n for n, node in graph.items() if is_synapse(node)] if synapses is None else list(synapses)
+    received = {name: node_input(graph, name, emitted) for name in names}
     return Activity(
         steps=result.steps,
         batch=result.batch,

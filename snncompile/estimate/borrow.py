@@ -1,9 +1,10 @@
 """Borrowing figures from another target, explicitly (``--borrow loihi2=loihi``).
 
-Loihi 2 has no public per-operation energies; its target file suggests Loihi 1's "with a
-warning". A borrowed figure keeps its value, provenance and source, gains a note naming
-the donor, and the estimate states the borrowing as an assumption. The recipient's own
-figures always win.
+Loihi 2 has no public per-operation energies or timing; its target file suggests Loihi
+1's "with a warning". Energy and timing figures the recipient lacks are borrowed (timing:
+e.g. Loihi 1's barrier per step, so that a latency bound exists). A borrowed figure
+keeps its value, provenance and source, gains a note naming the donor, and the estimate
+states the borrowing as an assumption. The recipient's own figures always win.
 """
 
 from __future__ import annotations
@@ -43,4 +44,14 @@ def apply_borrowing(targets: list[Target], borrow: dict[str, str]) -> list[Targe
     unknown = sorted(set(borrow) - {t.name for t in targets})
     if unknown:
         raise InputError(f"--borrow names {unknown}, which are not among the estimated targets")
-    return [borrow_figures(t, load_target(borrow[t.name])) if t.name in borrow else t for t in targets]
+    return [_borrow_all(t, load_target(borrow[t.name])) if t.name in borrow else t for t in targets]
+
+
+#: the sections ``--borrow`` fills
+BORROWED_SECTIONS = ("energy", "timing")
+
+
+def _borrow_all(target: Target, donor: Target) -> Target:
+    for section in BORROWED_SECTIONS:
+        target = borrow_figures(target, donor, section)
+    return target

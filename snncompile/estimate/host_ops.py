@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from snncompile.ir import Graph, NeuronNode, Node, Shape, Synapse
-from snncompile.ir.placement import on_host
+from snncompile.ir.placement import is_static, on_host
 from snncompile.ir.stage import Stage
 
 #: kind -> ops(node, operand shapes, output shape) per step and sample
@@ -63,6 +63,12 @@ def node_ops(node: Node, shapes: Mapping[str, Shape], out: Shape) -> float:
     if isinstance(node, NeuronNode):
         return float(4 * _size(out))  # decay, input, compare, reset
     return float(PER_ELEMENT.get(node.kind, 1) * _size(out))
+
+
+def host_ops_per_sample(graph: Graph, steps: int) -> dict[str, float]:
+    """Ops per sample of every host node over ``steps`` steps: a static node (same
+    output every step, see :mod:`snncompile.passes.mark_static`) is computed once."""
+    return {n: ops * (1 if is_static(graph.nodes[n]) else steps) for n, ops in host_op_counts(graph).items()}
 
 
 def host_op_counts(graph: Graph) -> dict[str, float]:

@@ -32,8 +32,16 @@ import numpy as np
 import torch
 
 from snncompile.estimate.activity import Activity
+from snncompile.estimate.counts import (
+    ActivityCounts,
+    NeuronCounts,
+    SynapseCounts,
+    count_activity,
+    counted_neurons,
+    counted_synapses,
+)
 from snncompile.estimate.host_ops import ASSUMPTIONS as HOST_ASSUMPTIONS
-from snncompile.estimate.host_ops import host_op_counts
+from snncompile.estimate.host_ops import host_ops_per_sample
 from snncompile.estimate.nodes import (
     apply_synapse,
     is_synapse,
@@ -42,7 +50,6 @@ from snncompile.estimate.nodes import (
     synapse_weight,
 )
 from snncompile.ir import Graph, NeuronNode, Node
-from snncompile.ir.placement import on_host
 
 
 @dataclass(frozen=True)
@@ -214,19 +221,17 @@ def _fan(node: Node, in_shape: tuple[int, ...]) -> tuple[int, int]:
     return fan_in, fan_out
 
 
-def synapse_layer(graph: Graph, name: str, received: np.ndarray, steps: int) -> SynapseLayer:
+def synapse_layer(graph: Graph, name: str, counts: SynapseCounts, batch: int, steps: int) -> SynapseLayer:
+    """One synapse node's operations per inference, from the counts of ``batch`` samples."""
     node = graph.nodes[name]
     weight = synapse_weight(node)
     bias = synapse_bias(node)
-    batch = received.shape[0]
-    flat = received.reshape(batch, steps, -1)
-    spiking_step = np.all((flat == 0) | (flat == 1) | (flat == -1), axis=(0, 2))
-    nonzero = received != 0
-    ac_counts = nonzero[:, spiking_step].sum(axis=(0, 1))
-    mac_counts = nonzero[:, ~spiking_step].sum(axis=(0, 1))
+    spiking_step = counts.spiking
+    ac_counts = counts.nonzero[spiking_step].sum(axis=0)
+    mac_counts = counts.nonzero[~spiking_step].sum(axis=0)
     mask = (weight != 0).astype(np.float64)
     ones = np.ones_like(mask)
-    in_shape = received.shape[2:]
+    in_shape = counts.nonzero.shape[1:]
     dense_per_step = _pairs(node, np.ones(in_shape), ones)
     outgoing = graph.outgoing(name)
     fan_in, fan_out = _fan(node, tuple(in_shape))
@@ -245,18 +250,17 @@ def synapse_layer(graph: Graph, name: str, received: np.ndarray, steps: int) -> 
         effective_macs=_pairs(node, mac_counts, mask) / batch,
         dense=dense_per_step * steps,
         dense_macs=dense_per_step * int((~spiking_step).sum()),
-        input_events=float(nonzero.sum()) / batch,
+        input_events=float(counts.nonzero.sum()) / batch,
         synaptic_events=_pairs(node, ac_counts + mac_counts, ones) / batch,
         ac_synaptic_events=_pairs(node, ac_counts, ones) / batch,
     )
 
 
 # -- neuron counting --------------------------------------------------------------------
-def neuron_layer(name: str, node: NeuronNode, out: np.ndarray, membrane: np.ndarray) -> NeuronLayer:
-    batch, steps = out.shape[:2]
+def neuron_layer(name: str, node: NeuronNode, counts: NeuronCounts, batch: int, steps: int) -> NeuronLayer:
+    """One neuron node's activity per inference, from the counts of ``batch`` samples."""
     neurons = math.prod(node.shape)
-    changed = np.count_nonzero(membrane[:, 1:] != membrane[:, :-1]) if steps > 1 else 0
-    nonzero = float(np.count_nonzero(out)) / batch
+    nonzero = float(counts.nonzero) / batch
     traits = neuron_traits(node)
     return NeuronLayer(
         name=name,
@@ -268,7 +272,7 @@ def neuron_layer(name: str, node: NeuronNode, out: np.ndarray, membrane: np.ndar
         spikes=nonzero if traits.spiking else 0.0,
         nonzero_outputs=nonzero,
         outputs=float(neurons * steps),
-        membrane_updates=(neurons * batch + changed) / batch if steps else 0.0,
+        membrane_updates=(neurons * batch + counts.changed) / batch if steps else 0.0,
         neuron_updates=float(neurons * steps),
     )
 
@@ -312,32 +316,32 @@ def static_metrics(graph: Graph, bytes_per_value: int = 4) -> tuple[int, int, fl
 
 def compute_metrics(graph: Graph, activity: Activity, bytes_per_value: int = 4) -> Metrics:
     """Every metric of ``graph`` for one recorded run."""
-    synapses = [
-        synapse_layer(graph, name, np.asarray(activity.received[name]), activity.steps)
-        for name, node in graph.items()
-        if is_synapse(node) and not on_host(node)
-    ]
-    neurons = [
-        neuron_layer(name, node, np.asarray(activity.emitted[name]), np.asarray(activity.membranes[name]))
-        for name, node in graph.items()
-        if isinstance(node, NeuronNode) and not on_host(node)
-    ]
-    host = {n: ops * activity.steps for n, ops in host_op_counts(graph).items()}
+    return metrics_from_counts(graph, count_activity(graph, activity), bytes_per_value)
+
+
+def metrics_from_counts(graph: Graph, counts: ActivityCounts, bytes_per_value: int = 4) -> Metrics:
+    """Every metric of ``graph`` from the additive counts of one or more runs
+    (:mod:`snncompile.estimate.counts`): per-inference averages over ``counts.batch``."""
+    batch, steps = counts.batch, counts.steps
+    synapses = [synapse_layer(graph, name, counts.synapses[name], batch, steps) for name in counted_synapses(graph)]
+    neurons = [neuron_layer(name, graph.nodes[name], counts.neurons[name], batch, steps)  # type: ignore[arg-type]
+               for name in counted_neurons(graph)]
+    host = host_ops_per_sample(graph, steps)
     footprint, params, sparsity = static_metrics(graph, bytes_per_value)
     return Metrics(
-        steps=activity.steps,
-        batch=activity.batch,
-        dt=activity.dt,
+        steps=steps,
+        batch=batch,
+        dt=counts.dt,
         synapses=tuple(synapses),
         neurons=tuple(neurons),
-        memory=memory_accesses(graph, synapses, neurons, activity.steps),
+        memory=memory_accesses(graph, synapses, neurons, steps),
         footprint_bytes=footprint,
         parameter_count=params,
         connection_sparsity=sparsity,
         bytes_per_value=bytes_per_value,
         assumptions=(
-            f"activity recorded by the '{activity.backend}' backend over a batch of "
-            f"{activity.batch} x {activity.steps} steps; counts are per-sample averages",
+            f"activity recorded by the '{counts.backend}' backend over a batch of "
+            f"{batch} x {steps} steps; counts are per-sample averages",
             "synaptic ops counted where a synapse node receives its input (edge delays applied)",
             f"Footprint: every parameter array at {bytes_per_value} bytes per value",
         ) + ((*HOST_ASSUMPTIONS, "synapses and neurons placed on the host are counted as host ops, not "

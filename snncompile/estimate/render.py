@@ -63,6 +63,7 @@ def layer_energy_rows(report: dict) -> tuple[list[dict], list[str]]:
     known = [e for e in report["estimates"] if e["energy_j"] is not None]
     columns = [f"{e['target']}/{e['model']}" for e in known]
     order = [s["name"] for s in report["metrics"]["synapses"]] + [n["name"] for n in report["metrics"]["neurons"]]
+    order += list(report["metrics"].get("host_ops", {}))
     layers = [n for n in order if any(n in e["energy_by_layer"] for e in known)]
     if any("(network)" in e["energy_by_layer"] for e in known):
         layers.append("(network)")

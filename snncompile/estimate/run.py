@@ -12,12 +12,12 @@ from snncompile.errors import InputError
 from snncompile.estimate.activity import Activity, record_activity
 from snncompile.estimate.energy import estimate
 from snncompile.estimate.metrics import Metrics, compute_metrics
-from snncompile.estimate.models.host import host_segments
+from snncompile.estimate.models.host import chip_plus_host, host_segments
 from snncompile.estimate.record import Estimate
 from snncompile.ir import Graph
 from snncompile.limits import check_bytes
 from snncompile.mapping import Placement, map_graph
-from snncompile.targets import Target, list_targets, load_target
+from snncompile.targets import DEFAULT_HOST, Target, list_targets, load_target
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,6 @@ def synthetic_input(graph: Graph, steps: int = 100, rate: float = 0.1, seed: int
             for n in graph.inputs}
 
 
-#: the host that runs a compiled graph's host segments beside a chip, unless told otherwise
-DEFAULT_HOST = "host-cortex-a72"
-
-
 def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Sequence[Target],
                   model: str = "", input_note: str = "", steps: int | None = None,
                   backend: str = "reference", weight_bits: int | None = None,
@@ -76,9 +72,21 @@ def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Seque
     segments on ``host`` (default :data:`DEFAULT_HOST`); MCUs and hosts run all of it."""
     activity = record_activity(graph, inputs, steps=steps, backend=backend, progress=progress)
     metrics = compute_metrics(graph, activity)
+    estimates, placements = estimate_targets(graph, metrics, targets, weight_bits=weight_bits, host=host)
+    return Report(model, metrics, activity, estimates, placements, input_note)
+
+
+def estimate_targets(graph: Graph, metrics: Metrics, targets: Sequence[Target], weight_bits: int | None = None,
+                     host: Target | None = None) -> tuple[tuple[Estimate, ...], dict[str, Placement]]:
+    """Every target's estimates of ``metrics`` (and each chip's mapping of ``graph``); a
+    compiled graph with host segments adds their estimate on ``host`` (see
+    :func:`run_estimates`)."""
     placements = {t.name: map_graph(graph, t, weight_bits=weight_bits, strict=False)
                   for t in targets if t.kind not in ("method", "host")}
     estimates = [e for t in targets for e in estimate(metrics, t, placement=placements.get(t.name))]
-    if metrics.host_ops and any(t.kind == "neuromorphic" for t in targets):
-        estimates.append(host_segments(metrics, host or load_target(DEFAULT_HOST)))
-    return Report(model, metrics, activity, tuple(estimates), placements, input_note)
+    chips = [e for e, t in ((e, t) for t in targets for e in estimates if e.target == t.name)
+             if t.kind == "neuromorphic"]
+    if metrics.host_ops and chips:
+        host_part = host_segments(metrics, host or load_target(DEFAULT_HOST))
+        estimates += [host_part, *(chip_plus_host(c, host_part) for c in chips)]
+    return tuple(estimates), placements

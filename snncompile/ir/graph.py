@@ -374,16 +374,16 @@ class Graph:
 
 
 def is_spike_train(graph: Graph, name: str) -> bool:
-    """True when ``name`` outputs 0/1 spikes: a spiking node, or an Output/Add/Delay/Flatten
-    whose every source is a spike train (pass-through nodes keep spikes binary only when
-    they have one source)."""
+    """True when ``name`` outputs 0/1 spikes: a spiking node, or a node that copies
+    elements (``copies_elements``: Output, Delay, views, selections, MaxPool) fed one
+    spike train per operand (two edges into one summed input add up: no spike train)."""
     node = graph.nodes[name]
     if node.spiking:
         return True
-    if node.kind in ("Output", "Delay", "Flatten", "MaxPool2d"):
-        srcs = graph.incoming(name)
-        return len(srcs) == 1 and is_spike_train(graph, srcs[0].src)
-    return False
+    if not node.copies_elements:
+        return False
+    operands = graph.operands(name).values()
+    return all(len(edges) == 1 and is_spike_train(graph, edges[0].src) for edges in operands)
 
 
 def _format(problems: Iterable[str]) -> str:

@@ -235,18 +235,24 @@ class RMSNorm(_TrailingNorm):
 @dataclass(eq=False, kw_only=True)
 class Quantize(HostOp):
     """Host -> chip boundary: float values to the integer payloads a chip synapse takes,
-    ``y = clip(round(x * scale), -2**(bits-1), 2**(bits-1) - 1)`` (round to nearest, ties
-    to even; ``scale`` broadcast to the input). The quantizer chooses ``scale`` so that the
-    receiving synapse turns one payload unit into the integer current the float value
-    would give (see :mod:`snncompile.passes.add_chip_entries`)."""
+    ``y[t] = clip(round(x[t] * scale), -2**(bits-1), 2**(bits-1) - 1)`` for ``t >= start``
+    and ``y[t] = 0`` before (round to nearest, ties to even; ``scale`` broadcast to the
+    input). The quantizer chooses ``scale`` so that the receiving synapse turns one
+    payload unit into the integer current the float value would give, and ``start`` as
+    the step the host's data for float step 0 arrives (its lag): before it, a host node
+    that is not zero on zero input (a bias, a norm) would drive the chip with values the
+    float model never has (see :mod:`snncompile.passes.add_chip_entries`)."""
 
     kind: ClassVar[str] = "Quantize"
+    stateful: ClassVar[bool] = True  # it counts steps
     scale: np.ndarray = field(default_factory=lambda: np.ones(()))
     bits: int = 24
+    start: int = 0
 
     def __post_init__(self) -> None:
         self.scale = np.asarray(self.scale, dtype=np.float64)
         self.bits = int(self.bits)
+        self.start = int(self.start)
 
     def check(self, input_shape: Shape) -> list[str]:
         problems = []
@@ -260,6 +266,8 @@ class Quantize(HostOp):
                 problems.append(f"scale of shape {self.scale.shape} does not broadcast to the input {tuple(input_shape)}")
         if not 2 <= self.bits <= 32:
             problems.append(f"bits must lie in 2..32, found {self.bits}")
+        if self.start < 0:
+            problems.append(f"start must be >= 0 steps, found {self.start}")
         return problems
 
     def limits(self) -> tuple[int, int]:

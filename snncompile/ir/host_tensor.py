@@ -1,9 +1,9 @@
 """Re-indexings of per-sample tensors: permute, reshape, expand, concatenate, slice.
 
-Pure data movement (no arithmetic), so exact in every dtype. They are stage ``HOST``
-because no chip lowering folds them into connectivity yet (``Flatten`` is the one that
-is, and stays the node for merging adjacent axes); a lowering that does may declare them
-``ANY``. Axes count per-sample axes (the batch axis is never named).
+Pure data movement (no arithmetic), so exact in every dtype. ``Reshape`` keeps the flat
+(row-major) order, so on a chip it is free, like ``Flatten``: stage ``ANY``. The others
+reorder elements; they are stage ``HOST`` because no chip lowering folds them into
+connectivity yet. Axes count per-sample axes (the batch axis is never named).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import numpy as np
 
 from snncompile.ir.host import HostOp
 from snncompile.ir.node import Shape, register_node
+from snncompile.ir.ops import Flatten
+from snncompile.ir.stage import Stage
 
 
 @register_node
@@ -26,6 +28,7 @@ class Permute(HostOp):
     axis ``j`` is input axis ``perm[j]`` (``x.permute``; ``x.transpose(a, b)`` swaps two)."""
 
     kind: ClassVar[str] = "Permute"
+    copies_elements: ClassVar[bool] = True
     perm: tuple[int, ...]
 
     def __post_init__(self) -> None:
@@ -44,9 +47,12 @@ class Permute(HostOp):
 @dataclass(eq=False, kw_only=True)
 class Reshape(HostOp):
     """Same elements in the same (row-major) order, new per-sample ``shape``
-    (``x.reshape(batch, *shape)``). Merging adjacent axes is ``Flatten``."""
+    (``x.reshape(batch, *shape)``). Merging adjacent axes is ``Flatten``. A flat view:
+    free on a chip (stage ``ANY``)."""
 
     kind: ClassVar[str] = "Reshape"
+    copies_elements: ClassVar[bool] = True
+    stage: ClassVar[Stage] = Stage.ANY
     shape: Shape
 
     def __post_init__(self) -> None:
@@ -71,6 +77,7 @@ class Expand(HostOp):
     front of an ``Add`` whose operands broadcast (``x - x.mean(-1, keepdim=True)``)."""
 
     kind: ClassVar[str] = "Expand"
+    copies_elements: ClassVar[bool] = True
     shape: Shape
 
     def __post_init__(self) -> None:
@@ -98,6 +105,7 @@ class Concat(HostOp):
     ``count`` field (``ports`` is read on instances by the graph code)."""
 
     kind: ClassVar[str] = "Concat"
+    copies_elements: ClassVar[bool] = True
     axis: int
     count: int = 2
 
@@ -137,6 +145,7 @@ class Slice(HostOp):
     ``split`` are one Slice per piece."""
 
     kind: ClassVar[str] = "Slice"
+    copies_elements: ClassVar[bool] = True
     axis: int
     start: int
     stop: int
@@ -162,3 +171,8 @@ class Slice(HostOp):
         if not 0 <= self.start < self.stop <= size:
             return [f"slice {self.start}:{self.stop} is empty or outside axis {self.axis} of size {size}"]
         return []
+
+
+#: nodes that only re-view a population's flat vector (no arithmetic, no reordering):
+#: free on a chip, and a backend passes the flat payload through them
+FLAT_VIEWS: tuple[type, ...] = (Flatten, Reshape)

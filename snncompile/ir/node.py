@@ -54,6 +54,10 @@ class Node:
     stateful: ClassVar[bool] = False
     #: True for nodes whose output is a spike train (0/1).
     spiking: ClassVar[bool] = False
+    #: True for nodes whose every output element is a copy of an input element (views,
+    #: selections, delays, max): fed spike trains, one per operand, they output one
+    #: (see :func:`snncompile.ir.graph.is_spike_train`)
+    copies_elements: ClassVar[bool] = False
     #: True for nodes that take no input edge (their output is data: Input, Constant)
     source: ClassVar[bool] = False
 

@@ -47,21 +47,38 @@ def _broadcast_problem(name: str, value: np.ndarray, shape: Shape) -> str | None
 @register_node
 @dataclass(eq=False, kw_only=True)
 class Input(Node):
-    """Graph input: ``y[t] = x[t]``, where ``x`` is the user's data for this node."""
+    """Graph input: ``y[t] = x[t]``, where ``x`` is the user's data for this node.
+
+    What the data is does not change the float meaning, but it decides what a chip can do
+    with it, so it is stated: ``carries`` is ``"spikes"`` (0/1 events, or integer
+    payloads a chip synapse takes as graded spikes) or ``"values"`` (real numbers: they
+    enter a chip only through the host); ``static`` says the same ``x`` arrives every step
+    (an image presented for T steps), so what depends on it alone can be computed once
+    per sample."""
 
     kind: ClassVar[str] = "Input"
     stage: ClassVar[Stage] = Stage.ANY
     source: ClassVar[bool] = True
     shape: Shape
+    carries: str = "spikes"
+    static: bool = False
 
     def __post_init__(self) -> None:
         self.shape = tuple(int(d) for d in self.shape)
+        self.carries = str(self.carries)
+        self.static = bool(self.static)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return self.shape
 
     def check(self, input_shape: Shape) -> list[str]:
+        if self.carries not in INPUT_CARRIES:
+            return [f"carries must be one of {list(INPUT_CARRIES)}, found {self.carries!r}"]
         return negative_dims(self.shape)
+
+
+#: what an Input's data can be (see Input)
+INPUT_CARRIES = ("spikes", "values")
 
 
 @register_node
@@ -70,6 +87,7 @@ class Output(Node):
     """Graph output: ``y[t] = x[t]`` (the sum of its incoming edges), recorded."""
 
     kind: ClassVar[str] = "Output"
+    copies_elements: ClassVar[bool] = True
     stage: ClassVar[Stage] = Stage.ANY
     shape: Shape
 
@@ -267,6 +285,7 @@ class MaxPool2d(_Pool2d):
     """``y = max of x over each window`` (padding never wins). On 0/1 spikes this is OR."""
 
     kind: ClassVar[str] = "MaxPool2d"
+    copies_elements: ClassVar[bool] = True
 
 
 @register_node
@@ -275,6 +294,7 @@ class Flatten(Node):
     """Merge per-sample axes ``start_dim..end_dim`` (inclusive, batch not counted)."""
 
     kind: ClassVar[str] = "Flatten"
+    copies_elements: ClassVar[bool] = True
     stage: ClassVar[Stage] = Stage.ANY
     start_dim: int = 0
     end_dim: int = -1
@@ -345,6 +365,7 @@ class Delay(Node):
     ``delay`` is an int array broadcast to the input shape."""
 
     kind: ClassVar[str] = "Delay"
+    copies_elements: ClassVar[bool] = True
     stateful: ClassVar[bool] = True
     delay: np.ndarray
 

@@ -6,7 +6,9 @@
 - ``segment``: the id of the connected group of same-placement nodes the node belongs
   to (``chip0``, ``host1``, ...); every edge between segments is a *crossing*;
 - ``lag``: steps by which a compiled node trails the float timeline (synapse latency);
-- ``origin``: which pass made or changed the node, ``{"pass": name, "from": [nodes]}``.
+- ``origin``: which pass made or changed the node, ``{"pass": name, "from": [nodes]}``;
+- ``static``: the node's output is the same every step (it depends only on static
+  inputs): computed once per sample (:mod:`snncompile.passes.mark_static`).
 
 A graph whose nodes carry no placement is entirely on one side: integer graphs on the
 chip, float graphs on the host (:func:`placement_of`).
@@ -21,7 +23,7 @@ from snncompile.ir.graph import Edge, Graph
 from snncompile.ir.node import Node
 from snncompile.ir.stage import Stage
 
-PLACEMENT, SEGMENT, LAG, ORIGIN = "placement", "segment", "lag", "origin"
+PLACEMENT, SEGMENT, LAG, ORIGIN, STATIC = "placement", "segment", "lag", "origin", "static"
 
 
 class Placement(str, Enum):
@@ -69,6 +71,10 @@ def crossings(graph: Graph) -> list[Edge]:
             if placement_of(graph.nodes[e.src]) is not placement_of(graph.nodes[e.dst])]
 
 
+def is_static(node: Node) -> bool:
+    return bool(node.meta.get(STATIC, False))
+
+
 def lags(graph: Graph) -> dict[str, int]:
     """``lag`` of every node that has one."""
     return {n: int(node.meta[LAG]) for n, node in graph.items() if LAG in node.meta}
@@ -96,8 +102,9 @@ def chip_segments(graph: Graph) -> dict[str, list[str]]:
 def extract(graph: Graph, names: list[str]) -> tuple[Graph, list[str]]:
     """The subgraph of ``names`` as a graph of its own: every node outside it that feeds
     it becomes an ``Input`` of the same name and shape (its values are replayed into the
-    subgraph), every node in it that feeds the outside keeps its edges only inside.
-    Returns the subgraph and the names of the boundary inputs it gained."""
+    subgraph) — a ``Constant`` is copied instead, it needs no replay — and every node in
+    it that feeds the outside keeps its edges only inside. Returns the subgraph and the
+    names of the boundary inputs it gained."""
     from snncompile.ir.ops import Input, Output
 
     inside = set(names)
@@ -107,8 +114,9 @@ def extract(graph: Graph, names: list[str]) -> tuple[Graph, list[str]]:
     for e in graph.edges:
         if e.dst in inside and e.src not in inside and e.src not in sub.nodes:
             source = graph.nodes[e.src]
-            sub.add(e.src, source if isinstance(source, Input) else Input(shape=shapes[e.src]))
-            if not isinstance(source, Input):
+            copied = isinstance(source, Input) or source.source
+            sub.add(e.src, source if copied else Input(shape=shapes[e.src]))
+            if not copied:
                 boundary.append(e.src)
     for name in names:
         sub.add(name, graph.nodes[name])
@@ -118,3 +126,23 @@ def extract(graph: Graph, names: list[str]) -> tuple[Graph, list[str]]:
         sub.add(f"{last}.out", Output(shape=shapes[last]))
         sub.connect(last, f"{last}.out")
     return sub, boundary
+
+
+def complete_placements(graph: Graph) -> Graph:
+    """Give nodes a pass added after the partition (bias sources, reset corrections) a
+    placement and segment: their stage's default placement, and the segment of a
+    neighbour placed alike (sources on the chip join the segment they feed)."""
+    if not any(SEGMENT in node.meta for node in graph.nodes.values()):
+        return graph
+    where = {n: placement_of(node) for n, node in graph.items()}
+    seg = {n: segment_of(node) for n, node in graph.items()}
+    changed = True
+    while changed:
+        changed = False
+        for e in graph.edges:
+            for a, b in ((e.src, e.dst), (e.dst, e.src)):
+                if seg[a] is None and seg[b] is not None and where[a] is where[b]:
+                    seg[a] = seg[b]
+                    changed = True
+    nodes = {n: placed(node, where[n], seg[n]) if segment_of(node) is None else node for n, node in graph.items()}
+    return Graph(nodes, list(graph.edges), graph.dt)

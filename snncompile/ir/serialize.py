@@ -5,7 +5,8 @@ Layout: a NumPy ``.npz`` archive (never unpickled: ``allow_pickle=False``) holdi
 - ``__graph__``: a JSON document ``{"format": "snncompile-ir", "version": N, "dt": ...,
   "nodes": [{"name", "kind", "attrs", "arrays": {field: key}, "meta": {...}}],
   "edges": [[src, dst, delay] or [src, dst, delay, port]]}``
-- one array per array-valued node field, under the key named in ``arrays``.
+- one array per array-valued node field, under the key named in ``arrays`` (integer
+  arrays in the narrowest signed type that holds them; they load as int64).
 
 Version 2 added edge ports and node ``meta`` (both optional, so version 1 files load
 unchanged). Loading a newer version fails with a clear message instead of guessing.
@@ -24,7 +25,7 @@ import numpy as np
 from snncompile.errors import GraphError, InputError, one_line
 from snncompile.ir.graph import Edge, Graph
 from snncompile.ir.node import NODE_TYPES, Node
-from snncompile.npzfile import read_npz, write_npz
+from snncompile.npz import read_npz, write_npz
 
 FORMAT = "snncompile-ir"
 VERSION = 2
@@ -38,7 +39,7 @@ def graph_to_arrays(graph: Graph, prefix: str = "") -> dict[str, np.ndarray]:
         refs = {}
         for field_name, value in node.param_arrays().items():
             key = f"{prefix}n{i}/{field_name}"
-            arrays[key] = value
+            arrays[key] = _narrow(value)
             refs[field_name] = key
         attrs = {k: v for k, v in node.attributes().items() if k not in refs}
         entry = {"name": name, "kind": node.kind, "attrs": attrs, "arrays": refs}
@@ -122,7 +123,22 @@ def _parameter(value: np.ndarray, what: str) -> np.ndarray:
         raise InputError(f"{what} holds complex values; parameters are real (the imaginary part would be dropped)")
     if value.dtype.kind not in "biuf":
         raise InputError(f"{what} has dtype {value.dtype}, expected numbers")
+    if value.dtype.kind in "iu":  # stored narrow (see _narrow), used as int64
+        return value.astype(np.int64)
     return value.astype(value.dtype.newbyteorder("="), copy=False)
+
+
+def _narrow(value: np.ndarray) -> np.ndarray:
+    """Integer arrays in the narrowest signed type that holds them (int8 weights of a
+    compiled graph take an eighth of int64's bytes); read back as int64."""
+    value = np.asarray(value)
+    if value.dtype.kind not in "iu" or not value.size:
+        return value
+    lo, hi = int(value.min()), int(value.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        if np.iinfo(dtype).min <= lo and hi <= np.iinfo(dtype).max:
+            return value.astype(dtype)
+    return value
 
 
 #: the largest edge delay a file may state (steps)
@@ -208,7 +224,7 @@ def _short(x: Any) -> str:
 
 def save_graph(graph: Graph, path: str | os.PathLike) -> None:
     """Write ``graph`` to ``path`` atomically (the same graph gives the same bytes)."""
-    write_npz(path, graph_to_arrays(graph))
+    write_npz(path, graph_to_arrays(graph), compress=True)
 
 
 def load_graph(path: str | os.PathLike) -> Graph:

@@ -23,7 +23,16 @@ import numpy as np
 from snncompile.ir import Edge, Graph, Linear, NeuronNode, Node
 from snncompile.ir.fixed import GRADED_MESSAGE_BITS, FixedLinear, SignMode
 from snncompile.ir.host import Quantize
-from snncompile.ir.placement import ORIGIN, Placement, on_host, placed, segment_of, with_origin
+from snncompile.ir.placement import (
+    ORIGIN,
+    STATIC,
+    Placement,
+    is_static,
+    on_host,
+    placed,
+    segment_of,
+    with_origin,
+)
 
 PASS = "add_chip_entries"
 ENTRY, BOUNDARY = ".entry", ".entry.q"
@@ -85,8 +94,19 @@ def add_entry_boundaries(graph: Graph, plan) -> Graph:  # plan: ScalePlan
             scale = np.asarray(scale.ravel()[0]) if np.all(scale == scale.ravel()[0]) else scale
             host = [e for e in graph.incoming(name)]
             q = neuron + BOUNDARY
-            nodes[q] = with_origin(placed(Quantize(scale=scale, bits=spec.v_bits - spec.activation_shift),
+            boundary = with_origin(placed(Quantize(scale=scale, bits=spec.v_bits - spec.activation_shift),
                                           Placement.HOST, segment_of(graph.nodes[host[0].src])), PASS, [neuron])
+            if all(is_static(graph.nodes[e.src]) and e.delay == 0 for e in host):
+                boundary = boundary.with_meta(**{STATIC: True})  # a bias: the same payload every step
+            nodes[q] = boundary
             edges += [e.replace(dst=q) for e in host] + [Edge(q, name)]
         nodes[name] = node
     return Graph(nodes, edges, graph.dt)
+
+
+def start_boundaries(graph: Graph, lags: dict[str, int]) -> Graph:
+    """Each boundary starts at its lag: the step the host's values for float step 0
+    reach it (before that the float model has no values to send)."""
+    nodes = {n: node.replace(start=int(lags.get(n, 0))) if isinstance(node, Quantize) else node
+             for n, node in graph.items()}
+    return Graph(nodes, list(graph.edges), graph.dt)

@@ -5,7 +5,11 @@ channel::
 
     W' = k · W          b' = k · (b - mean) + bias
 
-which is exact (the same affine map). A BatchNorm with any other producer is left in
+which is exact (the same affine map). The BatchNorm's channel axis (axis 0 of the
+per-sample shape) must be the synapse's output channel axis: a convolution's, or a
+Linear's when its output is 1-D; a BatchNorm over the tokens of a Linear's (tokens,
+features) output is not a per-output scaling of its weights (see
+:mod:`snncompile.passes.fold_batchnorm_into_neuron`). Any other BatchNorm is left in
 place; the quantizer then reports it by name.
 """
 
@@ -21,6 +25,7 @@ from snncompile.passes.rewrite import bypass, replace_node, sole_producer
 
 
 def fold_batchnorm(graph: Graph) -> Graph:
+    shapes = graph.infer_shapes()
     for name, node in list(graph.nodes.items()):
         if not isinstance(node, BatchNorm):
             continue
@@ -28,6 +33,8 @@ def fold_batchnorm(graph: Graph) -> Graph:
         if src is None:
             continue
         syn: Any = graph.nodes[src]
+        if syn.operator == "linear" and len(shapes[src]) > 1:
+            continue  # normalises tokens, not the Linear's output features
         out_channels = syn.weight.shape[0]
         k = np.broadcast_to(node.weight / np.sqrt(node.var + node.eps), (out_channels,))
         mean = np.broadcast_to(node.mean, (out_channels,))

@@ -60,7 +60,7 @@ def fold_synapse_bias(graph: Graph) -> Graph:
             syn: Any = graph.nodes[src]
             if len(graph.outgoing(src)) != 1:
                 raise UnsupportedError(f"synapse '{src}' has a bias and several consumers; its bias cannot move into '{name}'")
-            b = syn.bias.reshape((-1,) + (1,) * (len(node.shape) - 1)) if len(node.shape) > 1 else syn.bias
+            b = bias_view(syn, len(node.shape))
             total = total + np.broadcast_to(b, node.shape) * _edge_count(graph, src, name)
             graph = replace_node(graph, src, syn.replace(bias=None))
         if d.has_current:
@@ -74,6 +74,14 @@ def fold_synapse_bias(graph: Graph) -> Graph:
             drive = d.gain * total
         graph = replace_node(graph, name, node.replace(bias=np.broadcast_to(d.bias + drive, node.shape).copy()))
     return graph
+
+
+def bias_view(syn: Any, ndim: int) -> np.ndarray:
+    """A synapse's bias shaped to broadcast against its output of ``ndim`` axes: along the
+    last axis for a Linear, along the channel axis (0) for a convolution."""
+    if syn.operator == "linear" or ndim <= 1:
+        return syn.bias
+    return syn.bias.reshape((-1,) + (1,) * (ndim - 1))
 
 
 def _edge_count(graph: Graph, src: str, dst: str) -> int:

@@ -12,8 +12,10 @@ it allows that:
 - data movement (Flatten, Input, Output) goes where its data comes from.
 
 Everything else runs on the host: host operations by definition, float nodes no pass
-lowered, and nodes the rules above push off the chip; each gets the reason. The labels
-are a fixpoint of those rules. Host values enter the chip only at neurons (the quantizer
+lowered, and nodes the rules above push off the chip; each gets the reason. A recurrence
+whose chip neurons would need more steps than its edges' delays give (every chip neuron
+takes its input one synapse stage later: TIM's two-neuron loop closes in one step) runs on
+the host, where the float timing holds. The labels are a fixpoint of those rules. Host values enter the chip only at neurons (the quantizer
 adds an identity entry synapse and a ``Quantize`` boundary there, see
 :mod:`snncompile.passes.add_chip_entries`); chip spikes enter host nodes as 0/1 values.
 Segments are the connected groups of same-placement nodes (``chip0``, ``host0``, ...).
@@ -25,9 +27,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from snncompile.ir import Graph, Input, NeuronNode, Node, Output
-from snncompile.ir.placement import Placement, placed
+from snncompile.ir.placement import Placement, is_static, placed
 from snncompile.ir.stage import Stage
 from snncompile.ir.synapse import Synapse
 
@@ -99,7 +102,7 @@ def partition(graph: Graph, caps: Capabilities) -> Partition:
     """Label ``graph`` (see module docstring); returns a new graph with ``placement`` and
     ``segment`` in every node's meta, and the reason of every host placement."""
     reasons = {name: why for name, node in graph.items() if (why := _intrinsic(node, caps)) is not None}
-    movers = [n for n, node in graph.items() if type(node).stage is Stage.ANY]
+    movers = [n for n, node in graph.items() if type(node).stage is Stage.ANY and n not in reasons]
     changed = True
     while changed:
         changed = False
@@ -110,12 +113,19 @@ def partition(graph: Graph, caps: Capabilities) -> Partition:
             if why is not None:
                 reasons[name] = why
                 changed = True
+        slow = _slow_recurrences(graph, reasons)
+        changed = changed or bool(slow)
+        reasons.update(slow)
     reasons = _place_data_movement(graph, reasons, movers)
     return Partition(_label(graph, reasons), {n: reasons[n] for n in graph.nodes if n in reasons})
 
 
 def _intrinsic(node: Node, caps: Capabilities) -> str | None:
     stage = type(node).stage
+    if isinstance(node, Input) and node.carries == "values":
+        return "real-valued input: values enter the chip through the host (an entry synapse into a neuron)"
+    if is_static(node) and not isinstance(node, Input):
+        return "depends only on a static input: computed once per sample on the host, entered as a bias"
     if stage in (Stage.INTEGER, Stage.ANY):
         return None
     if isinstance(node, NeuronNode):
@@ -141,11 +151,51 @@ def _contextual(graph: Graph, name: str, node: Node, reasons: dict[str, str]) ->
         for dst in _consumers(graph, name):
             if not isinstance(graph.nodes[dst], NeuronNode) or dst in reasons:
                 return f"it feeds '{dst}' ({graph.nodes[dst].kind}), not a chip neuron"
+            if node.operator == "linear" and _scales_tokens(graph.nodes[dst]):
+                return (f"'{dst}' scales each token differently: one shared matrix over the features cannot "
+                        "(the host applies it and the neuron takes it through an entry)")
     if isinstance(node, NeuronNode) and not node.spiking:
         for dst in _consumers(graph, name):
             if not isinstance(graph.nodes[dst], Output):
                 return f"a membrane readout feeding '{dst}' ({graph.nodes[dst].kind}): a chip readout feeds only outputs"
     return None
+
+
+def _scales_tokens(neuron: Node) -> bool:
+    """A multi-axis neuron whose gain or threshold varies along its leading axes."""
+    if not isinstance(neuron, NeuronNode) or len(neuron.shape) < 2:
+        return False
+    d = neuron.dynamics()
+    values = [np.broadcast_to(d.gain * d.syn_gain, neuron.shape), np.broadcast_to(getattr(neuron, "threshold", 1.0),
+                                                                                 neuron.shape)]
+    return any(not np.all(v == v.reshape(-1)[0]) for v in values)
+
+
+#: cycles examined per strongly connected component (recurrent layers have few)
+MAX_CYCLES = 200
+
+
+def _slow_recurrences(graph: Graph, reasons: dict[str, str]) -> dict[str, str]:
+    """Chip neurons on a cycle with fewer steps of delay than chip neurons (hops)."""
+    g = nx.DiGraph()
+    for e in graph.edges:
+        if not g.has_edge(e.src, e.dst) or g[e.src][e.dst]["delay"] > e.delay:
+            g.add_edge(e.src, e.dst, delay=e.delay)
+    out: dict[str, str] = {}
+    for component in nx.strongly_connected_components(g):
+        if len(component) < 2 and not any(g.has_edge(n, n) for n in component):
+            continue
+        sub = g.subgraph(component)
+        for k, cycle in enumerate(nx.simple_cycles(sub)):
+            if k >= MAX_CYCLES:
+                break
+            chip = [n for n in cycle if isinstance(graph.nodes[n], NeuronNode) and n not in reasons and n not in out]
+            delay = sum(sub[a][b]["delay"] for a, b in zip(cycle, cycle[1:] + cycle[:1]))
+            if len(chip) > delay:
+                why = (f"a recurrence through {len(chip)} chip neurons with {delay} step(s) of delay: on the chip "
+                       "each neuron takes its input a step later, so it would lag; kept on the host")
+                out.update({n: why for n in chip})
+    return out
 
 
 def _producers(graph: Graph, name: str) -> list[str]:

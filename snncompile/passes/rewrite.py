@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from snncompile.errors import GraphError
-from snncompile.ir import Graph, Node
+from snncompile.ir import Edge, Graph, Node
 
 N = TypeVar("N", bound=Node)
 #: which nodes a rewrite accepts: node classes, or a predicate on the node
@@ -67,3 +67,30 @@ def node_of(graph: Graph, name: str, cls: type[N]) -> N:
     if not isinstance(node, cls):
         raise GraphError(f"node '{name}' is a {node.kind}, expected {cls.__name__}")
     return node
+
+
+def insert_after(graph: Graph, name: str, new_name: str, node: Node) -> Graph:
+    """A copy of ``graph`` with ``node`` (named ``new_name``) between ``name`` and every
+    node ``name`` fed: ``name`` feeds ``new_name`` alone, which takes over its edges."""
+    edges = [e.replace(src=new_name) if e.src == name else e for e in graph.edges]
+    nodes = dict(graph.nodes)
+    nodes[new_name] = node
+    return Graph(nodes, [*edges, Edge(name, new_name)], graph.dt)
+
+
+def unique_name(graph: Graph, base: str) -> str:
+    """``base``, or ``base_1``, ``base_2``, ... : the first name ``graph`` does not use."""
+    name, k = base, 0
+    while name in graph.nodes:
+        k += 1
+        name = f"{base}_{k}"
+    return name
+
+
+def insert_before(graph: Graph, name: str, new_name: str, node: Node) -> Graph:
+    """A copy of ``graph`` with ``node`` (named ``new_name``) taking over every edge into
+    ``name`` and feeding ``name`` alone."""
+    edges = [e.replace(dst=new_name) if e.dst == name else e for e in graph.edges]
+    nodes = dict(graph.nodes)
+    nodes[new_name] = node
+    return Graph(nodes, [*edges, Edge(new_name, name)], graph.dt)

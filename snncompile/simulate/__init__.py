@@ -1,10 +1,15 @@
 """Executors of the IR behind one interface (:mod:`snncompile.simulate.backend`).
 ``reference`` defines the meaning; others register in BACKENDS when imported
-(:func:`get_backend` imports optional ones on first use)."""
+(:func:`get_backend` imports optional ones on first use).
+
+Importing this package does not import torch: the reference simulator (``simulate``)
+and its kernels load on first use, so a compiled graph can run on the emulator without
+it."""
 
 from __future__ import annotations
 
-from snncompile.simulate import host_kernels  # noqa: F401  (registers the host kernels)
+from typing import Any
+
 from snncompile.simulate.backend import (
     BACKEND_MODULES,
     BACKENDS,
@@ -19,9 +24,16 @@ from snncompile.simulate.backend import (
     register_backend,
     resolve_record,
 )
-from snncompile.simulate.reference import simulate
 from snncompile.simulate.result import SimResult, accuracy, classify
 
 __all__ = ["BACKENDS", "BACKEND_MODULES", "Backend", "BackendFailed", "GraphKind", "RunInputs", "SimResult", "accuracy",
            "backend_names", "classify", "get_backend", "graph_for", "normalize_inputs", "register_backend",
            "resolve_record", "simulate"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "simulate":  # the torch reference simulator, imported on first use
+        from snncompile.simulate.reference import simulate
+
+        return simulate
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,7 +27,6 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import torch
 
 from snncompile.errors import InputError, SnnCompileError, UnsupportedError
 from snncompile.ir import Graph, Input, NeuronNode, Node
@@ -79,9 +78,10 @@ def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray
     *shape), of real numbers or booleans (complex, dates, strings and objects refused),
     finite, with at least one sample and one step, batch and time agreeing; returned in
     native byte order. An input that feeds a compiled graph's chip nodes carries integer
-    payloads (spikes 0/1 or graded integers) that fit in int32 (Lava's RingBuffer). ``labels``, when given, must be one integer class per sample.
-    Every problem is an InputError naming the input (docs/robustness.md)."""
-    if isinstance(inputs, np.ndarray) or torch.is_tensor(inputs) or not isinstance(inputs, Mapping):
+    payloads (spikes 0/1 or graded integers) that fit in int32 (Lava's RingBuffer).
+    ``labels``, when given, must be one integer class per sample. Every problem is an
+    InputError naming the input (docs/robustness.md)."""
+    if not isinstance(inputs, Mapping):  # one array (numpy, or a torch tensor)
         if len(graph.inputs) != 1:
             raise InputError(f"graph has inputs {graph.inputs}: pass a dict of arrays")
         inputs = {graph.inputs[0]: np.asarray(inputs)}
@@ -112,11 +112,11 @@ def _checked_input(name: str, shape: tuple[int, ...], value: Any, payloads: bool
         raise InputError(f"input '{name}': expected numbers, found dtype {array.dtype}")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise InputError(f"input '{name}': needs at least one sample and one step, found shape {array.shape}")
-    if not np.all(np.isfinite(array)):
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):  # integers and bools are finite
         raise InputError(f"input '{name}' contains NaN or inf")
     if payloads and array.dtype.kind == "f" and np.any(array != np.round(array)):
         raise InputError(f"input '{name}': a compiled graph takes integer payloads (spikes 0/1 or graded ints)")
-    if payloads and (array.min() < -(2**31) or array.max() >= 2**31):
+    if payloads and not np.can_cast(array.dtype, np.int32) and (array.min() < -(2**31) or array.max() >= 2**31):
         raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found "
                          f"[{array.min()}, {array.max()}]")
     return array.astype(array.dtype.newbyteorder("="), copy=False)  # torch reads native byte order only
@@ -214,6 +214,7 @@ BACKENDS: dict[str, Backend] = {}
 
 #: backend name -> module that registers it on import (optional dependencies)
 BACKEND_MODULES: dict[str, str] = {
+    "reference": "snncompile.simulate.reference",
     "emulator": "snncompile.emulator",
     "lava": "snncompile.backends.lava",
     "onnx": "snncompile.backends.onnx",

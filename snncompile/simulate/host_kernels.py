@@ -20,7 +20,7 @@ from snncompile.ir.host_scan import SelectiveScan
 from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 from snncompile.ir.node import SUM
 from snncompile.nn.scan import selective_scan
-from snncompile.simulate.kernels import FunctionKernel, builds
+from snncompile.simulate.kernels import FunctionKernel, Kernel, builds
 
 
 def align_rank(x: torch.Tensor, rank: int) -> torch.Tensor:
@@ -130,8 +130,23 @@ def _selective_scan(node, shapes, dtype):
     return FunctionKernel(lambda x, delta, B, C: selective_scan(x, delta, A, B, C, D, bias, node.delta_softplus))
 
 
+class QuantizeKernel(Kernel):
+    """Payloads ``clip(round(x * scale))`` from step ``start`` on, zeros before."""
+
+    def __init__(self, node: Quantize, dtype: torch.dtype):
+        self.lo, self.hi = node.limits()
+        self.scale = torch.as_tensor(node.scale, dtype=dtype)
+        self.start = node.start
+
+    def reset(self, batch: int) -> None:
+        self.t = 0
+
+    def step(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.clamp(torch.round(x * self.scale), self.lo, self.hi)
+        self.t += 1
+        return y if self.t > self.start else torch.zeros_like(y)
+
+
 @builds(Quantize)
 def _quantize(node, shapes, dtype):
-    lo, hi = node.limits()
-    scale = torch.as_tensor(node.scale, dtype=dtype)
-    return FunctionKernel(lambda x: torch.clamp(torch.round(x * scale), lo, hi))
+    return QuantizeKernel(node, dtype)

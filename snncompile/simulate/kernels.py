@@ -271,3 +271,8 @@ def _constant(node, shapes, dtype):
 
 def prod(shape: Shape) -> int:
     return math.prod(shape)
+
+
+# the host operations' kernels register here, so every user of KERNEL_BUILDERS sees them
+# (imported last: host_kernels imports this module's names)
+from snncompile.simulate import host_kernels  # noqa: E402,F401

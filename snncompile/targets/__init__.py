@@ -10,12 +10,12 @@ See `schema.py` for sections, keys and units; `figure.py` for provenance flags.
 
 from snncompile.targets.errors import TargetError, Violation
 from snncompile.targets.figure import ENERGY_PROVENANCES, PROVENANCES, Figure
-from snncompile.targets.loader import builtin_dir, list_targets, load_all, load_target
+from snncompile.targets.loader import DEFAULT_HOST, builtin_dir, list_targets, load_all, load_target
 from snncompile.targets.model import Benchmark, Features, Target
 from snncompile.targets.validate import validate_document
 
 __all__ = [
-    "ENERGY_PROVENANCES", "PROVENANCES", "Benchmark", "Features", "Figure", "Target",
+    "DEFAULT_HOST", "ENERGY_PROVENANCES", "PROVENANCES", "Benchmark", "Features", "Figure", "Target",
     "TargetError", "Violation", "builtin_dir", "list_targets", "load_all", "load_target",
     "validate_document",
 ]

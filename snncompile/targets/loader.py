@@ -26,6 +26,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10 needs the tomli backport
     import tomli as tomllib
 
+#: the host that runs a compiled graph's host segments beside a chip, unless told otherwise
+DEFAULT_HOST = "host-cortex-a72"
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _REPO_ROOT = _PACKAGE_DIR.parents[1]
 #: Searched in order; the first folder holding *.toml files wins. The wheel copy comes

@@ -37,10 +37,11 @@ def chip_host_chip(seed: int = 0, n_in: int = 6) -> Graph:
     return g.validate()
 
 
-def float_attention(seed: int = 0) -> Graph:
+def float_attention(seed: int = 0, scale: float = 0.25) -> Graph:
     """A float graph a chip cannot run whole: spiking ``q`` and ``k`` (4x4 LIF), their
-    product ``qk`` (a host MatMul), a ``Scale`` no pass folds yet, an attention LIF and a
-    spiking readout layer ``out``."""
+    product ``qk`` (a host MatMul), a ``Scale`` ``s`` (a positive one folds into ``attn``'s
+    threshold; a negative one stays on the host), an attention LIF and a spiking readout
+    layer ``out``."""
     from snncompile.ir import LIF, Scale
     from snncompile.ir.host import MatMul
 
@@ -54,7 +55,7 @@ def float_attention(seed: int = 0) -> Graph:
     g.add("qk", MatMul())
     g.connect("q", "qk", port="a")
     g.connect("k", "qk", port="b")
-    g.add("s", Scale(scale=np.asarray(0.25)))
+    g.add("s", Scale(scale=np.asarray(scale)))
     g.add("attn", LIF(shape=(4, 4), decay=np.asarray(0.5), threshold=np.asarray(0.5)))
     g.add("o.w", Linear(weight=rng.normal(0.4, 0.5, (2, 4))))
     g.add("out", LIF(shape=(4, 2), decay=np.asarray(0.8), threshold=np.asarray(1.0)))

@@ -1,1 +1,3 @@
-"""Reference networks built by hand from published weights (for estimates, docs, tests)."""
+"""Reference networks: hand-built IR graphs from published weights (``l2mu``) and small
+trained PyTorch spiking transformers (``spikformer``, ``tim``, ``spikmamba``; their data in
+``data``, stepping and weights in ``stepping``; see docs/zoo.md)."""

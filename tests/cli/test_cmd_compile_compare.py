@@ -130,5 +130,38 @@ def test_readout_feeding_a_synapse_names_the_node(run_cli, tmp_path):
     g.add("y", Output(shape=(1,)))
     g.chain("x", "fc", "readout", "fc2", "lif", "y")
     save_graph(g, tmp_path / "li.snnir")
-    err = one_line_error(run_cli, "compile", tmp_path / "li.snnir", "-o", tmp_path / "a.snnc")
-    assert "non-spiking neuron 'readout' (LI) feeds 'fc2' (Linear)" in err and "only Output" in err
+    err = one_line_error(run_cli, "compile", tmp_path / "li.snnir", "-o", tmp_path / "a.snnc", "--all-on-chip")
+    assert "'readout' (LI): a membrane readout feeding 'fc2' (Linear)" in err and "feeds only outputs" in err
+    # by default the readout and what hangs off it run on the host, the spiking layer on the chip
+    code, text, err = run_cli("compile", tmp_path / "li.snnir", "-o", tmp_path / "a.snnc", "--json")
+    assert code == 0, err
+    partition = json.loads(text)["partition"]
+    assert set(partition["host_nodes"]) == {"x", "fc", "readout", "fc2"}
+    assert json.loads(text)["nodes"]["lif"] == "FixedLIF"
+
+
+def test_compile_precision_and_timing_options(run_cli, input_file, tmp_path):
+    from snncompile.ir import LIF, Graph, Input, Linear, Output, save_graph
+
+    g = Graph()
+    g.add("x", Input(shape=(3,)))
+    g.add("fc", Linear(weight=np.random.default_rng(0).normal(0.5, 0.3, (2, 3))))
+    g.add("lif", LIF(shape=(2,), decay=0.9))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "fc", "lif", "y")
+    ir_model = tmp_path / "random.snnir"
+    save_graph(g, ir_model)
+    out = tmp_path / "split.snnc"
+    code, text, err = run_cli("compile", ir_model, "--calibrate", input_file, "-o", out, "--weight-split", "2",
+                              "--bias-timing", "register", "--fire-on-gt", "--threshold-resolution", "4096", "--json")
+    assert code == 0, err
+    options = json.loads(text)["provenance"]["options"]
+    assert (options["weight_split"], options["bias_timing"], options["fire_on_gt"],
+            options["threshold_resolution"]) == (2, "register", True, 4096)
+    fixed = load_artifact(out).fixed
+    # the residual copy of fc reads the same input into the same neurons
+    synapses = [n for n, node in fixed.items() if node.kind == "FixedLinear"]
+    assert len(synapses) == 2 and {e.dst for n in synapses for e in fixed.outgoing(n)} == {"lif"}
+    with pytest.raises(SystemExit) as exited:  # argparse refuses it with its usage line
+        run_cli("compile", ir_model, "--calibrate", input_file, "-o", out, "--weight-split", "3")
+    assert exited.value.code == 2

@@ -66,3 +66,25 @@ def test_current_that_never_decays_is_refused():
 def test_all_zero_bias_is_dropped():
     folded = fold_synapse_bias(graph(CubaLIF(shape=(2,), syn_decay=0.5, decay=0.9), bias=(0.0, 0.0)))
     assert folded.nodes["fc"].bias is None and np.all(folded.nodes["n"].bias == 0)
+
+
+def test_a_linear_bias_on_token_tensors_runs_along_the_last_axis():
+    """(tokens, features) -> Linear over features with a bias -> LIF: the bias is per
+    feature (the last axis), not per token."""
+    import numpy as np
+
+    from snncompile.ir import LIF, Graph, Input, Linear, Output
+    from snncompile.passes.fold_synapse_bias import fold_synapse_bias
+    from snncompile.simulate import simulate
+
+    rng = np.random.default_rng(0)
+    g = Graph()
+    g.add("x", Input(shape=(6, 4)))
+    g.add("fc", Linear(weight=rng.normal(size=(3, 4)), bias=np.array([0.3, -0.2, 0.5])))
+    g.add("lif", LIF(shape=(6, 3), decay=0.8, threshold=0.7))
+    g.add("y", Output(shape=(6, 3)))
+    g.chain("x", "fc", "lif", "y")
+    folded = fold_synapse_bias(g.validate())
+    assert folded.nodes["fc"].bias is None
+    x = rng.random((2, 10, 6, 4))
+    np.testing.assert_array_equal(simulate(g, x).output(), simulate(folded, x).output())

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Flatten, Graph, Input, Output, Shape
+from snncompile.ir import Constant, Flatten, Graph, Input, Output, Shape
 from snncompile.ir.fixed import (
     MAX_SYNAPSE_DELAY,
     FixedConv1d,
@@ -37,6 +37,7 @@ from snncompile.ir.fixed import (
     FixedSynapse,
     SignMode,
 )
+from snncompile.ir.host_tensor import FLAT_VIEWS, Reshape
 from snncompile.ir.semantics import Comparator, Reset
 
 #: Use Lava's Sparse process when at most this fraction of a weight matrix is nonzero.
@@ -75,7 +76,7 @@ def _resolve(graph: Graph, name: str, shapes: dict[str, Shape]) -> tuple[str, Sh
     """Follow Flatten nodes back to the node that owns a Lava port; report the un-flattened
     shape when a Flatten was crossed."""
     flat_from = None
-    while isinstance(graph.nodes[name], Flatten):
+    while isinstance(graph.nodes[name], FLAT_VIEWS):
         (edge,) = graph.incoming(name)
         name = edge.src
         flat_from = shapes[name]
@@ -102,12 +103,22 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
                     problems.append(f"{where}: {key}={getattr(node, key)} (Lava's LIF has {bits})")
         elif isinstance(node, FixedSynapse):
             problems += [f"{where}: {p}" for p in _synapse_problems(node)]
-        elif isinstance(node, Flatten):
+        elif isinstance(node, FLAT_VIEWS):
             n_in = len(graph.input_shape(name, shapes))
-            if len(graph.incoming(name)) != 1 or any(e.delay for e in graph.incoming(name)):
-                problems.append(f"{where}: Lava needs exactly one zero-delay input into a Flatten")
-            elif (node.start_dim % max(n_in, 1), node.end_dim % max(n_in, 1)) != (0, max(n_in - 1, 0)):
+            ins = graph.incoming(name)
+            # a delay between a synapse and the view of its output is the synapse's own delay
+            delayed = any(e.delay and not isinstance(graph.nodes[e.src], FixedSynapse) for e in ins)
+            if len(ins) != 1 or delayed:
+                problems.append(f"{where}: Lava needs exactly one zero-delay input into a {node.kind}")
+            elif isinstance(node, Flatten) and \
+                    (node.start_dim % max(n_in, 1), node.end_dim % max(n_in, 1)) != (0, max(n_in - 1, 0)):
                 problems.append(f"{where}: only a full flatten of the per-sample shape is supported")
+            elif isinstance(node, Reshape) and any(isinstance(graph.nodes[e.dst], FixedConv2d)
+                                                   for e in graph.outgoing(name)):
+                problems.append(f"{where}: a Reshape into a convolution (Lava's Conv reads its own layout)")
+        elif isinstance(node, Constant):
+            if np.any(node.value != np.round(node.value)):
+                problems.append(f"{where}: a constant sent to the chip must be integer payloads")
         elif not isinstance(node, (Input, Output)):
             problems.append(f"{where}: not a fixed-point node (quantize the graph first)")
     if problems:
@@ -144,7 +155,7 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
                 src, _ = _resolve(graph, e.src, shapes)
                 if not isinstance(graph.nodes[src], FixedSynapse) and e.delay != 0:
                     problems.append(f"{where}: edge from '{e.src}' has delay {e.delay}; direct connections in Lava have none")
-                if isinstance(node, FixedLIF) and shapes[src] != node.shape:
+                if isinstance(node, FixedLIF) and int(np.prod(shapes[src])) != int(np.prod(node.shape)):
                     problems.append(f"{where}: input from '{src}' has shape {shapes[src]}")
     if problems:
         raise UnsupportedError(_format(problems))
@@ -191,6 +202,16 @@ def dense_columns(weight: np.ndarray, flat_from: Shape | None) -> np.ndarray:
         return weight
     ir_index = np.arange(int(np.prod(flat_from))).reshape(flat_from)
     return weight[..., to_lava_layout(ir_index, flat_from).ravel()]
+
+
+def consumer_shape(graph: Graph, name: str, shapes: dict[str, Shape]) -> Shape:
+    """The shape of the population ``name``'s output lands in (through flat views)."""
+    for e in graph.outgoing(name):
+        if isinstance(graph.nodes[e.dst], FLAT_VIEWS):
+            return consumer_shape(graph, e.dst, shapes)
+        if isinstance(graph.nodes[e.dst], FixedLIF):
+            return graph.nodes[e.dst].shape  # type: ignore[attr-defined]
+    return shapes[name]
 
 
 def dense_matrix(weight: np.ndarray, in_shape: Shape, out_shape: Shape) -> np.ndarray:

@@ -25,8 +25,10 @@ import numpy as np
 from snncompile.backends.lava.compat import ensure_lava
 from snncompile.backends.lava.floating import NEURONS, SYNAPSES, build_float_processes, check_float
 from snncompile.backends.lava.lower import (
+    FLAT_VIEWS,
     READOUT_VTH,
     SPARSE_DENSITY,
+    consumer_shape,
     conv2d_form,
     conv_weight,
     dense_matrix,
@@ -37,7 +39,7 @@ from snncompile.backends.lava.lower import (
     to_lava_layout,
 )
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Flatten, Graph, Input, Node, Output
+from snncompile.ir import Constant, Graph, Input, Node, Output
 from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear, FixedSynapse
 from snncompile.ir.placement import chip_segments, crossings, extract, on_host
 from snncompile.ir.stage import is_float_graph, is_integer, is_integer_graph
@@ -240,7 +242,7 @@ def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str],
         arrays = {n: _padded(inputs.arrays[n], steps) for n in sub.inputs if n in inputs.arrays}
         arrays.update({n: emulated.recorded[n] for n in fed})
         data = RunInputs(arrays, steps, inputs.batch)
-        mine = [n for n in segment if not isinstance(graph.nodes[n], (Flatten, Output))]
+        mine = [n for n in segment if not isinstance(graph.nodes[n], (*FLAT_VIEWS, Output, Constant))]
         part = _run_whole(sub, data, steps, [n for n in names if n in mine], [n for n in v_wanted if n in mine],
                           [n for n in u_wanted if n in mine], progress, sparse)
         result.recorded.update(part.recorded)
@@ -275,6 +277,9 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
         if isinstance(node, Input):
             data = to_lava_layout(sample[name], node.shape)  # (T, *lava) -> want (*lava, T)
             procs[name] = Source(data=np.moveaxis(data, 0, -1).astype(np.int32))
+        elif isinstance(node, Constant):  # a one-column ring buffer sends it every step
+            value = to_lava_layout(np.asarray(node.value), node.value.shape)
+            procs[name] = Source(data=value[..., None].astype(np.int32))
         elif isinstance(node, FixedLIF):
             bias = to_lava_layout(np.broadcast_to(node.bias_mant, node.shape), node.shape)
             bias_exp = to_lava_layout(np.broadcast_to(node.bias_exp, node.shape), node.shape)
@@ -285,10 +290,11 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
         if isinstance(node, FixedLinear):
             src, flat_from = plan.producer[name]
             in_shape = graph.input_shape(name, shapes)
-            w = dense_matrix(node.weight, flat_from or in_shape, shapes[name])
+            out_shape = consumer_shape(graph, name, shapes)
+            w = dense_matrix(node.weight, flat_from or in_shape, out_shape)
             delays = np.full(w.shape, plan.extra_delay[name], np.int64)
             if node.delays is not None:
-                delays = delays + dense_matrix(node.delays, flat_from or in_shape, shapes[name])
+                delays = delays + dense_matrix(node.delays, flat_from or in_shape, out_shape)
             kwargs = dict(weight_exp=node.weight_exp, num_weight_bits=node.num_weight_bits,
                           sign_mode=lava_sign_mode(node.resolved_sign_mode()),
                           num_message_bits=node.num_message_bits)
@@ -397,6 +403,6 @@ def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, fix
 
 
 def _through_flatten(graph: Graph, name: str) -> str:
-    while isinstance(graph.nodes[name], Flatten):
+    while isinstance(graph.nodes[name], FLAT_VIEWS):
         name = graph.incoming(name)[0].src
     return name

@@ -211,4 +211,13 @@ def _quantize(b, name, node: Quantize, x, in_shape, states):
     """ONNX Round is ties-to-even, as torch.round."""
     lo, hi = node.limits()
     scaled = b.op("Round", [b.op("Mul", [x, b.const(node.scale, f"{name}/scale")], name)], name)
-    return b.op("Clip", [scaled, b.const(lo, f"{name}/lo"), b.const(hi, f"{name}/hi")], name)
+    y = b.op("Clip", [scaled, b.const(lo, f"{name}/lo"), b.const(hi, f"{name}/hi")], name)
+    if node.start == 0:
+        return y
+    # zeros before step `start`: a per-sample step counter, capped at start
+    seen = states.add(name, "steps", (1,), f"steps seen, capped at {node.start}")
+    start = b.const(float(node.start), f"{name}/start")
+    b.bind(b.op("Min", [b.op("Add", [seen.name, b.const(1.0, f"{name}/one")], name), start], name), seen.next_name)
+    opened = b.op("Cast", [b.op("GreaterOrEqual", [seen.name, start], name)], name, to=1)  # float 0/1
+    gate = b.op("Reshape", [opened, b.ints([-1, *([1] * len(in_shape))], f"{name}/gate_shape")], name)
+    return b.op("Mul", [y, gate], name)

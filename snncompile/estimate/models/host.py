@@ -47,3 +47,23 @@ def host_segments(m: Metrics, target: Target) -> Estimate:
     """The host segments of a compiled graph alone on ``target`` (a host descriptor)."""
     only_host = dataclasses.replace(m, synapses=(), neurons=())
     return dataclasses.replace(host(only_host, target), model="host segments")
+
+
+def chip_plus_host(chip: Estimate, host_part: Estimate) -> Estimate:
+    """A chip's estimate of its part plus the host segments': energies add (a lower bound
+    when either is), the step's latency is the chip's plus the host's (the host computes
+    between chip hops), figures and assumptions of both."""
+    latency = None if chip.step_latency_s is None or host_part.step_latency_s is None \
+        else chip.step_latency_s + host_part.step_latency_s
+    return Estimate(
+        target=f"{chip.target} + {host_part.target}", model="chip + host", steps=chip.steps,
+        terms=chip.terms + host_part.terms,
+        figures={**{f"{chip.target}:{k}": f for k, f in chip.figures.items()},
+                 **{f"{host_part.target}:{k}": f for k, f in host_part.figures.items()}},
+        assumptions=("chip part and host segments run one after the other within each step",
+                     *chip.assumptions, *host_part.assumptions),
+        missing=chip.missing + host_part.missing,
+        step_latency_s=latency, latency_is_bound=chip.latency_is_bound or host_part.latency_is_bound,
+        latency_note=f"chip ({chip.latency_note}) + host ({host_part.latency_note})",
+        energy_known=chip.energy_known and host_part.energy_known,
+    )

@@ -91,7 +91,11 @@ def conv(m, shape: Shape, path: str) -> Node:
     )
 
 
-@LAYERS.register("torch.nn.BatchNorm1d", "torch.nn.BatchNorm2d", _SJ + "BatchNorm1d", _SJ + "BatchNorm2d")
+# SpikingJelly's tdBN (Zheng et al. 2021) is a BatchNorm whose weight starts at alpha * V_th
+# and whose training statistics span time and batch; at inference it normalises every step
+# with its running statistics, like any BatchNorm (fold_batchnorm folds it)
+@LAYERS.register("torch.nn.BatchNorm1d", "torch.nn.BatchNorm2d", _SJ + "BatchNorm1d", _SJ + "BatchNorm2d",
+                 _SJ + "ThresholdDependentBatchNorm1d", _SJ + "ThresholdDependentBatchNorm2d")
 def batch_norm(m, shape: Shape, path: str) -> Node:
     if m.running_mean is None or m.running_var is None:
         raise unsupported(path, m, "track_running_stats=False: no running statistics to use at inference")

@@ -46,8 +46,9 @@ from snncompile.frontends.torch.adapters import ADAPTERS, Fragment, array, load_
 from snncompile.frontends.torch.layers import CONTAINERS, LAYERS, MODULES, flatten_node, pool2d
 from snncompile.ir import DEFAULT_DT, Graph, Input, Node, Output, Shape
 
-#: top-level packages whose modules are leaves (never traced into) unless plain containers
-FRAMEWORK_PACKAGES = ("torch", "snntorch", "spikingjelly", "norse", "sinabs", "snncompile", "lava")
+#: packages whose modules are leaves (never traced into) unless plain containers; the
+#: zoo's networks (snncompile.zoo) are ordinary user models and are traced into
+FRAMEWORK_PACKAGES = ("torch", "snntorch", "spikingjelly", "norse", "sinabs", "snncompile.nn", "lava", "braincog")
 
 
 # -- values flowing through the traced program -----------------------------------------
@@ -143,7 +144,8 @@ class _Tracer(fx.Tracer):
             return True
         if isinstance(m, (nn.Sequential, nn.ModuleList, nn.ModuleDict)):
             return False
-        return type(m).__module__.split(".", 1)[0] in FRAMEWORK_PACKAGES
+        module = type(m).__module__
+        return any(module == p or module.startswith(p + ".") for p in FRAMEWORK_PACKAGES)
 
 
 def _concrete_args(module: nn.Module) -> dict[str, Any]:
@@ -270,8 +272,8 @@ class _Builder:
             extra_names[suffix] = self.unique(f"{path}.{suffix}")
             self.graph.add(extra_names[suffix], node)
         self.graph.connect(x.name, extra_names[fragment.entry])
-        for src, dst, delay in fragment.edges:
-            self.graph.connect(extra_names[src], extra_names[dst], delay)
+        for src, dst, delay, *port in fragment.edges:
+            self.graph.connect(extra_names[src], extra_names[dst], delay, *port)
         if fragment.entry == "":
             problems = fragment.neuron.check(x.shape)
             if problems:
@@ -280,7 +282,9 @@ class _Builder:
             self.framework_dt[name] = fragment.dt
         if np.any(np.asarray(fragment.membrane_offset) != 0):
             self.offsets[name] = np.asarray(fragment.membrane_offset, dtype=np.float64)
-        return NeuronOut(Tensor(name, fragment.neuron.shape), path)
+        out = extra_names[fragment.output]
+        shape = fragment.neuron.shape if fragment.output == "" else fragment.output_shape or x.shape
+        return NeuronOut(Tensor(out, tuple(shape)), path)
 
     def finish_dt(self) -> None:
         dts = set(self.framework_dt.values())

@@ -36,11 +36,17 @@ import numpy as np
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Graph, ResetTiming, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF
-from snncompile.ir.placement import LAG, on_host
+from snncompile.ir.placement import LAG, complete_placements, on_host
 from snncompile.ir.stage import is_integer
-from snncompile.passes.add_chip_entries import add_chip_entries, add_entry_boundaries
+from snncompile.passes.add_chip_entries import (
+    add_chip_entries,
+    add_entry_boundaries,
+    start_boundaries,
+)
 from snncompile.passes.fold_batchnorm import fold_batchnorm
+from snncompile.passes.fold_batchnorm_into_neuron import fold_batchnorm_into_neuron
 from snncompile.passes.fold_pool_into_synapse import fold_pool_into_synapse
+from snncompile.passes.fold_scale_into_threshold import fold_scale_into_threshold
 from snncompile.passes.fold_scale_into_weights import fold_scale_into_weights
 from snncompile.passes.fold_synapse_bias import (
     bias_fold_is_exact,
@@ -48,10 +54,14 @@ from snncompile.passes.fold_synapse_bias import (
     has_bias,
     keeps_bias,
 )
+from snncompile.passes.lower_maxpool import lower_maxpool
+from snncompile.passes.mark_static import mark_static
 from snncompile.passes.partition import Capabilities, Partition, partition
 from snncompile.passes.pipeline import Pass, run_pipeline
 from snncompile.passes.quantize.add_bias_sources import add_bias_sources
+from snncompile.passes.quantize.add_delayed_biases import add_delayed_biases
 from snncompile.passes.quantize.add_reset_correction import add_reset_correction, needs_correction
+from snncompile.passes.quantize.add_residual_weights import add_residual_weights
 from snncompile.passes.quantize.add_synapse_latency import (
     add_synapse_latency,
     node_lags,
@@ -66,12 +76,20 @@ from snncompile.passes.quantize.quantize_weights import quantize_weights
 from snncompile.passes.quantize.report import QuantizationReport, render_report
 from snncompile.passes.quantize.report_build import build_report
 from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
+from snncompile.passes.reassociate_attention import reassociate_attention
 from snncompile.passes.split_mixed_sign import split_mixed_sign
+from snncompile.passes.split_spike_adds import split_spike_adds
 
+#: float → float lowerings, in order (each exact: see its module)
 FLOAT_PASSES = [
     Pass("fold_batchnorm", fold_batchnorm),
+    Pass("fold_batchnorm_into_neuron", fold_batchnorm_into_neuron),
+    Pass("lower_maxpool", lower_maxpool),
     Pass("fold_pool_into_synapse", fold_pool_into_synapse),
     Pass("fold_scale_into_weights", fold_scale_into_weights),
+    Pass("fold_scale_into_threshold", fold_scale_into_threshold),
+    Pass("reassociate_attention", reassociate_attention),
+    Pass("split_spike_adds", split_spike_adds),
 ]
 
 
@@ -100,32 +118,41 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     folded = run_pipeline(graph, passes)
     parts = None
     if capabilities is not None:
-        parts = partition(folded, capabilities)
+        parts = partition(mark_static(folded), capabilities)
         folded = run_pipeline(parts.graph, [Pass("add_chip_entries", add_chip_entries)])
     notes = approximation_notes(folded)
     prepared = run_pipeline(folded, [Pass("fold_synapse_bias", fold_synapse_bias)])
     layers = find_layers(prepared)
     ranges = measure_ranges(prepared, layers, calibrate, options.percentile) if calibrate is not None else None
     plan = choose_scales(prepared, layers, spec, options, ranges)
-    fixed = run_pipeline(prepared, [
+    integer = [
         Pass("quantize_neurons", partial(quantize_neurons, plan=plan)),
         Pass("quantize_weights", partial(quantize_weights, plan=plan)),
         Pass("add_entry_boundaries", partial(add_entry_boundaries, plan=plan)),
-    ])
+    ]
+    if options.weight_split == 2:
+        integer.append(Pass("add_residual_weights",
+                            partial(add_residual_weights, prepared=prepared, plan=plan, notes=notes)))
+    fixed = run_pipeline(prepared, integer)
     left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not is_integer(node) and not on_host(node)]
     if left:
         raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
     notes += timing_problems(fixed, spec.synapse_latency)
     lags = node_lags(fixed, spec.synapse_latency)  # on the float timing: the step order is the float one
+    fixed = start_boundaries(fixed, lags)
     fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, latency=spec.synapse_latency))])
-    fixed = run_pipeline(fixed, [
+    late = [
         Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags)),
         Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan, lags=lags)),
-    ])
+    ]
+    if options.bias_timing == "exact":
+        late.append(Pass("add_delayed_biases", partial(add_delayed_biases, spec=spec, lags=lags, notes=notes,
+                                                       parts=options.weight_split)))
+    fixed = run_pipeline(fixed, late)
     notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
               f"float value = v / {node.scale:g}" for n, node in fixed.items()
               if isinstance(node, FixedLIF) and node.reads_membrane]
-    fixed = with_lags(fixed, lags)
+    fixed = with_lags(complete_placements(fixed), lags)
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags, parts)
 

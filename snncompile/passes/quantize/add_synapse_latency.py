@@ -4,7 +4,9 @@ The float graph computes a whole feed-forward chain within one step; the chip de
 spike through each synapse stage ``L`` steps later (``spec.synapse_latency``; Lava: 1).
 Each node gets a *lag* ``k`` — the steps by which the fixed graph trails the float one
 at that node: inputs 0; a neuron ``max(k_synapse + L)`` over its forward synapses;
-other nodes ``max(k_src)`` over forward edges. Every edge then gets
+other nodes ``max(k_src)`` over forward edges; and a node fed through a back edge
+(a recurrence) trails at least as much as its source there, so that a loop whose nodes
+add no latency (a host segment's) keeps one lag all round. Every edge then gets
 ``delay' = delay + k_dst - k_src``: forward paths of different depth are re-aligned with
 extra delay (so converging paths meet as in float), and a recurrent edge keeps its
 float delay when it closes a loop within one layer. A back edge that would need less
@@ -16,24 +18,35 @@ from __future__ import annotations
 
 from snncompile.ir import Edge, Graph
 from snncompile.ir.fixed import FixedLIF
+from snncompile.ir.host_tensor import FLAT_VIEWS
 from snncompile.ir.synapse import is_integer_synapse
 
 
 def _is_synapse_edge(graph: Graph, e: Edge) -> bool:
-    return is_integer_synapse(graph.nodes[e.src]) and isinstance(graph.nodes[e.dst], FixedLIF)
+    """An edge out of an integer synapse: into a neuron, or into a flat view of its output
+    (a dense form's Reshape) on the way to one — the synapse stage's latency goes here."""
+    return is_integer_synapse(graph.nodes[e.src]) and (
+        isinstance(graph.nodes[e.dst], FixedLIF) or isinstance(graph.nodes[e.dst], FLAT_VIEWS))
 
 
 def node_lags(graph: Graph, latency: int) -> dict[str, int]:
-    """Lag per node (see module docstring), over edges that go forward in step order."""
+    """Lag per node (see module docstring): forward edges add their latency, back edges
+    carry their source's lag; repeated until nothing changes (a loop whose chip neurons
+    need more steps than its delays give is reported by :func:`timing_problems`)."""
     order = graph.step_order()
     position = {n: i for i, n in enumerate(order)}
-    lags: dict[str, int] = {}
-    for name in order:
-        lag = 0
-        for e in graph.incoming(name):
-            if position[e.src] < position[name]:
-                lag = max(lag, lags[e.src] + (latency if _is_synapse_edge(graph, e) else 0))
-        lags[name] = lag
+    lags: dict[str, int] = dict.fromkeys(order, 0)
+    for _ in range(len(order) + 1):
+        changed = False
+        for name in order:
+            lag = lags[name]
+            for e in graph.incoming(name):
+                forward = position[e.src] < position[name]
+                lag = max(lag, lags[e.src] + (latency if forward and _is_synapse_edge(graph, e) else 0))
+            if lag != lags[name]:
+                lags[name], changed = lag, True
+        if not changed:
+            break
     return lags
 
 

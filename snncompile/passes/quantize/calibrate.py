@@ -16,7 +16,6 @@ import numpy as np
 from snncompile.ir import Graph, NeuronNode, ResetTiming, SpikingNeuron
 from snncompile.passes.quantize.layers import Layer, channel_view
 from snncompile.passes.rewrite import node_of
-from snncompile.simulate import simulate
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,8 @@ class LayerRange:
 
 def measure_ranges(graph: Graph, layers: list[Layer], inputs: Mapping[str, np.ndarray] | np.ndarray,
                    percentile: float) -> dict[str, LayerRange]:
+    from snncompile.simulate import simulate  # torch: only when calibrating
+
     result = simulate(graph, inputs, record="all", membranes=[lay.neuron for lay in layers])
     ranges = {}
     for layer in layers:

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.ir import Graph, SpikingNeuron
+from snncompile.passes.add_chip_entries import is_entry
 from snncompile.passes.quantize.calibrate import LayerRange
 from snncompile.passes.quantize.layers import Layer, channel_view, weight_view
 from snncompile.passes.quantize.numbers import exponent_for, weight_grid
@@ -93,9 +94,13 @@ def float_weight(graph: Graph, synapse: str) -> np.ndarray:
 
 
 def effective_weight(graph: Graph, layer: Layer, synapse: str) -> np.ndarray:
-    """``n · g · w``: the synapse's float weights as seen by the normalised membrane."""
+    """``n · g · w``: the synapse's float weights as seen by the normalised membrane (an
+    entry synapse's boundary scales each element, so its largest factor stands for all)."""
     w = float_weight(graph, synapse)
-    return w * (layer.in_gain * layer.norm).reshape(weight_view(w))
+    factor = layer.in_gain * layer.norm
+    if synapse in graph.nodes and is_entry(graph.nodes[synapse]):
+        return w * float(np.max(factor))
+    return w * factor.reshape(weight_view(w))
 
 
 def choose_scales(graph: Graph, layers: list[Layer], spec: FixedPointSpec, options: QuantizeOptions,
@@ -139,7 +144,7 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
     act, shift = 2.0**spec.activation_shift, 2.0**spec.threshold_shift
     per_lsb = max((float(np.max(np.abs(w))) / magnitudes[s] for s, w in weights.items() if w.size), default=0.0)
     th = layer.threshold_ref
-    base = act / per_lsb if per_lsb > 0 else shift * options.threshold_resolution / th
+    base = act / per_lsb if per_lsb > 0 else shift * options.resolution / th
     node = graph.nodes[layer.neuron]
     bias = np.abs(node.dynamics().bias * channel_view(layer.norm, node.shape))
     forced_exp = options.for_layer(layer.neuron, "weight_exp")
@@ -163,7 +168,7 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
             limits["calibrated v"] = spec.state_max / options.headroom / rng.v_abs
     ceiling = min(limits.values())
     k = 0
-    while base * 2.0**k * th / shift < options.threshold_resolution and base * 2.0 ** (k + 1) <= ceiling and k < 64:
+    while base * 2.0**k * th / shift < options.resolution and base * 2.0 ** (k + 1) <= ceiling and k < 64:
         k += 1
     while base * 2.0**k > ceiling and k > -64:
         k -= 1

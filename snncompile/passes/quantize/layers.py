@@ -13,6 +13,7 @@ from snncompile.errors import UnsupportedError
 from snncompile.ir import Graph, NeuronNode
 from snncompile.ir.placement import on_host
 from snncompile.ir.synapse import is_float_synapse, synapse_of
+from snncompile.passes.add_chip_entries import is_entry
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,9 @@ def find_layers(graph: Graph) -> list[Layer]:
             continue
         if all(_uniform(v) for v in (gain_value, threshold_value)):
             gain, threshold = gain[:1], threshold[:1]  # one value: broadcasts against any synapse's rows
-        else:
-            last_axis = [s for s in synapses if synapse_of(graph, s).operator == "linear"]
+        else:  # an entry's boundary scales each element itself (add_chip_entries)
+            last_axis = [s for s in synapses if synapse_of(graph, s).operator == "linear"
+                         and not is_entry(graph.nodes[s])]
             if len(node.shape) > 1 and last_axis:
                 problems.append(f"neuron '{name}' {node.shape}: per-neuron gain or threshold with a Linear over the "
                                 f"last axis ({', '.join(last_axis)}): scale them into the weights before compiling")

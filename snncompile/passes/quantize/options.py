@@ -20,6 +20,7 @@ from typing import Any
 from snncompile.errors import InputError
 
 ROUNDINGS = ("nearest", "trunc")
+BIAS_TIMINGS = ("exact", "register")
 
 PerLayer = float | int | Mapping[str, float | int] | None
 
@@ -35,7 +36,9 @@ class QuantizeOptions:
     - ``decay_unity``: ``dv = rnd((1 - decay) · decay_unity)`` (default: the target's
       ``decay_denominator``; the NIR paper used 4095);
     - ``threshold_resolution``: the automatic scale is raised by powers of two until the
-      threshold mantissa is at least this large (when the state range allows);
+      threshold mantissa is at least this large (when the state range allows); default
+      256, or 16384 with ``weight_split=2`` (a residual synapse only pays off when one
+      synaptic input unit is small beside the threshold);
     - ``headroom``: the automatic scale keeps calibrated state maxima below
       ``state_max / headroom``;
     - ``percentile``: of |u| and |v| over the calibration input, for those maxima;
@@ -43,7 +46,16 @@ class QuantizeOptions:
       inhibitory matrix (each keeps every mantissa bit and its own exponent; twice the
       synapse matrices);
     - ``graded_input``: the graph's inputs are integer payloads (synapses fed by an Input
-      use them as values), not spikes (every nonzero input counts as 1).
+      use them as values), not spikes (every nonzero input counts as 1);
+    - ``bias_timing``: ``exact`` (default) starts a neuron's bias with its input, ``lag``
+      steps after chip step 0, through a delayed synapse from an always-on source
+      (:mod:`~snncompile.passes.quantize.add_delayed_biases`); ``register`` keeps the
+      neuron's bias register (one synapse fewer; the bias starts ``lag`` steps early);
+    - ``weight_split``: 1 (default) one synapse per weight matrix; 2 adds a residual
+      synapse holding what the mantissas rounded away (about twice the weight bits, twice
+      the synaptic work; :mod:`~snncompile.passes.quantize.add_residual_weights`);
+    - ``fire_on_gt``: ``>=`` neurons fire on ``v > vth << shift`` (one unit of ``v`` from
+      ``>=``; Lava's LIF has only ``>``), instead of keeping ``>=``.
     """
 
     scale: PerLayer = None
@@ -52,16 +64,23 @@ class QuantizeOptions:
     weight_bits: int | None = None
     rounding: str = "nearest"
     decay_unity: int | None = None
-    threshold_resolution: int = 256
+    threshold_resolution: int | None = None
     headroom: float = 2.0
     percentile: float = 99.99
     split_sign: bool = False
     graded_input: bool = False
+    bias_timing: str = "exact"
+    weight_split: int = 1
+    fire_on_gt: bool = False
 
     def __post_init__(self) -> None:
         problems = []
         if self.rounding not in ROUNDINGS:
             problems.append(f"rounding must be one of {ROUNDINGS}, found '{self.rounding}'")
+        if self.weight_split not in (1, 2):
+            problems.append(f"weight_split must be 1 or 2, found {self.weight_split}")
+        if self.bias_timing not in BIAS_TIMINGS:
+            problems.append(f"bias_timing must be one of {BIAS_TIMINGS}, found '{self.bias_timing}'")
         if self.weight_bits is not None and not (1 <= int(self.weight_bits) <= 16):
             problems.append(f"weight_bits must be in 1..16, found {self.weight_bits}")
         if not (self.headroom >= 1):
@@ -81,6 +100,13 @@ class QuantizeOptions:
                 problems.append(f"weight_exp of {layer} must be in -64..64, found {value}")
         if problems:
             raise InputError("quantize options: " + "; ".join(problems))
+
+    @property
+    def resolution(self) -> int:
+        """The threshold resolution in effect (see ``threshold_resolution``)."""
+        if self.threshold_resolution is not None:
+            return int(self.threshold_resolution)
+        return 16384 if self.weight_split == 2 else 256
 
     def for_layer(self, name: str, option: str) -> Any:
         """The value of ``option`` for layer ``name`` (None: choose automatically)."""

@@ -18,7 +18,10 @@ the next step decays either way); a DELAYED subtract (snnTorch) removes ``thresh
 after the next decay, the integer core removes it before the decay — the fixed graph
 removes ``(1 - decay) · threshold`` less per spike than snnTorch does (an approximation,
 reported; tests measure its effect).
-The comparator is kept.
+The comparator is kept, unless ``fire_on_gt``: then a ``>=`` neuron fires on
+``v > vth << shift``, the same as ``v >= S threshold`` up to one unit of ``v`` (the
+threshold itself is rounded to ``2**shift`` units) — what Lava's LIF, which has only
+``>``, can run.
 
 Non-spiking neurons (LI, CubaLI, Integrator) become membrane readouts: a FixedLIF with
 ``output="v"`` (never compares, never resets, outputs its integer ``v``) and
@@ -35,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Graph, NeuronNode, Output, Reset, SpikingNeuron
+from snncompile.ir import Comparator, Graph, NeuronNode, Output, Reset, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.placement import on_host
 from snncompile.passes.quantize.choose_scales import LayerScale, ScalePlan
@@ -105,9 +108,12 @@ def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePla
             f"(scale {chosen.threshold_scale:g}, threshold {layer.threshold_ref:g}); choose another scale"
         )
     mant, exp = _bias(node, chosen, plan)
+    # v >= S th on integers is v > S th - 1: with vth rounded from S th / 2**shift, firing on
+    # v > vth << shift is the same condition up to one unit of v (of about 2**shift * vth)
+    comparator = Comparator.GT if opts.fire_on_gt else node.comparator
     return FixedLIF(
         shape=node.shape, du=du, dv=dv, vth=vth, bias_mant=mant, bias_exp=exp,
-        reset=node.reset, comparator=node.comparator, **_bits(plan),
+        reset=node.reset, comparator=comparator, **_bits(plan),
     )
 
 

@@ -8,7 +8,9 @@ import numpy as np
 
 from snncompile.errors import SnnCompileError
 from snncompile.ir import Graph, NeuronNode
-from snncompile.ir.fixed import FixedLIF, FixedSynapse
+from snncompile.ir.fixed import FixedConv2d, FixedLIF, FixedSynapse
+from snncompile.passes.quantize.add_residual_weights import SUFFIX as RESIDUAL
+from snncompile.passes.quantize.add_residual_weights import dense_form
 from snncompile.passes.quantize.calibrate import LayerRange
 from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
 from snncompile.passes.quantize.numbers import quantize_to_grid, split_bias, weight_grid
@@ -30,7 +32,9 @@ def build_report(prepared: Graph, fixed: Graph, plan: ScalePlan, lags: Mapping[s
             grid = weight_grid(float_weight(prepared, syn.name), spec, opts.weight_bits)
             _, clipped = quantize_to_grid(real / unit, grid, opts.rounding)
             fixed_syn = node_of(fixed, syn.name, FixedSynapse)
-            chip = fixed_syn.effective_weight() * unit
+            chip = chip_weight(fixed, syn.name, spec.activation_shift)
+            if chip.shape != real.shape:  # a convolution compiled as a dense matrix
+                real = unrolled(prepared, syn.name, real)
             norm = float(np.linalg.norm(real))
             synapses.append(SynapseReport(
                 syn.name, fixed_syn.kind, syn.weight_exp, fixed_syn.resolved_sign_mode().value,
@@ -49,6 +53,33 @@ def build_report(prepared: Graph, fixed: Graph, plan: ScalePlan, lags: Mapping[s
             spike_agreement=agree[0], float_spikes=agree[1], fixed_spikes=agree[2],
         ))
     return QuantizationReport(spec.target, opts.to_dict(), tuple(layers), tuple(notes + more_notes))
+
+
+def chip_weight(fixed: Graph, name: str, act_shift: int) -> np.ndarray:
+    """What synapse ``name`` adds to ``v`` per unit input on the chip: its effective
+    mantissas times ``2**(weight_exp + act_shift)``, plus its residual twin's."""
+    parts = [fixed.nodes[p] for p in (name, name + RESIDUAL) if isinstance(fixed.nodes.get(p), FixedSynapse)]
+    values = [p.effective_weight() * 2.0 ** (p.weight_exp + act_shift) for p in parts]  # type: ignore[attr-defined]
+    if len({v.shape for v in values}) > 1:  # a convolution beside its unrolled residual: both as matrices
+        shapes = fixed.infer_shapes()
+        in_shape, out_size = fixed.input_shape(name, shapes), int(np.prod(shapes[name]))
+        values = [dense_form(p, in_shape, out_size) * 2.0 ** (p.weight_exp + act_shift)  # type: ignore[attr-defined]
+                  if isinstance(p, FixedConv2d) else v for p, v in zip(parts, values)]
+    return np.sum(values, axis=0)
+
+
+def unrolled(prepared: Graph, name: str, weight: np.ndarray) -> np.ndarray:
+    """A convolution's ``weight`` as the (outputs, inputs) matrix over flat populations."""
+    import torch
+
+    from snncompile.estimate.nodes import apply_synapse
+
+    node = prepared.nodes[name]
+    in_shape = prepared.input_shape(name)
+    size = int(np.prod(in_shape))
+    eye = torch.eye(size, dtype=torch.float64).reshape(size, *in_shape)
+    out = apply_synapse(node, eye, torch.as_tensor(weight, dtype=torch.float64))
+    return out.reshape(size, -1).T.numpy()
 
 
 def _calibration_agreement(fixed, plan, lags, calibrate, ranges):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -113,3 +114,34 @@ def test_non_spiking_surrogate_is_refused():
     model = nn.Sequential(nn.Linear(3, 3), neuron.LIFNode(surrogate_function=surrogate.Sigmoid(spiking=False)))
     with pytest.raises(UnsupportedError, match="spiking=False"):
         trace(model, (3,))
+
+
+def test_threshold_dependent_batchnorm_traces_and_folds(compare):
+    """tdBN (trained: statistics and affine terms away from their defaults) traces to a
+    BatchNorm that fold_batchnorm merges into the convolution, spikes unchanged."""
+    from snncompile.passes.fold_batchnorm import fold_batchnorm
+    from snncompile.simulate import simulate
+
+    torch.manual_seed(7)
+    tdbn = layer.ThresholdDependentBatchNorm2d(alpha=1.0, v_th=0.5, num_features=4)
+    with torch.no_grad():
+        tdbn.running_mean.uniform_(-0.2, 0.2)
+        tdbn.running_var.uniform_(0.5, 1.5)
+        tdbn.weight.uniform_(0.3, 0.8)
+        tdbn.bias.uniform_(-0.1, 0.1)
+    model = nn.Sequential(
+        layer.Conv2d(2, 4, 3, padding=1, step_mode="m"), tdbn,
+        neuron.LIFNode(tau=2.0, v_threshold=0.5, step_mode="m", store_v_seq=True),
+        layer.Flatten(step_mode="m"), layer.Linear(4 * 6 * 6, 3, step_mode="m"),
+        neuron.IFNode(step_mode="m", store_v_seq=True),
+    )
+    out = compare(model, (2, 6, 6), v_seq_of, reset=functional.reset_net, scale=1.5, multistep=True)
+    graph = out["graph"]
+    assert graph.nodes["1"].kind == "BatchNorm"
+    folded = fold_batchnorm(graph)
+    assert "1" not in folded.nodes
+    x = np.random.default_rng(0).random((2, 30, 2, 6, 6)) * 4.0
+    a, b = simulate(graph, x, record=["2", "5"]), simulate(folded, x, record=["2", "5"])
+    assert a.recorded["2"].mean() > 0.01
+    for n in ("2", "5"):
+        assert np.array_equal(a.recorded[n], b.recorded[n])

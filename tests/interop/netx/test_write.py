@@ -89,7 +89,7 @@ def test_structure_netx_cannot_hold():
 
 def test_quantized_braille_with_bias_source_is_refused(tmp_path):
     """The default loihi2 compile of the NIR paper's biased Braille RNN keeps its Linear
-    biases in an always-on source neuron: a second synapse into each layer."""
+    biases in an always-on source (a Constant): netx holds no such node."""
     from pathlib import Path
 
     from snncompile.interop.nir import read_nir
@@ -98,5 +98,5 @@ def test_quantized_braille_with_bias_source_is_refused(tmp_path):
     root = Path(__file__).resolve().parents[2] / "data"
     g = read_nir(root / "nir_paper/03_rnn/braille_noDelay_bias_zero.nir", dt=1e-4, reset="zero")
     fixed = quantize(g, "loihi2").fixed
-    with pytest.raises(UnsupportedError, match="node 'input' \\(Input\\) feeds 2 nodes"):
+    with pytest.raises(UnsupportedError, match="node 'bias_source' \\(Constant\\): not integer nodes netx can hold"):
         write_netx(fixed, tmp_path / "b.net")

@@ -33,7 +33,7 @@ def one_layer(weight, neuron, n_in=None):
 
 def test_lif_mixed_weights_by_hand(loihi2):
     g = one_layer([[0.5, -0.25], [0.125, 0.25]], LIF(shape=(2,), decay=0.9, threshold=1.0, bias=0.01))
-    q = quantize(g, loihi2)
+    q = quantize(g, loihi2, QuantizeOptions(bias_timing="register"))  # the bias stays in the register
     # S = 64 * 254 / 0.5 (mixed sign: even mantissas up to 254) = 32512; vth = S / 64 = 508
     layer = q.plan.layers["n"]
     assert layer.scale == 32512 and layer.limited_by == "weights"
@@ -98,6 +98,9 @@ def test_reset_modes_and_comparator(loihi2):
     assert fixed(reset="none").reset is Reset.NONE
     assert fixed(reset="zero", reset_timing="delayed").reset is Reset.ZERO
     assert fixed(comparator=">=").comparator is Comparator.GE
+    lava = quantize(one_layer([[1.0]], LIF(shape=(1,), decay=0.9, comparator=">=")), loihi2,
+                    QuantizeOptions(fire_on_gt=True)).fixed.nodes["n"]
+    assert lava.comparator is Comparator.GT  # one unit of v from '>=', what Lava's LIF runs
 
 
 def test_delayed_subtract_is_reported_as_approximate(loihi2):

@@ -30,15 +30,20 @@ class Fragment:
     ``""`` standing for the neuron itself: ``("", "recurrent", 1)`` is a one-step-delayed
     edge from the neuron to its recurrent synapses. ``entry`` is the node that receives the
     module's input (``""``: the neuron; a cell with its own input weights names its input
-    ``Linear``). ``dt`` is a time step the module fixes
-    (Norse cells carry one); ``membrane_offset`` is what to add to the IR membrane to get
-    the framework's (nonzero when the state was shifted so that it starts at 0).
+    ``Linear``). ``output`` is the node whose output is the module's (``""``: the neuron; a
+    stateful module built of several nodes names another, with ``output_shape``; default:
+    the input's shape). An edge may name an operand port as a fourth element. ``dt`` is a
+    time step the module fixes (Norse cells carry one); ``membrane_offset`` is what to add
+    to the IR membrane to get the framework's (nonzero when the state was shifted so that
+    it starts at 0).
     """
 
     neuron: NeuronNode
     extra: dict[str, Node] = field(default_factory=dict)
-    edges: list[tuple[str, str, int]] = field(default_factory=list)
+    edges: list[tuple] = field(default_factory=list)  # (src, dst, delay) or (src, dst, delay, port)
     entry: str = ""
+    output: str = ""
+    output_shape: Shape | None = None
     dt: float | None = None
     membrane_offset: np.ndarray | float = 0.0
 
@@ -67,4 +72,12 @@ def unsupported(path: str, module: torch.nn.Module, why: str) -> UnsupportedErro
 
 def load_builtin_adapters() -> None:
     """Import the adapter modules (each registers itself; none imports its framework)."""
-    from snncompile.frontends.torch.adapters import native, norse, slayer, snntorch, spikingjelly  # noqa: F401
+    from snncompile.frontends.torch.adapters import (  # noqa: F401
+        braincog,
+        native,
+        norse,
+        slayer,
+        snntorch,
+        spikingjelly,
+        zoo,
+    )

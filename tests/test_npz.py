@@ -1,7 +1,9 @@
-"""Archives from untrusted files: checked before anything is allocated, every failure one
-InputError naming the file; written reproducibly."""
+"""snncompile.npz: records written as plain NumPy files (streamed, spikes as bool,
+reproducible bytes), and archives from untrusted files read safely: checked before
+anything is allocated, every failure one InputError naming the file."""
 
 import io
+import struct
 import subprocess
 import sys
 import tracemalloc
@@ -10,11 +12,72 @@ import zipfile
 import numpy as np
 import pytest
 
+from snncompile import npz
+from snncompile.api import load_inputs
 from snncompile.errors import InputError
-from snncompile.npzfile import read_npz, write_npz
+from snncompile.ir import LIF, Graph, Input, Linear, Output
+from snncompile.npz import read_npz, write_npz
 from snncompile.testing.fuzz.archives import npy_bytes, npy_header, write_members
 
 
+def test_spikes_are_bool_and_other_arrays_keep_their_dtype(tmp_path):
+    rng = np.random.default_rng(0)
+    spikes = (rng.random((3, 7, 5)) < 0.3).astype(np.int8)
+    floats = (rng.random((3, 7, 5)) < 0.3).astype(np.float64)  # 0/1 floats (the reference backend)
+    v = rng.integers(-(2**23), 2**23, (3, 7, 5)).astype(np.int32)
+    path = tmp_path / "out.npz"
+    write_npz(path, {"output": spikes, "spikes.a": floats, "v.a": v}, spikes={"output", "spikes.a"})
+    with np.load(path) as data:  # plain numpy, no snncompile
+        assert data["output"].dtype == bool and np.array_equal(data["output"], spikes)
+        assert data["spikes.a"].dtype == bool and np.array_equal(data["spikes.a"], floats)
+        assert data["v.a"].dtype == np.int32 and np.array_equal(data["v.a"], v)
+    with zipfile.ZipFile(path) as archive:  # not compressed by default
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
+
+
+def test_compress_deflates(tmp_path):
+    x = np.zeros((4, 1000, 64), np.int8)
+    write_npz(tmp_path / "c.npz", {"output": x}, spikes={"output"}, compress=True)
+    with zipfile.ZipFile(tmp_path / "c.npz") as archive:
+        assert archive.infolist()[0].compress_type == zipfile.ZIP_DEFLATED
+    with np.load(tmp_path / "c.npz") as data:
+        assert data["output"].shape == x.shape and not data["output"].any()
+
+
+@pytest.mark.parametrize("shape", [(5, 3, 4), (1, 2, 3000), (0, 4), (), (7,)])
+def test_blocks_smaller_than_a_row_and_odd_shapes(tmp_path, monkeypatch, shape):
+    monkeypatch.setattr(npz, "BLOCK_BYTES", 64)  # force rows to be split across blocks
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 2, shape).astype(np.float32)
+    b = np.asfortranarray(rng.normal(size=shape)) if len(shape) > 1 else rng.normal(size=shape)
+    write_npz(tmp_path / "b.npz", {"s": a, "f": b}, spikes={"s"})
+    with np.load(tmp_path / "b.npz") as data:
+        assert np.array_equal(data["s"], a != 0) and data["s"].dtype == bool
+        assert np.array_equal(data["f"], b)
+
+
+def test_non_contiguous_views_are_written_in_order(tmp_path):
+    base = np.arange(2 * 5 * 9, dtype=np.int32).reshape(2, 5, 9)
+    view = base[:, :, 3:7]  # how the emulator hands out one node of a shared record
+    write_npz(tmp_path / "v.npz", {"x": view})
+    with np.load(tmp_path / "v.npz") as data:
+        assert np.array_equal(data["x"], view)
+
+
+def test_a_written_spike_record_reads_back_as_input(tmp_path):
+    g = Graph()
+    g.add("x", Input(shape=(4,)))
+    g.add("fc", Linear(weight=np.eye(4)))
+    g.add("lif", LIF(shape=(4,), decay=0.5))
+    g.add("y", Output(shape=(4,)))
+    g.chain("x", "fc", "lif", "y")
+    spikes = (np.random.default_rng(2).random((2, 6, 4)) < 0.5).astype(np.int8)
+    write_npz(tmp_path / "s.npz", {"input": spikes}, spikes={"input"})
+    data = load_inputs(str(tmp_path / "s.npz"), g)
+    assert data.arrays["x"].dtype == bool and np.array_equal(data.arrays["x"], spikes)
+
+
+# -- reading untrusted archives (issue 13) ----------------------------------------------------
 def _archive(path, **members):
     write_members(path, {f"{k}.npy": v for k, v in members.items()})
     return path
@@ -84,7 +147,8 @@ def test_the_limit_is_configurable(tmp_path, monkeypatch):
     (lambda p: write_members(p, {"x.npy": npy_header("|O", (2,)) + bytes(16)}), "dtype object"),
     (lambda p: write_members(p, {"x.npy": npy_header("V0", (10**12,))}), "dtype |V0"),
     (lambda p: write_members(p, {"x.txt": b"hello"}), "member 'x.txt' is not an .npy array"),
-    (lambda p: write_members(p, {"x.npy": b"\x93NUMPY\x09\x00junk"}), "array 'x' is unreadable"),
+    (lambda p: write_members(p, {"x.npy": b"\x93NUMPY\x09\x00junk"}), "array 'x' has npy format version 9.0"),
+    (lambda p: write_members(p, {"x.npy": b"\x93NUMPY\x01\x00junk"}), "array 'x' is unreadable"),
     (lambda p: p.write_bytes(b""), "not a readable .npz archive"),
     (lambda p: p.write_bytes(b"PK\x03\x04" + bytes(100)), "not a readable .npz archive"),
 ])
@@ -105,12 +169,13 @@ def _corrupt(path, at, value):
 def test_zip_layer_failures_are_named(tmp_path):
     """The classes the issue found escaping: a corrupt deflate stream (zlib.error), an
     unsupported zip version (NotImplementedError), a bad CRC, a truncated member."""
-    write_npz(tmp_path / "good.npz", {"x": np.arange(1000.0)})
+    write_npz(tmp_path / "good.npz", {"x": np.arange(1000.0)}, compress=True)
     good = (tmp_path / "good.npz").read_bytes()
     local, central = good.find(b"PK\x03\x04"), good.find(b"PK\x01\x02")
+    data = local + 30 + sum(struct.unpack("<HH", good[local + 26:local + 30]))  # after the name and extra field
     cases = {
         "version": (central + 6, bytes([80])),  # 8.0: zipfile raises NotImplementedError
-        "deflate": (local + 30 + len("x.npy") + 5, b"\xff\xff\xff\xff"),
+        "deflate": (data + 5, b"\xff\xff\xff\xff"),
         "crc": (central + 16, b"\x00\x00\x00\x00"),
     }
     for name, (at, value) in cases.items():
@@ -131,7 +196,7 @@ def test_members_are_never_unpickled(tmp_path):
     buffer = io.BytesIO()
     np.lib.format.write_array(buffer, np.array([print], dtype=object), allow_pickle=True)
     write_members(tmp_path / "p.npz", {"x.npy": buffer.getvalue()})
-    code = ("from snncompile.npzfile import read_npz\n"
+    code = ("from snncompile.npz import read_npz\n"
             f"try:\n    read_npz({str(tmp_path / 'p.npz')!r})\nexcept Exception as e:\n    print('refused', e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert out.startswith("refused") and "dtype object" in out

@@ -1,0 +1,113 @@
+"""add_residual_weights: a second synapse that carries what the 8-bit mantissas lost.
+
+With ``weight_split=2`` every chip synapse ``s`` (mantissas ``m``, exponent ``e``) gets a
+twin ``s.lo`` fed by the same input and feeding the same neurons, holding the rounding
+residual ``r = S n g w / 2**act_shift - m 2**e`` on its own (finer, usually negative)
+exponent ``e2``: the neuron receives ``m 2**e x + floor(r' x 2**e2)``, about 15 bits of
+weight instead of 8 (mixed sign: 7). Twice the synaptic work, stated in the report and
+counted by the estimates.
+
+Lava's CPU convolution ignores weight exponents, so the residual of a convolution is the
+same map unrolled into a dense (sparse) matrix, ``Flatten -> s.lo -> Reshape``, and so is
+a convolution whose own exponent is not 0 (the finer threshold resolution this mode
+uses raises the scale): Lava's Dense and Sparse honour exponents, and the emulator
+computes both the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from snncompile.emulator.synapses import build_csr
+from snncompile.ir import Edge, Flatten, Graph
+from snncompile.ir.fixed import FixedConv2d, FixedLinear, FixedSynapse, SignMode
+from snncompile.ir.host_tensor import Reshape
+from snncompile.ir.placement import with_origin
+from snncompile.passes.add_chip_entries import is_entry
+from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
+from snncompile.passes.quantize.numbers import exponent_for, quantize_to_grid, weight_grid
+
+SUFFIX = ".lo"
+PASS = "add_residual_weights"
+
+
+def residual(prepared: Graph, name: str, plan: ScalePlan, main: FixedSynapse) -> tuple[np.ndarray, int] | None:
+    """(residual mantissas shaped like the weight, exponent), or None when nothing is left."""
+    chosen, _ = plan.for_synapse(name)  # type: ignore[misc]
+    spec = plan.spec
+    target = chosen.scale * effective_weight(prepared, chosen.layer, name) / 2.0**spec.activation_shift
+    rest = target - main.effective_weight() * 2.0**main.weight_exp
+    if not np.any(np.abs(rest) >= 2.0**-20):
+        return None
+    grid = weight_grid(rest, spec)
+    e2 = exponent_for(float(np.max(np.abs(rest))), grid.magnitude)
+    mantissa, _ = quantize_to_grid(rest / 2.0**e2, grid, plan.options.rounding)
+    return (mantissa, e2) if np.any(mantissa) else None
+
+
+def add_residual_weights(graph: Graph, prepared: Graph, plan: ScalePlan, notes: list[str]) -> Graph:
+    g = graph.copy()
+    shapes = graph.infer_shapes()
+    added = []
+    for name, node in graph.items():
+        if not isinstance(node, FixedSynapse) or plan.for_synapse(name) is None or name not in prepared.nodes:
+            continue
+        if is_entry(prepared.nodes[name]):
+            continue  # its boundary scale carries the rest exactly
+        if isinstance(node, FixedConv2d) and node.weight_exp != 0:  # Lava's Conv would ignore it
+            _unroll(g, name, node, node, graph.input_shape(name, shapes), shapes[name], graph)
+        found = residual(prepared, name, plan, node)
+        if found is None:
+            continue
+        mantissa, e2 = found
+        fields = dict(weight_exp=e2, sign_mode=SignMode(weight_grid(mantissa, plan.spec).sign_mode),
+                      num_weight_bits=plan.spec.weight_mantissa_bits, weight_bits=plan.spec.weight_mantissa_bits,
+                      num_message_bits=node.num_message_bits)
+        lo = name + SUFFIX
+        twin = node.replace(weight=mantissa, **fields)
+        if isinstance(twin, FixedConv2d):  # unrolled: Lava's Conv has no exponent
+            g.add(lo, twin)
+            _unroll(g, lo, twin, node, graph.input_shape(name, shapes), shapes[name], graph)
+        else:
+            g.add(lo, with_origin(twin, PASS, [name]))
+            g.edges += [Edge(e.src, lo, e.delay, e.port) for e in graph.incoming(name)]
+            g.edges += [Edge(lo, e.dst, e.delay, e.port) for e in graph.outgoing(name)]
+        added.append(name)
+    if added:
+        notes.append(f"weight_split=2: {len(added)} synapse(s) have a residual twin '<name>{SUFFIX}' (twice the "
+                     "synaptic work; convolutions' residuals unrolled into sparse dense matrices)")
+    return g
+
+
+def _unroll(g: Graph, name: str, conv: FixedConv2d, like: FixedSynapse, in_shape: tuple[int, ...],
+            out_shape: tuple[int, ...], original: Graph) -> None:
+    """Make ``name`` in ``g`` the dense form of ``conv`` (``Flatten -> dense -> Reshape``),
+    wired as the synapse ``like`` is in ``original`` (the same inputs and consumers)."""
+    dense = dense_form(conv, in_shape, int(np.prod(out_shape)))
+    g.nodes[name] = with_origin(FixedLinear(weight=dense, weight_exp=conv.weight_exp, sign_mode=conv.sign_mode,
+                                            num_weight_bits=conv.num_weight_bits, weight_bits=conv.weight_bits,
+                                            num_message_bits=conv.num_message_bits), PASS, [name])
+    src = [n for n, node in original.items() if node is like][0]
+    g.edges = [e for e in g.edges if name not in (e.src, e.dst)]
+    flat = g.add(name + ".in", Flatten())
+    view = g.add(name + ".out", Reshape(shape=tuple(out_shape)))
+    g.edges += [Edge(e.src, flat, e.delay, e.port) for e in original.incoming(src)]
+    # the synapse's delay goes before the view (the same thing; Lava keeps it on the synapse)
+    out = original.outgoing(src)
+    shared = out[0].delay if out and len({e.delay for e in out}) == 1 else 0
+    g.edges += [Edge(flat, name), Edge(name, view, shared)]
+    g.edges += [Edge(view, e.dst, e.delay - shared, e.port) for e in out]
+
+
+def dense_form(conv: FixedConv2d, in_shape: tuple[int, ...], out_size: int) -> np.ndarray:
+    """The convolution's effective weights as an (outputs, inputs) matrix over flat
+    populations (the emulator's own unrolling)."""
+    csr = build_csr(conv, in_shape, out_size)
+    dense = np.zeros((out_size, csr.n_in), np.int64)
+    for src in range(csr.n_in):
+        start, stop = csr.indptr[src], csr.indptr[src + 1]
+        dense[csr.indices[start:stop], src] = csr.weights[start:stop]
+    return dense
+
+
+__all__ = ["add_residual_weights", "residual", "float_weight"]
