@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from snncompile.errors import InputError, one_line
@@ -41,19 +43,71 @@ MAX_OBJECTS = 200_000
 def check_hdf5(path: str, what: str = "HDF5 file") -> None:
     """Walk ``path`` in a child process under the read time limit; raise an InputError
     naming ``path`` for a hang, a crash or any problem the walk finds."""
-    timeout = READ_TIMEOUT.value()
+    _check_in_child([path], what, MAX_ARRAY_BYTES.value())
+
+
+def check_hdf5_files(paths: Sequence[str], what: str = "HDF5 file") -> None:
+    """:func:`check_hdf5` for the files of a data set (read batch after batch, one file
+    per sample for tonic): files found sound in this process and unchanged since are
+    skipped, the others walked in children, :data:`FILES_PER_CHILD` at a time, each child
+    under the read time limit (a child that hangs or crashes: its files again one by one,
+    so the error names the file)."""
     limit = MAX_ARRAY_BYTES.value()
+    todo = [p for p in dict.fromkeys(paths) if _stamp(p, limit) not in _CHECKED]
+    for lo in range(0, len(todo), FILES_PER_CHILD):
+        block = todo[lo:lo + FILES_PER_CHILD]
+        try:
+            _check_in_child(block, what, limit)
+        except _Stopped:  # one of several files hung or crashed HDF5: find it, one child each
+            for path in block:
+                _check_in_child([path], what, limit)
+            raise InputError(f"{block[0]} (or one of the {len(block) - 1} files after it): checking these "
+                             f"{what}s hung or crashed once, then passed one by one") from None
+        _CHECKED.update(_stamp(p, limit) for p in block)
+
+
+#: a child walks at most this many files (each child has the whole read time limit)
+FILES_PER_CHILD = 256
+#: (path, size, mtime, limit) of every file checked and found sound in this process
+_CHECKED: set[tuple[str, int, int, float]] = set()
+
+
+class _Stopped(Exception):
+    """A child walking several files was stopped or crashed."""
+
+
+def _stamp(path: str, limit: float) -> tuple[str, int, int, float]:
     try:
-        result, _ = call_isolated(lambda: ({"problem": walk(path, limit, what)}, {}), timeout, f"checking this {what}")
+        info = os.stat(path)
+    except OSError:
+        return (os.path.abspath(path), -1, -1, limit)  # never cached: the walk names the problem
+    return (os.path.abspath(path), info.st_size, info.st_mtime_ns, limit)
+
+
+def _check_in_child(paths: list[str], what: str, limit: float) -> None:
+    timeout = READ_TIMEOUT.value()
+
+    def work() -> tuple[dict[str, Any], dict[str, Any]]:
+        for path in paths:
+            problem = walk(path, limit, what)
+            if problem:
+                return {"path": path, "problem": problem}, {}
+        return {"path": None, "problem": None}, {}
+
+    try:
+        result, _ = call_isolated(work, timeout, f"checking this {what}")
     except ChildFailed as exc:
+        if len(paths) > 1:
+            raise _Stopped() from None
+        where = paths[0]
         if exc.reason == "timeout":
-            raise InputError(f"{path}: checking this {what} did not finish within {timeout:g} s and was stopped (a "
-                             f"corrupt HDF5 file can make the HDF5 library loop; {READ_TIMEOUT.variable} sets the "
-                             "limit)") from None
-        raise InputError(f"{path}: the HDF5 library crashed reading this {what} ({exc.detail}); the file is "
+            raise InputError(f"{where}: checking this {what} did not finish within {timeout:g} s and was stopped "
+                             f"(a corrupt HDF5 file can make the HDF5 library loop; {READ_TIMEOUT.variable} sets "
+                             "the limit)") from None
+        raise InputError(f"{where}: the HDF5 library crashed reading this {what} ({exc.detail}); the file is "
                          "corrupt") from None
     if result["problem"]:
-        raise InputError(f"{path}: {result['problem']}")
+        raise InputError(f"{result['path']}: {result['problem']}")
 
 
 # -- the walk (in the child) ---------------------------------------------------------------
