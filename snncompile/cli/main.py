@@ -63,7 +63,7 @@ def build_parser(commands: dict[str, ModuleType], only: str | None | bool = True
 
 
 #: the arguments that name files (or a target) a command reads, the model first
-FILE_ARGUMENTS = ("model", "artifact", "name", "input", "calibrate", "weights", "target")
+FILE_ARGUMENTS = ("model", "artifact", "name", "input", "calibrate", "data", "labels", "weights", "target")
 
 
 def named(message: str, args: argparse.Namespace) -> str:
@@ -75,7 +75,7 @@ def named(message: str, args: argparse.Namespace) -> str:
     if not files or message.startswith(("--", "SNNCOMPILE_")) or any(
             f in message or f.split(":")[0] in message for f in files):
         return message
-    data = getattr(args, "input", None) or getattr(args, "calibrate", None)
+    data = getattr(args, "input", None) or getattr(args, "calibrate", None) or getattr(args, "data", None)
     if data and message.startswith("input "):
         return f"{data}: {message}"
     return f"{files[0]}: {message}"

@@ -93,6 +93,8 @@ class QuantizeOptions:
                     problems.append(f"{name} of {layer} must be > 0 and finite, found {value}")
                 elif not (2.0**-64 <= float(value) <= 2.0**64):
                     problems.append(f"{name} of {layer} must be in [2**-64, 2**64], found {value}")
+        if self.threshold_resolution is not None and not (1 <= int(self.threshold_resolution) <= 2**31 - 1):
+            problems.append(f"threshold_resolution must be in 1..{2**31 - 1}, found {self.threshold_resolution}")
         if self.decay_unity is not None and not (1 <= int(self.decay_unity) <= 2**31 - 1):
             problems.append(f"decay_unity must be in 1..{2**31 - 1}, found {self.decay_unity}")
         for layer, value in _items(self.weight_exp):
