@@ -44,6 +44,7 @@ from snncompile.ir.serialize import graph_from_arrays, graph_to_arrays, read_jso
 from snncompile.ir.suspicious import check_suspicious
 from snncompile.limits import check_layer_sizes
 from snncompile.npz import read_npz, write_npz
+from snncompile.partition_check import check_partition
 from snncompile.partition_report import PartitionReport, all_on_chip_error, build_partition_report
 from snncompile.passes.partition import Capabilities
 from snncompile.passes.quantize import QuantizationReport, Quantized, QuantizeOptions, quantize
@@ -193,7 +194,7 @@ def load_artifact(path: str | os.PathLike) -> Artifact:
                           for part, prefix in GRAPHS.items())
     lags = _check_lags(header["lags"], fixed, float_graph, source)
     return Artifact(fixed, float_graph, lags, _report(header["report"], source), header["target"],
-                    header["provenance"], int(header["version"]), _partition(header.get("partition"), source))
+                    header["provenance"], int(header["version"]), _partition(header.get("partition"), fixed, source))
 
 
 def check_artifact_header(header: Any, source: str) -> None:
@@ -247,14 +248,10 @@ def _valid(graph: Graph, where: str) -> Graph:
     return check_suspicious(graph, where)
 
 
-def _partition(data: Any, source: str) -> PartitionReport | None:
-    """The partition section (version 2; None for whole-chip graphs and version 1)."""
-    if data is None:
-        return None
-    try:
-        return PartitionReport.from_dict(data)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"{source}: the partition section is malformed ({one_line(str(exc))[:200]})") from None
+def _partition(data: Any, fixed: Graph, source: str) -> PartitionReport | None:
+    """The partition section (version 2; None for whole-chip graphs and version 1),
+    every field checked against the fixed graph (:mod:`snncompile.partition_check`)."""
+    return None if data is None else check_partition(data, fixed, source)
 
 
 def _check_lags(lags: Mapping[str, Any], fixed: Graph, float_graph: Graph, source: str) -> dict[str, int]:
