@@ -62,8 +62,9 @@ def build_parser(commands: dict[str, ModuleType], only: str | None | bool = True
     return parser
 
 
-#: the arguments that name files (or a target) a command reads, the model first
-FILE_ARGUMENTS = ("model", "artifact", "name", "input", "calibrate", "data", "labels", "weights", "target")
+#: the arguments that name files (or a target) a command reads or writes, the model first
+FILE_ARGUMENTS = ("model", "artifact", "name", "input", "calibrate", "data", "labels", "weights", "target",
+                  "output")
 
 
 def named(message: str, args: argparse.Namespace) -> str:
