@@ -87,6 +87,10 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     what the chip's cores cannot compute runs on the host (``host``, a host descriptor),
     unless ``all_on_chip`` makes that an error listing every such node. Gathers
     everything an artifact records."""
+    host_target = load_target(host)
+    if host_target.kind != "host":  # a chip descriptor has no host timing: its figures would be silently absent
+        raise InputError(f"--host {host}: expected a host descriptor (a target of kind 'host', such as "
+                         f"{DEFAULT_HOST}), found kind '{host_target.kind}'")
     descriptor = load_target_descriptor(target) if isinstance(target, str) else target
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
@@ -95,7 +99,7 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     parts = q.partition
     if all_on_chip and parts is not None and parts.host_reasons:
         raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)
-    partition = build_partition_report(q.fixed, parts.host_reasons, spec.target, load_target(host)) \
+    partition = build_partition_report(q.fixed, parts.host_reasons, spec.target, host_target) \
         if parts is not None else None
     report = dataclasses.replace(q.report, notes=q.report.notes + (lava_expressible(q.fixed),))
     return Artifact(
