@@ -118,7 +118,7 @@ def build_float_processes(graph: Graph, shapes, sample, steps):
         if isinstance(node, Linear):
             w = node.weight * (_gain(consumer).reshape(-1, 1) if isinstance(consumer, NEURONS) else 1.0)
             w = dense_columns(w, flat_from)
-            delays = total - 1 + (0 if node.delays is None else dense_columns(node.delays, flat_from))
+            delays = max(total - 1, 0) + (0 if node.delays is None else dense_columns(node.delays, flat_from))
             procs[name] = (DelayDense(weights=w, delays=np.broadcast_to(delays, w.shape).astype(int))
                            if np.any(delays > 0) else Dense(weights=w))
         else:

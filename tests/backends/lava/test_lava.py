@@ -147,3 +147,24 @@ def test_one_dimensional_convolution_over_tokens():
     g.chain("c", "y")
     x = (rng.random((2, 25, 2, 8)) < 0.5).astype(np.int64)
     _lava_equals_emulator(g, x, ["c"])
+
+
+def test_float_per_synapse_delays_on_floating_pt_delay_dense():
+    """A float Linear's per-synapse delays become DelayDense delays on floating_pt."""
+    from snncompile.backends.lava import LATENCY
+    from snncompile.ir import LIF, Graph, Input, Linear, Output
+    from snncompile.simulate import simulate
+
+    rng = np.random.default_rng(6)
+    g = Graph()
+    g.add("input", Input(shape=(4,)))
+    g.add("fc", Linear(weight=rng.normal(0.7, 0.5, (6, 4)), delays=rng.integers(0, 7, (6, 4))))
+    g.add("lif", LIF(shape=(6,), decay=0.8, threshold=1.0))
+    g.add("output", Output(shape=(6,)))
+    g.chain("input", "fc", "lif", "output")
+    x = (rng.random((1, 30, 4)) < 0.5).astype(float)
+    ref = simulate(g, x, record=["lif"], membranes=["lif"])
+    lava = get_backend("lava")(g, x, record=["lif"], membranes=["lif"])
+    assert ref.recorded["lif"].sum() > 0
+    assert np.array_equal(lava.recorded["lif"][:, LATENCY:], ref.recorded["lif"][:, :-LATENCY])
+    assert np.allclose(lava.membranes["lif"][:, LATENCY:], ref.membranes["lif"][:, :-LATENCY], atol=1e-9)
