@@ -22,11 +22,13 @@ which the tracer writes as synapses with per-synapse delays ``d = S - 1 - k``
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
 
-def temporal_span(conv: nn.Module) -> int:
+def temporal_span(conv: Any) -> int:
     """``S``: how many steps of input one output step of ``conv`` sees."""
     if hasattr(conv, "DCK"):  # DCLS: the kernel is dilated_kernel_size long
         return int(conv.dilated_kernel_size[0])
@@ -36,7 +38,7 @@ def temporal_span(conv: nn.Module) -> int:
 class TemporalConv(nn.Module):
     """``conv`` over the last ``S`` steps of a per-step input (see the module docstring)."""
 
-    def __init__(self, conv: nn.Module):
+    def __init__(self, conv: Any):
         super().__init__()
         if tuple(conv.stride) != (1,) or conv.padding not in ((0,), "valid"):
             raise ValueError(f"{type(conv).__name__}: a convolution over time needs stride 1 and no padding of its "

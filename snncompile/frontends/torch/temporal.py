@@ -20,10 +20,10 @@ convolutions become block-diagonal). Registered per module class in :data:`KERNE
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from snncompile.errors import UnsupportedError
 from snncompile.frontends.torch.adapters import array
@@ -33,11 +33,11 @@ from snncompile.frontends.torch.tracer import Tensor, as_tensor
 from snncompile.ir import Add, Linear
 
 #: convolution module class -> its kernel over the span, (C_out, C_in / groups, S)
-KERNELS: ClassRegistry[Callable[[nn.Module], torch.Tensor]] = ClassRegistry("temporal convolution")
+KERNELS: ClassRegistry[Callable[[Any], torch.Tensor]] = ClassRegistry("temporal convolution")
 
 
 @KERNELS.register("torch.nn.Conv1d")
-def conv1d_kernel(conv: nn.Module) -> torch.Tensor:
+def conv1d_kernel(conv: Any) -> torch.Tensor:
     k, dilation = int(conv.kernel_size[0]), int(conv.dilation[0])
     weight = conv.weight.detach()
     kernel = weight.new_zeros((*weight.shape[:2], dilation * (k - 1) + 1))
@@ -46,7 +46,7 @@ def conv1d_kernel(conv: nn.Module) -> torch.Tensor:
 
 
 @KERNELS.register("DCLS.construct.modules.Dcls1d")
-def dcls_kernel(conv: nn.Module) -> torch.Tensor:
+def dcls_kernel(conv: Any) -> torch.Tensor:
     with torch.no_grad():
         return conv.DCK(conv.weight, conv.P, conv.SIG)
 
@@ -91,7 +91,7 @@ def temporal_conv(b, path: str, module, args: tuple, kwargs: dict, where: str) -
         raise UnsupportedError(f"{where}: no kernel for {type(conv).__name__}; temporal convolutions: "
                                f"{', '.join(KERNELS.names())}")
     cls, kernel_of = found
-    if type(conv).forward is not cls.forward:
+    if type(conv).forward is not getattr(cls, "forward", None):
         raise UnsupportedError(f"{where}: {type(conv).__name__} overrides forward(); only {cls.__name__}'s own is known")
     kernel = dense_kernel(array(kernel_of(conv)), int(conv.groups))
     bias = None if conv.bias is None else array(conv.bias)
