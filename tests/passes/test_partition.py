@@ -72,3 +72,12 @@ def test_per_synapse_delays_stay_on_chip_only_where_the_target_has_delays():
     speck = Capabilities.of(load_target("speck"))
     assert not speck.delays
     assert "no programmable synaptic delays" in partition(g, speck).host_reasons["fc"]
+
+
+def test_every_host_operation_says_why_it_runs_on_the_host():
+    from snncompile.ir import NODE_TYPES
+    from snncompile.ir.stage import Stage
+    from snncompile.passes.partition import HOST_REASONS
+
+    host_kinds = {kind for kind, cls in NODE_TYPES.items() if cls.stage is Stage.HOST and kind != "Quantize"}
+    assert host_kinds - set(HOST_REASONS) == set()
