@@ -22,6 +22,7 @@ from snncompile.emulator.tables import (
     S_COUT,
     S_DLY,
     S_GRADED,
+    S_GROUPS,
     S_H,
     S_IDX,
     S_KH,
@@ -43,8 +44,12 @@ from snncompile.emulator.tables import (
 def synapse_step(t, batch, n_out, n_in, p, x, active, ptr, indices, weights, delays, ring, out, counts, n):
     """One synapse step; ``ring`` is its accumulator (slots x samples x targets; int32 or
     int64, see :mod:`snncompile.emulator.tables`). Sources are scanned per sample and per
-    block of a FixedLinear's leading axes, so no event needs a division to find them."""
+    block of a FixedLinear's leading axes, so no event needs a division to find them.
+    With ``S_GROUPS`` (per-synapse delays, negative shift) this step's sums are collected
+    per delay after the arrival slots, then each is shifted (floored) into its slot."""
     slots = p[S_SLOTS]
+    groups = p[S_GROUPS]
+    plane_size = batch * n_out
     slot0 = t % slots
     graded = p[S_GRADED] != 0
     mode = p[S_MODE]
@@ -67,12 +72,24 @@ def synapse_step(t, batch, n_out, n_in, p, x, active, ptr, indices, weights, del
             elif mode == DENSE:
                 base = b * n_out + blk * bo
                 synops += _dense_events(count, active, xs, graded, bo, p, ptr, weights, ring[base:base + bo])
+            elif groups:  # collect per delay d in group slot d (slot0 0: no wrap)
+                synops += _csr_events(count, active, xs, graded, p, ptr, indices, weights, delays,
+                                      ring[slots * plane_size:], groups, 0, batch, b * n_out + blk * bo, n_out)
             else:
                 synops += _csr_events(count, active, xs, graded, p, ptr, indices, weights, delays, ring, slots, slot0,
                                       batch, b * n_out + blk * bo, n_out)
     counts[t, n, 0] += events
     counts[t, n, 1] += synops
     shift = p[S_SHIFT]
+    if groups:
+        for d in range(groups):
+            target = (slot0 + d) % slots
+            src = ring[(slots + d) * plane_size:(slots + d + 1) * plane_size]
+            dst = ring[target * plane_size:(target + 1) * plane_size]
+            for j in range(plane_size):
+                dst[j] += src[j] >> (-shift)
+                src[j] = 0
+        shift = 0
     half = np.int64(1) << (p[S_ACCBITS] - 1)
     mask = (half << 1) - 1
     cur = ring[slot0 * batch * n_out:(slot0 + 1) * batch * n_out]

@@ -47,7 +47,7 @@ from snncompile.emulator.program import (
     VTH_SHIFT,
     Program,
 )
-from snncompile.emulator.tables import S_ACC, S_ACC32, S_SLOTS
+from snncompile.emulator.tables import S_ACC, S_ACC32, S_GROUPS, S_SLOTS
 from snncompile.simulate.progress import steps_with_progress
 
 #: samples per chunk x values per sample kept at about this many int64s (fits in L2)
@@ -127,7 +127,7 @@ def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edg
                     out[j] = x[j]
             elif k == SYN:
                 p = syn[node_aux[n]]
-                lo, hi = p[S_ACC] * batch, (p[S_ACC] + p[S_SLOTS] * sz) * batch
+                lo, hi = p[S_ACC] * batch, (p[S_ACC] + (p[S_SLOTS] + p[S_GROUPS]) * sz) * batch
                 if p[S_ACC32] != 0:
                     synapse_step(t, batch, sz, in_sz, p, x, active, ptr, indices, weights, delays, acc32[lo:hi], out,
                                  counts, n)

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from snncompile.emulator.kernels import payload_code
-from snncompile.emulator.tables import S_ACC, S_ACC32, S_SLOTS, SynapseTables, build_tables
+from snncompile.emulator.tables import (
+    S_ACC,
+    S_ACC32,
+    S_GROUPS,
+    S_SLOTS,
+    SynapseTables,
+    build_tables,
+)
 from snncompile.ir import Constant, Graph, Input, is_spike_train
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.semantics import Comparator, Reset
@@ -95,7 +102,7 @@ class Program:
         acc = [0, 0]  # int64, int32 accumulators
         for row, (_, _, out) in zip(syn.rows, synapses):
             row[S_ACC] = acc[row[S_ACC32]]  # per sample; the loop multiplies by the samples it runs at once
-            acc[row[S_ACC32]] += int(row[S_SLOTS]) * out
+            acc[row[S_ACC32]] += int(row[S_SLOTS] + row[S_GROUPS]) * out
         return cls(order, kind, size, depth, np.array(edge_ptr, np.int64), np.array(edge_src, np.int64),
                    np.array(edge_delay, np.int64), inp_off, node_aux, syn,
                    np.array(lif_rows, np.int64).reshape(-1, 12),
@@ -107,7 +114,7 @@ class Program:
         rows = self.syn.rows
         sizes = self.size[self.kind == SYN]
         mine = rows[:, S_ACC32] == int(int32) if rows.size else np.zeros(0, bool)
-        return int((rows[mine, S_SLOTS] * sizes[mine]).sum())
+        return int(((rows[mine, S_SLOTS] + rows[mine, S_GROUPS]) * sizes[mine]).sum())
 
     @property
     def state_per_sample(self) -> int:

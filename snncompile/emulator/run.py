@@ -81,6 +81,9 @@ class _SynapseKernel:
         self.node = node
         self.csr = build_csr(node, in_shape, out_size)
         self.slots = self.csr.max_delay + 1
+        # per-synapse delays and a negative exponent: each delay's sum is floored on its own
+        # (Lava's DelayDense; FixedLinear's docstring), so it is collected apart first
+        self.grouped = self.slots > 1 and node.weight_exp < 0
         self.graded = node.num_message_bits > 0
         self.dst_core = np.zeros(out_size, np.int64)
         self.neurons_per_core = 0
@@ -88,6 +91,7 @@ class _SynapseKernel:
 
     def reset(self, batch: int) -> None:
         self.acc = np.zeros((self.slots, batch, self.csr.n_out), np.int64)
+        self.groups = np.zeros_like(self.acc) if self.grouped else self.acc
         self.t = 0
         self.core_synops = np.zeros((batch, self.n_cores), np.int64)
         self.scratch = np.empty(batch * self.csr.n_in, np.int64)
@@ -102,12 +106,17 @@ class _SynapseKernel:
         self.events = count
         self.synops = K.csr_accumulate(
             active, count, x.payload, self.csr.n_in, self.graded, self.csr.indptr, self.csr.indices,
-            self.csr.weights, self.csr.delays, slot, self.slots, self.acc, self.dst_core,
+            self.csr.weights, self.csr.delays, 0 if self.grouped else slot, self.slots, self.groups, self.dst_core,
             self.neurons_per_core, self.core_synops,
         )
         self.last_active = active[:count]
+        shift = self.node.weight_exp
+        if self.grouped:  # group d (this step's delay-d sum) arrives in slot + d
+            self.acc[(slot + np.arange(self.slots)) % self.slots] += self.groups >> -shift
+            self.groups[:] = 0
+            shift = 0
         out = np.empty(self.acc.shape[1:], np.int64)
-        K.finish_synapse(self.acc[slot], self.node.weight_exp, self.node.accum_bits, out)
+        K.finish_synapse(self.acc[slot], shift, self.node.accum_bits, out)
         self.t += 1
         return _Out(out, None)
 

@@ -30,6 +30,11 @@ Accumulators are int32 (twice the lanes of int64 in the vectorised adds, half th
 cache) when they cannot overflow: binary spikes (no graded payloads) and, for every
 target, the sum of ``|w >> k|`` over its synapses below ``2**31`` (each synapse adds to
 a given step's accumulator at most once); otherwise int64 (``S_ACC32`` says which).
+
+Per-synapse delays with a negative shift (``S_GROUPS`` > 0): the shift floors each
+delay's partial sum separately, as Lava's DelayDense/DelaySparse do (``FixedLinear``'s
+docstring), so the ring gets ``S_GROUPS`` = max delay + 1 more slots where one step's
+sums are collected per delay before they are shifted into the arrival slots.
 """
 
 from __future__ import annotations
@@ -48,8 +53,8 @@ CSR, DENSE, CONV = 0, 1, 2
 DENSE_MIN_DENSITY = 0.2
 # columns of the per-synapse table
 (S_MODE, S_NIN, S_SLOTS, S_ACC, S_SHIFT, S_ACCBITS, S_GRADED, S_W, S_PTR, S_IDX, S_DLY, S_BIN, S_BOUT,
- S_H, S_W_IN, S_HO, S_WO, S_KH, S_KW, S_CGRP, S_PG, S_COUT, S_YT, S_XT, S_ACC32) = range(25)
-WIDTH = 25
+ S_H, S_W_IN, S_HO, S_WO, S_KH, S_KW, S_CGRP, S_PG, S_COUT, S_YT, S_XT, S_ACC32, S_GROUPS) = range(26)
+WIDTH = 26
 
 
 def layout_of(node: FixedSynapse) -> int:
@@ -143,6 +148,7 @@ def _plan(node: FixedSynapse, in_shape: Shape, out_size: int):
     dl = None if node.delays is None else np.ascontiguousarray(node.delays.T)
     if dl is not None:
         row[S_SLOTS] = int(dl[wt != 0].max(initial=0)) + 1
+        row[S_GROUPS] = row[S_SLOTS] if row[S_SHIFT] < 0 else 0
 
     def fill_csr(weights, ptr, indices, delays):
         ptr[0] = 0

@@ -215,6 +215,13 @@ class FixedSynapse(Synapse):
         acc = W_eff @ x
         y   = acc << weight_exp   (arithmetic >> -weight_exp when negative, flooring)
         y   = wrap(y, accum_bits)
+
+    With per-synapse ``delays`` (FixedLinear) the sum is taken per delay when the spikes
+    are sent and each is shifted on its own (Lava's DelayDense/DelaySparse, bit-accurate
+    models of Loihi 2; it matters only for a negative ``weight_exp``, which floors)::
+
+        y[t] = wrap(sum_d (acc_d[t - d] << weight_exp), accum_bits),
+        acc_d[s] = sum_{j: D_ij = d} W_eff_ij x_j[s]
     """
 
     stage: ClassVar[Stage] = Stage.INTEGER

@@ -16,7 +16,7 @@ import numpy as np
 from snncompile.ir.node import Node, Shape, as_float_array, negative_dims, register_node
 from snncompile.ir.semantics import Comparator
 from snncompile.ir.stage import Stage
-from snncompile.ir.synapse import Synapse
+from snncompile.ir.synapse import Synapse, as_delays, delay_problems
 
 
 def _pair(value: int | tuple[int, ...], n: int = 2) -> tuple[int, ...]:
@@ -126,16 +126,26 @@ class Constant(Node):
 @dataclass(eq=False, kw_only=True)
 class Linear(Synapse):
     """Dense synapses over the last axis: ``y = W x + b`` with ``W`` of shape (out, in).
-    ``bias=None`` means no bias (NIR Linear); with a bias it is NIR's Affine."""
+    ``bias=None`` means no bias (NIR Linear); with a bias it is NIR's Affine.
+
+    ``delays`` (optional, integer (out, in), >= 0) delays every synapse on its own (a
+    learned-delay layer, DCLS)::
+
+        y_i[t] = sum_j W_ij x_j[t - D_ij] + b_i          (x = 0 before step 0)
+
+    (the bias is not delayed). An input with leading axes (..., in) gets the same
+    delays for every leading index."""
 
     kind: ClassVar[str] = "Linear"
     weight: np.ndarray
     bias: np.ndarray | None = None
+    delays: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.weight = as_float_array(self.weight)
         if self.bias is not None:
             self.bias = as_float_array(self.bias)
+        self.delays = as_delays(self.delays)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape[:-1]) + (self.weight.shape[0],)
@@ -148,12 +158,17 @@ class Linear(Synapse):
             problems.append(f"expects input (..., {self.weight.shape[1]}), found {tuple(input_shape)}")
         if self.bias is not None and self.bias.shape != (self.weight.shape[0],):
             problems.append(f"bias shape {self.bias.shape} != ({self.weight.shape[0]},)")
+        problems += delay_problems(self.delays, self.weight.shape)
         return problems + _finite("weight", self.weight) + _finite("bias", self.bias)
 
 
 @dataclass(eq=False, kw_only=True)
 class _ConvNd(Synapse):
-    """PyTorch convention: cross-correlation, weight (C_out, C_in/groups, *kernel)."""
+    """PyTorch convention: cross-correlation, weight (C_out, C_in/groups, *kernel).
+
+    ``delays`` (optional, integer, the weight's shape, >= 0) delays every kernel weight
+    on its own: ``y[t] = sum_d conv(x[t - d], W · [D = d]) + b`` (x = 0 before step 0;
+    the bias is not delayed)."""
 
     ndim: ClassVar[int] = 2
     operator: ClassVar[str] = "conv2d"
@@ -163,11 +178,13 @@ class _ConvNd(Synapse):
     padding: tuple[int, ...] = (0, 0)
     dilation: tuple[int, ...] = (1, 1)
     groups: int = 1
+    delays: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.weight = as_float_array(self.weight)
         if self.bias is not None:
             self.bias = as_float_array(self.bias)
+        self.delays = as_delays(self.delays)
         self.stride = _pair(self.stride, self.ndim)
         self.padding = _pair(self.padding, self.ndim)
         self.dilation = _pair(self.dilation, self.ndim)
@@ -197,6 +214,7 @@ class _ConvNd(Synapse):
             problems.append(f"kernel larger than padded input {tuple(input_shape)}")
         if self.bias is not None and self.bias.shape != (self.weight.shape[0],):
             problems.append(f"bias shape {self.bias.shape} != ({self.weight.shape[0]},)")
+        problems += delay_problems(self.delays, self.weight.shape)
         return problems + _finite("weight", self.weight) + _finite("bias", self.bias)
 
 

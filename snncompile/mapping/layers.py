@@ -45,7 +45,7 @@ class Layer:
     max_fan_out: int  # most nonzero outgoing weights of one neuron (filled by layers())
     destinations: tuple[str, ...]  # layers (or outputs) this layer's spikes reach
     recurrent: bool  # listens to itself (through delayed edges)
-    max_delay: int  # largest edge delay or Delay node on the way in
+    max_delay: int  # largest edge delay, Delay node or per-synapse delay on the way in
     feeds_output: bool
 
 
@@ -66,6 +66,7 @@ def _walk_back(graph: Graph, name: str) -> tuple[list[str], list[str], list[str]
             continue
         if isinstance(node, Synapse):
             synapses.append(src)
+            max_delay = max(max_delay, node.max_delay())  # per-synapse delays count as delays too
         if isinstance(node, POOLS):
             pools.append(src)
         if isinstance(node, Delay):

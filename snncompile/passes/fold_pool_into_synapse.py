@@ -11,6 +11,9 @@ linear maps, so their composition is one synapse. For a non-overlapping pool of 
 - ``pool → Flatten → Linear(W)`` is ``Flatten → Linear(W')`` with
   ``W'[o, (c, h, w)] = W[o, (c, h // p, w // p)]`` (0 for rows/columns the pool drops).
 
+Per-synapse delays follow their weights (a pooled input's delay is every unpooled
+input's delay: the pool takes no time).
+
 Other pools are left in place (the quantizer then names them).
 """
 
@@ -50,7 +53,8 @@ def fold_pool_into_synapse(graph: Graph) -> Graph:
         covers = in_shape[1] % p == 0 and in_shape[2] % p == 0  # else the conv's padding meets dropped pixels
         if isinstance(consumer, Conv2d) and tuple(consumer.dilation) == (1, 1) and covers:
             kernel = np.kron(consumer.weight, np.ones((p, p))) * _scale(node, p)
-            merged = consumer.replace(weight=kernel, stride=tuple(p * s for s in consumer.stride),
+            delays = None if consumer.delays is None else np.kron(consumer.delays, np.ones((p, p), np.int64))
+            merged = consumer.replace(weight=kernel, delays=delays, stride=tuple(p * s for s in consumer.stride),
                                       padding=tuple(p * q for q in consumer.padding))
             graph = bypass(replace_node(graph, dst, merged), name)
         elif isinstance(consumer, Flatten) and (consumer.start_dim, consumer.end_dim) in ((0, -1), (0, 2)):
@@ -61,15 +65,22 @@ def fold_pool_into_synapse(graph: Graph) -> Graph:
     return graph
 
 
+def _unpooled(matrix: np.ndarray, c: int, h: int, w: int, p: int) -> np.ndarray:
+    """An (out, c·h/p·w/p) matrix over the pooled input as the (out, c·h·w) matrix over the
+    unpooled one: each entry repeated over its p x p window (0 where the pool drops)."""
+    ho, wo = h // p, w // p
+    full = np.zeros((matrix.shape[0], c, h, w), matrix.dtype)
+    full[:, :, : ho * p, : wo * p] = np.kron(matrix.reshape(-1, c, ho, wo), np.ones((p, p), matrix.dtype))
+    return full.reshape(matrix.shape[0], -1)
+
+
 def _fold_into_linear(graph: Graph, pool: str, flatten: str, linear: str, in_shape: tuple[int, ...], p: int,
                       scale: float) -> Graph:
     lin: Any = graph.nodes[linear]
     c, h, w = in_shape
-    ho, wo = h // p, w // p
-    pooled = lin.weight.reshape(-1, c, ho, wo)
-    full = np.zeros((lin.weight.shape[0], c, h, w))
-    full[:, :, : ho * p, : wo * p] = np.kron(pooled, np.ones((p, p))) * scale
-    graph = replace_node(graph, linear, lin.replace(weight=full.reshape(lin.weight.shape[0], -1)))
+    graph = replace_node(graph, linear, lin.replace(weight=_unpooled(lin.weight, c, h, w, p) * scale,
+                                                    delays=None if lin.delays is None
+                                                    else _unpooled(lin.delays, c, h, w, p)))
     (inc,) = graph.incoming(pool)
     edges = [e for e in graph.edges if pool not in (e.src, e.dst)]
     edges.append(inc.replace(dst=flatten, delay=inc.delay + graph.incoming(flatten)[0].delay))

@@ -8,7 +8,9 @@ it allows that:
   CubaLIF and, as membrane readouts, LI, CubaLI, Integrator); a readout only when it
   feeds nothing but outputs;
 - synapses whose operator the chip has (dense; conv when the target says so), fed only
-  by chip spikes or graph inputs, and feeding only chip neurons;
+  by chip spikes or graph inputs, and feeding only chip neurons; a synapse with
+  per-synapse delays only where the target has programmable delays (a delayed
+  convolution never: chip convolutions have none);
 - data movement (Flatten, Input, Output) goes where its data comes from.
 
 Everything else runs on the host: host operations by definition, float nodes no pass
@@ -88,6 +90,8 @@ class Capabilities:
     target: str
     neuron_kinds: frozenset[str]
     synapse_operators: frozenset[str]
+    #: programmable per-synapse delays (a target's ``features.delays``)
+    delays: bool = True
 
     @classmethod
     def of(cls, target) -> Capabilities:  # snncompile.targets.Target
@@ -99,7 +103,8 @@ class Capabilities:
         operators = {"linear"}
         if features is not None and features.conv:
             operators |= {"conv1d", "conv2d"}
-        return cls(target.name, frozenset(kinds), frozenset(operators))
+        delays = bool(features is not None and features.delays)
+        return cls(target.name, frozenset(kinds), frozenset(operators), delays)
 
 
 @dataclass(frozen=True)
@@ -148,9 +153,13 @@ def _intrinsic(node: Node, caps: Capabilities) -> str | None:
             return None
         return f"{caps.target}'s neuron model has no {node.kind}"
     if isinstance(node, Synapse):
-        if node.operator in caps.synapse_operators:
-            return None
-        return f"{caps.target} has no {node.operator} synapses"
+        if node.operator not in caps.synapse_operators:
+            return f"{caps.target} has no {node.operator} synapses"
+        if node.max_delay() > 0 and not caps.delays:
+            return f"per-synapse delays: {caps.target} has no programmable synaptic delays"
+        if node.max_delay() > 0 and node.operator != "linear":
+            return "per-synapse delays on a convolution: chip convolutions have no delays"
+        return None
     return HOST_REASONS.get(node.kind, GENERIC_REASON)
 
 

@@ -153,23 +153,64 @@ def _neuron(node, in_shape, dtype):
     return NeuronKernel(node, dtype)
 
 
+class DelayedSynapseKernel(Kernel):
+    """A synapse with per-synapse delays: ``y[t] = sum_d op(x[t - d], W_d) + b`` over the
+    distinct delays ``d`` (``W_d`` the weights of delay ``d``, 0 elsewhere), from a ring
+    buffer of the last ``max d + 1`` inputs (zeros before step 0)."""
+
+    def __init__(self, op: Callable[..., torch.Tensor], groups: list, bias: torch.Tensor | None,
+                 in_shape: Shape, dtype: torch.dtype):
+        self.op, self.bias, self.shape, self.dtype = op, bias, tuple(in_shape), dtype
+        self.groups = [(d, _t(w, dtype)) for d, w in groups]
+        self.length = max(d for d, _ in groups) + 1
+
+    def reset(self, batch: int) -> None:
+        self.buffer = torch.zeros((self.length, batch, *self.shape), dtype=self.dtype)
+        self.t = 0
+
+    def step(self, x: torch.Tensor) -> torch.Tensor:
+        self.buffer[self.t % self.length] = x
+        y = None
+        for d, w in self.groups:
+            term = self.op(self.buffer[(self.t - d) % self.length], w)
+            y = term if y is None else y + term
+        self.t += 1
+        assert y is not None
+        return y if self.bias is None else y + self.bias
+
+
+def _synapse_kernel(node, in_shape: Shape, dtype: torch.dtype, op: Callable[..., torch.Tensor]) -> Kernel:
+    """A synapse with delays as a :class:`DelayedSynapseKernel` (``op(x, W)``; the bias
+    per output channel, axis 0 of the per-sample output)."""
+    b = None
+    if node.bias is not None:
+        out_rank = len(node.output_shape(in_shape))
+        b = _t(node.bias, dtype).reshape((-1,) + (1,) * (out_rank - 1)) if node.operator != "linear" \
+            else _t(node.bias, dtype)
+    return DelayedSynapseKernel(op, node.delay_groups(), b, in_shape, dtype)
+
+
 @builds(Linear)
-def _linear(node, in_shape, dtype):
-    w = _t(node.weight, dtype)
-    b = None if node.bias is None else _t(node.bias, dtype)
-    return FunctionKernel(lambda x: F.linear(x, w, b))
+def _linear(node, shapes, dtype):
+    if node.max_delay() == 0:  # F.linear's fused bias: the float ops PyTorch's own Linear does
+        w = _t(node.weight, dtype)
+        b = None if node.bias is None else _t(node.bias, dtype)
+        return FunctionKernel(lambda x: F.linear(x, w, b))
+    return _synapse_kernel(node, shapes[SUM], dtype, F.linear)
 
 
 _CONVOLUTIONS = {"conv1d": F.conv1d, "conv2d": F.conv2d, "conv3d": F.conv3d}
 
 
 @builds(Conv1d, Conv2d, Conv3d)
-def _conv(node, in_shape, dtype):
-    w = _t(node.weight, dtype)
-    b = None if node.bias is None else _t(node.bias, dtype)
+def _conv(node, shapes, dtype):
     conv = _CONVOLUTIONS[node.operator]
     kwargs = dict(stride=node.stride, padding=node.padding, dilation=node.dilation, groups=node.groups)
-    return FunctionKernel(lambda x: conv(x, w, b, **kwargs))
+    if node.max_delay() == 0:
+        w = _t(node.weight, dtype)
+        b = None if node.bias is None else _t(node.bias, dtype)
+        return FunctionKernel(lambda x: conv(x, w, b, **kwargs))
+    return _synapse_kernel(node, shapes[SUM], dtype, lambda x, w: conv(x, w, None, **kwargs))
 
 
 @builds(SumPool2d)

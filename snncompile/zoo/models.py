@@ -1,5 +1,7 @@
 """The zoo's networks as MODELs: ``zoo:spikformer``, ``zoo:tim``, ``zoo:tim-intended``,
-``zoo:spikmamba`` (and ``zoo:l2mu``'s graph lives in :mod:`snncompile.zoo.l2mu`).
+``zoo:spikmamba``, ``zoo:delays`` (learned delays, DCLS), ``zoo:tcn`` (a spiking TCN
+forecasting a time series; ``task="regression"``: its data's second array holds targets,
+not labels) (and ``zoo:l2mu``'s graph lives in :mod:`snncompile.zoo.l2mu`).
 
 Each entry says how to build the trained PyTorch module, its per-step input shape, what
 its input carries (Spikformer's static image is real-valued and repeated every step; the
@@ -26,8 +28,11 @@ class ZooModel:
     steps: int
     carries: str  # what the input carries (see ir.Input)
     static: bool
-    data: Callable[[str], tuple[np.ndarray, np.ndarray]]  # split -> (inputs, labels)
+    data: Callable[[str], tuple[np.ndarray, np.ndarray]]  # split -> (inputs, labels or targets)
     description: str
+    #: "classification" (labels; class = argmax of the outputs summed over time) or
+    #: "regression" (targets per step, (n, T, outputs))
+    task: str = "classification"
 
 
 def _spikformer() -> nn.Module:
@@ -66,6 +71,30 @@ def _events(steps: int, depth_axis: bool = False) -> Callable[[str], tuple[np.nd
     return read
 
 
+def _delays() -> nn.Module:
+    from snncompile.zoo.delays import load_delays
+
+    return load_delays()
+
+
+def _delay_data(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from snncompile.zoo.delays import padded_sequence
+
+    return padded_sequence(split)
+
+
+def _tcn() -> nn.Module:
+    from snncompile.zoo.tcn import load_tcn
+
+    return load_tcn()
+
+
+def _tcn_data(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from snncompile.zoo.tcn import windows
+
+    return windows(split)
+
+
 ZOO: dict[str, ZooModel] = {
     "spikformer": ZooModel(_spikformer, (2, 16, 16), 4, "values", True, _static,
                            "toy A: Spikformer V2 (static digit image, T = 4)"),
@@ -75,6 +104,11 @@ ZOO: dict[str, ZooModel] = {
                              "toy B: Spikformer + TIM, thresholds as intended (event frames, T = 6)"),
     "spikmamba": ZooModel(_spikmamba, (2, 1, 16, 16), 4, "spikes", False, _events(4, depth_axis=True),
                           "toy C: SpikMamba (event frames, T = 4)"),
+    "delays": ZooModel(_delays, (16,), 49, "spikes", False, _delay_data,
+                       "toy D: learned synaptic delays (DCLS; digits read by two slits, T = 40 + 9 output steps)"),
+    "tcn": ZooModel(_tcn, (16,), 64, "spikes", False, _tcn_data,
+                    "spiking TCN: dilated causal convolutions as delays, EEG forecast one step ahead (T = 64)",
+                    task="regression"),
 }
 
 

@@ -106,6 +106,24 @@ def test_edge_and_synapse_delays_add_up():
     assert np.nonzero(s)[0].tolist() == [0 + 1 + 2, 1 + 1 + 2 + 5]
 
 
+@pytest.mark.parametrize("stepwise", [False, True])
+def test_a_negative_exponent_floors_each_delays_sum_on_its_own(stepwise):
+    """Lava's DelayDense shifts each delay's partial sum when the spikes are sent: two
+    weights 3 with weight_exp -2 arriving together give floor(3/4) + floor(3/4) = 0 when
+    their delays differ, floor(6/4) = 1 when they are equal (one sum)."""
+    def run(delays):
+        b = FixedGraphBuilder((2,))
+        b.linear([[3, 3], [3, 3]], weight_exp=-2, delays=delays)
+        b.output()
+        x = np.zeros((1, 6, 2), np.int64)
+        x[0, 1, 0] = 1  # source 0 at step 1 with delay 0 and source 1 at step 0 with delay 1 ...
+        x[0, 0, 1] = x[0, 1, 1] = 1  # ... meet at step 1; at step 2 only source 1's second spike arrives
+        return emulate(b.graph, x, stepwise=stepwise).output()[0, :, 0]
+
+    assert run([[0, 1], [0, 1]]).tolist() == [0, 0, 0, 0, 0, 0]  # 0 + 0 at step 1, floor(3/4) at step 2
+    assert run([[0, 0], [0, 0]]).tolist() == [0, 1, 0, 0, 0, 0]  # step 0: 3/4 -> 0; step 1: 6/4 -> 1
+
+
 def test_conv_and_sum_pool_match_torch():
     import torch
 

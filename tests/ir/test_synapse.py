@@ -35,3 +35,18 @@ def test_integer_effective_weights_are_what_the_chip_multiplies():
     # mixed sign, 8-bit storage, 6 bits kept: the low 3 bits drop
     assert fixed.effective_weight().tolist() == [[248, -8]]
     assert Linear(weight=np.array([[0.3]])).effective_weight() is not None
+
+
+def test_per_synapse_delays_are_a_checked_field_of_float_synapses():
+    lin = Linear(weight=np.ones((2, 3)), delays=np.array([[0, 1, 2], [3.0, 0, 0]]))
+    assert lin.delays.dtype == np.int64 and lin.max_delay() == 3 and lin.check((3,)) == []
+    assert [d for d, _ in lin.delay_groups()] == [0, 1, 2, 3]
+    assert sum(w for _, w in lin.delay_groups()).tolist() == lin.weight.tolist()
+    assert Linear(weight=np.ones((2, 3))).max_delay() == 0
+    assert "delays shape" in Linear(weight=np.ones((2, 3)), delays=np.zeros((3, 2))).check((3,))[0]
+    assert ">= 0" in Linear(weight=np.ones((1, 1)), delays=[[-1]]).check((1,))[0]
+    assert "whole numbers" in Linear(weight=np.ones((1, 1)), delays=[[0.5]]).check((1,))[0]
+    conv = Conv1d(weight=np.ones((2, 1, 3)), delays=np.arange(6).reshape(2, 1, 3))
+    assert conv.check((1, 8)) == [] and conv.max_delay() == 5
+    assert FixedLinear(weight=np.ones((1, 2), np.int64), delays=[[0, 4]]).max_delay() == 4
+    assert FixedConv2d(weight=np.ones((1, 1, 1, 1), np.int64)).synapse_delays() is None

@@ -156,3 +156,12 @@ def test_truenorth_axon_types_and_core_axons():
         ternary.nodes[name] = Linear(weight=np.sign(w) * 0.5)
     assert ("weights per neuron (axon types)", "n0") not in rules_of(
         map_graph(ternary, load_target("truenorth"), strict=False))
+
+
+def test_per_synapse_delays_are_checked_like_edge_delays():
+    g = dense_net([8, 16, 4], reset=Reset.ZERO)
+    g.nodes["fc0"] = g.nodes["fc0"].replace(delays=np.full((16, 8), 20))
+    p = map_graph(g, load_target("truenorth"), strict=False)
+    (v,) = [v for v in p.violations if v.rule == "synaptic delay"]
+    assert (v.node, v.actual, v.limit) == ("n0", "20 steps", "15 steps")
+    assert ("synaptic delays", "n0") in rules_of(map_graph(g, load_target("xylo-audio2"), strict=False))

@@ -59,6 +59,21 @@ def test_a_readout_feeding_anything_but_outputs_runs_on_the_host():
     assert set(p.host_reasons) == {"x", "w", "li", "w2", "y"}
 
 
+def test_per_synapse_delays_stay_on_chip_only_where_the_target_has_delays():
+    from snncompile.ir import LIF
+
+    g = Graph()
+    g.add("x", Input(shape=(4,)))
+    g.add("fc", Linear(weight=np.ones((3, 4)), delays=np.arange(12).reshape(3, 4) % 4))
+    g.add("n", LIF(shape=(3,), decay=0.5, threshold=1.0))
+    g.add("y", Output(shape=(3,)))
+    g.chain("x", "fc", "n", "y")
+    assert LOIHI2.delays and partition(g, LOIHI2).host_reasons == {}
+    speck = Capabilities.of(load_target("speck"))
+    assert not speck.delays
+    assert "no programmable synaptic delays" in partition(g, speck).host_reasons["fc"]
+
+
 def test_every_host_operation_says_why_it_runs_on_the_host():
     from snncompile.ir import NODE_TYPES
     from snncompile.ir.stage import Stage

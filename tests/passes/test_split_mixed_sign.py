@@ -41,3 +41,13 @@ def test_split_halves_the_weight_error():
     err_split = {s.name: s.relative_error for s in split.report.layers[0].synapses}
     assert {s.sign_mode for s in split.report.layers[0].synapses} == {"excitatory", "inhibitory"}
     assert max(err_split.values()) < max(err.values())
+
+
+def test_both_halves_keep_the_per_synapse_delays():
+    g = graph()
+    g.nodes["fc"] = g.nodes["fc"].replace(delays=np.arange(24).reshape(4, 6) % 5)
+    s = split_mixed_sign(g)
+    assert np.array_equal(s.nodes["fc.neg"].delays, g.nodes["fc"].delays)
+    x = np.random.default_rng(6).random((2, 30, 6))
+    a, b = simulate(g, x, membranes=["n"]), simulate(s, x, membranes=["n"])
+    np.testing.assert_allclose(b.membranes["n"], a.membranes["n"], atol=1e-12)

@@ -189,3 +189,58 @@ def test_accuracy_uses_argmax_of_spike_counts():
     labels = np.array([1, 0, 1])  # sample 2 ties at 0 -> class 0
     np.testing.assert_array_equal(classify(out), [1, 0, 0])
     assert accuracy(out, labels) == pytest.approx(2 / 3)
+
+
+def _delayed(weight, delays, bias=None, conv=False, **conv_args):
+    from snncompile.ir import Conv1d
+
+    g = Graph()
+    shape = (weight.shape[1], 6) if conv else (weight.shape[1],)
+    g.add("x", Input(shape=shape))
+    node = (Conv1d(weight=weight, delays=delays, bias=bias, **conv_args) if conv
+            else Linear(weight=weight, delays=delays, bias=bias))
+    g.add("syn", node)
+    g.add("y", Output(shape=node.output_shape(shape)))
+    g.chain("x", "syn", "y")
+    return g.validate()
+
+
+def test_per_synapse_delays_equal_a_loop_over_synapses():
+    w, d, b = RNG.normal(size=(3, 4)), RNG.integers(0, 6, size=(3, 4)), RNG.normal(size=3)
+    x = RNG.normal(size=(2, 12, 4))
+    want = np.tile(b, (2, 12, 1))
+    for t, i, j in itertools.product(range(12), range(3), range(4)):
+        if t >= d[i, j]:
+            want[:, t, i] += w[i, j] * x[:, t - d[i, j], j]
+    got = simulate(_delayed(w, d, b), x, steps=12).output()
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_linear_delays_are_a_causal_conv1d_over_time():
+    """One tap per synapse at kernel index K-1-d, time padded K-1 on the left (the DCLS
+    layout): PyTorch's conv1d over the whole sequence equals the step-by-step delays."""
+    k, steps = 5, 15
+    w, d = RNG.normal(size=(3, 4)), RNG.integers(0, k, size=(3, 4))
+    kernel = np.zeros((3, 4, k))
+    rows, cols = np.indices(d.shape)
+    kernel[rows, cols, k - 1 - d] = w
+    x = (RNG.random((2, steps, 4)) < 0.4).astype(float)
+    padded = torch.nn.functional.pad(torch.as_tensor(x).transpose(1, 2), (k - 1, 0))
+    oracle = torch.nn.functional.conv1d(padded, torch.as_tensor(kernel)).transpose(1, 2).numpy()
+    np.testing.assert_allclose(simulate(_delayed(w, d), x).output(), oracle, rtol=0, atol=1e-12)
+
+
+def test_conv_delays_delay_each_kernel_weight():
+    from snncompile.ir import Conv1d
+
+    w, d = RNG.normal(size=(2, 3, 3)), RNG.integers(0, 4, size=(2, 3, 3))
+    x = RNG.normal(size=(2, 9, 3, 6))
+    got = simulate(_delayed(w, d, np.array([0.5, -1.0]), conv=True, padding=1), x).output()
+    want = np.zeros_like(got)
+    for t in range(9):
+        for delay in range(4):
+            if t >= delay:
+                part = Conv1d(weight=np.where(d == delay, w, 0), padding=1)
+                want[:, t] += torch.nn.functional.conv1d(torch.as_tensor(x[:, t - delay]),
+                                                         torch.as_tensor(part.weight), padding=1).numpy()
+    np.testing.assert_allclose(got, want + np.array([0.5, -1.0])[:, None], rtol=0, atol=1e-12)

@@ -10,7 +10,8 @@ immediate, ``>``) and its decays and threshold are one value per population:
 
 Timing: every Lava synapse adds one step. An IR edge pair input -> synapse -> neuron with
 total delay ``D`` becomes a Dense (``D <= 1``) or a DelayDense with delay ``D - 1``: a
-recurrent edge (``D = 1``) keeps its meaning, and each zero-delay synapse stage adds
+recurrent edge (``D = 1``) keeps its meaning (a Linear's per-synapse delays add to each
+synapse's DelayDense delay), and each zero-delay synapse stage adds
 ``LATENCY`` = 1 step, which is this backend's timing (outputs lag the reference by the
 number of zero-delay synapse stages on the path). A neuron with a bias integrates it
 during those extra leading steps as well, so with a bias the aligned membranes differ by
@@ -70,7 +71,8 @@ def float_problems(graph: Graph) -> list[str]:
         elif isinstance(node, SYNAPSES):
             if node.bias is not None:
                 problems.append(f"{where}: synapse bias (Lava's Dense/Conv have none)")
-            if isinstance(node, Conv2d) and any(e.delay for e in graph.incoming(name) + graph.outgoing(name)):
+            if isinstance(node, Conv2d) and (node.max_delay() or any(e.delay for e in graph.incoming(name)
+                                                                      + graph.outgoing(name))):
                 problems.append(f"{where}: delays on a convolution")
             consumers = {type(graph.nodes[e.dst]) for e in graph.outgoing(name)}
             if not consumers <= set(NEURONS) | {Output}:
@@ -116,8 +118,9 @@ def build_float_processes(graph: Graph, shapes, sample, steps):
         if isinstance(node, Linear):
             w = node.weight * (_gain(consumer).reshape(-1, 1) if isinstance(consumer, NEURONS) else 1.0)
             w = dense_columns(w, flat_from)
-            procs[name] = (DelayDense(weights=w, delays=np.full(w.shape, total - 1)) if total > 1
-                           else Dense(weights=w))
+            delays = max(total - 1, 0) + (0 if node.delays is None else dense_columns(node.delays, flat_from))
+            procs[name] = (DelayDense(weights=w, delays=np.broadcast_to(delays, w.shape).astype(int))
+                           if np.any(delays > 0) else Dense(weights=w))
         else:
             scale = _gain(consumer)[:, 0, 0] if isinstance(consumer, NEURONS) else np.ones(node.weight.shape[0])
             w = conv_weight(node.weight * scale.reshape(-1, 1, 1, 1))

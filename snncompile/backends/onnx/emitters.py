@@ -124,10 +124,37 @@ def _integrate(b: Builder, name: str, node: NeuronNode, x: str, v: str, states: 
 
 @emits(Linear)
 def _linear(b, name, node: Linear, x, in_shape, states):
-    """``y = x W^T + b`` over the last axis."""
-    y = b.op("MatMul", [x, b.const(node.weight.T, f"{name}/weight_t")], name)
+    """``y = x W^T + b`` over the last axis; with per-synapse delays
+    ``y = sum_d x[t - d] W_d^T + b`` (see :func:`_delayed_sum`)."""
+    def term(value, d, w):
+        return b.op("MatMul", [value, b.const(w.T, f"{name}/weight_t{d}")], name)
+
+    y = _delayed_sum(b, name, node, x, in_shape, states, term)
     if node.bias is not None:
         y = b.op("Add", [y, b.const(node.bias, f"{name}/bias")], name)
+    return y
+
+
+def _delayed_sum(b, name, node, x, in_shape, states, term) -> str:
+    """``sum_d term(x[t - d], d, W_d)`` over a synapse's delay groups (``term(x, 0, W)``
+    without delays), reading past inputs from a ``buffer`` slot of the last ``max d``
+    inputs (as the Delay emitter does)."""
+    depth = node.max_delay()
+    if depth == 0:
+        return term(x, 0, node.weight)
+    slot = states.add(name, "buffer", (depth, *in_shape), "last inputs, index k-1 = k steps ago")
+    now = b.op("Unsqueeze", [x, b.ints([1], f"{name}/axis")], name)
+    history = b.op("Concat", [now, slot.name], name, axis=1)  # index k = k steps ago
+    y = None
+    for d, w in node.delay_groups():
+        past = x if d == 0 else b.op("Gather", [history, b.const(np.int64(d), f"{name}/delay{d}", np.int64)],
+                                     name, axis=1)
+        t = term(past, d, w)
+        y = t if y is None else b.op("Add", [y, t], name)
+    kept = b.op("Slice", [history, b.ints([0], f"{name}/start"), b.ints([depth], f"{name}/end"),
+                          b.ints([1], f"{name}/axis")], name)
+    b.bind(kept, slot.next_name)
+    assert y is not None
     return y
 
 
@@ -140,14 +167,21 @@ def _constant(b, name, node: Constant, x, in_shape, states):
 
 @emits(Conv1d, Conv2d, Conv3d)
 def _conv(b, name, node, x, in_shape, states):
-    inputs = [x, b.const(node.weight, f"{name}/weight")]
+    attrs = dict(kernel_shape=list(node.weight.shape[2:]), strides=list(node.stride),
+                 pads=list(node.padding) * 2, dilations=list(node.dilation), group=node.groups)
+    if node.max_delay() == 0:
+        inputs = [x, b.const(node.weight, f"{name}/weight")]
+        if node.bias is not None:
+            inputs.append(b.const(node.bias, f"{name}/bias"))
+        return b.op("Conv", inputs, name, **attrs)
+
+    def term(value, d, w):
+        return b.op("Conv", [value, b.const(w, f"{name}/weight{d}")], name, **attrs)
+
+    y = _delayed_sum(b, name, node, x, in_shape, states, term)
     if node.bias is not None:
-        inputs.append(b.const(node.bias, f"{name}/bias"))
-    return b.op(
-        "Conv", inputs, name,
-        kernel_shape=list(node.weight.shape[2:]), strides=list(node.stride),
-        pads=list(node.padding) * 2, dilations=list(node.dilation), group=node.groups,
-    )
+        y = b.op("Add", [y, b.const(node.bias.reshape(-1, *([1] * (len(in_shape) - 1))), f"{name}/bias")], name)
+    return y
 
 
 def _pool_attrs(node) -> dict:

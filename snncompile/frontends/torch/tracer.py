@@ -506,6 +506,6 @@ def trace(
     return trace_details(module, input_shape, dt, name_prefix).graph
 
 
-# arithmetic, host operations and tensor re-indexing register their handlers on import
-# (they use the names above)
-from snncompile.frontends.torch import arithmetic, host_ops, host_tensor_ops  # noqa: E402, F401
+# arithmetic, host operations, tensor re-indexing and convolutions over time register
+# their handlers on import (they use the names above)
+from snncompile.frontends.torch import arithmetic, host_ops, host_tensor_ops, temporal  # noqa: E402, F401

@@ -32,7 +32,6 @@ from snncompile.errors import UnsupportedError
 from snncompile.ir import (
     Conv2d,
     CubaLIF,
-    Delay,
     Flatten,
     Graph,
     Input,
@@ -98,18 +97,8 @@ def float_graph(fixed: Graph) -> Graph:
 
 
 def _linear(g: Graph, name: str, node: FixedLinear) -> tuple[str, str]:
-    """Linear plus the Delay node its per-synapse delays need; (entry, exit) names."""
-    g.add(name, Linear(weight=float_weight(node)))
+    """The Linear of the same weights in float units and the same per-synapse delays;
+    (entry, exit) names."""
     d = node.delays
-    if d is None or not np.any(d):
-        return name, name
-    if np.all(d == d[:, :1]):  # per output neuron
-        g.add(f"{name}.delay", Delay(delay=d[:, 0]))
-        g.connect(name, f"{name}.delay")
-        return name, f"{name}.delay"
-    if np.all(d == d[:1, :]):  # per input
-        g.add(f"{name}.delay", Delay(delay=d[0, :]))
-        g.connect(f"{name}.delay", name)
-        return f"{name}.delay", name
-    raise UnsupportedError(f"node '{name}' (FixedLinear): per-synapse delays that are neither per output nor per "
-                           "input have no float form in the IR")
+    g.add(name, Linear(weight=float_weight(node), delays=d if d is not None and np.any(d) else None))
+    return name, name

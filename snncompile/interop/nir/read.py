@@ -6,7 +6,10 @@ dotted names (``lif1.lif``); fold back the Delay nodes snncompile inserted for e
 delays; give each cycle's back edge its implicit one-step delay (:mod:`.cycles`);
 apply the exporter's dialect if one is named or detected (:mod:`.dialects`); convert
 each node through its codec (:mod:`.codecs`); fit scalar parameters and batch axes
-(:mod:`.shapes`). Every assumption made on the way is a warning line.
+(:mod:`.shapes`); merge the Σ_d Delay_d(W_d x) form back into synapses with
+per-synapse delays (:mod:`snncompile.passes.merge_delay_branches`: the branches
+snncompile wrote, and parallel synapses on disjoint weights reaching one consumer at
+different delays). Every assumption made on the way is a warning line.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from snncompile.interop.nir.dialects import Dialect, detect, fix_edges, fix_node
 from snncompile.interop.nir.semantics import read_hints, resolve
 from snncompile.interop.nir.shapes import fit_shapes
 from snncompile.ir import Add, Graph, Node, Output
+from snncompile.passes.merge_delay_branches import merge_delay_branches
 
 #: The node types of nir 1.0.8's files (those the reader has a codec for, plus graphs).
 _KNOWN_TYPES = {t.__name__ for t in READERS} | {"NIRGraph"}
@@ -218,6 +222,7 @@ def from_nir(
         ir.connect(src, dst, delay)
     ir, notes = fit_shapes(ir)
     _warn(source, notes)
+    ir = merge_delay_branches(ir, _branch_hints(nodes))
     undeclared = [n for n in ir.outputs if not _declared(nodes[n])]
     if relaxed or undeclared:
         _outputs_from_sources(ir, source, names=None if relaxed else undeclared, quiet=set(undeclared))
@@ -361,6 +366,16 @@ def _fold_edge_delays(nodes, edges, context):
         del edges[i], extra[i]
         nodes = {k: v for k, v in nodes.items() if k != name}
     return nodes, edges, extra
+
+
+def _branch_hints(nodes: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    """Synapses the writer split by delay (hint ``synapse_delays = [synapse, d]``)."""
+    out = {}
+    for name, node in nodes.items():
+        hint = read_hints(node.metadata).get("synapse_delays")
+        if isinstance(hint, list) and len(hint) == 2 and isinstance(hint[1], int):
+            out[name] = (str(hint[0]), hint[1])
+    return out
 
 
 def _declared(node: Any) -> bool:

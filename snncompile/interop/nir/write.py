@@ -2,7 +2,11 @@
 
 What NIR cannot say goes to metadata hints (see :mod:`.semantics`): the graph's ``dt``,
 discretisation and node order; per node the reset mode and timing, the comparator,
-original parameter shapes. Edge delays: NIR edges have none, and a reader gives each
+original parameter shapes. Per-synapse delays: NIR's Delay is per neuron, so a synapse
+with delays is written as one synapse per distinct delay ``d`` whose output reaches the
+consumers ``d`` steps later (Σ_d Delay_d(W_d x), :mod:`snncompile.passes.expand_synapse_delays`;
+each branch has the hint ``synapse_delays = [synapse, d]``, which :func:`.read.read_nir`
+uses to merge them back). Edge delays: NIR edges have none, and a reader gives each
 cycle's back edge one step (:mod:`.cycles`). So an edge is written as a plain edge when
 its delay is that implicit one (1 on a back edge, 0 elsewhere); any other delay becomes
 a NIR Delay node of ``(delay - implicit) * dt`` seconds on that edge (hint
@@ -34,8 +38,9 @@ from snncompile.interop.nir.codecs import WRITERS
 from snncompile.interop.nir.context import WriteContext
 from snncompile.interop.nir.cycles import back_edges
 from snncompile.interop.nir.importers import dropped, get_importer
-from snncompile.interop.nir.semantics import parse_choice, with_hints
+from snncompile.interop.nir.semantics import parse_choice, read_hints, with_hints
 from snncompile.ir import Graph, Shape
+from snncompile.passes.expand_synapse_delays import branch_hints, expand_synapse_delays
 from snncompile.passes.move_delay_past_synapse import move_delay_past_synapse, sends_zero_to_zero
 
 FORMAT_HINT = {"format": "snncompile", "version": 1}
@@ -52,7 +57,9 @@ def write_nir(graph: Graph, path: str | os.PathLike, nested: bool = False, discr
 def to_nir(graph: Graph, nested: bool = False, discretization: str = "euler", dialect: str | None = None) -> nir.NIRGraph:
     """The NIR form of ``graph`` (flat, or with dotted names nested when ``nested``;
     for ``dialect``'s importer when given)."""
-    graph = _delays_on_back_edges(graph.validate())
+    graph = expand_synapse_delays(graph.validate())
+    branches = branch_hints(graph)
+    graph = _delays_on_back_edges(graph)
     method = parse_choice("discretization", discretization, "to_nir")
     spec = get_importer(dialect) if dialect else None
     if spec:  # per-step coefficients written as time constants at the importer's dt
@@ -64,6 +71,8 @@ def to_nir(graph: Graph, nested: bool = False, discretization: str = "euler", di
     shapes = graph.infer_shapes()
     names = list(graph.nodes)
     nodes: dict[str, Any] = {name: _write_node(graph, name, shapes, method) for name in names}
+    for name, (synapse, delay) in branches.items():
+        with_hints(nodes[name], {**read_hints(nodes[name].metadata), "synapse_delays": [synapse, delay]})
     if spec:
         nodes = {name: _fixed(node, spec.fixes.get(type(node)), graph.dt) for name, node in nodes.items()}
     edges = _write_edges(graph, shapes, nodes)

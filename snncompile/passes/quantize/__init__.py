@@ -3,7 +3,7 @@
 ``quantize(graph, target, options, calibrate, capabilities)`` runs, validating after
 each pass:
 
-1. ``fold_batchnorm``, ``fold_pool_into_synapse``, ``fold_scale_into_weights`` (and
+1. ``inline_synapse_sums``, ``fold_batchnorm``, ``fold_pool_into_synapse``, ``fold_scale_into_weights`` (and
    ``split_mixed_sign`` when asked) — exact float rewrites;
 2. with ``capabilities`` (a target's :class:`~snncompile.passes.partition.Capabilities`):
    ``partition`` (every node chip or host) and ``add_chip_entries`` (host values into
@@ -54,6 +54,7 @@ from snncompile.passes.fold_synapse_bias import (
     has_bias,
     keeps_bias,
 )
+from snncompile.passes.inline_synapse_sums import inline_synapse_sums
 from snncompile.passes.lower_maxpool import lower_maxpool
 from snncompile.passes.mark_static import mark_static
 from snncompile.passes.partition import Capabilities, Partition, partition
@@ -82,6 +83,7 @@ from snncompile.passes.split_spike_adds import split_spike_adds
 
 #: float → float lowerings, in order (each exact: see its module)
 FLOAT_PASSES = [
+    Pass("inline_synapse_sums", inline_synapse_sums),
     Pass("fold_batchnorm", fold_batchnorm),
     Pass("fold_batchnorm_into_neuron", fold_batchnorm_into_neuron),
     Pass("lower_maxpool", lower_maxpool),

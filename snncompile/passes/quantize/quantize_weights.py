@@ -7,7 +7,10 @@ Mantissas ``m = rnd(S · n · g · w / 2**(act_shift + e))`` on the grid Lava ke
 holds even values in [-256, 254]), clipped to its range; ``e`` is the synapse's
 exponent from the plan. The sign mode is written explicitly (from the float weights).
 Synapses fed by an ``Input`` take integer payloads when the option ``graded_input`` is
-set (``num_message_bits = 24``); otherwise every nonzero input is a spike.
+set (``num_message_bits = 24``); otherwise every nonzero input is a spike. A Linear's
+per-synapse delays become the FixedLinear's (the same meaning: input of step ``t``
+through synapse (i, j) counts at ``t + D_ij``); they must not exceed the target's
+``max_delay``; a convolution with delays has no integer form.
 """
 
 from __future__ import annotations
@@ -66,9 +69,24 @@ def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node: Any = None) ->
     if integer_form is None:
         raise UnsupportedError(f"synapse '{name}' ({node.kind}) has no integer form "
                                f"(integer synapses: {', '.join(INTEGER_FORMS)})")
+    own = name in graph.nodes  # not a '<linear>.bias' column: the bias is never delayed
+    delays = node.synapse_delays() if own and node.max_delay() > 0 else None
+    if delays is not None:
+        _check_delays(name, node, spec)
     if node.operator == "linear":
-        return FixedLinear(**fields)
+        return FixedLinear(**fields, delays=delays)
     return integer_form(**node.conv_arguments(), **fields)
+
+
+def _check_delays(name: str, node: Any, spec: Any) -> None:
+    """Per-synapse delays the integer form can hold: a FixedLinear's, up to the target's
+    largest synaptic delay."""
+    if node.operator != "linear":
+        raise UnsupportedError(f"node '{name}' ({node.kind}): per-synapse delays on a convolution have no integer "
+                               "form (chip convolutions have no delays); write it as a Linear with delays")
+    if node.max_delay() > spec.max_delay:
+        raise UnsupportedError(f"node '{name}' ({node.kind}): delay {node.max_delay()} steps exceeds "
+                               f"{spec.target}'s largest synaptic delay {spec.max_delay}")
 
 
 #: synapse operator -> the integer synapse kind that computes it

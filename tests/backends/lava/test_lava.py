@@ -175,3 +175,45 @@ def test_long_conv_recurrent_delayed_network_equals_the_emulator(seed):
     assert compare_runs(emu, lava, b.graph) == []
     for name, spikes in emu.recorded.items():
         assert 0 < spikes.sum() < spikes.size, (name, int(spikes.sum()))
+
+
+def test_float_per_synapse_delays_on_floating_pt_delay_dense():
+    """A float Linear's per-synapse delays become DelayDense delays on floating_pt."""
+    from snncompile.backends.lava import LATENCY
+    from snncompile.ir import LIF, Graph, Input, Linear, Output
+    from snncompile.simulate import simulate
+
+    rng = np.random.default_rng(6)
+    g = Graph()
+    g.add("input", Input(shape=(4,)))
+    g.add("fc", Linear(weight=rng.normal(0.7, 0.5, (6, 4)), delays=rng.integers(0, 7, (6, 4))))
+    g.add("lif", LIF(shape=(6,), decay=0.8, threshold=1.0))
+    g.add("output", Output(shape=(6,)))
+    g.chain("input", "fc", "lif", "output")
+    x = (rng.random((1, 30, 4)) < 0.5).astype(float)
+    ref = simulate(g, x, record=["lif"], membranes=["lif"])
+    lava = get_backend("lava")(g, x, record=["lif"], membranes=["lif"])
+    assert ref.recorded["lif"].sum() > 0
+    assert np.array_equal(lava.recorded["lif"][:, LATENCY:], ref.recorded["lif"][:, :-LATENCY])
+    assert np.allclose(lava.membranes["lif"][:, LATENCY:], ref.membranes["lif"][:, :-LATENCY], atol=1e-9)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_delay_dense_floors_each_delays_sum_as_the_emulator_does(sparse):
+    """Per-synapse delays (0..62) with a negative weight exponent: Lava's DelayDense and
+    DelaySparse shift each delay's partial sum on its own; the emulator agrees bit for bit
+    (membranes included)."""
+    from snncompile.backends.lava.run import run_lava
+
+    rng = np.random.default_rng(8)
+    b = FixedGraphBuilder((10,))
+    w = rng.integers(-60, 90, (8, 10))
+    b.linear(w * (rng.random(w.shape) < (0.2 if sparse else 1.0)), weight_exp=-3, delays=rng.integers(0, 63, (8, 10)))
+    lif = b.lif(du=300, dv=200, vth=40)
+    b.output()
+    x = (rng.random((1, 90, 10)) < 0.5).astype(np.int64)
+    emu = emulate(b.graph, x, record=[lif], membranes=[lif])
+    lava = run_lava(b.graph, x, record=[lif], membranes=[lif], sparse=sparse)
+    assert emu.recorded[lif].sum() > 0
+    np.testing.assert_array_equal(lava.recorded[lif], emu.recorded[lif])
+    np.testing.assert_array_equal(lava.membranes[lif], emu.membranes[lif])

@@ -262,3 +262,20 @@ def test_delays_on_image_tensors(against_reference, spikes_like):
     g.chain("img", "conv", "lif", "per_channel", "pool", "y")
     g.connect("lif", "conv", delay=2)  # recurrence through the convolution
     assert against_reference(g, spikes_like((2, 14, 3, 5, 5), 0.3, seed=16))["lif"] > 0
+
+
+def test_per_synapse_delays_on_linear_and_conv(against_reference, spikes_like):
+    rng = np.random.default_rng(8)
+    g = Graph()
+    g.add("x", Input(shape=(3, 8)))
+    g.add("conv", Conv1d(weight=rng.normal(0, 0.6, (4, 3, 3)), bias=rng.normal(0, 0.1, 4), padding=1,
+                         delays=rng.integers(0, 4, (4, 3, 3))))
+    g.add("lif1", LIF(shape=(4, 8), decay=0.8, threshold=0.7))
+    g.add("flat", Flatten())
+    g.add("fc", Linear(weight=rng.normal(0, 0.4, (5, 32)), bias=rng.normal(0, 0.1, 5),
+                       delays=rng.integers(0, 6, (5, 32))))
+    g.add("lif2", LIF(shape=(5,), decay=0.9, threshold=0.5))
+    g.add("y", Output(shape=(5,)))
+    g.chain("x", "conv", "lif1", "flat", "fc", "lif2", "y")
+    spikes = against_reference(g, spikes_like((3, 20, 3, 8), 0.4))
+    assert 0 < spikes["lif2"] < 3 * 20 * 5

@@ -262,3 +262,44 @@ def test_exports_use_all_19_nir_types(examples, rng):
         collect(to_nir(build(rng), nested=name == "recurrent"))
     assert used == {"Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d",
                     "Flatten", "Threshold", "Delay", "I", "IF", "LI", "LIF", "CubaLI", "CubaLIF", "NIRGraph"}
+
+
+@pytest.mark.parametrize("case", [dict(), dict(bias=False, lowest=1), dict(lowest=2, seed=3)])
+def test_per_synapse_delays_round_trip_through_the_delay_expansion(case, tmp_path):
+    """Per-synapse delays leave as Σ_d Delay_d(W_d x) (NIR's Delay is per neuron) and come
+    back as the same per-synapse delays, through NIR's own reader with type checking."""
+    from snncompile.simulate import simulate
+    from snncompile.testing.delay_graphs import recurrent_delays
+
+    graph = recurrent_delays(**case)
+    result = to_nir(graph)
+    delays = [v for v in result.nodes.values() if isinstance(v, nir.Delay)]
+    branches = [n for n in result.nodes if n.startswith("fc")]
+    assert len(branches) == len(np.unique(graph.nodes["fc"].delays)) + (1 if case.get("lowest") == 2 else 0)
+    assert len(delays) >= len(branches) - 1 and all(v.delay.shape == (4,) for v in delays)
+    write_nir(graph, tmp_path / "d.nir")
+    nir.read(tmp_path / "d.nir")
+    back = read_nir(tmp_path / "d.nir")
+    assert_same(graph, back)
+    for name in ("fc", "rec"):
+        assert np.array_equal(back.nodes[name].delays, graph.nodes[name].delays)
+    x = (np.random.default_rng(1).random((2, 20, 5)) < 0.4).astype(float)
+    assert np.array_equal(simulate(back, x).output(), simulate(graph, x).output())
+
+
+def test_a_foreign_sum_of_delayed_projections_reads_as_per_synapse_delays():
+    """Σ_d Delay_d(W_d x) written by hand (no snncompile hints, explicit Delay nodes)."""
+    w = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])
+    nodes = {
+        "in": nir.Input(input_type={"input": np.array([3])}),
+        "w0": nir.Linear(weight=np.where([[1, 0, 0], [0, 0, 0]], w, 0)),
+        "w2": nir.Linear(weight=np.where([[0, 0, 1], [0, 1, 0]], w, 0)),
+        "d2": nir.Delay(delay=np.full(2, 2e-4)),
+        "lif": nir.LIF(tau=np.full(2, 1e-3), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2)),
+        "out": nir.Output(output_type={"output": np.array([2])}),
+    }
+    edges = [("in", "w0"), ("in", "w2"), ("w2", "d2"), ("w0", "lif"), ("d2", "lif"), ("lif", "out")]
+    back = read_nir(nir.NIRGraph(nodes=nodes, edges=edges))
+    assert list(back.nodes) == ["in", "w0", "lif", "out"]
+    assert np.array_equal(back.nodes["w0"].weight, w)
+    assert back.nodes["w0"].delays.tolist() == [[0, 0, 2], [0, 2, 0]]

@@ -1,0 +1,83 @@
+"""quantize_weights on synapses with per-synapse delays: the delays go to the FixedLinear
+unchanged (same meaning), the emulator follows the float graph, Lava equals the emulator
+bit for bit, and what no chip can hold is refused in one line naming the node."""
+
+import numpy as np
+import pytest
+
+from snncompile.compare import compare_graphs
+from snncompile.errors import SnnCompileError
+from snncompile.ir import LIF, Conv1d, Flatten, Graph, Input, Linear, Output
+from snncompile.ir.fixed import FixedLinear
+from snncompile.passes.quantize import quantize
+
+
+def delayed_mlp(max_delay: int = 6, seed: int = 0) -> Graph:
+    """12 -> 24 -> 5 LIF layers whose synapses each have their own delay (bias on the first)."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    g.add("x", Input(shape=(12,)))
+    g.add("fc1", Linear(weight=rng.normal(0.25, 0.5, (24, 12)), bias=rng.normal(0, 0.05, 24),
+                        delays=rng.integers(0, max_delay + 1, (24, 12))))
+    g.add("lif1", LIF(shape=(24,), decay=1 - 1 / 1.5, threshold=1.0))
+    g.add("fc2", Linear(weight=rng.normal(0.2, 0.5, (5, 24)), delays=rng.integers(0, max_delay + 1, (5, 24))))
+    g.add("lif2", LIF(shape=(5,), decay=1 - 1 / 1.5, threshold=1.0))
+    g.add("y", Output(shape=(5,)))
+    g.chain("x", "fc1", "lif1", "fc2", "lif2", "y")
+    return g.validate()
+
+
+def spikes(shape, p=0.3, seed=1):
+    return (np.random.default_rng(seed).random(shape) < p).astype(float)
+
+
+def test_delays_reach_the_integer_synapses_and_the_emulator_follows_float(loihi2):
+    g = delayed_mlp()
+    x = spikes((16, 40, 12))
+    q = quantize(g, loihi2, calibrate=x)
+    for name in ("fc1", "fc2"):
+        node = q.fixed.nodes[name]
+        assert isinstance(node, FixedLinear) and np.array_equal(node.delays, g.nodes[name].delays)
+    c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+    agreement = {r.layer: r.agreement for r in c.pairs[0].layers}
+    assert min(agreement.values()) >= 0.99 and all(r.spikes_a > 0 for r in c.pairs[0].layers), agreement
+
+
+def test_without_the_delays_the_compiled_graph_would_not_follow(loihi2):
+    """The delays matter: the same weights without them disagree with the float graph."""
+    g, plain = delayed_mlp(), delayed_mlp()
+    for name in ("fc1", "fc2"):
+        plain.nodes[name] = plain.nodes[name].replace(delays=None)
+    x = spikes((16, 40, 12))
+    q = quantize(plain, loihi2, calibrate=x)
+    c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+    assert min(r.agreement for r in c.pairs[0].layers) < 0.95
+
+
+def test_lava_equals_emulator_on_per_synapse_delays(loihi2):
+    pytest.importorskip("lava")
+    g = delayed_mlp(max_delay=9)
+    x = spikes((1, 30, 12))
+    q = quantize(g, loihi2, calibrate=spikes((8, 30, 12)))
+    c = compare_graphs(g, q.fixed, q.lags, x, ["emulator", "lava"])
+    assert c.pairs[0].first_layer is None and all(r.spikes_a > 0 for r in c.pairs[0].layers)
+
+
+def test_a_delay_beyond_the_target_is_one_line_naming_node_and_limit(loihi2):
+    g = delayed_mlp()
+    g.nodes["fc2"] = g.nodes["fc2"].replace(delays=np.full((5, 24), 64))
+    with pytest.raises(SnnCompileError, match=r"node 'fc2' \(Linear\): delay 64 steps exceeds loihi2's "
+                                               r"largest synaptic delay 63$"):
+        quantize(g, loihi2)
+
+
+def test_a_delayed_convolution_has_no_integer_form(loihi2):
+    g = Graph()
+    g.add("x", Input(shape=(2, 6)))
+    g.add("conv", Conv1d(weight=np.ones((3, 2, 3)), padding=1, delays=np.ones((3, 2, 3), int)))
+    g.add("lif", LIF(shape=(3, 6), decay=0.5, threshold=1.0))
+    g.add("flat", Flatten())
+    g.add("y", Output(shape=(18,)))
+    g.chain("x", "conv", "lif", "flat", "y")
+    with pytest.raises(SnnCompileError, match="node 'conv' \\(Conv1d\\): per-synapse delays on a convolution"):
+        quantize(g, loihi2)
