@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,10 +71,10 @@ class Project:
 
 
 def write_project(graph: Graph, folder: str | os.PathLike, target: str = "custom",
-                  extra: dict[str, bytes] | None = None) -> Project:
+                  extra: Callable[[Path], None] | None = None) -> Project:
     """Write the project for ``graph`` into ``folder`` (replaced as a whole, atomically:
-    built in a temporary sibling folder, then renamed). ``extra``: more files (name ->
-    bytes), e.g. the artifact."""
+    built in a temporary sibling folder, then renamed). ``extra(tmp)`` may write more
+    files into the folder being built (e.g. the artifact)."""
     folder = Path(folder)
     sources = generate(graph, target=target, version=__version__)
     files = {
@@ -89,8 +90,8 @@ def write_project(graph: Graph, folder: str | os.PathLike, target: str = "custom
     try:
         for name, text in files.items():
             (tmp / name).write_text(text)
-        for name, data in (extra or {}).items():
-            (tmp / name).write_bytes(data)
+        if extra is not None:
+            extra(tmp)
         os.chmod(tmp, 0o777 & ~_umask())
         old = None
         if folder.exists():
@@ -103,6 +104,21 @@ def write_project(graph: Graph, folder: str | os.PathLike, target: str = "custom
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return Project(folder, sources)
+
+
+def write_artifact_project(artifact, folder: str | os.PathLike) -> Project:  # artifact: snncompile.compile.Artifact
+    """The project of a compiled artifact, with the artifact itself as ``model.snnc``
+    (so ``simulate``/``compare``/``estimate`` can run it); refuses, naming every node,
+    a graph the generated C cannot run (host nodes of a mixed graph)."""
+    from snncompile.backends.c.host import C_BACKEND
+    from snncompile.compile import save_artifact
+
+    C_BACKEND.check(artifact.fixed)
+    return write_project(artifact.fixed, folder, target=str(artifact.target["name"]),
+                         extra=lambda tmp: save_artifact(artifact, tmp / ARTIFACT_NAME))
+
+
+ARTIFACT_NAME = "model.snnc"
 
 
 def _umask() -> int:
