@@ -68,7 +68,16 @@ void snn_read_probe(uint32_t k, int32_t *payload, int32_t *u, int32_t *v);
 PRELUDE = """\
 #include "snn_model.h"
 
-#include <string.h>
+/* no library calls: the project needs no libc (a compiler may still emit memset/memcpy
+ * for these loops, which every C environment, freestanding ones included, provides) */
+static void snn_zero(void *dst, uint32_t bytes) {
+    uint8_t *d = (uint8_t *)dst;
+    while (bytes--) *d++ = 0;
+}
+
+static void snn_copy32(int32_t *dst, const int32_t *src, uint32_t n) {
+    while (n--) *dst++ = *src++;
+}
 
 /* steps since snn_reset (saturating): a Constant read through a delay d is 0 before step d */
 static uint32_t snn_t;
@@ -129,7 +138,7 @@ def _source(plan: Plan, parts: dict[str, Parts], probes: list[NodePlan]) -> str:
         "static snn_state_t S;",
         "const uint32_t snn_state_bytes = (uint32_t)sizeof(snn_state_t);",
         "",
-        "void snn_reset(void) {\n    memset(&S, 0, sizeof S);\n    snn_t = 0;\n}",
+        "void snn_reset(void) {\n    snn_zero(&S, (uint32_t)sizeof S);\n    snn_t = 0;\n}",
         "",
         "void snn_step(const int32_t *input) {",
         "    uint32_t i, j, k, e;",
@@ -154,12 +163,12 @@ def dense_copy(plan: Plan, read: Read, dst: str) -> str:
     src = plan.nodes[read.src]
     if src.storage == EVENTS:
         s = slot(plan, read)
-        return (f"memset({dst}, 0, {src.size} * sizeof(int32_t)); "
+        return (f"snn_zero({dst}, {src.size}u * 4u); "
                 f"for (e = 0; e < S.{src.ident}_nev[{s}]; e++) {dst}[S.{src.ident}_ev[{s}][e]] = 1;")
     if src.storage == CONST:  # the last step is snn_t - 1
         return (f"for (e = 0; e < {src.size}u; e++) "
                 f"{dst}[e] = snn_t >= {read.delay + 1}u ? {src.ident}_c[e] : 0;")
-    return f"memcpy({dst}, S.{src.ident}_out[{slot(plan, read)}], {src.size} * sizeof(int32_t));"
+    return f"snn_copy32({dst}, S.{src.ident}_out[{slot(plan, read)}], {src.size}u);"
 
 
 def _outputs(plan: Plan) -> str:
@@ -177,8 +186,8 @@ def _probes(plan: Plan, probes: list[NodePlan]) -> str:
     for k, p in enumerate(probes):
         body = [dense_copy(plan, plan.resolve(p.name), "payload")] if p.storage != "alias" or p.reads else []
         if isinstance(p.node, FixedLIF):
-            body.append(f"if (u) memcpy(u, S.{p.ident}_u, sizeof S.{p.ident}_u);")
-            body.append(f"if (v) memcpy(v, S.{p.ident}_v, sizeof S.{p.ident}_v);")
+            body.append(f"if (u) snn_copy32(u, S.{p.ident}_u, {p.size}u);")
+            body.append(f"if (v) snn_copy32(v, S.{p.ident}_v, {p.size}u);")
         cases.append(f"    case {k}u: {' '.join(body)} break;")
     return "\n".join([
         f"const snn_probe_t snn_probes[SNN_N_PROBES] = {{\n{table}\n}};",

@@ -60,7 +60,7 @@ def ring_state(np_: NodePlan) -> list[str]:
 @emitter(Input)
 def emit_input(plan: Plan, np_: NodePlan) -> Parts:
     offset = sum(p.size for p in plan.inputs[:plan.inputs.index(np_)])
-    step = f"memcpy(S.{np_.ident}_out[{slot(plan, Read(np_.name, 0))}], input + {offset}, {np_.size} * sizeof(int32_t));"
+    step = f"snn_copy32(S.{np_.ident}_out[{slot(plan, Read(np_.name, 0))}], input + {offset}, {np_.size}u);"
     return Parts(ring_state(np_), [], step)
 
 
@@ -114,7 +114,7 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
     events = [r for r in np_.reads if plan.nodes[r.src].storage == EVENTS]
     if events:  # spikes straight into a neuron: count them per target first
         state.append(f"uint32_t {ident}_a[{n}];")
-        pre.append(f"memset(S.{ident}_a, 0, sizeof S.{ident}_a);")
+        pre.append(f"snn_zero(S.{ident}_a, (uint32_t)sizeof S.{ident}_a);")
         pre += [add_read(plan, r, f"S.{ident}_a", count_spike) for r in events]
         terms.append(f"S.{ident}_a[i]")
     for k, r in enumerate(r for r in np_.reads if plan.nodes[r.src].storage != EVENTS):
