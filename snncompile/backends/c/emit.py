@@ -82,16 +82,22 @@ static void snn_copy32(int32_t *dst, const int32_t *src, uint32_t n) {
 /* steps since snn_reset (saturating): a Constant read through a delay d is 0 before step d */
 static uint32_t snn_t;
 
-static inline uint32_t snn_back(uint32_t pos, uint32_t d, uint32_t depth) {
+"""
+
+
+#: helpers included only where used (an unused static function is a warning)
+HELPERS = {
+    "snn_back": """static inline uint32_t snn_back(uint32_t pos, uint32_t d, uint32_t depth) {
     return pos >= d ? pos - d : pos + depth - d;
 }
-
-/* trunc0(x * f / 2**bits): the product, then a shift of its magnitude (rounds toward 0) */
+""",
+    "snn_decay": """/* trunc0(x * f / 2**bits): the product, then a shift of its magnitude (rounds toward 0) */
 static inline int32_t snn_decay(int32_t x, int32_t f, int bits) {
     const int64_t p = (int64_t)x * f;
     return (int32_t)(p >= 0 ? p >> bits : -((-p) >> bits));
 }
-"""
+""",
+}
 
 
 @dataclass(frozen=True)
@@ -128,8 +134,7 @@ def _source(plan: Plan, parts: dict[str, Parts], probes: list[NodePlan]) -> str:
                  for p in plan.nodes.values() if p.depth > 1 and f"uint32_t {p.ident}_pos;" in parts[p.name].state]
     steps = [f"    /* {n}: {plan.nodes[n].node.kind} */\n    {{\n{_indent(parts[n].step, 8)}\n    }}"
              for n in plan.order if parts[n].step]
-    return "\n".join([
-        PRELUDE,
+    body = "\n".join([
         "/* -- tables (flash) -- */",
         *[t for n in plan.order for t in parts[n].tables],
         "",
@@ -152,6 +157,8 @@ def _source(plan: Plan, parts: dict[str, Parts], probes: list[NodePlan]) -> str:
         "",
         _probes(plan, probes),
     ]) + "\n"
+    used = [text for name, text in HELPERS.items() if f"{name}(" in body]
+    return "\n".join([PRELUDE, *used, body])
 
 
 def _indent(text: str, n: int) -> str:

@@ -133,6 +133,9 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
         bias_term = f" + {ident}_bias[i]"
     unity = 1 << node.decay_bits
     half, vth = 1 << (node.state_bits - 1), node.effective_threshold()
+    # after its one-shot wrap |u| <= 2**31 - 2**S and |v| < 2**(S-1): v + u + bias cannot
+    # leave int32 while |bias| < 2**(S-1), so the membrane is summed in one register
+    vol_type = "int32_t" if int(np.abs(bias).max(initial=0)) < half else "int64_t"
     cmp = ">=" if node.comparator is Comparator.GE else ">"
     reset = {Reset.ZERO: "0", Reset.SUBTRACT: f"vol - {c_int(vth)}", Reset.NONE: "vol"}[node.reset]
     here = slot(plan, Read(np_.name, 0))
@@ -154,7 +157,7 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
     if (cur > {c_int(half)}) cur = (int32_t)(cur - {c_int(2 * half)});
     else if (cur <= -{c_int(half)}) cur = (int32_t)(cur + {c_int(2 * half)});
     S.{ident}_u[i] = cur;
-    int64_t vol = (int64_t){decay(f'S.{ident}_v[i]', unity - node.dv, node.decay_bits)} + cur{bias_term};
+    {vol_type} vol = ({vol_type}){decay(f'S.{ident}_v[i]', unity - node.dv, node.decay_bits)} + cur{bias_term};
     if (vol > {c_int(half - 1)}) vol = {c_int(half - 1)};
     else if (vol < -{c_int(half - 1)}) vol = -{c_int(half - 1)};
     {fire}

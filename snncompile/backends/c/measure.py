@@ -28,7 +28,8 @@ class Measurement:
     run: IssRun
     synops: np.ndarray  # (steps,) nonzero synapses of the active sources
     updates: np.ndarray  # (steps,) neuron updates
-    spikes: np.ndarray  # (steps,) events into synapses (active sources)
+    spikes: np.ndarray  # (steps,) spikes emitted by neuron populations
+    events: np.ndarray  # (steps,) active sources seen by synapses (spikes x synapses fed, inputs)
 
     @property
     def cycles(self) -> np.ndarray:
@@ -44,7 +45,7 @@ class Measurement:
             "cycles_per_step_mean_refill3": float(np.mean(self.run.steps.cycles_p3)),
             "instructions_per_step_mean": float(np.mean(self.run.steps.instructions)),
             "synops_per_step": float(self.synops.mean()), "neuron_updates_per_step": float(self.updates.mean()),
-            "events_per_step": float(self.spikes.mean()),
+            "spikes_per_step": float(self.spikes.mean()), "events_per_step": float(self.events.mean()),
         }
 
 
@@ -64,7 +65,7 @@ def measure(graph: Graph, inputs: np.ndarray, target: str) -> Measurement:
     if list(expected) != run.outputs[:expected.size] or len(run.steps.cycles) != steps:
         raise UnsupportedError(f"the {target} build computed other outputs than the emulator: "
                                f"{run.outputs[:expected.size]} vs {list(expected)}")
-    synops, updates, events = (np.zeros(steps, np.int64) for _ in range(3))
+    synops, updates, spikes, events = (np.zeros(steps, np.int64) for _ in range(4))
     for name, counts in emu.counters.items():
         node = graph.nodes[name]
         if isinstance(node, FixedSynapse):
@@ -72,17 +73,19 @@ def measure(graph: Graph, inputs: np.ndarray, target: str) -> Measurement:
             events += counts["events"]
         elif isinstance(node, FixedLIF):
             updates += counts["updates"]
-    return Measurement(target, sizes, run, synops, updates, events)
+            spikes += counts["spikes"]
+    return Measurement(target, sizes, run, synops, updates, spikes, events)
 
 
 @dataclass(frozen=True)
 class CostFit:
-    """``cycles per step ~ per_synop x synops + per_neuron_update x updates + per_event
-    x events + per_step`` by least squares over every measured step."""
+    """``cycles per step ~ per_synop x synops + per_neuron_update x updates + per_spike
+    x spikes + per_step`` by non-negative least squares over every measured step (the
+    terms of the ``mcu`` estimate model)."""
 
     per_synop: float
     per_neuron_update: float
-    per_event: float
+    per_spike: float
     per_step: float
     rms_relative: float
     steps: int
@@ -95,6 +98,13 @@ def fit_costs(measurements: list[Measurement]) -> CostFit:
     x = np.concatenate([np.stack([m.synops, m.updates, m.spikes, np.ones_like(m.synops)], axis=1)
                         for m in measurements]).astype(np.float64)
     y = np.concatenate([m.cycles for m in measurements])
-    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    from scipy.optimize import nnls
+
+    coef, _ = nnls(x, y)  # every cost is a count of cycles: none negative
     rel = (x @ coef - y) / y
     return CostFit(*(float(c) for c in coef), float(np.sqrt(np.mean(rel**2))), int(y.size))
+
+
+def predict(fit: CostFit, m: Measurement) -> np.ndarray:
+    """Cycles per step the fitted costs give for ``m``'s work."""
+    return fit.per_synop * m.synops + fit.per_neuron_update * m.updates + fit.per_spike * m.spikes + fit.per_step
