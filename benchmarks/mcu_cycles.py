@@ -4,7 +4,7 @@ cycles per synaptic operation / neuron update / spike fitted over many networks.
     python -m benchmarks.mcu_cycles [--steps 48] [--quick] [--json out.json]
 
 Networks: the NIR paper's Braille RNN and the trained L2MU (both compiled for the
-target from tests/data, calibrated on 20 samples of braille7_fold0, run on sample 0),
+target from tests/data with the automatic scales, run on sample 0 of braille7_fold0),
 and synthetic fixed graphs (input -> hidden (+ recurrence) -> 10 outputs) over widths,
 weight densities (dense rows and sparse CSR tables) and input rates, so that every cost
 term varies. Each network is cross-compiled (zig cc), sized from its ELF and executed
@@ -35,11 +35,10 @@ def real_networks(target: str) -> dict[str, Graph]:
     from snncompile.compile import build_artifact
     from snncompile.zoo.l2mu import load_l2mu
 
-    x = np.load(DATA / "braille" / "braille7_fold0.npz")["spikes"][:20].astype(np.float32)
     braille = load_model(str(DATA / "nir_paper" / "03_rnn" / "braille_noDelay_noBias_subtract.nir"),
                          ModelOptions(reset="subtract"))
-    return {"braille-rnn": build_artifact(braille, target, calibrate=x).fixed,
-            "l2mu": build_artifact(load_l2mu(DATA / "l2mu"), target, calibrate=x).fixed}
+    return {"braille-rnn": build_artifact(braille, target).fixed,
+            "l2mu": build_artifact(load_l2mu(DATA / "l2mu"), target).fixed}
 
 
 def synthetic(n_in: int, hidden: int, density: float, recurrent: bool, seed: int) -> Graph:
