@@ -26,7 +26,7 @@ from snncompile.testing.c_graphs import c_cases
 from snncompile.testing.fixed_graphs import compare_runs
 
 RECORD = dict(record="all", membranes="neurons", currents="neurons")
-FEATURES = {"conv": r"\bconv", "per-synapse delays": r"\+delays", "recurrence": r"\brec", "graded input": r"\bgraded ",
+FEATURES = {"conv": r"\bconv", "per-synapse delays": r"\+delays", "recurrence": r"\brec", "graded input": r"^T=\d+ (large )?graded",
             "subtract reset": r":subtract", "no reset": r":none", ">=": r">=", "graded spikes": r"\+graded",
             "bias source": r"bias->", "skip synapse": r"skip->", "summed synapse input": r"summed",
             "large values": r"\blarge\b"}

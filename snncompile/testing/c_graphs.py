@@ -55,8 +55,8 @@ def c_cases(draw, max_steps: int = 20) -> Case:
         g.add("skip", FixedLinear(weight=w, num_message_bits=draw(st.sampled_from([0, 24]))))
         g.connect(g.inputs[0], "skip")
         g.connect("skip", target, 1 + draw(st.integers(0, 2)))
-        if len(lifs) > 1 and shapes[lifs[0]] == shapes[g.inputs[0]] and draw(st.booleans()):
-            g.connect(lifs[0], "skip", draw(st.integers(0, 2)))  # summed synapse input
+        if draw(st.booleans()):  # summed synapse input: the input now and 1-3 steps ago
+            g.connect(g.inputs[0], "skip", draw(st.integers(1, 3)))
             notes.append("summed")
         notes.append(f"skip->{target}")
     return Case(g.validate(), case.inputs, case.sparse, case.description + " | " + " ".join(notes))

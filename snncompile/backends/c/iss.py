@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from snncompile.backends.c.mcu import FLASH_BASE, FLASH_SIZE, RAM_BASE, RAM_SIZE
+from snncompile.errors import UnsupportedError
 
 #: where the benchmark "returns" to: the simulation stops there
 RETURN_ADDRESS = FLASH_BASE + FLASH_SIZE - 16
@@ -145,12 +146,16 @@ def simulate(elf: Path, target: str, refill: int = 2) -> IssRun:
     instructions and cycles."""
     from capstone import CS_ARCH_ARM, CS_MODE_MCLASS, CS_MODE_THUMB, Cs
     from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
     from unicorn import UC_ARCH_ARM, UC_HOOK_CODE, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
     from unicorn.arm_const import UC_ARM_REG_LR, UC_ARM_REG_SP
 
     with open(elf, "rb") as handle:
         e = ELFFile(handle)
-        symbols = {s.name: s["st_value"] for s in e.get_section_by_name(".symtab").iter_symbols()}
+        table = e.get_section_by_name(".symtab")
+        if not isinstance(table, SymbolTableSection):
+            raise UnsupportedError(f"{elf}: no symbol table")
+        symbols = {s.name: s["st_value"] for s in table.iter_symbols()}
         segments = [(seg["p_vaddr"], seg.data()) for seg in e.iter_segments() if seg["p_type"] == "PT_LOAD"]
     uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
     uc.mem_map(FLASH_BASE, FLASH_SIZE)
@@ -178,7 +183,7 @@ def simulate(elf: Path, target: str, refill: int = 2) -> IssRun:
     model = TimingModel(decode, cpi_one=target == "cortex-m7")
     step_addr = symbols["snn_step"] & ~1
     counts = StepCounts()
-    state = {"in_step": False, "ret": 0, "n": 0, "c": [0.0, 0.0, 0.0], "total": 0}
+    state: dict = {"in_step": False, "ret": 0, "n": 0, "c": [0.0, 0.0, 0.0], "total": 0}
 
     def hook(uc_, addr, size, _user):
         base, refills = model.step(addr)

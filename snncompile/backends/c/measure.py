@@ -94,15 +94,18 @@ class CostFit:
         return dict(self.__dict__)
 
 
-def fit_costs(measurements: list[Measurement]) -> CostFit:
+def fit_costs(measurements: list[Measurement], refill: str = "cycles") -> CostFit:
+    """The fit over every step of ``measurements``; ``refill``: which cycle count
+    (``cycles``, or ``cycles_p1`` / ``cycles_p3`` for the pipeline refill's bounds)."""
     x = np.concatenate([np.stack([m.synops, m.updates, m.spikes, np.ones_like(m.synops)], axis=1)
                         for m in measurements]).astype(np.float64)
-    y = np.concatenate([m.cycles for m in measurements])
+    y = np.concatenate([np.asarray(getattr(m.run.steps, refill), np.float64) for m in measurements])
     from scipy.optimize import nnls
 
     coef, _ = nnls(x, y)  # every cost is a count of cycles: none negative
     rel = (x @ coef - y) / y
-    return CostFit(*(float(c) for c in coef), float(np.sqrt(np.mean(rel**2))), int(y.size))
+    synop, update, spike, step = (float(c) for c in coef)
+    return CostFit(synop, update, spike, step, float(np.sqrt(np.mean(rel**2))), int(y.size))
 
 
 def predict(fit: CostFit, m: Measurement) -> np.ndarray:

@@ -81,7 +81,7 @@ def build_tables(node: FixedSynapse, in_shape: tuple[int, ...], n_out: int) -> S
         csr = build_csr(node, in_shape, n_out)
         w = csr.weights.astype(np.int64) >> k
         sums = np.bincount(csr.indices, weights=np.abs(w), minlength=n_out) if w.size else np.zeros(1)
-        delays = csr.delays if csr.delays.size else None
+        delays = csr.delays if csr.max_delay > 0 else None  # delays only on zero weights: none left
         extra = dict(indptr=csr.indptr, indices=csr.indices, delays=delays, slots=csr.max_delay + 1)
         layout = CSR
     acc32 = not graded and float(np.max(sums, initial=0)) < 2**31
