@@ -2,10 +2,14 @@
 ``c`` backend runs like the emulator; what it cannot run is one line, exit 2."""
 
 import json
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from snncompile.ir import LIF, Graph, Input, Linear, Output, save_graph
 from snncompile.ir.host import LayerNorm
@@ -33,6 +37,20 @@ def test_compile_for_an_mcu_writes_a_c_project_that_simulates_like_the_emulator(
         runs[backend] = json.loads(text)
     assert runs["c"]["accuracy"] == runs["emulator"]["accuracy"]
     assert runs["c"]["outputs"] == runs["emulator"]["outputs"]
+
+
+def test_make_mcu_cross_compiles_the_network_for_the_cortex_m(run_cli, ir_model, tmp_path):
+    folder = tmp_path / "m7"
+    code, _, err = run_cli("compile", ir_model, "--target", "cortex-m7", "-o", folder)
+    assert code == 0, err
+    # the Makefile's default MCU_CC is `python3 -m ziglang cc`: this environment's python3
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["make", "-s", "-C", str(folder), "mcu"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    with open(folder / "snn_model.o", "rb") as handle:
+        elf = ELFFile(handle)
+        assert elf["e_machine"] == "EM_ARM"
+        assert elf.get_section_by_name(".text.snn_step") is not None
 
 
 def test_an_artifact_path_still_writes_only_the_artifact(run_cli, ir_model, tmp_path):

@@ -20,16 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from snncompile.backends.c.harness import bench_source
+from snncompile.backends.c.toolchains import TOOLCHAINS, toolchain_of
 from snncompile.errors import UnsupportedError
 
 FLASH_BASE, FLASH_SIZE = 0x08000000, 2 * 1024 * 1024
 RAM_BASE, RAM_SIZE = 0x20000000, 1024 * 1024
 
-#: zig cc target and CPU per MCU (Armv7E-M, hardware float ABI; the code has no floats)
-ZIG_TARGETS: dict[str, tuple[str, str]] = {
-    "cortex-m4": ("thumb-freestanding-eabihf", "cortex_m4"),
-    "cortex-m7": ("thumb-freestanding-eabihf", "cortex_m7"),
-}
 CFLAGS = ["-std=c99", "-O2", "-g0", "-ffreestanding", "-ffunction-sections", "-fdata-sections", "-Wall",
           "-Wextra"]
 
@@ -65,10 +61,12 @@ def zig_cc() -> list[str]:
 
 
 def mcu_flags(target: str) -> list[str]:
-    if target not in ZIG_TARGETS:
-        raise UnsupportedError(f"no Cortex-M cross-compilation for target '{target}' (known: {', '.join(ZIG_TARGETS)})")
-    triple, cpu = ZIG_TARGETS[target]
-    return ["-target", triple, f"-mcpu={cpu}"]
+    """zig cc's flags for ``target`` (Armv7E-M, hardware float ABI; the code has no floats)."""
+    chain = toolchain_of(target)
+    if chain is None or not chain.zig:
+        known = ", ".join(t for t, c in TOOLCHAINS.items() if c.zig)
+        raise UnsupportedError(f"no Cortex-M cross-compilation for target '{target}' (known: {known})")
+    return list(chain.flags)
 
 
 def _run(cmd: list[str]) -> None:
