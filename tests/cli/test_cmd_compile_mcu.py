@@ -37,6 +37,11 @@ def test_compile_for_an_mcu_writes_a_c_project_that_simulates_like_the_emulator(
         runs[backend] = json.loads(text)
     assert runs["c"]["accuracy"] == runs["emulator"]["accuracy"]
     assert runs["c"]["outputs"] == runs["emulator"]["outputs"]
+    code, text, err = run_cli("compare", folder / "model.snnc", "--input", input_file, "--backends", "emulator,c",
+                              "--json", "--no-progress")
+    assert code == 0, err
+    pair = json.loads(text)["pairs"][0]
+    assert pair["first_layer"] is None and [layer["agreement"] for layer in pair["layers"]] == [1.0]
 
 
 def test_make_mcu_cross_compiles_the_network_for_the_cortex_m(run_cli, ir_model, tmp_path):
