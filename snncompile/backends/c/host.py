@@ -19,6 +19,8 @@ from snncompile.backends.c.project import HOST_CFLAGS, write_project
 from snncompile.errors import InputError, UnsupportedError
 from snncompile.ir import Constant, Graph, Node
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
+from snncompile.ir.placement import on_host
+from snncompile.ir.stage import is_integer
 from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
 from snncompile.simulate.result import SimResult
 
@@ -34,6 +36,10 @@ def c_compiler() -> str:
 def node_problem(node: Node) -> str | None:
     """Why the generated C cannot run ``node`` (None: it can)."""
     if type(node) not in EMITTERS:
+        if on_host(node):
+            return "placed on the host (a mixed graph): the generated C runs only the chip's integer nodes"
+        if not is_integer(node):
+            return "a float node: compile the model for an MCU first (snncompile compile MODEL --target cortex-m4)"
         return "no C form (the generated C runs integer nodes, Inputs, Outputs, Flatten, Reshape, Constants)"
     if isinstance(node, FixedLIF) and not 1 < node.state_bits <= 31:
         return f"state_bits {node.state_bits}: the C holds states in int32_t (at most 31 bits)"

@@ -61,5 +61,6 @@ def test_the_c_backend_names_every_node_it_cannot_run():
     g.add("lif", LIF(shape=(2,)))
     g.add("y", Output(shape=(2,)))
     g.chain("x", "fc", "lif", "y")
-    with pytest.raises(UnsupportedError, match=r"2 node\(s\): 'fc' \(Linear\).*'lif' \(LIF\)"):
+    with pytest.raises(UnsupportedError, match=r"2 node\(s\): 'fc' \(Linear\): a float node: compile the model "
+                                              r"for an MCU first.*'lif' \(LIF\)"):
         get_backend("c").run(g, np.zeros((1, 4, 3)))
