@@ -79,3 +79,12 @@ def test_a_recurrence_stays_on_a_target_whose_synapses_add_no_step():
     assert mcu.synapse_latency == 0 and LOIHI2.synapse_latency == 1
     assert {"a", "b"} <= set(partition(g, LOIHI2).host_reasons)
     assert partition(g, mcu).host_reasons == {}
+
+
+def test_every_host_operation_says_why_it_runs_on_the_host():
+    from snncompile.ir import NODE_TYPES
+    from snncompile.ir.stage import Stage
+    from snncompile.passes.partition import HOST_REASONS
+
+    host_kinds = {kind for kind, cls in NODE_TYPES.items() if cls.stage is Stage.HOST and kind != "Quantize"}
+    assert host_kinds - set(HOST_REASONS) == set()
