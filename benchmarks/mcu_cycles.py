@@ -70,7 +70,7 @@ def synthetic_cases(quick: bool) -> list[tuple[str, Graph, float]]:
 
 
 def run(steps: int, quick: bool, only: str = "all") -> dict:
-    braille = np.load(DATA / "braille" / "braille7_fold0.npz")["spikes"][0]
+    braille = np.load(DATA / "braille" / "braille7_fold0.npz", allow_pickle=False)["spikes"][0]
     result: dict = {"networks": {}, "fits": {}}
     for target in TARGETS:
         measured: list[tuple[str, Measurement]] = []

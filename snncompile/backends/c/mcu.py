@@ -22,6 +22,7 @@ import numpy as np
 from snncompile.backends.c.harness import bench_source
 from snncompile.backends.c.toolchains import TOOLCHAINS, toolchain_of
 from snncompile.errors import UnsupportedError
+from snncompile.fileio import atomic_open
 
 FLASH_BASE, FLASH_SIZE = 0x08000000, 2 * 1024 * 1024
 RAM_BASE, RAM_SIZE = 0x20000000, 1024 * 1024
@@ -84,9 +85,10 @@ def compile_object(project: Path, target: str) -> Path:
 
 def build_elf(project: Path, target: str, inputs: np.ndarray) -> Path:
     """The linked benchmark image for ``target`` running ``inputs`` (steps, input size)."""
-    (project / "snn_bench.c").write_text(bench_source(inputs))
-    (project / "snn_freestanding.c").write_text(FREESTANDING_SUPPORT)
-    (project / "snn_bench.ld").write_text(LINKER_SCRIPT)
+    for name, text in (("snn_bench.c", bench_source(inputs)), ("snn_freestanding.c", FREESTANDING_SUPPORT),
+                       ("snn_bench.ld", LINKER_SCRIPT)):
+        with atomic_open(project / name) as handle:
+            handle.write(text)
     elf = project / f"snn_bench.{target}.elf"
     _run([*zig_cc(), *mcu_flags(target), *CFLAGS, "-nostdlib", f"-Wl,-T,{project / 'snn_bench.ld'}",
           "-Wl,--gc-sections", "-Wl,--entry=snn_bench_main", "-o", str(elf), str(project / "snn_bench.c"), str(project / "snn_model.c"),

@@ -19,6 +19,7 @@ from snncompile import __version__
 from snncompile.backends.c.emit import Sources, generate
 from snncompile.backends.c.harness import HOST_HARNESS
 from snncompile.backends.c.toolchains import toolchain_of
+from snncompile.fileio import atomic_open
 from snncompile.ir import Graph
 
 HOST_CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-pedantic"]
@@ -99,7 +100,8 @@ def write_project(graph: Graph, folder: str | os.PathLike, target: str = "custom
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
         for name, text in files.items():
-            (tmp / name).write_text(text)
+            with atomic_open(tmp / name) as handle:  # the folder is renamed into place whole, too
+                handle.write(text)
         if extra is not None:
             extra(tmp)
         os.chmod(tmp, 0o777 & ~_umask())
