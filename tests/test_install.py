@@ -41,9 +41,13 @@ OPTIONAL = {
     "sklearn": "zoo extra (the zoo's digits data)",
     "spikingjelly": "a framework adapter, and zoo:spikformer's neurons (installed --no-deps, README)",
     "DCLS": "zoo:delays' learned-delay layer, dcls (installed --no-deps, requirements/frameworks.txt)",
+    "ziglang": "mcu extra (cross-compiling the generated C for Cortex-M)",
+    "unicorn": "mcu extra (instruction-set simulation of the generated C)",
+    "capstone": "mcu extra (decoding instructions for the Cortex-M4 timing model)",
+    "elftools": "mcu extra (flash and RAM from the ELF)",
 }
 #: distribution name -> the module it provides, where they differ
-MODULE_OF: dict[str, str] = {"scikit-learn": "sklearn"}
+MODULE_OF: dict[str, str] = {"scikit-learn": "sklearn", "pyelftools": "elftools"}
 
 
 def runtime_requirements(metadata: str) -> list[Requirement]:

@@ -21,7 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     add_model_arguments(p)
     p.add_argument("--target", default="loihi2", help="target name or descriptor .toml (default loihi2)")
-    p.add_argument("-o", "--output", help="artifact path (default: MODEL's stem + .snnc)")
+    p.add_argument("-o", "--output", help="artifact path (default: MODEL's stem + .snnc); for an MCU target "
+                                            "(cortex-m4, cortex-m7, esp32-s3) a folder for the generated C project "
+                                            "(default: MODEL's stem + _TARGET), unless it ends in .snnc")
     p.add_argument("--calibrate", metavar="X.npz", help="sample input ('input' array) to choose scales on")
     p.add_argument("--calibrate-samples", type=int, help="use only the first N calibration samples")
     p.add_argument("--scale", help="membrane scale S: a number, or LAYER=S,... per layer (default: automatic)")
@@ -83,6 +85,12 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
     )
 
 
+def _is_mcu(target: str) -> bool:
+    from snncompile.targets import load_target
+
+    return load_target(target).kind == "mcu"
+
+
 def run(args: argparse.Namespace) -> dict:
     from snncompile.api import default_output_path, load_inputs, model_kind
     from snncompile.compile import build_artifact, save_artifact
@@ -101,10 +109,19 @@ def run(args: argparse.Namespace) -> dict:
         calibrate = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
                               calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host)
-    output = args.output or default_output_path(args.model, ".snnc")
-    save_artifact(artifact, output)
+    project = None
+    if _is_mcu(args.target) and not (args.output or "").endswith(".snnc"):
+        from snncompile.backends.c.project import ARTIFACT_NAME, write_artifact_project
+
+        folder = args.output or default_output_path(args.model, f"_{artifact.target['name']}")
+        written = write_artifact_project(artifact, folder)
+        output, project = str(written.folder / ARTIFACT_NAME), str(written.folder)
+    else:
+        output = args.output or default_output_path(args.model, ".snnc")
+        save_artifact(artifact, output)
     return {
         "artifact": output,
+        "project": project,
         "model": args.model,
         "target": dict(artifact.target),
         "nodes": {n: node.kind for n, node in artifact.fixed.items()},
@@ -125,4 +142,6 @@ def render(result: dict) -> str:
     if result.get("partition"):
         lines.append(render_partition(result["partition"]))
     lines.append(f"wrote {result['artifact']} ({len(result['nodes'])} nodes, target {result['target']['name']})")
+    if result.get("project"):
+        lines.append(f"wrote the C project {result['project']}/ (snn_model.h: the API; make: host harness)")
     return "\n".join(lines)

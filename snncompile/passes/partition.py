@@ -85,13 +85,16 @@ GENERIC_REASON = "no integer form on this chip"
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a target's cores compute: float neuron kinds and synapse operators."""
+    """What a target's cores compute: float neuron kinds and synapse operators; and the
+    steps each synapse stage adds there (``[fixed_point] synapse_latency``, 1 when the
+    target does not say: Loihi's cores)."""
 
     target: str
     neuron_kinds: frozenset[str]
     synapse_operators: frozenset[str]
     #: programmable per-synapse delays (a target's ``features.delays``)
     delays: bool = True
+    synapse_latency: int = 1
 
     @classmethod
     def of(cls, target) -> Capabilities:  # snncompile.targets.Target
@@ -104,7 +107,9 @@ class Capabilities:
         if features is not None and features.conv:
             operators |= {"conv1d", "conv2d"}
         delays = bool(features is not None and features.delays)
-        return cls(target.name, frozenset(kinds), frozenset(operators), delays)
+        latency = (getattr(target, "fixed_point", None) or {}).get("synapse_latency")
+        return cls(target.name, frozenset(kinds), frozenset(operators), delays,
+                   1 if latency is None else int(getattr(latency, "value", latency)))
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,7 @@ def partition(graph: Graph, caps: Capabilities) -> Partition:
             if why is not None:
                 reasons[name] = why
                 changed = True
-        slow = _slow_recurrences(graph, reasons)
+        slow = _slow_recurrences(graph, reasons, caps.synapse_latency)
         changed = changed or bool(slow)
         reasons.update(slow)
     reasons = _place_data_movement(graph, reasons, movers)
@@ -199,8 +204,9 @@ def _scales_tokens(neuron: Node) -> bool:
 MAX_CYCLES = 200
 
 
-def _slow_recurrences(graph: Graph, reasons: dict[str, str]) -> dict[str, str]:
-    """Chip neurons on a cycle with fewer steps of delay than chip neurons (hops)."""
+def _slow_recurrences(graph: Graph, reasons: dict[str, str], latency: int = 1) -> dict[str, str]:
+    """Chip neurons on a cycle with fewer steps of delay than its chip neurons add
+    (``latency`` each; none on a target whose synapses add no step)."""
     g = nx.DiGraph()
     for e in graph.edges:
         if not g.has_edge(e.src, e.dst) or g[e.src][e.dst]["delay"] > e.delay:
@@ -215,7 +221,7 @@ def _slow_recurrences(graph: Graph, reasons: dict[str, str]) -> dict[str, str]:
                 break
             chip = [n for n in cycle if isinstance(graph.nodes[n], NeuronNode) and n not in reasons and n not in out]
             delay = sum(sub[a][b]["delay"] for a, b in zip(cycle, cycle[1:] + cycle[:1]))
-            if len(chip) > delay:
+            if latency * len(chip) > delay:
                 why = (f"a recurrence through {len(chip)} chip neurons with {delay} step(s) of delay: on the chip "
                        "each neuron takes its input a step later, so it would lag; kept on the host")
                 out.update({n: why for n in chip})

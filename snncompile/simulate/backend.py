@@ -218,6 +218,7 @@ BACKEND_MODULES: dict[str, str] = {
     "emulator": "snncompile.emulator",
     "lava": "snncompile.backends.lava",
     "onnx": "snncompile.backends.onnx",
+    "c": "snncompile.backends.c",
 }
 
 

@@ -145,6 +145,7 @@ CYCLES: dict[str, Key] = {
     "per_synop": _cycles("one event-driven synaptic add"),
     "per_neuron_update": _cycles("one neuron update (decay, add, compare, reset)"),
     "per_spike": _cycles("emitting one spike"),
+    "per_step": _cycles("fixed cost of one time step (software targets: calls, loop set-up)"),
     "per_mac": _cycles("one float multiply-accumulate in software (host processors)"),
     # Xylo's published cycle model, term by term (see xylo-audio2.toml).
     "per_input_synop": _cycles("input spike x hidden target"),

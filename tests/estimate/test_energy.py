@@ -75,13 +75,14 @@ def test_truenorth_and_spinnaker2(metrics):
 
 
 def test_mcus(metrics):
-    cycles = 5 * 11 + 8 * 16  # per effective synaptic op, per neuron update
+    # per effective synaptic op, per neuron update, per step: measured on the generated C (targets/cortex-m4.toml)
+    cycles = 6.94 * 11 + 73.3 * 16 + 96 * 4
     m4 = _one(metrics, "cortex-m4")
     assert m4.cycles_per_step == pytest.approx(cycles / 4)
     assert m4.energy_j == pytest.approx(cycles * 0.3 * nJ)
     assert m4.latency_s == pytest.approx(cycles / 80e6)
-    esp = _one(metrics, "esp32-s3")
-    assert esp.energy_j == pytest.approx(cycles * 0.935 * nJ)
+    esp = _one(metrics, "esp32-s3")  # still hardware.md's estimates
+    assert esp.energy_j == pytest.approx((5 * 11 + 8 * 16) * 0.935 * nJ)
     m7 = _one(metrics, "cortex-m7")
     assert m7.energy_j is None and m7.latency_s is None and len(m7.missing) == 2
 

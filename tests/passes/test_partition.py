@@ -74,6 +74,28 @@ def test_per_synapse_delays_stay_on_chip_only_where_the_target_has_delays():
     assert "no programmable synaptic delays" in partition(g, speck).host_reasons["fc"]
 
 
+def test_a_recurrence_stays_on_a_target_whose_synapses_add_no_step():
+    """Two neurons in a loop closed by one step of delay lag on Loihi (each synapse stage
+    adds a step) but not in the generated C of an MCU (synapse_latency 0)."""
+    from snncompile.ir import LIF
+
+    g = Graph()
+    g.add("x", Input(shape=(2,)))
+    for name in ("w1", "w2", "back"):
+        g.add(name, Linear(weight=np.eye(2)))
+    g.add("a", LIF(shape=(2,)))
+    g.add("b", LIF(shape=(2,)))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "w1", "a", "w2", "b", "y")
+    g.connect("b", "back", 1)
+    g.connect("back", "a")
+    g.validate()
+    mcu = Capabilities.of(load_target("cortex-m4"))
+    assert mcu.synapse_latency == 0 and LOIHI2.synapse_latency == 1
+    assert {"a", "b"} <= set(partition(g, LOIHI2).host_reasons)
+    assert partition(g, mcu).host_reasons == {}
+
+
 def test_every_host_operation_says_why_it_runs_on_the_host():
     from snncompile.ir import NODE_TYPES
     from snncompile.ir.stage import Stage

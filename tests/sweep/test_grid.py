@@ -11,4 +11,5 @@ def test_grid_is_every_combination_targets_outermost():
 def test_cells_a_target_cannot_take_say_why():
     assert unsupported(Cell("loihi", 8)) is None
     assert unsupported(Cell("loihi", 9)) == "loihi holds at most 8 weight mantissa bits"
-    assert "cortex-m4" in unsupported(Cell("cortex-m4", 8))  # an MCU has no integer neuron convention
+    assert unsupported(Cell("cortex-m4", 8)) is None  # the generated C's convention
+    assert "paper-45nm" in unsupported(Cell("paper-45nm", 8))  # an accounting method has no integer convention

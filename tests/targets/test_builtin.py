@@ -108,3 +108,14 @@ def test_paper_method_matches_horowitz_sums():
     mac = energy["fp32_mult_j"].value + energy["fp32_add_j"].value
     assert energy["e_mac_j"].value == pytest.approx(mac)
     assert energy["e_ac_j"].value == pytest.approx(energy["fp32_add_j"].value)
+
+
+@pytest.mark.parametrize("name", ["cortex-m4", "cortex-m7", "esp32-s3"])
+def test_mcu_targets_compute_in_the_emulators_arithmetic_with_mcu_widths(name):
+    from snncompile.passes.quantize.spec import spec_from_target
+
+    target = load_target(name)
+    spec = spec_from_target(target)
+    assert (spec.weight_mantissa_bits, spec.v_bits, spec.synapse_latency) == (8, 24, 0)
+    assert all(f.provenance == "specified" and f.source for f in target.fixed_point.values())
+    assert "same step" in target.fixed_point["synapse_latency"].note

@@ -12,18 +12,22 @@ from snncompile.targets import Target
 @register_model("mcu")
 def mcu(m: Metrics, target: Target, placement: Placement | None = None) -> Estimate:
     """Event-driven SNN in software on one core: ``cycles = c_synop x synaptic events +
-    c_update x neuron updates (+ c_spike x spikes) + MACs / (MACs per cycle)``;
+    c_update x neuron updates (+ c_spike x spikes + c_step x steps) + MACs / (MACs per
+    cycle)``;
     ``latency = cycles / clock``; ``E = cycles x energy per cycle``."""
     log = FigureLog(target)
     c_syn = log.get("cycles", "per_synop")
     c_upd = log.get("cycles", "per_neuron_update")
     c_spk = log.get("cycles", "per_spike", required=False)
+    c_step = log.get("cycles", "per_step", required=False)
     simd_given = log.get("limits", "macs_per_cycle_int16", required=False)
     simd = simd_given or 1.0
     per_syn = [(s.name, s.effective_acs * (c_syn or 0) + s.dense_macs / simd) for s in m.synapses]
     per_neu = [(n.name, n.neuron_updates * (c_upd or 0) + n.spikes * (c_spk or 0)) for n in m.neurons]
     # the host segments of a compiled graph run on the MCU too, as multiply-accumulates
     per_neu += [(name, ops / simd) for name, ops in m.host_ops.items()]
+    if c_step:
+        per_neu.append(("(network)", c_step * m.steps))  # calls and loop set-up, once per step
     cycles = sum(c for _, c in per_syn + per_neu)
     clock = log.get("timing", "clock_hz")
     e_cycle = log.get("energy", "energy_per_cycle_j")

@@ -1,0 +1,82 @@
+"""Differential sweep: the generated C (backend ``c``, compiled with this machine's C
+compiler) vs the emulator on random fixed graphs.
+
+    python -m benchmarks.c_vs_emulator [--examples 100] [--seed 0] [--json out.json]
+
+Draws ``--examples`` graphs from :func:`snncompile.testing.c_graphs.c_cases` (Lava's
+random graphs plus subtract/no reset, ``>=``, graded spikes, delayed bias sources,
+skip synapses and summed synapse inputs), runs both on the same input and compares
+every output, every node's payloads and every population's ``u`` and ``v`` at every
+step. Prints the number of graphs, of values compared, of mismatching graphs (listing
+each) and how often each feature was drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from snncompile.emulator import emulate
+from snncompile.simulate.backend import get_backend
+from snncompile.testing.c_graphs import c_cases
+from snncompile.testing.fixed_graphs import compare_runs
+
+RECORD = dict(record="all", membranes="neurons", currents="neurons")
+FEATURES = {"conv": r"\bconv", "per-synapse delays": r"\+delays", "recurrence": r"\brec", "graded input": r"^T=\d+ (large )?graded",
+            "subtract reset": r":subtract", "no reset": r":none", ">=": r">=", "graded spikes": r"\+graded",
+            "bias source": r"bias->", "skip synapse": r"skip->", "summed synapse input": r"summed",
+            "large values": r"\blarge\b"}
+
+
+def sweep(examples: int, rng_seed: int) -> dict:
+    stats: dict = {"graphs": 0, "values_compared": 0, "mismatching_graphs": [], "kinds": {}}
+    backend = get_backend("c")
+
+    @seed(rng_seed)
+    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(c_cases(max_steps=24))
+    def one(case):
+        emu = emulate(case.graph, case.inputs, **RECORD)
+        c = backend.run(case.graph, case.inputs, **RECORD)
+        stats["graphs"] += 1
+        for feature, pattern in FEATURES.items():
+            if re.search(pattern, case.description):
+                stats["kinds"][feature] = stats["kinds"].get(feature, 0) + 1
+        for kind in ("outputs", "recorded", "membranes", "currents"):
+            stats["values_compared"] += int(sum(a.size for a in getattr(emu, kind).values()))
+        problems = compare_runs(emu, c, case.graph)
+        if problems:
+            stats["mismatching_graphs"].append(f"{case.description}: {problems[:3]}")
+
+    one()
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    stats = sweep(args.examples, args.seed)
+    stats["wall_s"] = time.perf_counter() - start
+    print(f"graphs compared          {stats['graphs']}")
+    print(f"values compared          {stats['values_compared']:,} (outputs, payloads, u, v per node and step)")
+    print(f"mismatching graphs       {len(stats['mismatching_graphs'])}")
+    for line in stats["mismatching_graphs"]:
+        print(f"  {line}")
+    print("features drawn           " + ", ".join(f"{k} {v}" for k, v in sorted(stats["kinds"].items())))
+    print(f"wall time                {stats['wall_s']:.0f} s")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(stats, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()

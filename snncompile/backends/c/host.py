@@ -1,0 +1,145 @@
+"""Backend ``c``: the generated C, compiled for this machine with its C compiler (``CC``,
+else ``cc``), run through the host harness. What the MCU runs, on the host: its results
+are tested equal to the emulator's, integer for integer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from snncompile.backends.c.emit_nodes import EMITTERS
+from snncompile.backends.c.project import HOST_CFLAGS, write_project
+from snncompile.errors import InputError, UnsupportedError
+from snncompile.ir import Constant, Graph, Node
+from snncompile.ir.fixed import FixedLIF, FixedSynapse
+from snncompile.ir.placement import on_host
+from snncompile.ir.stage import is_integer
+from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
+from snncompile.simulate.result import SimResult
+
+
+def c_compiler() -> str:
+    """``$CC``, else the first of cc, gcc, clang on PATH."""
+    found = os.environ.get("CC") or next((c for c in ("cc", "gcc", "clang") if shutil.which(c)), None)
+    if not found:
+        raise UnsupportedError("the c backend needs a C compiler: none of $CC, cc, gcc, clang was found")
+    return found
+
+
+def node_problem(node: Node) -> str | None:
+    """Why the generated C cannot run ``node`` (None: it can)."""
+    if type(node) not in EMITTERS:
+        if on_host(node):
+            return "placed on the host (a mixed graph): the generated C runs only the chip's integer nodes"
+        if not is_integer(node):
+            return "a float node: compile the model for an MCU first (snncompile compile MODEL --target cortex-m4)"
+        return "no C form (the generated C runs integer nodes, Inputs, Outputs, Flatten, Reshape, Constants)"
+    if isinstance(node, FixedLIF) and not 1 < node.state_bits <= 31:
+        return f"state_bits {node.state_bits}: the C holds states in int32_t (at most 31 bits)"
+    if isinstance(node, FixedSynapse) and not 1 < node.accum_bits <= 32:
+        return f"accum_bits {node.accum_bits}: the C hands synaptic input on as int32_t (at most 32 bits)"
+    if isinstance(node, Constant) and np.any(node.value != np.round(node.value)):
+        return "a Constant with non-integer values (the generated C is integer only)"
+    return None
+
+
+class CBackend(Backend):
+    name = "c"
+    runs = GraphKind.COMPILED
+    description = "the generated C99 (what an MCU runs), compiled with this machine's C compiler"
+
+    def supports(self, graph: Graph, name: str, node: Node) -> str | None:
+        return node_problem(node)
+
+    def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
+                progress: bool, currents: Record = None, **_: Any) -> SimResult:
+        from snncompile.simulate.backend import resolve_record
+
+        u_names = [n for n in resolve_record(graph, currents) if isinstance(graph.nodes[n], FixedLIF)]
+        want_probes = bool(record or membranes or u_names)
+        with tempfile.TemporaryDirectory(prefix="snnc-c-") as tmp:
+            exe = build_harness(graph, Path(tmp) / "project")
+            raw = run_harness(exe, _stack_inputs(graph, inputs), steps, want_probes)
+        return _result(graph, raw, inputs.batch, steps, record, membranes, u_names, self.name)
+
+
+def build_harness(graph: Graph, folder: Path, target: str = "host") -> Path:
+    """Write the project for ``graph`` and compile its host harness; returns the binary."""
+    write_project(graph, folder, target=target)
+    exe = folder / "snn_harness"
+    cmd = [c_compiler(), *HOST_CFLAGS, "-o", str(exe), str(folder / "snn_harness.c"), str(folder / "snn_model.c")]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise UnsupportedError(f"compiling the generated C failed ({' '.join(cmd[:2])}): {done.stderr.strip()[:2000]}")
+    if done.stderr.strip():
+        raise UnsupportedError(f"the generated C compiled with warnings: {done.stderr.strip()[:2000]}")
+    return exe
+
+
+def _stack_inputs(graph: Graph, inputs: RunInputs) -> np.ndarray:
+    """(batch, length, input size) int32: every Input's payloads, in graph.inputs order."""
+    parts = []
+    for name in graph.inputs:
+        x = np.asarray(inputs.arrays[name])
+        if x.dtype.kind == "f" and np.any(x != np.round(x)):
+            raise InputError(f"input '{name}': the c backend takes integer payloads (spikes 0/1 or graded ints)")
+        x = x.reshape(x.shape[0], x.shape[1], -1)
+        if x.size and (x.min() < -(2**31) or x.max() >= 2**31):
+            raise InputError(f"input '{name}': payloads must fit in int32")
+        parts.append(x.astype(np.int32))
+    return np.concatenate(parts, axis=2) if parts else np.zeros((inputs.batch, inputs.length, 0), np.int32)
+
+
+def run_harness(exe: Path, data: np.ndarray, steps: int, probes: bool) -> np.ndarray:
+    batch, length, width = data.shape
+    head = np.array([batch, steps, length, width, int(probes)], np.int32)
+    done = subprocess.run([str(exe)], input=head.tobytes() + np.ascontiguousarray(data, np.int32).tobytes(),
+                          capture_output=True)
+    if done.returncode != 0:
+        raise UnsupportedError(f"the generated C's harness failed (exit {done.returncode}): "
+                               f"{done.stderr.decode(errors='replace').strip()[:500]}")
+    return np.frombuffer(done.stdout, np.int32)
+
+
+def _result(graph: Graph, raw: np.ndarray, batch: int, steps: int, record: list[str], membranes: list[str],
+            u_names: list[str], backend: str) -> SimResult:
+    from snncompile.backends.c.plan import build_plan
+
+    shapes = graph.infer_shapes()
+    plan = build_plan(graph)
+    sizes = [plan.nodes[n].size for n in graph.outputs]
+    layout = [(n, plan.nodes[n].size, isinstance(graph.nodes[n], FixedLIF)) for n in plan.order]
+    per_step = sum(sizes) + (sum(s * (3 if lif else 1) for _, s, lif in layout) if (record or membranes or u_names)
+                             else 0)
+    rows = raw.reshape(batch, steps, per_step)
+    out: dict[str, np.ndarray] = {}
+    at = 0
+    for name, size in zip(graph.outputs, sizes):
+        out[name] = rows[:, :, at:at + size]
+        at += size
+    payload: dict[str, np.ndarray] = {}
+    u: dict[str, np.ndarray] = {}
+    v: dict[str, np.ndarray] = {}
+    if per_step > at:
+        for name, size, lif in layout:
+            payload[name] = rows[:, :, at:at + size]
+            at += size
+            if lif:
+                u[name], v[name] = rows[:, :, at:at + size], rows[:, :, at + size:at + 2 * size]
+                at += 2 * size
+
+    def shaped(series: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.ndarray]:
+        return {n: np.array(series[n]).reshape(batch, steps, *shapes[n]) for n in names}
+
+    return SimResult(outputs=shaped(out, list(graph.outputs)), recorded=shaped(payload, record),
+                     membranes=shaped(v, membranes), currents=shaped(u, u_names), dt=graph.dt, backend=backend)
+
+
+C_BACKEND = register_backend(CBackend())
