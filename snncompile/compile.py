@@ -33,19 +33,25 @@ import numpy as np
 
 from snncompile import __version__
 from snncompile.errors import InputError, UnsupportedError, one_line
-from snncompile.ir import Graph
-from snncompile.ir.placement import chip_segments, extract
+from snncompile.ir import Graph, NeuronNode
+from snncompile.ir.placement import chip_segments, extract, on_host
 from snncompile.ir.serialize import graph_from_arrays, graph_to_arrays
 from snncompile.npz import write_npz
 from snncompile.partition_report import PartitionReport, all_on_chip_error, build_partition_report
 from snncompile.passes.partition import Capabilities
-from snncompile.passes.quantize import QuantizationReport, Quantized, QuantizeOptions, quantize
+from snncompile.passes.quantize import (
+    QuantizationReport,
+    Quantized,
+    QuantizeOptions,
+    partition_float,
+    quantize,
+)
 from snncompile.passes.quantize.spec import (
     descriptor_hash,
     load_target_descriptor,
     spec_from_target,
 )
-from snncompile.targets import DEFAULT_HOST, load_target
+from snncompile.targets import DEFAULT_HOST, Target, load_target
 
 FORMAT = "snncompile-artifact"
 VERSION = 2
@@ -83,6 +89,8 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
     caps = Capabilities.of(descriptor) if getattr(descriptor, "features", None) is not None else None
+    if isinstance(descriptor, Target):
+        check_fits(float_graph, descriptor, options, caps)
     q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps)
     parts = q.partition
     if all_on_chip and parts is not None and parts.host_reasons:
@@ -102,6 +110,24 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
         },
         partition=partition,
     )
+
+
+def check_fits(float_graph: Graph, target: Target, options: QuantizeOptions, caps: Capabilities | None) -> None:
+    """Raise a (one-line) MappingError listing every rule the chip part of
+    ``float_graph`` breaks on ``target`` (what ``snncompile map`` reports); nodes the
+    partition puts on the host are not mapped."""
+    from snncompile.mapping import MappingError, map_graph
+
+    folded, parts = partition_float(float_graph, options, caps)
+    chip = folded
+    if parts is not None and parts.host_reasons:
+        names = [n for n, node in parts.graph.items() if not on_host(node)]
+        if not any(isinstance(parts.graph.nodes[n], NeuronNode) for n in names):
+            return  # nothing on the chip
+        chip = extract(parts.graph, names)[0]
+    placement = map_graph(chip, target, strict=False)
+    if not placement.fits:
+        raise MappingError(target.name, placement.violations, compact=True)
 
 
 def lava_expressible(fixed: Graph) -> str:

@@ -32,4 +32,4 @@ def test_every_problem_reported_at_once():
 
 def test_target_without_fixed_point_table_is_refused():
     with pytest.raises(InputError, match="has no \\[fixed_point\\] table"):
-        spec_from_target("speck")
+        spec_from_target("paper-45nm")
