@@ -1,5 +1,6 @@
 # make demo / make test create .venv on first use (torch first, then the package with
-# its test and distributed (Ray) extras, then lava-nc, lava-dl and the SNN frameworks without letting them touch torch).
+# its test and distributed (Ray) extras, then lava-nc, lava-dl and the SNN frameworks without letting them touch torch,
+# and SynSense's xylosim, built from source).
 # A stamp file records a finished install, so later runs start in seconds.
 
 PYTHON ?= python3
@@ -21,6 +22,7 @@ $(STAMP): pyproject.toml Makefile requirements/*.txt
 	$(PIP) install --no-deps --ignore-requires-python lava-dl==0.6.0
 	$(PIP) install -r requirements/framework-needs.txt
 	$(PIP) install --no-deps -r requirements/frameworks.txt
+	$(PIP) install -r requirements/xylo.txt
 	$(PIP) install -r requirements/distributed.txt
 	$(PIP) install -e ".[test,distributed]"
 	$(BIN)/python -c "import torch, numpy; assert torch.__version__.startswith('2.13.0'), torch.__version__; assert numpy.__version__ < '2'"

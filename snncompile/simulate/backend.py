@@ -165,6 +165,7 @@ BACKEND_MODULES: dict[str, str] = {
     "emulator": "snncompile.emulator",
     "lava": "snncompile.backends.lava",
     "onnx": "snncompile.backends.onnx",
+    "xylosim": "snncompile.backends.xylosim",
 }
 
 
