@@ -139,7 +139,10 @@ def lava_expressible(fixed: Graph) -> str:
         for names in chip_segments(fixed).values():
             plan_lowering(extract(fixed, names)[0])
     except UnsupportedError as exc:
-        return f"not expressible in Lava: {one_line(str(exc))}"
+        problems = one_line(str(exc)).split("; ")
+        more = f"; and {len(problems) - 3} more (snncompile simulate --backend lava lists them)" \
+            if len(problems) > 3 else ""
+        return f"not expressible in Lava: {'; '.join(problems[:3])}{more}"
     return "expressible in Lava (fixed_pt): the emulator and Lava compute the same integers on every chip segment"
 
 

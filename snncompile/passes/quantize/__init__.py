@@ -19,7 +19,10 @@ each pass:
 6. ``add_bias_sources`` — Linear biases into current-based neurons as an always-on
    source neuron and one-column synapses (exact);
 7. ``add_reset_correction`` — a delayed subtract reset (snnTorch) as the chip's immediate
-   subtract plus a diagonal self-connection that restores the difference.
+   subtract plus a diagonal self-connection that restores the difference (on targets
+   with delays whose synaptic inputs sum);
+8. ``order_event_delivery`` — where events saturate one at a time, each neuron's
+   synapses in the order the chip delivers them.
 
 It returns the fixed graph, the plan and a :class:`QuantizationReport`.
 """
@@ -73,6 +76,7 @@ from snncompile.passes.quantize.calibrate import measure_ranges
 from snncompile.passes.quantize.choose_scales import ScalePlan, choose_scales
 from snncompile.passes.quantize.layers import Layer, find_layers
 from snncompile.passes.quantize.options import QuantizeOptions
+from snncompile.passes.quantize.order_event_delivery import order_event_delivery
 from snncompile.passes.quantize.quantize_neurons import (
     comparator_for,
     decay_constants,
@@ -164,6 +168,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
               f"float value = v / {node.scale:g}" for n, node in fixed.items()
               if isinstance(node, FixedLIF) and node.reads_membrane]
+    if spec.accumulate is Accumulate.SATURATE:
+        fixed = run_pipeline(fixed, [Pass("order_event_delivery", order_event_delivery)])
     fixed = with_lags(complete_placements(fixed), lags)
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags, parts)
