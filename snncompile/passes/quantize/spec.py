@@ -213,7 +213,9 @@ class FixedPointSpec:
         values: dict[str, Any] = {}
         problems = []
         known = {f.name for f in dataclasses.fields(cls)} - {"target", "assumed"}
-        problems += [f"unknown key '{k}'" for k in table if k not in known | {"assumed"}]
+        problems += [f"unknown key '{k}'" for k in table if k not in known | {"assumed", "target"}]
+        if target == "custom" and isinstance(table.get("target"), str):  # a spec's own to_dict()
+            target = table["target"]
         listed = _figure_value(table.get("assumed")) or ()  # a spec's own to_dict() lists them
         if not (isinstance(listed, (list, tuple)) and all(isinstance(k, str) for k in listed)):
             problems.append(f"'assumed' must be a list of keys, found {listed!r}")

@@ -147,3 +147,20 @@ def test_one_dimensional_convolution_over_tokens():
     g.chain("c", "y")
     x = (rng.random((2, 25, 2, 8)) < 0.5).astype(np.int64)
     _lava_equals_emulator(g, x, ["c"])
+
+
+def test_other_arithmetic_is_refused_by_name():
+    from snncompile.backends.lava.lower import plan_lowering
+
+    b = FixedGraphBuilder((3,))
+    b.linear(np.ones((2, 3), int), accumulate="saturate", accum_bits=16, mixed_sign_extra_shift=0, max_payload=15)
+    b.lif(decay_encoding="shift", decay_bits=4, input_timing="before_decay", current_overflow="saturate", act_shift=0,
+          membrane_update="saturate_each", state_range="twos_complement", reset="subtract", max_spikes=31)
+    b.output()
+    with pytest.raises(UnsupportedError) as exc:
+        plan_lowering(b.graph)
+    msg = str(exc.value)
+    for part in ("decay_encoding='shift'", "input_timing='before_decay'", "current_overflow='saturate'",
+                 "membrane_update='saturate_each'", "state_range='twos_complement'", "max_spikes=31",
+                 "accumulate='saturate'", "mixed_sign_extra_shift=0", "max_payload=15"):
+        assert part in msg, part
