@@ -115,16 +115,17 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
 def check_fits(float_graph: Graph, target: Target, options: QuantizeOptions, caps: Capabilities | None) -> None:
     """Raise a (one-line) MappingError listing every rule the chip part of
     ``float_graph`` breaks on ``target`` (what ``snncompile map`` reports); nodes the
-    partition puts on the host are not mapped."""
+    partition puts on the host are not mapped. When no neuron would run on the chip, the
+    whole network is mapped: an artifact that runs only on the host is no compilation for
+    ``target``, and its violations say what would have to change."""
     from snncompile.mapping import MappingError, map_graph
 
     folded, parts = partition_float(float_graph, options, caps)
     chip = folded
     if parts is not None and parts.host_reasons:
         names = [n for n, node in parts.graph.items() if not on_host(node)]
-        if not any(isinstance(parts.graph.nodes[n], NeuronNode) for n in names):
-            return  # nothing on the chip
-        chip = extract(parts.graph, names)[0]
+        if any(isinstance(parts.graph.nodes[n], NeuronNode) for n in names):
+            chip = extract(parts.graph, names)[0]
     placement = map_graph(chip, target, strict=False)
     if not placement.fits:
         raise MappingError(target.name, placement.violations, compact=True)

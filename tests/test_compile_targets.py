@@ -138,3 +138,14 @@ def test_integrate_and_fire_cores_refuse_a_leak_by_name():
         quantize(g, "truenorth")  # all on the chip; compile would place the LIF on the host
     art = build_artifact(g, "truenorth")
     assert "truenorth's neuron model has no LIF" in art.partition.host_nodes["hid"]
+
+
+def test_a_network_no_neuron_of_which_runs_on_the_chip_is_refused_with_what_map_finds():
+    with pytest.raises(MappingError) as info:
+        build_artifact(rnn(), "speck")  # CubaLIF and recurrence: nothing would run on Speck
+    found = {(v.rule, v.node) for v in info.value.violations}
+    assert found == {("neuron model", "hid"), ("neuron model", "out"), ("recurrence", "hid"),
+                     ("one synapse node per core", "hid")}
+    assert "neuron model at hid: CubaLIF (limit if; IF neurons only: train without leak" in str(info.value)
+    with pytest.raises(MappingError, match="weights per neuron \\(axon types\\) at hid: 12 distinct values"):
+        build_artifact(rnn(), "truenorth")
