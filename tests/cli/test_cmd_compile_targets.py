@@ -66,3 +66,18 @@ def test_xylo_artifact_runs_on_xylosim_as_on_the_emulator(run_cli, xylo_model, s
     assert [layer["layer"] for layer in pair["layers"]] == ["hid", "out"]
     for layer in pair["layers"]:
         assert layer["agreement"] == 1.0 and layer["spikes_a"] == layer["spikes_b"] > 0, layer
+
+
+def test_estimate_of_a_xylo_artifact_maps_its_compiled_graph_onto_xylo(run_cli, xylo_model, tmp_path):
+    art = tmp_path / "rnn.snnc"
+    assert run_cli("compile", xylo_model, "--target", "xylo-audio2", "-o", art)[0] == 0
+    code, out, err = run_cli("estimate", art, "--target", "xylo-audio2", "--steps", "30", "--no-progress", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    mapping = data["mapping"]["xylo-audio2"]
+    assert mapping["fits"] and mapping["violations"] == []
+    assert {layer["layer"]: layer["kind"] for layer in mapping["layers"]} == {"hid": "FixedLIF", "out": "FixedLIF"}
+    synapses = {s["name"]: s for s in data["metrics"]["synapses"]}
+    assert set(synapses) == {"fc1", "rec", "fc2"} and synapses["rec"]["synaptic_events"] > 0
+    (xylo,) = data["estimates"]
+    assert xylo["cycles_per_step"] > 0 and xylo["energy_j"] > 0
