@@ -121,14 +121,17 @@ def check_fits(float_graph: Graph, target: Target, options: QuantizeOptions, cap
     from snncompile.mapping import MappingError, map_graph
 
     folded, parts = partition_float(float_graph, options, caps)
-    chip = folded
+    chip, context = folded, ""
     if parts is not None and parts.host_reasons:
         names = [n for n, node in parts.graph.items() if not on_host(node)]
         if any(isinstance(parts.graph.nodes[n], NeuronNode) for n in names):
             chip = extract(parts.graph, names)[0]
+            hosted = [f"'{n}' ({why})" for n, why in parts.host_reasons.items()
+                      if parts.graph.nodes[n].kind not in ("Input", "Output")]
+            context = f"mapped: the part that runs on the chip; on the host: {', '.join(hosted)}" if hosted else ""
     placement = map_graph(chip, target, strict=False)
     if not placement.fits:
-        raise MappingError(target.name, placement.violations, compact=True)
+        raise MappingError(target.name, placement.violations, compact=True, context=context)
 
 
 def lava_expressible(fixed: Graph) -> str:

@@ -149,3 +149,11 @@ def test_a_network_no_neuron_of_which_runs_on_the_chip_is_refused_with_what_map_
     assert "neuron model at hid: CubaLIF (limit if; IF neurons only: train without leak" in str(info.value)
     with pytest.raises(MappingError, match="weights per neuron \\(axon types\\) at hid: 12 distinct values"):
         build_artifact(rnn(), "truenorth")
+
+
+def test_a_refusal_of_a_mixed_network_says_which_nodes_the_host_would_run():
+    with pytest.raises(MappingError) as info:
+        build_artifact(conv_if_net(), "xylo-audio2")  # no conv on Xylo: both convolutions go to the host
+    assert [(v.rule, v.actual, v.limit) for v in info.value.violations] == [("input channels", "320", "16")]
+    assert str(info.value).endswith("(mapped: the part that runs on the chip; on the host: 'c1' (xylo-audio2 has "
+                                    "no conv2d synapses), 'c2' (xylo-audio2 has no conv2d synapses))")
