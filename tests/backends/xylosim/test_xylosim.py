@@ -119,7 +119,7 @@ def test_inputs_must_be_spike_counts_and_only_neurons_are_recorded():
 def test_the_nir_papers_braille_rnn_compiled_for_xylo_runs_the_same_on_xylosim():
     """The subtract-reset Braille RNN (snnTorch, delayed reset) compiled for Xylo Audio 2:
     XyloSim gives the emulator's spikes, currents and membranes; the accuracy on
-    braille7_fold0 (280 samples) is 0.8429 on both (docs/xylo.md; the paper's Xylo figure
+    braille7_fold0 (280 samples) is 0.8429 on both (docs/neuromorphic-targets.md; the paper's Xylo figure
     on its 140-sample test set is 0.857)."""
     from pathlib import Path
 
