@@ -108,13 +108,13 @@ def delays(ctx: Context) -> list[Violation]:
     feats = ctx.target.features
     cap = ctx.limit("max_delay")
     out = []
-    latency = ctx.target.fixed_point.get("synapse_latency")
+    latency = ctx.target.number("fixed_point", "synapse_latency")
     for ly in ctx.layers:
         # a recurrent edge's one step of delay is the chip's own step, not a synaptic delay;
         # a compiled graph's edges hold the chip's synapse latency, which is no delay either
         own = 1 if ly.recurrent or ly.name in _cyclic_layers(ctx) else 0
         if isinstance(ctx.graph.nodes[ly.name], FixedLIF) and latency is not None:
-            own = max(own, int(latency.value))
+            own = max(own, int(latency))
         extra = ly.max_delay - own
         if extra <= 0:
             continue
