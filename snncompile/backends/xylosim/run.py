@@ -23,6 +23,7 @@ from snncompile.backends.xylosim.compat import ensure_xylosim
 from snncompile.backends.xylosim.lower import XyloPlan, plan_xylo
 from snncompile.errors import InputError, UnsupportedError
 from snncompile.ir import Graph, Node
+from snncompile.ir.stage import is_float_graph
 from snncompile.simulate.backend import (
     Backend,
     GraphKind,
@@ -44,6 +45,19 @@ class XyloSimBackend(Backend):
 
     def unsupported(self, graph: Graph) -> dict[str, str]:
         return plan_xylo(graph)[1]
+
+    def check(self, graph: Graph) -> None:
+        """A float model is refused in one phrase with the way out (compile it for Xylo);
+        a compiled graph with every node Xylo cannot run, then the way out."""
+        if is_float_graph(graph):
+            raise UnsupportedError("the xylosim backend runs graphs compiled for xylo-audio2, this is a float "
+                                   "model: compile it first (snncompile compile MODEL --target xylo-audio2 -o "
+                                   "MODEL.snnc; snncompile map MODEL --target xylo-audio2 lists what does not fit)")
+        try:
+            super().check(graph)
+        except UnsupportedError as exc:
+            raise UnsupportedError(f"{exc} (a graph compiled for xylo-audio2 runs on XyloSim: snncompile compile "
+                                   "MODEL --target xylo-audio2)") from None
 
     def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
                 progress: bool, currents: Any = None, **_: Any) -> SimResult:

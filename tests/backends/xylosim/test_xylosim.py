@@ -141,3 +141,23 @@ def test_the_nir_papers_braille_rnn_compiled_for_xylo_runs_the_same_on_xylosim()
     emu, xs = emulate(art.fixed, some, steps=steps, **RECORD), xylosim(art.fixed, some, steps=steps, **RECORD)
     assert emu.recorded["lif1.lif"].max() > 1  # hidden neurons send several spikes in a step
     assert compare_runs(emu, xs, art.fixed) == []
+
+
+def test_a_float_model_or_another_targets_graph_is_refused_with_the_way_out():
+    from snncompile.compile import build_artifact
+
+    g = Graph(dt=1e-3)
+    g.add("input", Input(shape=(2,)))
+    g.add("fc", Linear(weight=np.ones((2, 2))))
+    g.add("n", CubaLIF(shape=(2,), syn_decay=0.5, decay=0.9, threshold=1.0, reset="subtract"))
+    g.add("output", Output(shape=(2,)))
+    g.chain("input", "fc", "n", "output")
+    with pytest.raises(UnsupportedError, match="this is a float model: compile it first \\(snncompile compile MODEL "
+                                               "--target xylo-audio2"):
+        xylosim(g, np.zeros((1, 3, 2), int))
+    loihi2 = build_artifact(g, "loihi2").fixed
+    with pytest.raises(UnsupportedError) as exc:
+        xylosim(loihi2, np.zeros((1, 3, 2), int))
+    assert "'n' (FixedLIF): decay_encoding=multiply (Xylo: shift)" in str(exc.value)
+    assert str(exc.value).endswith("(a graph compiled for xylo-audio2 runs on XyloSim: snncompile compile MODEL "
+                                   "--target xylo-audio2)")
