@@ -121,7 +121,9 @@ def check_fits(float_graph: Graph, target: Target, options: QuantizeOptions, cap
     from snncompile.mapping import MappingError, map_graph
 
     folded, parts = partition_float(float_graph, options, caps)
-    chip, context = folded, ""
+    # all on the chip: the network as written, as `snncompile map` sees it (a chip's layer
+    # may do what a lowering pass rewrites, e.g. Speck pools within a layer)
+    chip, context = float_graph, ""
     if parts is not None and parts.host_reasons:
         names = [n for n, node in parts.graph.items() if not on_host(node)]
         if any(isinstance(parts.graph.nodes[n], NeuronNode) for n in names):
