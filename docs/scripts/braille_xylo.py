@@ -43,7 +43,7 @@ def main(folds: list[Path]) -> None:
     print("| data | model | accuracy | notes |")
     print("|---|---|---|---|")
     for fold in folds:
-        with np.load(fold) as d:
+        with np.load(fold, allow_pickle=False) as d:
             x, y = d["spikes"].astype(np.int64), d["labels"]
         name = f"{fold.name} ({len(y)})"
         print(f"| {name} | float reference (snnTorch semantics) | {accuracy(simulate(graph, x.astype(float)).output(), y):.4f} | |")
@@ -62,7 +62,7 @@ def main(folds: list[Path]) -> None:
         print(f"| {name} | same integers, 1 spike per hidden neuron and step (not Xylo) | {accuracy(out, y):.4f} | "
               "Xylo's hidden neurons send up to 31 |")
     for label, name in (("snnTorch", "snntorch"), ("on Xylo", "xylo")):
-        value = float(np.load(PAPER / f"{name}_accuracy_noDelay_noBias_subtract.npy"))
+        value = float(np.load(PAPER / f"{name}_accuracy_noDelay_noBias_subtract.npy", allow_pickle=False))
         print(f"| paper's test set (140) | {label}, Pedersen et al. 2024 | {value:.4f} | |")
 
 
