@@ -1,6 +1,7 @@
 # make demo / make test create .venv on first use (torch first, then the package with
-# its test and distributed (Ray) extras, then lava-nc, lava-dl and the SNN frameworks without letting them touch torch;
-# requirements/mcu.txt: the Cortex-M cross-compiler and instruction-set simulator for the generated C).
+# its test and distributed (Ray) extras, then lava-nc, lava-dl and the SNN frameworks without letting them touch torch,
+# SynSense's xylosim, built from source, and requirements/mcu.txt: the Cortex-M cross-compiler and instruction-set
+# simulator for the generated C).
 # A stamp file records a finished install, so later runs start in seconds.
 
 PYTHON ?= python3
@@ -22,6 +23,7 @@ $(STAMP): pyproject.toml Makefile requirements/*.txt
 	$(PIP) install --no-deps --ignore-requires-python lava-dl==0.6.0
 	$(PIP) install -r requirements/framework-needs.txt
 	$(PIP) install --no-deps -r requirements/frameworks.txt
+	$(PIP) install -r requirements/xylo.txt
 	$(PIP) install -r requirements/distributed.txt
 	$(PIP) install -r requirements/mcu.txt
 	$(PIP) install -e ".[test,distributed]"

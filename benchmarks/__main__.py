@@ -5,7 +5,8 @@ Each prints ratios against a baseline measured in the same run (Lava for the emu
 the reference simulator for ONNX, the previous file format for spike I/O) and how it
 timed them on this shared machine (benchmarks/timing.py). The differential sweep (>= 200
 random graphs, emulator vs Lava, bit for bit) is a correctness run, not a speed one:
-``python -m benchmarks.differential``.
+``python -m benchmarks.differential``; so is its Xylo twin (>= 200 random Xylo Audio 2
+networks, emulator vs SynSense's XyloSim): ``python -m benchmarks.differential_xylo``.
 """
 
 import runpy

@@ -38,8 +38,8 @@ import numpy as np
 
 from snncompile import __version__
 from snncompile.errors import GraphError, InputError, UnsupportedError, one_line
-from snncompile.ir import Graph, SpikingNeuron
-from snncompile.ir.placement import chip_segments, extract
+from snncompile.ir import Graph, NeuronNode, SpikingNeuron
+from snncompile.ir.placement import chip_segments, extract, on_host
 from snncompile.ir.serialize import graph_from_arrays, graph_to_arrays, read_json
 from snncompile.ir.suspicious import check_suspicious
 from snncompile.limits import check_layer_sizes
@@ -47,13 +47,19 @@ from snncompile.npz import read_npz, write_npz
 from snncompile.partition_check import check_partition
 from snncompile.partition_report import PartitionReport, all_on_chip_error, build_partition_report
 from snncompile.passes.partition import Capabilities
-from snncompile.passes.quantize import QuantizationReport, Quantized, QuantizeOptions, quantize
+from snncompile.passes.quantize import (
+    QuantizationReport,
+    Quantized,
+    QuantizeOptions,
+    partition_float,
+    quantize,
+)
 from snncompile.passes.quantize.spec import (
     descriptor_hash,
     load_target_descriptor,
     spec_from_target,
 )
-from snncompile.targets import DEFAULT_HOST, load_target
+from snncompile.targets import DEFAULT_HOST, Target, load_target
 
 FORMAT = "snncompile-artifact"
 VERSION = 2
@@ -95,6 +101,8 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
     caps = Capabilities.of(descriptor) if getattr(descriptor, "features", None) is not None else None
+    if isinstance(descriptor, Target):
+        check_fits(float_graph, descriptor, options, caps)
     q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps)
     parts = q.partition
     if all_on_chip and parts is not None and parts.host_reasons:
@@ -114,6 +122,30 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
         },
         partition=partition,
     )
+
+
+def check_fits(float_graph: Graph, target: Target, options: QuantizeOptions, caps: Capabilities | None) -> None:
+    """Raise a (one-line) MappingError listing every rule the chip part of
+    ``float_graph`` breaks on ``target`` (what ``snncompile map`` reports); nodes the
+    partition puts on the host are not mapped. When no neuron would run on the chip, the
+    whole network is mapped: an artifact that runs only on the host is no compilation for
+    ``target``, and its violations say what would have to change."""
+    from snncompile.mapping import MappingError, map_graph
+
+    folded, parts = partition_float(float_graph, options, caps)
+    # all on the chip: the network as written, as `snncompile map` sees it (a chip's layer
+    # may do what a lowering pass rewrites, e.g. Speck pools within a layer)
+    chip, context = float_graph, ""
+    if parts is not None and parts.host_reasons:
+        names = [n for n, node in parts.graph.items() if not on_host(node)]
+        if any(isinstance(parts.graph.nodes[n], NeuronNode) for n in names):
+            chip = extract(parts.graph, names)[0]
+            hosted = [f"'{n}' ({why})" for n, why in parts.host_reasons.items()
+                      if parts.graph.nodes[n].kind not in ("Input", "Output")]
+            context = f"mapped: the part that runs on the chip; on the host: {', '.join(hosted)}" if hosted else ""
+    placement = map_graph(chip, target, strict=False)
+    if not placement.fits:
+        raise MappingError(target.name, placement.violations, compact=True, context=context)
 
 
 def created() -> str | None:
@@ -139,7 +171,10 @@ def lava_expressible(fixed: Graph) -> str:
         for names in chip_segments(fixed).values():
             plan_lowering(extract(fixed, names)[0])
     except UnsupportedError as exc:
-        return f"not expressible in Lava: {one_line(str(exc))}"
+        problems = one_line(str(exc)).split("; ")
+        more = f"; and {len(problems) - 3} more (snncompile simulate --backend lava lists them)" \
+            if len(problems) > 3 else ""
+        return f"not expressible in Lava: {'; '.join(problems[:3])}{more}"
     return "expressible in Lava (fixed_pt): the emulator and Lava compute the same integers on every chip segment"
 
 

@@ -45,6 +45,7 @@ OPTIONAL = {
     "unicorn": "mcu extra (instruction-set simulation of the generated C)",
     "capstone": "mcu extra (decoding instructions for the Cortex-M4 timing model)",
     "elftools": "mcu extra (flash and RAM from the ELF)",
+    "rockpool": "the xylosim backend: Rockpool drives SynSense's xylosim (requirements/xylo.txt, README)",
 }
 #: distribution name -> the module it provides, where they differ
 MODULE_OF: dict[str, str] = {"scikit-learn": "sklearn", "pyelftools": "elftools"}

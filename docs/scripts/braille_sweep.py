@@ -1,7 +1,7 @@
 """The sweep shown in docs/evaluate.md: the NIR paper's Braille RNN (subtract reset, as
-trained) compiled for loihi and loihi2 at 4, 6 and 8 weight bits, each cell evaluated on
-the emulator over braille7_fold0 (280 samples); loihi2 borrows loihi's energy figures
-(it publishes none). Writes docs/sweep/pareto.png and docs/sweep/sweep.csv.
+trained) compiled for loihi2 and spinnaker2 at 4, 6 and 8 weight bits, each cell evaluated
+on the emulator over braille7_fold0 (280 samples); loihi2 borrows loihi's energy figures
+(it publishes none). Loihi 1 allows only a zero reset: compile refuses this network for it. Writes docs/sweep/pareto.png and docs/sweep/sweep.csv.
 
     python docs/scripts/braille_sweep.py [--workers N]
 """
@@ -27,7 +27,7 @@ def run(workers: str = "1") -> int:
         out = Path(folder) / "sweep"
         code = main(["sweep", str(ROOT / "tests/data/nir_paper/03_rnn/braille_noDelay_noBias_subtract.nir"),
                      "--reset", "subtract", "--reset-timing", "delayed", "--data", f"{folder}/fold0.npz",
-                     "--target", "loihi,loihi2", "--weight-bits", "4,6,8", "--borrow", "loihi2=loihi",
+                     "--target", "loihi2,spinnaker2", "--weight-bits", "4,6,8", "--borrow", "loihi2=loihi",
                      "-o", str(out), "--workers", workers, "--no-progress"])
         (ROOT / "docs/sweep").mkdir(exist_ok=True)
         for name in ("pareto.png", "sweep.csv"):

@@ -26,33 +26,37 @@ from snncompile.emulator.cycles import CoreLayout, CycleModel
 from snncompile.emulator.fused import run_fused
 from snncompile.emulator.synapses import build_csr
 from snncompile.ir import Graph, Input, Node, Shape
+from snncompile.ir.arithmetic import (
+    NEURON_ARITHMETIC,
+    Accumulate,
+    Overflow,
+    StateRange,
+    non_default,
+)
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.host import Quantize
 from snncompile.ir.placement import on_host
-from snncompile.ir.semantics import Comparator, Reset
 from snncompile.ir.stage import Stage, is_integer
 from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
 from snncompile.simulate.progress import steps_with_progress
 from snncompile.simulate.result import SimResult
 
-_RESET_CODE = {Reset.ZERO: 0, Reset.SUBTRACT: 1, Reset.NONE: 2}
-
 
 @dataclass
 class _Out:
-    payload: np.ndarray  # (B, flat) int64
+    payload: np.ndarray  # (B, flat) int64; a saturating synapse's S of its map (see kernels.csr_saturate)
     active: np.ndarray | None  # flat indices b*N+i of nonzero payloads, when known
+    lo: np.ndarray | None = None  # a saturating synapse's map: x -> clamp(x + payload, lo, hi)
+    hi: np.ndarray | None = None
 
 
 class _LIFKernel:
     def __init__(self, node: FixedLIF):
         self.node = node
         self.n = int(np.prod(node.shape))
-        unity = 1 << node.decay_bits
-        self.u_factor = unity - (node.du + 1)
-        self.v_factor = unity - node.dv
+        self.params = K.lif_params(node)
         self.bias = node.effective_bias().reshape(-1).astype(np.int64)
-        self.vth = node.effective_threshold()
+        self.saturating = node.current_overflow is Overflow.SATURATE
 
     def reset(self, batch: int) -> None:
         self.u = np.zeros((batch, self.n), np.int64)
@@ -60,13 +64,10 @@ class _LIFKernel:
         self.out = np.zeros((batch, self.n), np.int64)
         self.active = np.empty(batch * self.n, np.int64)
 
-    def step(self, a: np.ndarray) -> _Out:
+    def step(self, a: np.ndarray, lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> _Out:
         node = self.node
-        count = K.lif_step(
-            a, self.u, self.v, self.bias, self.u_factor, self.v_factor, self.vth,
-            _RESET_CODE[node.reset], node.comparator is Comparator.GE, K.payload_code(node),
-            node.vth_shift, node.act_shift, node.decay_bits, node.state_bits, self.out, self.active,
-        )
+        count = K.lif_step(a, a if lo is None else lo, a if hi is None else hi, self.u, self.v, self.bias,
+                           self.params, self.out, self.active)
         self.count = count
         # a graded spike whose payload is 0 carries nothing: let consumers find the
         # nonzero payloads themselves (the compiled loop does the same)
@@ -85,6 +86,8 @@ class _SynapseKernel:
         # (Lava's DelayDense; FixedLinear's docstring), so it is collected apart first
         self.grouped = self.slots > 1 and node.weight_exp < 0
         self.graded = node.num_message_bits > 0
+        self.saturating = node.accumulate is Accumulate.SATURATE
+        self.bounds = StateRange.TWOS_COMPLEMENT.bounds(node.accum_bits)
         self.dst_core = np.zeros(out_size, np.int64)
         self.neurons_per_core = 0
         self.n_cores = 1
@@ -102,14 +105,16 @@ class _SynapseKernel:
             active = self.scratch
         else:
             active, count = x.active, x.active.size
-        slot = self.t % self.slots
         self.events = count
-        self.synops = K.csr_accumulate(
-            active, count, x.payload, self.csr.n_in, self.graded, self.csr.indptr, self.csr.indices,
-            self.csr.weights, self.csr.delays, 0 if self.grouped else slot, self.slots, self.groups, self.dst_core,
-            self.neurons_per_core, self.core_synops,
-        )
         self.last_active = active[:count]
+        if self.saturating:
+            return self._saturate(x, active, count)
+        slot = self.t % self.slots
+        self.synops = K.csr_accumulate(
+            active, count, x.payload, self.csr.n_in, self.graded, self.node.max_payload, self.csr.indptr,
+            self.csr.indices, self.csr.weights, self.csr.delays, 0 if self.grouped else slot, self.slots, self.groups,
+            self.dst_core, self.neurons_per_core, self.core_synops,
+        )
         shift = self.node.weight_exp
         if self.grouped:  # group d (this step's delay-d sum) arrives in slot + d
             self.acc[(slot + np.arange(self.slots)) % self.slots] += self.groups >> -shift
@@ -120,10 +125,35 @@ class _SynapseKernel:
         self.t += 1
         return _Out(out, None)
 
+    def _saturate(self, x: _Out, active: np.ndarray, count: int) -> _Out:
+        """The step's events as one saturating map per target (kernels.csr_saturate)."""
+        lo, hi = self.bounds
+        shape = self.acc.shape[1:]
+        s, low, high = np.zeros(shape, np.int64), np.full(shape, lo, np.int64), np.full(shape, hi, np.int64)
+        self.synops = K.csr_saturate(
+            active, count, x.payload, self.csr.n_in, self.graded, self.node.max_payload, self.csr.indptr,
+            self.csr.indices, self.csr.weights, self.node.weight_exp, lo, hi, s, low, high, self.dst_core,
+            self.neurons_per_core, self.core_synops,
+        )
+        self.t += 1
+        return _Out(s, None, low, high)
+
 
 #: node kinds the compiled loop (:mod:`.fused`) executes; anything else runs step by step
 FUSED_KINDS = ("Input", "Output", "Flatten", "Reshape", "Constant", "FixedLIF", "FixedLinear", "FixedConv2d",
                "FixedConv1d")
+
+
+def fusable(node: Node) -> bool:
+    """True when the compiled loop runs ``node``: a kind it knows, with Lava's
+    arithmetic (other arithmetic runs step by step, through :func:`kernels.lif_step`)."""
+    if node.kind not in FUSED_KINDS:
+        return False
+    if isinstance(node, FixedLIF):
+        return not non_default(node, NEURON_ARITHMETIC) and node.max_spikes == 1
+    if isinstance(node, FixedSynapse):
+        return node.accumulate is Accumulate.WRAP and node.max_payload == 0
+    return True
 
 
 class EmulatorBackend(Backend):
@@ -145,6 +175,7 @@ class EmulatorBackend(Backend):
 
     def unsupported(self, graph: Graph) -> dict[str, str]:
         bad = super().unsupported(graph)
+        bad.update(saturation_problems(graph))
         for e in graph.edges:  # a float value may enter integer arithmetic only as payloads
             src, dst = graph.nodes[e.src], graph.nodes[e.dst]
             if type(dst).stage is Stage.INTEGER and on_host(src) and not isinstance(src, (Quantize, Input)):
@@ -164,8 +195,7 @@ class EmulatorBackend(Backend):
         keep = list(dict.fromkeys([*graph.outputs, *record]))
         shapes = graph.infer_shapes()
         batch, length = inputs.batch, inputs.length
-        fusable = all(node.kind in FUSED_KINDS for node in graph.nodes.values())
-        if cores is None and not stepwise and fusable:
+        if cores is None and not stepwise and all(fusable(node) for node in graph.nodes.values()):
             order = graph.step_order()
             traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names,
                                                  u_names, progress, threads)
@@ -191,6 +221,28 @@ class EmulatorBackend(Backend):
 
 
 EMULATOR = register_backend(EmulatorBackend())
+
+
+def saturation_problems(graph: Graph) -> dict[str, str]:
+    """Saturating synapses and currents must meet each other: a neuron whose current
+    saturates per event is fed only by ``accumulate="saturate"`` synapses of its state
+    width, and such a synapse feeds only such neurons."""
+    bad: dict[str, str] = {}
+    for name, node in graph.items():
+        if isinstance(node, FixedLIF) and node.current_overflow is Overflow.SATURATE:
+            for e in graph.incoming(name):
+                src = graph.nodes[e.src]
+                if not (isinstance(src, FixedSynapse) and src.accumulate is Accumulate.SATURATE
+                        and src.accum_bits == node.state_bits):
+                    bad[name] = (f"its current saturates per event, but '{e.src}' ({src.kind}) is not a saturating "
+                                 f"synapse of {node.state_bits} bits")
+        elif isinstance(node, FixedSynapse) and node.accumulate is Accumulate.SATURATE:
+            for e in graph.outgoing(name):
+                dst = graph.nodes[e.dst]
+                if not (isinstance(dst, FixedLIF) and dst.current_overflow is Overflow.SATURATE):
+                    bad[name] = (f"a saturating synapse feeds '{e.dst}' ({dst.kind}), which is not a neuron "
+                                 "with a saturating current")
+    return bad
 
 
 def emulate(
@@ -373,6 +425,18 @@ class _Runner:
             total = total + other if total.dtype != other.dtype else _add_into(total, other)
         return _Out(total, None)
 
+    def _compose(self, edges: list, outs: dict[str, _Out], node: FixedLIF) -> tuple[np.ndarray, ...]:
+        """The incoming saturating maps composed in edge order (the identity before a
+        delayed edge has a value)."""
+        lo, hi = node.state_bounds()
+        shape = (self.batch, self.sizes[edges[0].dst]) if edges else (self.batch, 0)
+        s, low, high = np.zeros(shape, np.int64), np.full(shape, lo, np.int64), np.full(shape, hi, np.int64)
+        for e in edges:
+            x = self._edge(e.src, e.delay, outs)
+            if x.lo is not None and x.hi is not None:
+                K.compose_maps(s, low, high, x.payload, x.lo, x.hi)
+        return s, low, high
+
     def step(self, feed: dict[str, np.ndarray]) -> dict[str, _Out]:
         outs: dict[str, _Out] = {}
         for name in self.order:
@@ -383,10 +447,13 @@ class _Runner:
                 operands = {p: self._sum(edges, outs).payload for p, edges in self.operands[name].items() if edges}
                 outs[name] = _Out(self.host[name].step(operands, self.batch), None)
                 continue
+            kernel = self.kernels.get(name)
+            if isinstance(kernel, _LIFKernel) and kernel.saturating:
+                outs[name] = kernel.step(*self._compose(self.operands[name][""], outs, kernel.node))
+                continue
             x = self._sum(self.operands[name][""], outs)
             if x.payload.dtype == np.float64 and name not in self.floats:
                 x = _Out(x.payload.astype(np.int64), None)  # integer payloads from a Quantize boundary
-            kernel = self.kernels.get(name)
             if kernel is None:  # Flatten, Output: the flat payload is unchanged
                 outs[name] = x
             elif isinstance(kernel, _LIFKernel):

@@ -1,8 +1,10 @@
-"""Integer (fixed-point) nodes: what a Loihi-style chip computes, bit for bit.
+"""Integer (fixed-point) nodes: what a chip's neuron cores compute, bit for bit.
 
 A *fixed graph* is an ordinary :class:`~snncompile.ir.graph.Graph` whose neurons and
 synapses are the integer nodes below (plus ``Input``, ``Output`` and ``Flatten``). All
-arithmetic is on integers; every bit width is a field, so a target can set it.
+arithmetic is on integers; every bit width and every arithmetic choice (decay encoding,
+input timing, overflow, saturation range: :mod:`snncompile.ir.arithmetic`) is a field, so
+a target sets it. The defaults are Lava's (Loihi's) convention.
 
 Timing is explicit in the edges. The graph's step semantics are unchanged (see
 ``ir/graph.py``); hardware latency is written as edge delays:
@@ -32,6 +34,15 @@ from typing import ClassVar
 
 import numpy as np
 
+from snncompile.ir.arithmetic import (
+    Accumulate,
+    DecayEncoding,
+    InputTiming,
+    MembraneUpdate,
+    Overflow,
+    StateRange,
+    WeightRange,
+)
 from snncompile.ir.graph import DEFAULT_DT, Graph
 from snncompile.ir.neurons import NeuronNode, NeuronTraits
 from snncompile.ir.node import Node, Shape, register_node
@@ -88,31 +99,48 @@ FIXED_OUTPUTS = ("spikes", "v")
 @register_node
 @dataclass(eq=False, kw_only=True)
 class FixedLIF(NeuronNode):
-    """Loihi's current-based LIF neuron in integer arithmetic (Lava ``LIF``, ``fixed_pt``).
+    """A current-based LIF neuron in integer arithmetic; with the default fields Loihi's
+    (Lava ``LIF``, ``fixed_pt``), with others Xylo's, an IAF core's, ...
 
-    Per step, with ``a`` the sum of the integer synaptic inputs received this step
-    (``D = 2**decay_bits = 4096``, ``S = state_bits = 24``, ``trunc0`` rounds toward zero,
-    ``wrap32`` is int32 two's-complement wrap)::
+    Per step, with ``a`` the sum of the integer synaptic inputs received this step,
+    ``D`` the decay of :class:`~snncompile.ir.arithmetic.DecayEncoding` ``decay_encoding``
+    (``du``/``dv`` are its constants: ``2**decay_bits - d`` over ``2**decay_bits`` for
+    ``multiply``, a shift for ``shift``), ``S = state_bits`` and ``sat`` the clamp into
+    ``state_range``. The default (Lava) arithmetic::
 
-        u = wrap32(trunc0(u * (D - (du + 1)) / D) + wrap32(a << act_shift))
-        u = u - 2**S   if u >  2**(S-1)          # one wrap into S bits, as Lava does
-        u = u + 2**S   if u <= -2**(S-1)
-        v = trunc0(v * (D - dv) / D) + u + (bias_mant << bias_exp)   # >> -bias_exp if < 0
-        v = clip(v, -(2**(S-1) - 1), 2**(S-1) - 1)                   # saturates
-        s = v > (vth << vth_shift)         # >= when comparator is GE
+        u = wrap32(D(u) + wrap32(a << act_shift))      # input_timing="after_decay"
+        u = u - 2**S   if u >  2**(S-1)                 # current_overflow="wrap": one wrap
+        u = u + 2**S   if u <= -2**(S-1)                #   into S bits, as Lava does
+        v = sat(D(v) + u + (bias_mant << bias_exp))     # membrane_update="clip_sum"
+                                                        # (>> -bias_exp if < 0)
+        s = v > (vth << vth_shift)                      # >= when comparator is GE
         reset ZERO: v = 0 where s;  SUBTRACT: v -= vth << vth_shift;  NONE: v unchanged
 
-    ``u`` is never reset. ``du = 4095`` keeps no current (u = a << 6), ``du = -1`` keeps all
-    of it (no decay), ``dv = 0`` means no voltage decay. ``du``, ``dv``, ``vth`` are one value
-    per population; ``bias_mant``/``bias_exp`` broadcast to ``shape``.
+    The other choices (:mod:`snncompile.ir.arithmetic`):
 
-    Output: ``s`` (0/1) when ``graded`` is False; when ``graded`` is True a spiking neuron
-    sends the payload ``v_pre_reset >> vth_shift`` (a graded spike; Loihi 2 only, Lava's LIF
-    cannot). Lava runs ``reset=ZERO``, ``comparator=GT``, ``graded=False`` only.
+    - ``input_timing="before_decay"``: ``u = D(u + a)``;
+    - ``current_overflow="saturate"``: the incoming synapses (all ``accumulate="saturate"``
+      at ``S`` bits) apply each event to ``u`` one at a time, saturating, in the order
+      of the incoming edges and within one edge by ascending source (``act_shift`` must
+      be 0);
+    - ``membrane_update="saturate_each"``: ``dv = sat(wrapS(D(v) - v) + u)``,
+      ``dv = sat(dv + bias)``, ``v = sat(v + dv)``;
+    - ``max_spikes = n > 1`` (subtract reset): while ``v`` passes the threshold and fewer
+      than ``n`` spikes were sent, send one and subtract the threshold; the output is the
+      count (Xylo's hidden neurons send up to 31 per step).
+
+    ``u`` is never reset. Lava: ``du = 4095`` keeps no current (u = a << 6), ``du = -1``
+    keeps all of it (no decay), ``dv = 0`` means no voltage decay. ``du``, ``dv``, ``vth``
+    are one value per population; ``bias_mant``/``bias_exp`` broadcast to ``shape``.
+
+    Output: the spike count (0/1 unless ``max_spikes > 1``) when ``graded`` is False;
+    when ``graded`` is True a spiking neuron sends the payload ``v_pre_reset >> vth_shift``
+    (a graded spike; Loihi 2 only, Lava's LIF cannot). Lava runs ``reset=ZERO``,
+    ``comparator=GT``, ``graded=False`` and the default arithmetic only.
 
     Membrane readout (``output="v"``; default ``"spikes"``): the neuron never compares,
     never spikes and never resets; its output at each step is the integer ``v`` after the
-    clip above (the non-spiking LI / CubaLI / Integrator kinds: a Loihi LIF whose threshold
+    update above (the non-spiking LI / CubaLI / Integrator kinds: a LIF whose threshold
     is never reached and whose membrane is read out). ``scale`` states what the integer
     means: the float value is ``v / scale`` (set by the quantizer; 1 when built by hand).
     ``vth``, ``reset`` and ``comparator`` are ignored, ``graded`` must be False.
@@ -137,14 +165,26 @@ class FixedLIF(NeuronNode):
     bias_bits: int = 13
     vth_shift: int = 6
     act_shift: int = 6
+    # arithmetic (from the target; see snncompile.ir.arithmetic)
+    decay_encoding: DecayEncoding = DecayEncoding.MULTIPLY
+    input_timing: InputTiming = InputTiming.AFTER_DECAY
+    current_overflow: Overflow = Overflow.WRAP
+    membrane_update: MembraneUpdate = MembraneUpdate.CLIP_SUM
+    state_range: StateRange = StateRange.SYMMETRIC
+    max_spikes: int = 1
 
     def __post_init__(self) -> None:
         self.shape = tuple(int(d) for d in self.shape)
         self.reset = Reset(self.reset)
         self.comparator = Comparator(self.comparator)
         for name in ("du", "dv", "vth", "state_bits", "decay_bits", "vth_bits", "bias_bits",
-                     "vth_shift", "act_shift"):
+                     "vth_shift", "act_shift", "max_spikes"):
             setattr(self, name, int(getattr(self, name)))
+        self.decay_encoding = DecayEncoding(self.decay_encoding)
+        self.input_timing = InputTiming(self.input_timing)
+        self.current_overflow = Overflow(self.current_overflow)
+        self.membrane_update = MembraneUpdate(self.membrane_update)
+        self.state_range = StateRange(self.state_range)
         self.graded = bool(self.graded)
         self.output = str(self.output)
         self.scale = float(self.scale)
@@ -152,7 +192,7 @@ class FixedLIF(NeuronNode):
         self.bias_exp = _int_array(self.bias_exp)
 
     @property
-    def spiking(self) -> bool:  # type: ignore[override]  # 0/1 output unless graded payloads or v
+    def spiking(self) -> bool:  # type: ignore[override]  # spike counts unless graded payloads or v
         return not self.graded and not self.reads_membrane
 
     @property
@@ -160,18 +200,36 @@ class FixedLIF(NeuronNode):
         """True for a membrane readout (``output="v"``): outputs ``v``, never spikes."""
         return self.output == "v"
 
+    @property
+    def keeps_current(self) -> bool:
+        """False when ``u`` is only the step's input (no current memory)."""
+        if self.decay_encoding is DecayEncoding.MULTIPLY:
+            return self.du != (1 << self.decay_bits) - 1
+        return self.decay_encoding is DecayEncoding.SHIFT and self.du != 0
+
+    def state_bounds(self) -> tuple[int, int]:
+        """``(lo, hi)`` of ``u`` and ``v``."""
+        return self.state_range.bounds(self.state_bits)
+
     def _coefficients(self) -> dict[str, np.ndarray]:
         return {"bias_mant": self.bias_mant, "bias_exp": self.bias_exp}
 
     def check(self, input_shape: Shape) -> list[str]:
         problems = super().check(input_shape)
-        unity = 1 << self.decay_bits
-        problems += _range_problems("du", self.du, -1, unity - 1)
-        problems += _range_problems("dv", self.dv, 0, unity - 1)
+        problems += _decay_problems(self)
         problems += _range_problems("vth", self.vth, 0, (1 << self.vth_bits) - 1)
         half = 1 << (self.bias_bits - 1)
         problems += _range_problems("bias_mant", self.bias_mant, -half, half - 1)
         problems += _range_problems("bias_exp", self.bias_exp, -7, 7)
+        problems += _range_problems("max_spikes", self.max_spikes, 1, 127)
+        if self.max_spikes > 1 and not self.reads_membrane:
+            if self.reset is not Reset.SUBTRACT:
+                problems.append(f"max_spikes={self.max_spikes} needs reset 'subtract', found '{self.reset.value}'")
+            if self.vth < 1 or self.graded:
+                problems.append("max_spikes > 1 needs vth >= 1 and binary (not graded) spikes")
+        if self.current_overflow is Overflow.SATURATE and self.act_shift:
+            problems.append(f"current_overflow='saturate' adds events unshifted: act_shift must be 0, "
+                            f"found {self.act_shift}")
         if self.output not in FIXED_OUTPUTS:
             problems.append(f"output must be one of {list(FIXED_OUTPUTS)}, found {self.output!r}")
         if self.reads_membrane and self.graded:
@@ -190,8 +248,20 @@ class FixedLIF(NeuronNode):
         return self.vth << self.vth_shift
 
     def traits(self) -> NeuronTraits:
-        # Loihi's CUBA LIF always holds a current u and a voltage v; bias = mant << exp
+        # the core always holds a current u and a voltage v; bias = mant << exp
         return NeuronTraits(bool(self.spiking), True, bool(np.any(self.effective_bias() != 0)))
+
+
+def _decay_problems(node: FixedLIF) -> list[str]:
+    """``du``/``dv`` ranges of the neuron's decay encoding."""
+    if node.decay_encoding is DecayEncoding.MULTIPLY:
+        unity = 1 << node.decay_bits
+        return _range_problems("du", node.du, -1, unity - 1) + _range_problems("dv", node.dv, 0, unity - 1)
+    if node.decay_encoding is DecayEncoding.SHIFT:  # shifts: 0 (everything decays) .. 2**bits - 1
+        top = (1 << node.decay_bits) - 1
+        return _range_problems("du", node.du, 0, top) + _range_problems("dv", node.dv, 0, top)
+    return [f"decay_encoding 'none' has no decay constants: du and dv must be 0, found {node.du}, {node.dv}"] \
+        if node.du or node.dv else []
 
 
 # -- synapses --------------------------------------------------------------------------------
@@ -199,20 +269,23 @@ class FixedLIF(NeuronNode):
 
 @dataclass(eq=False, kw_only=True)
 class FixedSynapse(Synapse):
-    """Common integer-synapse fields (Lava Dense/Conv ``fixed_pt``).
+    """Common integer-synapse fields (Lava Dense/Conv ``fixed_pt`` by default).
 
     Stored weights are the mantissas handed to the chip; the chip uses
     :meth:`effective_weight`: clip to ``weight_bits`` plus sign per ``sign_mode`` (mixed:
-    ``[-2**wb, 2**wb - 1]``, excitatory ``[0, 2**wb - 1]``, inhibitory ``[-(2**wb - 1), 0]``),
-    then drop the low ``weight_bits - num_weight_bits + (sign_mode is MIXED)`` bits with an
-    arithmetic shift (inhibitory weights are negated, shifted and negated back, i.e.
-    truncated toward zero). ``sign_mode=None`` means: decided from the weights as Lava
-    does (all >= 0 -> excitatory, all <= 0 -> inhibitory, else mixed).
+    ``[-2**wb, 2**wb - 1]``, or ``[-(2**wb - 1), 2**wb - 1]`` with a symmetric
+    ``weight_range``; excitatory ``[0, 2**wb - 1]``, inhibitory ``[-(2**wb - 1), 0]``),
+    then drop the low ``weight_bits - num_weight_bits + (mixed_sign_extra_shift if
+    sign_mode is MIXED)`` bits with an arithmetic shift (inhibitory weights are negated,
+    shifted and negated back, i.e. truncated toward zero; Lava drops one extra bit of a
+    mixed-sign matrix, Xylo none). ``sign_mode=None`` means: decided from the weights as
+    Lava does (all >= 0 -> excitatory, all <= 0 -> inhibitory, else mixed).
 
     Per step, with ``x`` the received payloads (``num_message_bits = 0``: every nonzero
-    payload counts as 1; > 0: the integer payload is used)::
+    payload counts as 1; > 0: the integer payload is used, clipped to ``max_payload``
+    when that is > 0)::
 
-        acc = W_eff @ x
+        acc = W_eff @ x                                   # accumulate="wrap" (Lava)
         y   = acc << weight_exp   (arithmetic >> -weight_exp when negative, flooring)
         y   = wrap(y, accum_bits)
 
@@ -222,6 +295,10 @@ class FixedSynapse(Synapse):
 
         y[t] = wrap(sum_d (acc_d[t - d] << weight_exp), accum_bits),
         acc_d[s] = sum_{j: D_ij = d} W_eff_ij x_j[s]
+
+    With ``accumulate="saturate"`` the events are not summed: each ``(W_eff[j, i] <<
+    weight_exp) * x[i]`` is added to target ``j``'s current on its own, saturating at
+    ``accum_bits`` (see :class:`FixedLIF` ``current_overflow``); ``weight_exp >= 0``.
     """
 
     stage: ClassVar[Stage] = Stage.INTEGER
@@ -232,12 +309,19 @@ class FixedSynapse(Synapse):
     num_message_bits: int = 0
     weight_bits: int = 8
     accum_bits: int = 32
+    mixed_sign_extra_shift: int = 1
+    weight_range: WeightRange = WeightRange.TWOS_COMPLEMENT
+    accumulate: Accumulate = Accumulate.WRAP
+    max_payload: int = 0
 
     def __post_init__(self) -> None:
         self.weight = _int_array(self.weight)
         self.sign_mode = None if self.sign_mode is None else SignMode(self.sign_mode)
-        for name in ("weight_exp", "num_weight_bits", "num_message_bits", "weight_bits", "accum_bits"):
+        for name in ("weight_exp", "num_weight_bits", "num_message_bits", "weight_bits", "accum_bits",
+                     "mixed_sign_extra_shift", "max_payload"):
             setattr(self, name, int(getattr(self, name)))
+        self.weight_range = WeightRange(self.weight_range)
+        self.accumulate = Accumulate(self.accumulate)
 
     def resolved_sign_mode(self) -> SignMode:
         if self.sign_mode is not None:
@@ -255,8 +339,10 @@ class FixedSynapse(Synapse):
         if mode is SignMode.INHIBITORY:
             w = -w
         mixed = int(mode is SignMode.MIXED)
-        w = np.clip(w, -(1 << self.weight_bits) * mixed, (1 << self.weight_bits) - 1)
-        drop = self.weight_bits - self.num_weight_bits + mixed
+        top = (1 << self.weight_bits) - 1
+        bottom = (top + int(self.weight_range is WeightRange.TWOS_COMPLEMENT)) * mixed
+        w = np.clip(w, -bottom, top)
+        drop = self.weight_bits - self.num_weight_bits + mixed * self.mixed_sign_extra_shift
         w = (w >> drop) << drop
         return -w if mode is SignMode.INHIBITORY else w
 
@@ -264,6 +350,11 @@ class FixedSynapse(Synapse):
         problems = _range_problems("num_weight_bits", self.num_weight_bits, 1, self.weight_bits)
         problems += _range_problems("num_message_bits", self.num_message_bits, 0, 24)
         problems += _range_problems("weight_exp", self.weight_exp, -16, 16)
+        problems += _range_problems("mixed_sign_extra_shift", self.mixed_sign_extra_shift, 0, 1)
+        problems += _range_problems("max_payload", self.max_payload, 0, 2**24)
+        if self.accumulate is Accumulate.SATURATE:
+            # one event (w << weight_exp) must be an accum_bits-bit integer
+            problems += _range_problems("weight_exp", self.weight_exp, 0, max(self.accum_bits - self.weight_bits - 1, 0))
         return problems
 
 
@@ -299,6 +390,8 @@ class FixedLinear(FixedSynapse):
             if self.delays.shape != self.weight.shape:
                 problems.append(f"delays shape {self.delays.shape} != weight shape {self.weight.shape}")
             problems += _range_problems("delays", self.delays, 0, MAX_SYNAPSE_DELAY)
+            if self.accumulate is Accumulate.SATURATE:
+                problems.append("per-synapse delays with accumulate='saturate' (no target has both)")
         return problems
 
 

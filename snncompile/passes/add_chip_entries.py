@@ -70,7 +70,7 @@ def entry_synapse(node: Node, spec) -> FixedLinear:  # spec: FixedPointSpec
     assert isinstance(node, Linear)
     width = node.weight.shape[0]
     return FixedLinear(weight=np.eye(width, dtype=np.int64), weight_exp=0, sign_mode=SignMode.EXCITATORY,
-                       num_weight_bits=spec.weight_mantissa_bits, weight_bits=spec.weight_mantissa_bits,
+                       num_weight_bits=spec.weight_mantissa_bits, **spec.synapse_fields(),
                        num_message_bits=GRADED_MESSAGE_BITS, meta=dict(node.meta))
 
 

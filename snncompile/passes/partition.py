@@ -41,6 +41,10 @@ NEURON_MODELS: dict[str, frozenset[str]] = {
     "cuba_lif": frozenset({"LIF", "IF", "CubaLIF", "LI", "CubaLI", "Integrator"}),
     "lif": frozenset({"LIF", "IF", "LI", "Integrator"}),
     "if": frozenset({"IF", "Integrator"}),
+    # Xylo's bit-shift LIF has a synaptic current and spikes (its outputs too)
+    "lif_shift_decay": frozenset({"LIF", "IF", "CubaLIF"}),
+    # TrueNorth: integrate and fire, the linear leak is a bias
+    "if_linear_leak": frozenset({"IF"}),
 }
 
 #: why a node kind has no place on a neuromorphic core, and what to do about it

@@ -219,6 +219,7 @@ BACKEND_MODULES: dict[str, str] = {
     "lava": "snncompile.backends.lava",
     "onnx": "snncompile.backends.onnx",
     "c": "snncompile.backends.c",
+    "xylosim": "snncompile.backends.xylosim",
 }
 
 

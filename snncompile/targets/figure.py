@@ -19,7 +19,10 @@ from dataclasses import dataclass
 #: - specified: a design parameter stated by a datasheet, paper or reference
 #:   implementation (core counts, bit widths). Not allowed for energies: an energy
 #:   is never "specified", it is one of the four above.
-PROVENANCES: tuple[str, ...] = ("measured", "simulated", "derived", "estimate", "specified")
+#: - assumed: a convention the sources do not give (a chip whose integer arithmetic is
+#:   not public), chosen and stated by the descriptor; compile reports name every one.
+#:   Not allowed for energies.
+PROVENANCES: tuple[str, ...] = ("measured", "simulated", "derived", "estimate", "specified", "assumed")
 
 #: Provenances an energy figure may carry (see `PROVENANCES`).
 ENERGY_PROVENANCES: tuple[str, ...] = ("measured", "simulated", "derived", "estimate")

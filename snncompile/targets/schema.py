@@ -159,6 +159,7 @@ CYCLES: dict[str, Key] = {
 }
 
 FIXED_POINT: dict[str, Key] = {
+    # widths (see snncompile.passes.quantize.spec.FixedPointSpec)
     "weight_mantissa_bits": _bits("weight magnitude bits (sign extra)"),
     "mixed_sign_extra_shift": Key("bits", "int", "extra LSBs dropped for mixed-sign weights"),
     "u_bits": _bits("synaptic current width"),
@@ -170,12 +171,33 @@ FIXED_POINT: dict[str, Key] = {
     "threshold_shift": Key("bits", "int", "threshold compared as vth << shift"),
     "activation_shift": Key("bits", "int", "synaptic input added as a << shift"),
     "bias_mant_bits": _bits("bias mantissa width, sign included"),
-    "bias_exp_bits": _bits("bias exponent width"),
-    "max_delay": Key("steps", "int", "largest DelayDense delay"),
-    "synapse_latency": Key("steps", "int", "steps added by every Dense/Conv"),
-    "rounding": Key("", "choice", "decay rounding", choices=("toward_zero", "floor")),
-    "u_overflow": Key("", "choice", "what u does past its width", choices=("wrap", "saturate")),
-    "v_overflow": Key("", "choice", "what v does past its width", choices=("wrap", "saturate")),
+    "bias_exp_bits": Key("bits", "int", "bias exponent width (0: no exponent)"),
+    "weight_exp_min": Key("bits", "int", "smallest weight exponent (shift) of a synapse", sign="any"),
+    "weight_exp_max": Key("bits", "int", "largest weight exponent (shift) of a synapse", sign="any"),
+    # timing
+    "max_delay": Key("steps", "int", "largest extra synaptic delay on top of the latency"),
+    "synapse_latency": Key("steps", "int", "steps from a neuron's spike to the next neuron's update"),
+    "input_latency": Key("steps", "int", "steps from an input spike to the first neurons' update"),
+    # spikes
+    "max_spikes_hidden": _count("spikes a hidden neuron may send per step (subtract reset)"),
+    "max_spikes_output": _count("spikes an output neuron may send per step"),
+    "max_input_payload": _count("input spike count per channel and step the chip reads (0: binary)"),
+    "comparators": Key("", "choice_list", "spike condition of the integer core", choices=COMPARATORS),
+    # arithmetic (snncompile.ir.arithmetic)
+    "decay_encoding": Key("", "choice", "how a decay constant shrinks a state",
+                          choices=("multiply", "shift", "none")),
+    "input_timing": Key("", "choice", "synaptic input joins u before or after its decay",
+                        choices=("after_decay", "before_decay")),
+    "rounding": Key("", "choice", "decay rounding", choices=("toward_zero", "floor", "none")),
+    "u_overflow": Key("", "choice", "what u does past its width (saturate: per synaptic event)",
+                      choices=("wrap", "saturate")),
+    "v_overflow": Key("", "choice", "what v does past its width", choices=("saturate",)),
+    "membrane_update": Key("", "choice", "v = sat(D(v) + u + b), or every addition saturating",
+                           choices=("clip_sum", "saturate_each")),
+    "state_range": Key("", "choice", "saturation bounds of u and v", choices=("symmetric", "twos_complement")),
+    "weight_range": Key("", "choice", "mixed-sign weight range", choices=("twos_complement", "symmetric")),
+    "weight_sharing": Key("", "choice", "what synapses share on the chip",
+                          choices=("none", "convolution", "axon_types")),
 }
 
 FEATURES: dict[str, Key] = {

@@ -64,8 +64,10 @@ def test_bad_artifact_is_one_line(run_cli, input_file, tmp_path):
 def test_bad_options_are_one_line(run_cli, ir_model, tmp_path):
     err = one_line_error(run_cli, "compile", ir_model, "-o", tmp_path / "a.snnc", "--scale", "lif=abc")
     assert "--scale" in err
-    err = one_line_error(run_cli, "compile", ir_model, "-o", tmp_path / "a.snnc", "--target", "speck")
+    err = one_line_error(run_cli, "compile", ir_model, "-o", tmp_path / "a.snnc", "--target", "paper-45nm")
     assert "no [fixed_point] table" in err
+    err = one_line_error(run_cli, "compile", ir_model, "-o", tmp_path / "a.snnc", "--target", "speck")
+    assert "network does not fit speck: 1 violation: neuron model at lif: LIF (limit if; " in err
     err = one_line_error(run_cli, "compile", ir_model, "-o", tmp_path / "a.snnc", "--scale", "-3")
     assert "scale of every layer must be > 0" in err
 

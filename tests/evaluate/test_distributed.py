@@ -105,7 +105,7 @@ def test_the_cli_runs_on_the_ray_it_finds(local_ray, run_cli, braille_shards):
 def test_a_sweep_on_ray_gives_the_rows_of_one_process(local_ray, braille_graph, braille_shards, tmp_path):
     from snncompile.sweep import SweepRun, grid, run_sweep
 
-    cells = grid(["loihi"], [5, 7])
+    cells = grid(["loihi2"], [5, 7])
     one = run_sweep(braille_graph, cells, tmp_path / "one", SweepRun(str(braille_shards)))
     two = run_sweep(braille_graph, cells, tmp_path / "two", SweepRun(str(braille_shards), workers=2))
 

@@ -24,7 +24,8 @@ def two_inputs() -> Graph:
 def test_every_backend_states_the_graph_it_runs():
     kinds = {name: get_backend(name).runs for name in backend_names()}
     assert kinds == {"reference": GraphKind.FLOAT, "onnx": GraphKind.FLOAT,
-                     "emulator": GraphKind.COMPILED, "lava": GraphKind.COMPILED, "c": GraphKind.COMPILED}
+                     "emulator": GraphKind.COMPILED, "lava": GraphKind.COMPILED, "c": GraphKind.COMPILED,
+                     "xylosim": GraphKind.COMPILED}
 
 
 def test_graph_for_picks_the_artifact_graph_by_the_backends_kind():

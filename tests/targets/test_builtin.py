@@ -82,7 +82,9 @@ def test_loihi_fixed_point_convention_is_data():
         "dv_bits": 12, "threshold_shift": 6, "activation_shift": 6, "max_delay": 63,
     }
     assert fp["u_overflow"].value == "wrap" and fp["v_overflow"].value == "saturate"
-    assert load_target("loihi2").fixed_point == fp
+    loihi2 = load_target("loihi2").fixed_point  # the same Lava convention; Loihi 2 shares conv kernels
+    assert {k: v for k, v in loihi2.items() if k != "weight_sharing"} == {k: v for k, v in fp.items()
+                                                                          if k != "weight_sharing"}
 
 
 def test_speck_per_core_lists_are_tuples_of_entries():

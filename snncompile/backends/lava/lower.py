@@ -28,6 +28,7 @@ import numpy as np
 
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Constant, Flatten, Graph, Input, Output, Shape
+from snncompile.ir.arithmetic import NEURON_ARITHMETIC, SYNAPSE_ARITHMETIC, non_default
 from snncompile.ir.fixed import (
     MAX_SYNAPSE_DELAY,
     FixedConv1d,
@@ -123,6 +124,10 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
             for key, bits in LAVA_LIF_BITS.items():
                 if getattr(node, key) != bits:
                     problems.append(f"{where}: {key}={getattr(node, key)} (Lava's LIF has {bits})")
+            for key, value in non_default(node, NEURON_ARITHMETIC).items():
+                problems.append(f"{where}: {key}='{value}' (Lava's LIF computes the default arithmetic)")
+            if node.max_spikes != 1:
+                problems.append(f"{where}: max_spikes={node.max_spikes} (Lava's LIF sends one spike per step)")
         elif isinstance(node, FixedSynapse):
             problems += [f"{where}: {p}" for p in _synapse_problems(node)]
         elif isinstance(node, FLAT_VIEWS):
@@ -196,6 +201,13 @@ def _synapse_problems(node: FixedSynapse) -> list[str]:
             )
     if node.weight_bits != 8:
         problems.append(f"weight_bits={node.weight_bits} (Lava clips weights to 8 bits)")
+    if node.mixed_sign_extra_shift != 1:
+        problems.append(f"mixed_sign_extra_shift={node.mixed_sign_extra_shift} (Lava drops one more bit of "
+                        "mixed-sign weights)")
+    for key, value in non_default(node, SYNAPSE_ARITHMETIC).items():
+        problems.append(f"{key}='{value}' (Lava's synapses compute the default arithmetic)")
+    if node.max_payload:
+        problems.append(f"max_payload={node.max_payload} (Lava does not clip payloads)")
     return problems
 
 

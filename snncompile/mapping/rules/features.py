@@ -6,6 +6,7 @@ import networkx as nx
 import numpy as np
 
 from snncompile.ir import NeuronNode
+from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.synapse import synapse_of
 from snncompile.mapping.rules.base import Context, rule
 from snncompile.mapping.violation import Violation
@@ -16,8 +17,15 @@ from snncompile.mapping.violation import Violation
 _MODEL_OF = {"IF": {"if", "if_linear_leak", "lif", "cuba_lif", "lif_shift_decay"},
              "LIF": {"lif", "cuba_lif", "lif_shift_decay", "if_linear_leak"},
              "CubaLIF": {"cuba_lif", "lif_shift_decay"}, "LI": {"cuba_lif"},
-             "CubaLI": {"cuba_lif"}, "Integrator": {"cuba_lif", "if"},
-             "FixedLIF": {"cuba_lif"}}
+             "CubaLI": {"cuba_lif"}, "Integrator": {"cuba_lif", "if"}}
+#: a compiled neuron runs on the models whose decay its arithmetic encodes
+_MODEL_OF_ENCODING = {"multiply": {"cuba_lif"}, "shift": {"lif_shift_decay"}, "none": {"if", "if_linear_leak"}}
+
+
+def _models(node: NeuronNode) -> set[str]:
+    if isinstance(node, FixedLIF):
+        return _MODEL_OF_ENCODING[node.decay_encoding.value]
+    return _MODEL_OF.get(node.kind, set())
 
 
 def _node(ctx: Context, name: str) -> NeuronNode:
@@ -33,7 +41,7 @@ def neuron_model(ctx: Context) -> list[Violation]:
     allowed = set(feats.neuron_models)
     for ly in ctx.layers:
         node = _node(ctx, ly.name)
-        ok = bool(_MODEL_OF.get(ly.kind, set()) & allowed)
+        ok = bool(_models(node) & allowed)
         if ok and allowed == {"if"} and ly.kind == "LIF" and not np.all(node.decay == 1):  # type: ignore[attr-defined]
             ok = False
         if not ok:
@@ -100,9 +108,14 @@ def delays(ctx: Context) -> list[Violation]:
     feats = ctx.target.features
     cap = ctx.limit("max_delay")
     out = []
+    latency = ctx.target.number("fixed_point", "synapse_latency")
     for ly in ctx.layers:
-        # a recurrent edge's one step of delay is the chip's own step, not a synaptic delay
-        extra = ly.max_delay - (1 if ly.recurrent or ly.name in _cyclic_layers(ctx) else 0)
+        # a recurrent edge's one step of delay is the chip's own step, not a synaptic delay;
+        # a compiled graph's edges hold the chip's synapse latency, which is no delay either
+        own = 1 if ly.recurrent or ly.name in _cyclic_layers(ctx) else 0
+        if isinstance(ctx.graph.nodes[ly.name], FixedLIF) and latency is not None:
+            own = max(own, int(latency))
+        extra = ly.max_delay - own
         if extra <= 0:
             continue
         if feats is not None and feats.delays is False:

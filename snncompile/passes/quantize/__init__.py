@@ -19,13 +19,17 @@ each pass:
 6. ``add_bias_sources`` — Linear biases into current-based neurons as an always-on
    source neuron and one-column synapses (exact);
 7. ``add_reset_correction`` — a delayed subtract reset (snnTorch) as the chip's immediate
-   subtract plus a diagonal self-connection that restores the difference.
+   subtract plus a diagonal self-connection that restores the difference (on targets
+   with delays whose synaptic inputs sum);
+8. ``order_event_delivery`` — where events saturate one at a time, each neuron's
+   synapses in the order the chip delivers them.
 
 It returns the fixed graph, the plan and a :class:`QuantizationReport`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -35,6 +39,7 @@ import numpy as np
 
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Graph, ResetTiming, SpikingNeuron
+from snncompile.ir.arithmetic import Accumulate, DecayEncoding
 from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.placement import LAG, complete_placements, on_host
 from snncompile.ir.stage import is_integer
@@ -70,9 +75,16 @@ from snncompile.passes.quantize.add_synapse_latency import (
 )
 from snncompile.passes.quantize.calibrate import measure_ranges
 from snncompile.passes.quantize.choose_scales import ScalePlan, choose_scales
-from snncompile.passes.quantize.layers import find_layers
+from snncompile.passes.quantize.layers import Layer, find_layers
 from snncompile.passes.quantize.options import QuantizeOptions
-from snncompile.passes.quantize.quantize_neurons import quantize_neurons
+from snncompile.passes.quantize.order_event_delivery import order_event_delivery
+from snncompile.passes.quantize.quantize_neurons import (
+    comparator_for,
+    decay_constants,
+    input_compensation,
+    max_spikes,
+    quantize_neurons,
+)
 from snncompile.passes.quantize.quantize_weights import quantize_weights
 from snncompile.passes.quantize.report import QuantizationReport, render_report
 from snncompile.passes.quantize.report_build import build_report
@@ -116,17 +128,20 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
              capabilities: Capabilities | None = None) -> Quantized:
     spec = spec_from_target(target)
     options = options or QuantizeOptions()
-    passes = FLOAT_PASSES + ([Pass("split_mixed_sign", split_mixed_sign)] if options.split_sign else [])
-    folded = run_pipeline(graph, passes)
-    parts = None
-    if capabilities is not None:
-        parts = partition(mark_static(folded), capabilities)
+    folded, parts = partition_float(graph, options, capabilities)
+    if parts is not None:
         folded = run_pipeline(parts.graph, [Pass("add_chip_entries", add_chip_entries)])
-    notes = approximation_notes(folded)
+    asked, options = options, chip_options(options, spec)
+    notes = approximation_notes(folded, spec)
+    if options is not asked:
+        notes.append(f"bias_timing 'exact' needs delays, which '{spec.target}' has not: biases stay in their "
+                     "registers (they start at chip step 0)")
     prepared = run_pipeline(folded, [Pass("fold_synapse_bias", fold_synapse_bias)])
     layers = find_layers(prepared)
     ranges = measure_ranges(prepared, layers, calibrate, options.percentile) if calibrate is not None else None
+    layers = compensate_input_decay(prepared, layers, ScalePlan(spec, options))
     plan = choose_scales(prepared, layers, spec, options, ranges)
+    notes += arithmetic_notes(prepared, plan)
     integer = [
         Pass("quantize_neurons", partial(quantize_neurons, plan=plan)),
         Pass("quantize_weights", partial(quantize_weights, plan=plan)),
@@ -139,14 +154,15 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not is_integer(node) and not on_host(node)]
     if left:
         raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
-    notes += timing_problems(fixed, spec.synapse_latency)
-    lags = node_lags(fixed, spec.synapse_latency)  # on the float timing: the step order is the float one
+    latency: dict[str, Any] = dict(latency=spec.synapse_latency, input_latency=spec.input_steps)
+    notes += timing_problems(fixed, **latency)
+    lags = node_lags(fixed, **latency)  # on the float timing: the step order is the float one
     fixed = start_boundaries(fixed, lags)
-    fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, latency=spec.synapse_latency))])
-    late = [
-        Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags)),
-        Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan, lags=lags)),
-    ]
+    fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, **latency))])
+    late = [Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags))]
+    if corrects_reset(spec):
+        late.append(Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan,
+                                                         lags=lags)))
     if options.bias_timing == "exact":
         late.append(Pass("add_delayed_biases", partial(add_delayed_biases, spec=spec, lags=lags, notes=notes,
                                                        parts=options.weight_split)))
@@ -154,6 +170,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
               f"float value = v / {node.scale:g}" for n, node in fixed.items()
               if isinstance(node, FixedLIF) and node.reads_membrane]
+    if spec.accumulate is Accumulate.SATURATE:
+        fixed = run_pipeline(fixed, [Pass("order_event_delivery", order_event_delivery)])
     fixed = with_lags(complete_placements(fixed), lags)
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags, parts)
@@ -165,7 +183,70 @@ def with_lags(graph: Graph, lags: Mapping[str, int]) -> Graph:
                  list(graph.edges), graph.dt)
 
 
-def approximation_notes(graph: Graph) -> list[str]:
+def partition_float(graph: Graph, options: QuantizeOptions,
+                    capabilities: Capabilities | None) -> tuple[Graph, Partition | None]:
+    """The float lowerings, then (with ``capabilities``) every node labelled chip or host:
+    (the lowered graph, the partition or None)."""
+    passes = FLOAT_PASSES + ([Pass("split_mixed_sign", split_mixed_sign)] if options.split_sign else [])
+    folded = run_pipeline(graph, passes)
+    if capabilities is None:
+        return folded, None
+    return folded, partition(mark_static(folded), capabilities)
+
+
+def chip_options(options: QuantizeOptions, spec: FixedPointSpec) -> QuantizeOptions:
+    """The options the target can honour: a bias that starts with its input needs a
+    delayed synapse, so a chip without delays keeps bias registers (noted)."""
+    if options.bias_timing == "exact" and spec.max_delay < 1:
+        return dataclasses.replace(options, bias_timing="register")
+    return options
+
+
+def corrects_reset(spec: FixedPointSpec) -> bool:
+    """Whether snnTorch's delayed subtract can be corrected on this target: the
+    correction is a self-connection of one and two steps that sums with the other
+    inputs (not possible without delays, or where events saturate one by one)."""
+    return spec.max_delay >= 1 and spec.accumulate is Accumulate.WRAP
+
+
+def compensate_input_decay(graph: Graph, layers: list[Layer], plan: ScalePlan) -> list[Layer]:
+    """Layers whose weights the core's decay of the input must be undone on
+    (:func:`~snncompile.passes.quantize.quantize_neurons.input_compensation`)."""
+    out = []
+    for layer in layers:
+        factor = input_compensation(layer.neuron, graph.nodes[layer.neuron], plan)  # type: ignore[arg-type]
+        out.append(dataclasses.replace(layer, in_gain=layer.in_gain * factor) if factor != 1 else layer)
+    return out
+
+
+def arithmetic_notes(graph: Graph, plan: ScalePlan) -> list[str]:
+    """Where the target's arithmetic differs from the float neuron's (comparator, decay
+    encoding, spikes per step, current-free neurons) and which figures are assumed."""
+    spec = plan.spec
+    notes = []
+    if spec.assumed:
+        notes.append(f"target '{spec.target}': fixed-point arithmetic assumed, not published "
+                     f"({', '.join(spec.assumed)}): see its descriptor")
+    for name in plan.layers:
+        node = graph.nodes[name]
+        if isinstance(node, SpikingNeuron) and comparator_for(node, plan) is not node.comparator:
+            notes.append(f"'{name}': '{node.comparator.value}' becomes '{comparator_for(node, plan).value}' "
+                         f"(the target has only {list(spec.comparators)}): one unit of v")
+        spikes = max_spikes(graph, name, node, spec)  # type: ignore[arg-type]
+        if spikes > 1:
+            notes.append(f"'{name}': the chip sends up to {spikes} spikes per step (subtract reset, one threshold "
+                         "each); the float neuron sends one")
+        if spec.encoding is DecayEncoding.SHIFT:
+            du, dv = decay_constants(name, node, plan)  # type: ignore[arg-type]
+            d = node.dynamics()  # type: ignore[attr-defined]
+            notes.append(f"'{name}': bit-shift decays: membrane keeps 1 - 2^-{dv} = {1 - 2.0**-dv:.4g} "
+                         f"(float {float(np.max(d.decay)):.4g}), current keeps 1 - 2^-{du} = {1 - 2.0**-du:.4g}"
+                         + (f" (float {float(np.max(d.syn_decay)):.4g})" if d.has_current else
+                            " (the float neuron keeps no current: the chip has no current-free neuron)"))
+    return notes
+
+
+def approximation_notes(graph: Graph, spec: FixedPointSpec | None = None) -> list[str]:
     """Where the integer graph can only approximate the float one (see the passes)."""
     notes = []
     for name, node in graph.items():
@@ -177,7 +258,7 @@ def approximation_notes(graph: Graph) -> list[str]:
             notes.append(f"'{name}': synapse bias of {biased} folded into the neuron bias at its steady state "
                          "(the current filter's first steps differ)")
         if node.reset_timing is ResetTiming.DELAYED and node.reset.value == "subtract":
-            if needs_correction(node):
+            if needs_correction(node) and (spec is None or corrects_reset(spec)):
                 notes.append(f"'{name}': snnTorch's delayed subtract reset = the chip's immediate subtract plus a "
                              f"self-connection '{name}.reset_fix' restoring (1 - decay) * threshold per spike")
             else:
@@ -186,5 +267,5 @@ def approximation_notes(graph: Graph) -> list[str]:
     return notes
 
 
-__all__ = ["Capabilities", "FixedPointSpec", "QuantizationReport", "QuantizeOptions", "Quantized", "ScalePlan",
+__all__ = ["Capabilities", "FixedPointSpec", "partition_float", "QuantizationReport", "QuantizeOptions", "Quantized", "ScalePlan",
            "quantize", "render_report", "spec_from_target"]

@@ -35,8 +35,7 @@ SUFFIX = ".bias"
 
 def moves_bias(node: FixedLIF, lag: int) -> bool:
     """True when this neuron's bias goes onto a delayed synapse."""
-    no_memory = node.du == (1 << node.decay_bits) - 1
-    return lag > 0 and no_memory and bool(np.any(node.effective_bias() != 0))
+    return lag > 0 and not node.keeps_current and bool(np.any(node.effective_bias() != 0))
 
 
 def bias_columns(bias: np.ndarray, spec: FixedPointSpec, parts: int) -> list[tuple[np.ndarray, int]]:
@@ -80,7 +79,7 @@ def add_delayed_biases(graph: Graph, spec: FixedPointSpec, lags: dict[str, int],
         for k, (mant, e) in enumerate(columns):
             syn = name + SUFFIX + (".lo" if k else "")
             g.add(syn, FixedLinear(weight=mant.reshape(-1, 1), weight_exp=e, sign_mode=SignMode(weight_grid(mant, spec).sign_mode),
-                                   num_weight_bits=spec.weight_mantissa_bits, weight_bits=spec.weight_mantissa_bits))
+                                   num_weight_bits=spec.weight_mantissa_bits, **spec.synapse_fields()))
             g.connect(add_source(g), syn)
             if len(node.shape) > 1:  # the flat column onto the population's shape (the delay on the synapse)
                 view = g.add(syn + ".view", Reshape(shape=node.shape))

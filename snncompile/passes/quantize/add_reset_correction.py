@@ -55,8 +55,7 @@ def add_reset_correction(graph: Graph, prepared: Graph, plan: ScalePlan, lags: d
             g.add(syn, FixedLinear(
                 weight=np.eye(n, dtype=np.int64) * mant, weight_exp=exp,
                 sign_mode=SignMode.INHIBITORY if mant < 0 else SignMode.EXCITATORY,
-                weight_bits=spec.weight_mantissa_bits,
-                num_weight_bits=opts.weight_bits or spec.weight_mantissa_bits,
+                num_weight_bits=opts.weight_bits or spec.weight_mantissa_bits, **spec.synapse_fields(),
             ))
             g.connect(name, syn)
             g.connect(syn, name, delay)

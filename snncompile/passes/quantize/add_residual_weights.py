@@ -86,7 +86,10 @@ def _unroll(g: Graph, name: str, conv: FixedConv2d, like: FixedSynapse, in_shape
     dense = dense_form(conv, in_shape, int(np.prod(out_shape)))
     g.nodes[name] = with_origin(FixedLinear(weight=dense, weight_exp=conv.weight_exp, sign_mode=conv.sign_mode,
                                             num_weight_bits=conv.num_weight_bits, weight_bits=conv.weight_bits,
-                                            num_message_bits=conv.num_message_bits), PASS, [name])
+                                            num_message_bits=conv.num_message_bits,
+                                            mixed_sign_extra_shift=conv.mixed_sign_extra_shift,
+                                            weight_range=conv.weight_range, accumulate=conv.accumulate,
+                                            max_payload=conv.max_payload), PASS, [name])
     src = [n for n, node in original.items() if node is like][0]
     g.edges = [e for e in g.edges if name not in (e.src, e.dst)]
     flat = g.add(name + ".in", Flatten())

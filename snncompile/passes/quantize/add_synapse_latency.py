@@ -12,11 +12,15 @@ extra delay (so converging paths meet as in float), and a recurrent edge keeps i
 float delay when it closes a loop within one layer. A back edge that would need less
 than ``L`` steps cannot be timed like the float graph; it gets ``L`` (reported by
 :func:`timing_problems`). Outputs therefore trail the float outputs by ``k_output``.
+
+A synapse fed by the graph's inputs may have its own latency ``L_in``
+(``spec.input_steps``; Xylo delivers input spikes within the step, ``L_in = 0``, and
+hidden spikes one step later, ``L = 1``); ``input_latency=None`` means ``L``.
 """
 
 from __future__ import annotations
 
-from snncompile.ir import Edge, Graph
+from snncompile.ir import Edge, Graph, Input
 from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.host_tensor import FLAT_VIEWS
 from snncompile.ir.synapse import is_integer_synapse
@@ -29,7 +33,17 @@ def _is_synapse_edge(graph: Graph, e: Edge) -> bool:
         isinstance(graph.nodes[e.dst], FixedLIF) or isinstance(graph.nodes[e.dst], FLAT_VIEWS))
 
 
-def node_lags(graph: Graph, latency: int) -> dict[str, int]:
+def edge_latency(graph: Graph, e: Edge, latency: int, input_latency: int | None) -> int:
+    """The latency the chip adds on edge ``e`` (0 unless it leaves a synapse)."""
+    if not _is_synapse_edge(graph, e):
+        return 0
+    if input_latency is not None and graph.incoming(e.src) and \
+            all(isinstance(graph.nodes[i.src], Input) for i in graph.incoming(e.src)):
+        return input_latency
+    return latency
+
+
+def node_lags(graph: Graph, latency: int, input_latency: int | None = None) -> dict[str, int]:
     """Lag per node (see module docstring): forward edges add their latency, back edges
     carry their source's lag; repeated until nothing changes (a loop whose chip neurons
     need more steps than its delays give is reported by :func:`timing_problems`)."""
@@ -42,7 +56,7 @@ def node_lags(graph: Graph, latency: int) -> dict[str, int]:
             lag = lags[name]
             for e in graph.incoming(name):
                 forward = position[e.src] < position[name]
-                lag = max(lag, lags[e.src] + (latency if forward and _is_synapse_edge(graph, e) else 0))
+                lag = max(lag, lags[e.src] + (edge_latency(graph, e, latency, input_latency) if forward else 0))
             if lag != lags[name]:
                 lags[name], changed = lag, True
         if not changed:
@@ -50,23 +64,23 @@ def node_lags(graph: Graph, latency: int) -> dict[str, int]:
     return lags
 
 
-def _new_delay(graph: Graph, e: Edge, lags: dict[str, int], latency: int) -> int:
-    delay = e.delay + lags[e.dst] - lags[e.src]
-    return max(delay, latency) if _is_synapse_edge(graph, e) else max(delay, 0)
+def _new_delay(graph: Graph, e: Edge, lags: dict[str, int], latency: int, input_latency: int | None) -> int:
+    return max(e.delay + lags[e.dst] - lags[e.src], edge_latency(graph, e, latency, input_latency))
 
 
-def timing_problems(graph: Graph, latency: int) -> list[str]:
+def timing_problems(graph: Graph, latency: int, input_latency: int | None = None) -> list[str]:
     """Edges of the *float-timed* fixed graph whose float timing cannot be kept."""
-    lags = node_lags(graph, latency)
+    lags = node_lags(graph, latency, input_latency)
     out = []
     for e in graph.edges:
         wanted = e.delay + lags[e.dst] - lags[e.src]
-        if _is_synapse_edge(graph, e) and wanted < latency or wanted < 0:
-            out.append(f"edge {e.src} -> {e.dst} would need delay {wanted} but the chip needs >= {latency}")
+        needed = edge_latency(graph, e, latency, input_latency)
+        if wanted < needed:
+            out.append(f"edge {e.src} -> {e.dst} would need delay {wanted} but the chip needs >= {needed}")
     return out
 
 
-def add_synapse_latency(graph: Graph, latency: int) -> Graph:
-    lags = node_lags(graph, latency)
-    edges = [e.replace(delay=_new_delay(graph, e, lags, latency)) for e in graph.edges]
+def add_synapse_latency(graph: Graph, latency: int, input_latency: int | None = None) -> Graph:
+    lags = node_lags(graph, latency, input_latency)
+    edges = [e.replace(delay=_new_delay(graph, e, lags, latency, input_latency)) for e in graph.edges]
     return Graph(dict(graph.nodes), edges, graph.dt)

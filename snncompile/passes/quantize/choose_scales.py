@@ -15,11 +15,13 @@ Automatic choice (``scale=None``):
    any limit is exceeded — threshold mantissa over its width, calibrated |u| or |v|
    (or the threshold itself) above ``state_max / headroom``, bias beyond
    ``bias_mant << max bias_exp``, the largest weight beyond its mantissa at a forced
-   ``weight_exp`` (``--weight-exp 0`` keeps every exponent 0: Lava's CPU Conv ignores it);
+   ``weight_exp`` (``--weight-exp 0`` keeps every exponent 0: Lava's CPU Conv ignores it)
+   or at the target's largest shift ``weight_exp_max``;
 3. each synapse ``j`` gets the smallest exponent with ``max|S n g w_j| / 2**(e_j +
    act_shift) <= M_j`` (negative exponents are arithmetic right shifts of the summed
-   input, which floors); a bias column (``<linear>.bias``, one always-on input) gets at
-   least 0, as flooring one input's product is only a worse rounding.
+   input, which floors), within the target's ``[weight_exp_min, weight_exp_max]``; a
+   bias column (``<linear>.bias``, one always-on input) gets at least 0, as flooring one
+   input's product is only a worse rounding.
 
 Readouts (non-spiking LI, CubaLI, Integrator: no threshold) keep ``S0`` — the weights'
 full mantissa range is the finest membrane resolution there is — and only shrink it
@@ -136,6 +138,7 @@ def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: Quan
         if s.endswith(BIAS_SUFFIX) and s not in graph.nodes:
             # one always-on input: a negative exponent only floors the same mantissa
             exp = max(exp, 0)
+        exp = min(max(exp, spec.weight_exp_min), spec.weight_exp_max)  # the target's shifts
         synapses.append(SynapseScale(s, exp, max_abs))
     th_scale = options.for_layer(layer.neuron, "threshold_scale")
     return LayerScale(layer, scale, float(th_scale) if th_scale is not None else scale, tuple(synapses), why, rng)
@@ -160,6 +163,8 @@ def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[
     bias = np.abs(node.dynamics().bias * channel_view(layer.norm, node.shape))
     forced_exp = options.for_layer(layer.neuron, "weight_exp")
     forced = {"forced weight exponent": base * 2.0 ** int(forced_exp)} if forced_exp is not None and per_lsb > 0 else {}
+    if per_lsb > 0 and spec.weight_exp_max < 16:  # the largest weight must fit at the largest shift
+        forced["weight exponent range"] = base * 2.0**spec.weight_exp_max
     if not isinstance(node, SpikingNeuron):
         drive = dict(weights)  # a Linear bias kept for an always-on source drives it too
         for s in layer.synapses:

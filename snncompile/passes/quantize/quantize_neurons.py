@@ -1,16 +1,20 @@
-"""quantize_neurons: every float neuron layer becomes a FixedLIF (Loihi's CUBA LIF).
+"""quantize_neurons: every float neuron layer becomes a FixedLIF in the target's
+arithmetic (its widths and choices: :meth:`FixedPointSpec.neuron_fields`).
 
 With ``S`` the layer scale, ``S_th`` its threshold scale, ``n`` the per-neuron threshold
-normalisation and ``U = decay_unity`` (the target's ``decay_denominator`` unless the
-options say otherwise), ``rnd`` the options' rounding:
+normalisation, ``rnd`` the options' rounding:
 
-- ``dv = rnd(U · (1 - decay))`` — the membrane keeps ``(U - dv) / U`` per step;
-- ``du = rnd(U · (1 - syn_decay)) - 1`` for current-based neurons (Loihi keeps
-  ``(U - du - 1) / U``; ``du = -1`` keeps all of it); ``du = 2**du_bits - 1`` for
-  neurons without current memory (then ``u = a << act_shift``: the current is the step's
-  input, exactly);
+- ``du``, ``dv``: the decays in the target's encoding (:mod:`.decays`): Lava's
+  ``dv = rnd(U · (1 - decay))`` (the membrane keeps ``(U - dv) / U``; ``U`` =
+  ``decay_unity`` or ``2**dv_bits``), ``du = rnd(U · (1 - syn_decay)) - 1`` for
+  current-based neurons, ``2**du_bits - 1`` without current memory (``u = a << act_shift``,
+  exactly); Xylo's shifts ``round(-log2(1 - decay))`` — where the input is decayed with the
+  current (``before_decay``) a neuron without current memory gets the shortest current
+  (shift 1) and :func:`input_compensation` scales the weights by ``1 / kept``;
 - ``vth = rnd(S_th · threshold_ref / 2**vth_shift)`` (compared after ``<< vth_shift``);
-- ``bias_mant << bias_exp = rnd(S · n · bias)`` with the smallest exponent that fits.
+- ``bias_mant << bias_exp = rnd(S · n · bias)`` with the smallest exponent that fits;
+- ``max_spikes``: the target's spikes per step for hidden or output neurons (subtract
+  reset only; Xylo's hidden neurons send up to 31).
 
 Reset: ZERO (``v_reset = 0``) and SUBTRACT map to the same field; NONE too. Timing:
 a DELAYED zero reset gives the same spikes as an immediate one (the reset value is what
@@ -25,7 +29,9 @@ drive, systematic where the membrane moves on a coarse lattice (spike counts tim
 dyadic weights: an attention LIF fed ``Q Kᵀ V`` counts). Firing on ``v > (vth - 1) <<
 shift`` instead differs only for ``v`` within one threshold unit below it. With
 calibration data the mantissa is chosen by counting both events in the float membranes
-(:func:`gt_mantissa`): ``vth - 1`` when exact hits outnumber near misses.
+(:func:`gt_mantissa`): ``vth - 1`` when exact hits outnumber near misses. A comparator
+the target lacks becomes the one it has (same unit; a ``>=`` made ``>`` picks its
+mantissa the same way).
 
 Non-spiking neurons (LI, CubaLI, Integrator) become membrane readouts: a FixedLIF with
 ``output="v"`` (never compares, never resets, outputs its integer ``v``) and
@@ -37,17 +43,18 @@ current memory (``du = 4095``), CubaLI ``du`` from its current decay, Integrator
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from snncompile.errors import UnsupportedError
 from snncompile.ir import Comparator, Graph, NeuronNode, Output, Reset, SpikingNeuron
+from snncompile.ir.arithmetic import DecayEncoding, InputTiming
 from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.placement import on_host
 from snncompile.passes.quantize.choose_scales import LayerScale, ScalePlan
+from snncompile.passes.quantize.decays import ENCODINGS
 from snncompile.passes.quantize.layers import channel_view
 from snncompile.passes.quantize.numbers import split_bias, to_int
+from snncompile.passes.quantize.spec import FixedPointSpec
 from snncompile.passes.rewrite import node_of, replace_node
 
 
@@ -65,7 +72,9 @@ def quantize_neurons(graph: Graph, plan: ScalePlan) -> Graph:
     if problems:
         raise UnsupportedError("; ".join(problems))
     for name, chosen in plan.layers.items():
-        graph = replace_node(graph, name, fixed_neuron(name, node_of(graph, name, NeuronNode), chosen, plan))
+        node = node_of(graph, name, NeuronNode)
+        spikes = max_spikes(graph, name, node, plan.spec)
+        graph = replace_node(graph, name, fixed_neuron(name, node, chosen, plan, spikes))
     return graph
 
 
@@ -80,24 +89,61 @@ def _uniform(name: str, what: str, value: np.ndarray) -> float:
 
 
 def decay_constants(name: str, node: NeuronNode, plan: ScalePlan) -> tuple[int, int]:
-    """(du, dv) of a float neuron (see module docstring)."""
+    """(du, dv) of a float neuron in the target's decay encoding (see :mod:`.decays`)."""
     spec, opts = plan.spec, plan.options
-    unity = opts.decay_unity or spec.decay_denominator
+    unity = opts.decay_unity or 2**spec.dv_bits
+    encoding = ENCODINGS[spec.encoding]
     d = node.dynamics()
     decay = _uniform(name, "decay", d.decay)
     if not 0 <= decay <= 1:
         raise UnsupportedError(f"neuron '{name}': membrane decay {decay:g} is outside [0, 1]; the integer core only shrinks v")
-    dv = int(min(to_int(unity * (1 - decay), opts.rounding), 2**spec.dv_bits - 1))
-    if not d.has_current:
-        return 2**spec.du_bits - 1, dv
-    syn_decay = _uniform(name, "syn_decay", d.syn_decay)
+    dv = encoding.membrane(name, decay, spec.dv_bits, unity, opts.rounding)
+    syn_decay = _uniform(name, "syn_decay", d.syn_decay) if d.has_current else 0.0
     if not 0 <= syn_decay <= 1:
         raise UnsupportedError(f"neuron '{name}': current decay {syn_decay:g} is outside [0, 1]")
-    du = int(np.clip(to_int(unity * (1 - syn_decay), opts.rounding) - 1, -1, 2**spec.du_bits - 1))
+    du = encoding.current(name, syn_decay, spec.du_bits, unity, opts.rounding)
+    if passes_input_through_decay(spec) and du == 0:
+        du = 1  # a zero shift before the decay would drop every input: keep the shortest current
     return du, dv
 
 
-def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePlan) -> FixedLIF:
+def passes_input_through_decay(spec: FixedPointSpec) -> bool:
+    """True when the step's input is decayed with the current (``input_timing =
+    before_decay``) by a shift: the core then has no current-free neuron."""
+    return spec.input_timing == InputTiming.BEFORE_DECAY.value and spec.encoding is DecayEncoding.SHIFT
+
+
+def input_compensation(name: str, node: NeuronNode, plan: ScalePlan) -> float:
+    """The factor the layer's weights need so that one step's input reaches the
+    membrane as in float: ``1 / kept`` when the core decays the input with the current
+    (``before_decay``: ``u = a_c (u + x)`` against float ``u = a u + x``), else 1."""
+    spec = plan.spec
+    if spec.input_timing != InputTiming.BEFORE_DECAY.value:
+        return 1.0
+    du, _ = decay_constants(name, node, plan)
+    kept = ENCODINGS[spec.encoding].kept_current(du, spec.du_bits, plan.options.decay_unity or 2**spec.du_bits)
+    return 1.0 / kept if kept > 0 else 1.0
+
+
+def max_spikes(graph: Graph, name: str, node: NeuronNode, spec: FixedPointSpec) -> int:
+    """Spikes per step the core lets ``name`` send: the target's figure for output or
+    hidden neurons (a subtract reset only; zero and no reset send one)."""
+    if not isinstance(node, SpikingNeuron) or node.reset is not Reset.SUBTRACT:
+        return 1
+    feeds_output = any(isinstance(graph.nodes[e.dst], Output) for e in graph.outgoing(name))
+    return spec.max_spikes_output if feeds_output else spec.max_spikes_hidden
+
+
+def comparator_for(node: SpikingNeuron, plan: ScalePlan) -> Comparator:
+    """The neuron's comparator if the core has it (``fire_on_gt`` asks for ``>``), else
+    the core's: on integers ``v > S th`` and ``v >= S th`` differ by one unit of ``v``."""
+    wanted = Comparator.GT if plan.options.fire_on_gt else node.comparator
+    if wanted.value in plan.spec.comparators:
+        return wanted
+    return Comparator(plan.spec.comparators[0])
+
+
+def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePlan, spikes: int = 1) -> FixedLIF:
     spec, opts = plan.spec, plan.options
     if not isinstance(node, SpikingNeuron):
         return readout_neuron(name, node, chosen, plan)
@@ -112,12 +158,12 @@ def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePla
             f"(scale {chosen.threshold_scale:g}, threshold {layer.threshold_ref:g}); choose another scale"
         )
     mant, exp = _bias(node, chosen, plan)
-    comparator = node.comparator
-    if opts.fire_on_gt and comparator is Comparator.GE:
-        comparator, vth = Comparator.GT, gt_mantissa(chosen, vth, spec.threshold_shift)
+    comparator = comparator_for(node, plan)
+    if node.comparator is Comparator.GE and comparator is Comparator.GT:
+        vth = gt_mantissa(chosen, vth, spec.threshold_shift)
     return FixedLIF(
         shape=node.shape, du=du, dv=dv, vth=vth, bias_mant=mant, bias_exp=exp,
-        reset=node.reset, comparator=comparator, **_bits(plan),
+        reset=node.reset, comparator=comparator, max_spikes=spikes, **plan.spec.neuron_fields(),
     )
 
 
@@ -144,7 +190,8 @@ def readout_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScaleP
     mant, exp = _bias(node, chosen, plan)
     return FixedLIF(
         shape=node.shape, du=du, dv=dv, vth=plan.spec.threshold_max, bias_mant=mant, bias_exp=exp,
-        reset=Reset.NONE, output="v", scale=chosen.scale * float(chosen.layer.norm.max()), **_bits(plan),
+        reset=Reset.NONE, output="v", scale=chosen.scale * float(chosen.layer.norm.max()),
+        **plan.spec.neuron_fields(),
     )
 
 
@@ -156,11 +203,3 @@ def _bias(node: NeuronNode, chosen: LayerScale, plan: ScalePlan) -> tuple[np.nda
     if np.all(mant == mant.ravel()[0]) and np.all(exp == exp.ravel()[0]):
         mant, exp = np.asarray(mant.ravel()[0]), np.asarray(exp.ravel()[0])
     return mant, exp
-
-
-def _bits(plan: ScalePlan) -> dict[str, Any]:  # Any: unpacked into FixedLIF's keywords
-    spec = plan.spec
-    return dict(
-        state_bits=spec.v_bits, decay_bits=spec.dv_bits, vth_bits=spec.threshold_mant_bits,
-        bias_bits=spec.bias_mant_bits, vth_shift=spec.threshold_shift, act_shift=spec.activation_shift,
-    )

@@ -23,6 +23,7 @@ from snncompile.ir.fixed import (
     GRADED_MESSAGE_BITS,
     FixedConv1d,
     FixedConv2d,
+    FixedLIF,
     FixedLinear,
     FixedSynapse,
     SignMode,
@@ -58,12 +59,10 @@ def fixed_synapse(graph: Graph, name: str, plan: ScalePlan, node: Any = None) ->
     target = chosen.scale * effective_weight(graph, chosen.layer, name) / 2.0 ** (spec.activation_shift + syn.weight_exp)
     grid = weight_grid(float_weight(graph, name), spec, opts.weight_bits)
     mantissa, _ = quantize_to_grid(target, grid, opts.rounding)
-    fed_by_input = any(isinstance(graph.nodes[e.src], Input) for e in graph.incoming(name))
     fields: dict[str, Any] = dict(
         weight=mantissa, weight_exp=syn.weight_exp, sign_mode=SignMode(grid.sign_mode),
         num_weight_bits=opts.weight_bits or spec.weight_mantissa_bits,
-        weight_bits=spec.weight_mantissa_bits,
-        num_message_bits=GRADED_MESSAGE_BITS if fed_by_input and opts.graded_input else 0,
+        **spec.synapse_fields(), **payload_fields(graph, name, plan),
     )
     integer_form = INTEGER_FORMS.get(node.operator)
     if integer_form is None:
@@ -87,6 +86,23 @@ def _check_delays(name: str, node: Any, spec: Any) -> None:
     if node.max_delay() > spec.max_delay:
         raise UnsupportedError(f"node '{name}' ({node.kind}): delay {node.max_delay()} steps exceeds "
                                f"{spec.target}'s largest synaptic delay {spec.max_delay}")
+
+
+def payload_fields(graph: Graph, name: str, plan: ScalePlan) -> dict[str, int]:
+    """What synapse ``name`` reads from its inputs: integer payloads (``graded_input``),
+    spike counts from neurons that send several spikes per step, input spike counts
+    clipped to the target's ``max_input_payload``; else binary spikes."""
+    spec, opts = plan.spec, plan.options
+    srcs = [graph.nodes[e.src] for e in graph.incoming(name)]
+    fed_by_input = any(isinstance(src, Input) for src in srcs)
+    if fed_by_input and opts.graded_input:
+        return {"num_message_bits": GRADED_MESSAGE_BITS}
+    if fed_by_input and spec.max_input_payload:
+        return {"num_message_bits": spec.max_input_payload.bit_length(), "max_payload": spec.max_input_payload}
+    counts = max((src.max_spikes for src in srcs if isinstance(src, FixedLIF)), default=1)
+    if counts > 1:
+        return {"num_message_bits": counts.bit_length(), "max_payload": counts}
+    return {"num_message_bits": 0}
 
 
 #: synapse operator -> the integer synapse kind that computes it

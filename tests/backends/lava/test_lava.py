@@ -217,3 +217,20 @@ def test_delay_dense_floors_each_delays_sum_as_the_emulator_does(sparse):
     assert emu.recorded[lif].sum() > 0
     np.testing.assert_array_equal(lava.recorded[lif], emu.recorded[lif])
     np.testing.assert_array_equal(lava.membranes[lif], emu.membranes[lif])
+
+
+def test_other_arithmetic_is_refused_by_name():
+    from snncompile.backends.lava.lower import plan_lowering
+
+    b = FixedGraphBuilder((3,))
+    b.linear(np.ones((2, 3), int), accumulate="saturate", accum_bits=16, mixed_sign_extra_shift=0, max_payload=15)
+    b.lif(decay_encoding="shift", decay_bits=4, input_timing="before_decay", current_overflow="saturate", act_shift=0,
+          membrane_update="saturate_each", state_range="twos_complement", reset="subtract", max_spikes=31)
+    b.output()
+    with pytest.raises(UnsupportedError) as exc:
+        plan_lowering(b.graph)
+    msg = str(exc.value)
+    for part in ("decay_encoding='shift'", "input_timing='before_decay'", "current_overflow='saturate'",
+                 "membrane_update='saturate_each'", "state_range='twos_complement'", "max_spikes=31",
+                 "accumulate='saturate'", "mixed_sign_extra_shift=0", "max_payload=15"):
+        assert part in msg, part

@@ -51,3 +51,14 @@ def test_emulator_equals_reference_after_the_stated_shift(loihi2):
     for name in ("h", "o"):
         assert ref.recorded[name].sum() > 0
         assert np.array_equal(aligned(emu.recorded[name], q.lags[name], 40), ref.recorded[name]), name
+
+
+def test_an_input_latency_of_zero_delivers_input_spikes_within_the_step(loihi2):
+    import dataclasses
+
+    xylo_like = dataclasses.replace(loihi2, input_latency=0)  # Xylo: input spikes arrive within the step
+    q = quantize(skip_graph(), xylo_like)
+    assert dict(q.lags) == {"x": 0, "fa": 0, "h": 0, "fb": 0, "fc": 0, "o": 1, "rec": 0, "y": 1}
+    delays = {(e.src, e.dst): e.delay for e in q.fixed.edges}
+    assert delays[("fa", "h")] == 0 and delays[("fb", "o")] == 1 and delays[("fc", "o")] == 1
+    assert delays[("rec", "h")] == 1
