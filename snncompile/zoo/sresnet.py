@@ -29,7 +29,11 @@ Neurons ``N``, by ``neuron=``:
 - ``"liaf"`` (Pipe-D's graded output): SpikingJelly ``LIAFNode`` with the same
   parameters and ``act = ReLU``, ``threshold_related=False``: the neuron still resets on
   ``h >= 0.5``, but its output is the analog ``ReLU(h)`` of the charged membrane at every
-  step, not a spike.
+  step, not a spike. It runs single-step inside ``layer.MultiStepContainer`` (which
+  calls it once per time step): SpikingJelly 2.0.0's ``LIAFNode`` overrides only the
+  single-step function, so in ``step_mode="m"`` it inherits ``LIFNode``'s multi-step
+  path and returns the binary spikes instead of ``act(h)`` (checked: equal to the
+  spikes, ``tests/zoo/test_sresnet.py``); the adapter refuses that mode.
 """
 
 from __future__ import annotations
@@ -49,14 +53,15 @@ NEURONS = ("lif", "liaf")
 
 def node(kind: str) -> nn.Module:
     """One multi-step neuron layer of kind ``"lif"`` or ``"liaf"`` (module docstring)."""
-    from spikingjelly.activation_based import neuron, surrogate
+    from spikingjelly.activation_based import layer, neuron, surrogate
 
     common = dict(tau=TAU, decay_input=False, v_threshold=THRESHOLD, v_reset=0.0,
-                  surrogate_function=surrogate.Sigmoid(), detach_reset=True, step_mode="m")
+                  surrogate_function=surrogate.Sigmoid(), detach_reset=True)
     if kind == "lif":
-        return neuron.LIFNode(**common)
-    if kind == "liaf":
-        return neuron.LIAFNode(act=nn.ReLU(), threshold_related=False, **common)
+        return neuron.LIFNode(**common, step_mode="m")
+    if kind == "liaf":  # single-step inside a container: see the module docstring
+        return layer.MultiStepContainer(neuron.LIAFNode(act=nn.ReLU(), threshold_related=False, **common,
+                                                        step_mode="s"))
     raise ValueError(f"neuron is {kind!r}; expected one of {NEURONS}")
 
 
