@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from snncompile.zoo.backei import BackEISNN
 from torch import nn
 
 from snncompile.zoo import braille, data
+from snncompile.zoo.backei import BackEISNN
 from snncompile.zoo.sresnet import SResNet
 from snncompile.zoo.stepping import WEIGHTS, accuracy, load_weights, run, save_weights
 from snncompile.zoo.stsc import STSCSNN
