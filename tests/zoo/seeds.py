@@ -1,0 +1,35 @@
+"""Shared checks of the issue-8 toys (E, F, H): the acceptance of a compiled zoo network,
+measured by the same code that fills the seed table (:func:`snncompile.zoo.table.measure`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: samples of the live checks (the seed table measures every held-out sample)
+SAMPLES = 64
+
+
+def assert_float_matches_module(m: dict[str, Any]) -> None:
+    """The traced graph on the reference equals the PyTorch module: every spike, and
+    real-valued outputs within 1e-5."""
+    p = m["pytorch"]
+    assert p["spiking_layers"] >= 1
+    assert p["spike_agreement"] == 1.0, p
+    assert p["output_max_error"] <= 1e-5, p
+    if p["analog_layers"]:
+        assert p["analog_max_error"] <= 1e-5, p
+
+
+def assert_compiled_matches_float(m: dict[str, Any]) -> None:
+    """loihi2 (emulator) against the float graph: per chip layer spike agreement >= 99 %,
+    the same class on >= 98 % of >= 64 samples."""
+    c = m["compiled"]
+    assert m["samples"] >= 64
+    assert c["chip_layers"], "no chip layer"
+    assert min(c["chip_layers"].values()) >= 0.99, c["chip_layers"]
+    assert c["same_class"] >= 0.98, c
+
+
+def assert_accuracy_kept(m: dict[str, Any]) -> None:
+    """Held-out accuracy of the compiled network within 1 point of float."""
+    assert abs(m["compiled"]["accuracy"] - m["accuracy"]["float"]) <= 0.01, (m["accuracy"], m["compiled"]["accuracy"])
