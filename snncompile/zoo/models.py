@@ -136,6 +136,8 @@ def _static3(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 #: SpikingJelly and BrainCog ('>=' via SigmoidGrad) neurons fire at the threshold: Lava's LIF needs this
 _GE = {"fire_on_gt": True}
+#: toy H's deepest layer agrees 96.8 % with 8-bit weights, 99.9 % with a residual weight twin (measured)
+_GE_SPLIT = {"fire_on_gt": True, "weight_split": 2}
 
 ZOO: dict[str, ZooModel] = {
     "spikformer": ZooModel(_spikformer, (2, 16, 16), 4, "values", True, _static,
@@ -164,10 +166,10 @@ ZOO: dict[str, ZooModel] = {
                                 Row("F BackEISNN, plain LIF", 8, dtype="float32")),
     "sresnet": ZooModel(_sresnet("lif"), (3, 16, 16), 6, "values", True, _static3,
                         "toy H: S-ResNet, tdBN, membrane-add residual (static digit image, T = 6)",
-                        Row("H S-ResNet (LIF)", 8, _GE)),
+                        Row("H S-ResNet (LIF)", 8, _GE_SPLIT)),
     "sresnet-liaf": ZooModel(_sresnet("liaf"), (3, 16, 16), 6, "values", True, _static3,
                              "toy H: S-ResNet with LIAF neurons (analog output; static digit image, T = 6)",
-                             Row("H S-ResNet (LIAF)", 8, _GE)),
+                             Row("H S-ResNet (LIAF)", 8, _GE_SPLIT)),
 }
 
 

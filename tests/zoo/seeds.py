@@ -32,4 +32,5 @@ def assert_compiled_matches_float(m: dict[str, Any]) -> None:
 
 def assert_accuracy_kept(m: dict[str, Any]) -> None:
     """Held-out accuracy of the compiled network within 1 point of float."""
-    assert abs(m["compiled"]["accuracy"] - m["accuracy"]["float"]) <= 0.01, (m["accuracy"], m["compiled"]["accuracy"])
+    assert m["score"]["metric"] == "accuracy"
+    assert abs(m["compiled"]["score"] - m["score"]["float"]) <= 0.01, (m["score"], m["compiled"]["score"])

@@ -55,4 +55,4 @@ def test_compiled_encoder_on_host_lifs_on_chip(measured):
     assert s["chip"]["LIF"] == 3 and "LIF" not in s["host"]
     assert {"Sigmoid", "Mul"} <= set(s["host"])  # the data-dependent gate
     assert_compiled_matches_float(measured)
-    assert np.isclose(measured["compiled"]["accuracy"], measured["accuracy"]["float"], atol=0.02)
+    assert np.isclose(measured["compiled"]["score"], measured["score"]["float"], atol=0.02)
