@@ -136,22 +136,23 @@ def _static3(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 #: SpikingJelly and BrainCog ('>=' via SigmoidGrad) neurons fire at the threshold: Lava's LIF needs this
 _GE = {"fire_on_gt": True}
-#: toy H's deepest layer agrees 96.8 % with 8-bit weights, 99.9 % with a residual weight twin (measured)
+#: with a residual weight twin: toy H's deepest layer agrees 99.9 % instead of 96.8 %, Spikformer's
+#: worst layer 98.6 % instead of 92.7 % (64 held-out samples, measured)
 _GE_SPLIT = {"fire_on_gt": True, "weight_split": 2}
 
 ZOO: dict[str, ZooModel] = {
     "spikformer": ZooModel(_spikformer, (2, 16, 16), 4, "values", True, _static,
                            "toy A: Spikformer V2 (static digit image, T = 4)",
-                           Row("A Spikformer V2", 7, _GE)),
+                           Row("A Spikformer V2", 7, _GE_SPLIT)),
     "tim": ZooModel(_tim("as_coded"), (2, 16, 16), 6, "spikes", False, _events(6),
                     "toy B: Spikformer + TIM, thresholds as coded (event frames, T = 6)",
-                    Row("B TIM, as coded", 7, _GE)),
+                    Row("B TIM, as coded", 7, _GE_SPLIT)),
     "tim-intended": ZooModel(_tim("as_intended"), (2, 16, 16), 6, "spikes", False, _events(6),
                              "toy B: Spikformer + TIM, thresholds as intended (event frames, T = 6)",
-                             Row("B TIM, as intended", 7, _GE)),
+                             Row("B TIM, as intended", 7, _GE_SPLIT)),
     "spikmamba": ZooModel(_spikmamba, (2, 1, 16, 16), 4, "spikes", False, _events(4, depth_axis=True),
                           "toy C: SpikMamba (event frames, T = 4)",
-                          Row("C SpikMamba", 7, _GE)),
+                          Row("C SpikMamba", 7, _GE_SPLIT)),
     "stsc": ZooModel(_stsc, (12,), 18, "values", False, _braille_stsc,
                      "toy E: STSC-SNN (Braille, 16 bins + 2 steps of encoder lag)",
                      Row("E STSC-SNN", 8, _GE)),

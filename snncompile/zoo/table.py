@@ -390,6 +390,10 @@ def _percent(value: float | None) -> str:
     return f"{text} %"
 
 
+def _layers(n: int) -> str:
+    return f"{n} layer" + ("" if n == 1 else "s")
+
+
 def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
@@ -400,9 +404,9 @@ def _measured_cells(m: Mapping[str, Any]) -> list[str]:
     p = m["pytorch"]
     parts = []
     if p["spiking_layers"]:
-        parts.append(f"spikes {_percent(p['spike_agreement'])} ({p['spiking_layers']} layers)")
+        parts.append(f"spikes {_percent(p['spike_agreement'])} ({_layers(p['spiking_layers'])})")
     if p["analog_layers"]:
-        parts.append(f"analog outputs max Δ {p['analog_max_error']:.1g} ({p['analog_layers']} layers)")
+        parts.append(f"analog outputs max Δ {p['analog_max_error']:.1g} ({_layers(p['analog_layers'])})")
     parts.append(f"outputs max Δ {p['output_max_error']:.1g}")
     c = m["compiled"]
     layers = c["chip_layers"]
