@@ -35,3 +35,25 @@ def assert_accuracy_kept(m: dict[str, Any]) -> None:
     """Held-out accuracy of the compiled network within 1 point of float."""
     assert m["score"]["metric"] == "accuracy"
     assert abs(m["compiled"]["score"] - m["score"]["float"]) <= 0.01, (m["score"], m["compiled"]["score"])
+
+
+def lava_versus_emulator(name: str, samples: int = 2):
+    """Zoo network ``name`` compiled for loihi2 as its row says, with every synapse's
+    weight exponent 0 (Lava's CPU convolutions ignore it), run on the emulator and on Lava
+    over ``samples`` held-out samples: the pair comparison (every chip layer's spikes)."""
+    import dataclasses
+
+    from snncompile.compare import compare_graphs
+    from snncompile.zoo.models import zoo_entry, zoo_graph
+    from snncompile.zoo.table import _compile
+
+    entry, graph = zoo_entry(name), zoo_graph(name)
+    row = dataclasses.replace(entry.row, options={**entry.row.options, "weight_exp": 0})
+    q = _compile(graph, row, entry.data("train")[0][:row.calibration])
+    return compare_graphs(graph, q.fixed, q.lags, entry.data("test")[0][:samples], ["emulator", "lava"]).pairs[0]
+
+
+def assert_lava_equals_emulator(name: str) -> None:
+    pair = lava_versus_emulator(name)
+    assert pair.layers and pair.first_layer is None, pair
+    assert all(r.agreement == 1.0 and r.spikes_a == r.spikes_b > 0 for r in pair.layers), pair.layers

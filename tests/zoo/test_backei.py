@@ -39,3 +39,12 @@ def test_what_runs_where():
     assert full["chip"] == {"LIF": 2} and {"Sigmoid", "Sign", "Conv2d", "Mul"} <= set(full["host"])
     assert {"Sigmoid", "Mul", "Conv2d"} <= set(back["host"]) and "Sign" not in back["host"]
     assert plain["host"] == {} and plain["chip"]["LIF"] == 2  # both features off: all on chip
+
+
+@pytest.mark.lava
+@pytest.mark.parametrize("name", VARIANTS)
+def test_lava_equals_emulator(name):
+    pytest.importorskip("lava")
+    from tests.zoo.seeds import assert_lava_equals_emulator
+
+    assert_lava_equals_emulator(name)

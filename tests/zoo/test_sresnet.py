@@ -75,3 +75,15 @@ def test_multistep_liaf_returns_spikes_and_is_refused():
     assert not torch.equal(out_m, out_s) and (out_s > 0).any()
     with pytest.raises(UnsupportedError, match="LIAFNode"):
         trace(nn.Sequential(nn.Linear(4, 4), neuron.LIAFNode(**common, step_mode="m")), (4,))
+
+
+@pytest.mark.lava
+def test_lava_refuses_the_delayed_shortcut_by_name():
+    """The shortcut convolution is delayed one step to meet the two-hop branch at the
+    block's last neuron; Lava's Conv has no delays, so Lava is not run (and says why)."""
+    pytest.importorskip("lava")
+    from snncompile.errors import UnsupportedError
+    from tests.zoo.seeds import lava_versus_emulator
+
+    with pytest.raises(UnsupportedError, match="'block.shortcut'.*delay 1 on a convolution"):
+        lava_versus_emulator("sresnet")

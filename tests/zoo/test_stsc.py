@@ -56,3 +56,11 @@ def test_compiled_encoder_on_host_lifs_on_chip(measured):
     assert {"Sigmoid", "Mul"} <= set(s["host"])  # the data-dependent gate
     assert_compiled_matches_float(measured)
     assert np.isclose(measured["compiled"]["score"], measured["score"]["float"], atol=0.02)
+
+
+@pytest.mark.lava
+def test_lava_equals_emulator():
+    pytest.importorskip("lava")
+    from tests.zoo.seeds import assert_lava_equals_emulator
+
+    assert_lava_equals_emulator("stsc")
