@@ -36,6 +36,7 @@ COMMANDS = [
     "map",
     "report",
     "targets",
+    "zoo",
 ]
 
 

@@ -278,15 +278,30 @@ class Graph:
         source must be known. A cycle without a neuron (an Affine feeding itself) has no
         shape source, so once nothing else progresses (``through_delay``) a node whose
         unknown sources all arrive through delayed edges takes its shape from the known
-        ones (checked against the others at the end)."""
+        ones (checked against the others at the end). A loop may also reach its only node
+        of known shape through itself (a host gate around a chip neuron, once latency has
+        moved the loop's delay onto the neuron's synapse): in a graph whose zero-delay
+        edges have an order, any node whose every operand has a known source may then
+        go first (shapes do not depend on time)."""
         incoming = self.incoming(name)
         known = [e.src for e in incoming if e.src in shapes or e.src in broken]
         if len(known) == len(incoming):
             return known
+        if not through_delay or not known:
+            return None
         waiting = [e for e in incoming if not (e.src in shapes or e.src in broken)]
-        if through_delay and known and all(e.delay >= 1 for e in waiting):
+        fed = {e.port for e in incoming if e.src in shapes or e.src in broken}
+        if fed != {e.port for e in incoming}:
+            return None
+        if all(e.delay >= 1 for e in waiting) or self._zero_delay_order_exists():
             return known
         return None
+
+    def _zero_delay_order_exists(self) -> bool:
+        g = nx.DiGraph()
+        g.add_nodes_from(self.nodes)
+        g.add_edges_from((e.src, e.dst) for e in self._edges if e.delay == 0)
+        return nx.is_directed_acyclic_graph(g)
 
     def _known_operand_shapes(self, name: str, shapes: dict[str, Shape]) -> dict[str, Shape]:
         """Shape at each port from its first source whose shape is known."""

@@ -45,6 +45,15 @@ class SiLU(HostOp):
 
 @register_node
 @dataclass(eq=False, kw_only=True)
+class Sign(HostOp):
+    """``y = -1, 0, +1`` for ``x < 0, x == 0, x > 0`` (``torch.sign``; BackEISNN's
+    excitatory/inhibitory gate). Its output is a ternary value, not a spike."""
+
+    kind: ClassVar[str] = "Sign"
+
+
+@register_node
+@dataclass(eq=False, kw_only=True)
 class Exp(HostOp):
     """``y = exp(x)``."""
 

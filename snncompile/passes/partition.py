@@ -78,6 +78,8 @@ HOST_REASONS: dict[str, str] = {
     "GELU": "a smooth nonlinearity of real values: no core computes it",
     "ELU": "an exponential nonlinearity of real values: no core computes it",
     "Softplus": "log(1 + exp(x)) of real values: no core computes it",
+    "Sign": "the sign of real values (BackEISNN's E/I of a membrane convolution): the -1/0/+1 result "
+            "could travel as a graded spike, but its input is a real value no core sends",
     "Permute": "reorders the axes of host values (on spikes between chip layers it would be routing, "
                "which only chip synapses feeding the permuted layer could do)",
     "Expand": "broadcasts host values to a larger shape: a chip sends each spike once",

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, Quantize, RMSNorm
-from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
+from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, Sign, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
 from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 from snncompile.ir.node import SUM
@@ -70,7 +70,7 @@ def _rms_norm(node, shapes, dtype):
     return FunctionKernel(lambda x: F.rms_norm(x, node.normalized_shape, w, node.eps))
 
 
-_ACTIVATIONS = {ReLU: F.relu, Sigmoid: torch.sigmoid, SiLU: F.silu, Exp: torch.exp}
+_ACTIVATIONS = {ReLU: F.relu, Sigmoid: torch.sigmoid, SiLU: F.silu, Exp: torch.exp, Sign: torch.sign}
 
 
 @builds(*_ACTIVATIONS)

@@ -105,3 +105,43 @@ def write_npz(path: str | Path, inputs: np.ndarray, labels: np.ndarray) -> None:
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez(tmp, input=np.asarray(inputs, dtype=np.float64),
                  labels=np.asarray(labels, dtype=np.int64))
+
+
+# -- toys F and H (issue 8) --------------------------------------------------------------------
+#: seed of the rate coding of toy F's input (one fixed draw per split)
+RATE_SEED = 8
+
+
+def padded_digits(split: str, size: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """The 8x8 digits of ``split`` in [0, 1], zero-padded symmetrically to ``size`` x ``size``
+    (no resampling: toy F's 12x12 input keeps every pixel as ``load_digits`` has it)."""
+    images, labels = digits(split)
+    small = images[:, ::2, ::2]  # undo the 2x2 repetition: the original 8x8 pixels / 16
+    pad = (size - small.shape[1]) // 2
+    return np.pad(small, ((0, 0), (pad, size - small.shape[1] - pad), (pad, size - small.shape[2] - pad))), labels
+
+
+def rate_sequence(split: str, steps: int = 8, size: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Toy F's input (n, steps, 1, size, size): rate-coded spikes, as BackEISNN's
+    ``encode_type='rate'``: each pixel spikes with probability equal to its intensity, drawn
+    once with ``default_rng(RATE_SEED + (split == 'test'))`` so the data are fixed."""
+    images, labels = padded_digits(split, size)
+    rng = np.random.default_rng(RATE_SEED + (split == "test"))
+    draws = rng.random((len(labels), steps, 1, size, size))
+    return (draws < images[:, None, None]).astype(np.float64), labels
+
+
+def gradient_channels(images: np.ndarray) -> np.ndarray:
+    """(n, 3, H, W): intensity, |d/dx| and |d/dy| (``np.gradient``), the gradients scaled
+    per image by the largest gradient magnitude (0 for a blank image)."""
+    gy, gx = np.gradient(images, axis=(1, 2))
+    peak = np.hypot(gx, gy).max(axis=(1, 2), keepdims=True)
+    scaled = [np.divide(np.abs(g), peak, out=np.zeros_like(g), where=peak > 0) for g in (gx, gy)]
+    return np.stack([images, *scaled], axis=1)
+
+
+def static_sequence3(split: str, steps: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """Toy H's input (n, steps, 3, 16, 16): :func:`gradient_channels` repeated every step
+    (direct input, as Pipe-S's S-ResNet takes its image)."""
+    images, labels = digits(split)
+    return np.repeat(gradient_channels(images)[:, None], steps, axis=1), labels

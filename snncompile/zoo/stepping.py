@@ -10,7 +10,8 @@ State lives in three kinds of module, each reset by its own framework's method (
 up by name, :data:`RESET_METHODS`): SpikingJelly's ``MemoryModule.reset()`` (what
 ``spikingjelly.activation_based.functional.reset_net`` calls), BrainCog's
 ``BaseNode.n_reset()`` (what ``BaseModule.reset()`` calls) and the zoo's own stateful
-modules (``TIM.reset()``).
+modules (``TIM.reset()``). A multi-step model (``multistep = True``) takes the whole
+sequence in one call, time first.
 
 Weights are stored as ``.npz`` of the state dict's arrays (never pickles) and loaded
 with ``allow_pickle=False``.
@@ -42,8 +43,13 @@ def reset_state(model: nn.Module) -> None:
 
 
 def run(model: nn.Module, x_seq: torch.Tensor) -> torch.Tensor:
-    """Reset ``model``, then step it over ``x_seq`` (batch, T, ...): (batch, T, classes)."""
+    """Reset ``model``, then step it over ``x_seq`` (batch, T, ...): (batch, T, classes).
+
+    A model whose class sets ``multistep = True`` (SpikingJelly's multi-step mode, toy H)
+    takes the whole sequence time first, (T, batch, ...), in one call instead."""
     reset_state(model)
+    if getattr(model, "multistep", False):
+        return model(x_seq.transpose(0, 1)).transpose(0, 1)
     return torch.stack([model(x_seq[:, t]) for t in range(x_seq.shape[1])], dim=1)
 
 

@@ -224,3 +224,33 @@ def test_stateless_cycle_takes_its_shape_through_the_delayed_edge():
     g.edges[-1] = type(g.edges[-1])("a", "a", 0)
     with pytest.raises(GraphError, match="unresolved cycle"):  # without a delay there is no order either
         g.validate()
+
+
+def test_loop_reaching_its_known_node_through_itself_takes_shapes_from_known_operands():
+    """A chip neuron gated by the host, after latency moved the loop's delay onto the
+    neuron's synapse: the neuron (known shape) is fed only through a delayed edge, and the
+    gate before it waits on the neuron. Every operand with a known source lets a node
+    go first; the shapes come out right, and mismatches are still reported."""
+    from snncompile.ir import IF, Add, Constant
+    from snncompile.ir.host import Mul
+
+    g = Graph()
+    g.add("x", Input(shape=(3,)))
+    g.add("one", Constant(value=np.ones(3)))
+    g.add("gain", Add())
+    g.add("gate", Mul())
+    g.add("w", Linear(weight=np.eye(3)))
+    g.add("h", IF(shape=(3,)))
+    g.add("y", Output(shape=(3,)))
+    g.connect("h", "gain")
+    g.connect("one", "gain")
+    g.connect("gain", "gate", port="a")
+    g.connect("x", "gate", port="b")
+    g.chain("gate", "w")
+    g.connect("w", "h", 1)
+    g.chain("h", "y")
+    shapes = g.infer_shapes()
+    assert shapes["gain"] == shapes["gate"] == shapes["w"] == (3,)
+    g.nodes["w"] = Linear(weight=np.ones((2, 3)))
+    with pytest.raises(GraphError, match="'h'"):
+        g.validate()

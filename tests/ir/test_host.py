@@ -13,6 +13,7 @@ from snncompile.ir.host_activation import (
     GeluApproximation,
     ReLU,
     Sigmoid,
+    Sign,
     SiLU,
     Softplus,
 )
@@ -75,7 +76,7 @@ def test_activation_fields_are_checked():
         GELU(approximate="fast")
     assert "beta must not be 0" in Softplus(beta=0.0).check((3,))[0]
     assert "alpha must be a finite number" in ELU(alpha=float("inf")).check((3,))[0]
-    for cls in (ReLU, Sigmoid, SiLU, Exp):
+    for cls in (ReLU, Sigmoid, SiLU, Exp, Sign):
         assert cls().output_shape((2, 5)) == (2, 5) and cls.stage is Stage.HOST
 
 

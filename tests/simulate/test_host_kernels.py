@@ -11,7 +11,7 @@ from torch import nn
 
 from snncompile.ir import Graph, Input, Output
 from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, RMSNorm
-from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
+from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, Sign, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
 from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 from snncompile.simulate import simulate
@@ -122,6 +122,7 @@ ACTIVATIONS = [
     (Sigmoid(), nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
     (SiLU(), nn.SiLU(), lambda x: x / (1 + np.exp(-x))),
     (Exp(), None, np.exp),
+    (Sign(), None, np.sign),
     (GELU(), nn.GELU(), lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2)))),
     (GELU(approximate="tanh"), nn.GELU(approximate="tanh"),
      lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))),
@@ -237,6 +238,6 @@ def test_every_host_kind_has_a_kernel_and_an_emitter():
     from snncompile.simulate.kernels import KERNEL_BUILDERS
 
     host = [cls for cls in NODE_TYPES.values() if cls.stage is Stage.HOST]
-    assert len(host) == 19  # MatMul, Mul, Div, Mean, 2 norms, 7 activations, 4 re-indexings (Reshape is ANY), scan, Quantize
+    assert len(host) == 20  # MatMul, Mul, Div, Mean, 2 norms, 8 activations, 4 re-indexings (Reshape is ANY), scan, Quantize
     assert [cls.kind for cls in host if cls not in KERNEL_BUILDERS] == []
     assert [cls.kind for cls in host if cls not in EMITTERS] == []

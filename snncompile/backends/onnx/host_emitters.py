@@ -21,6 +21,7 @@ from snncompile.ir.host_activation import (
     GeluApproximation,
     ReLU,
     Sigmoid,
+    Sign,
     SiLU,
     Softplus,
 )
@@ -96,7 +97,7 @@ def _rms_norm(b, name, node: RMSNorm, x, in_shape, states):
     return y
 
 
-_SAME_OPERATOR = {ReLU: "Relu", Sigmoid: "Sigmoid", Exp: "Exp"}
+_SAME_OPERATOR = {ReLU: "Relu", Sigmoid: "Sigmoid", Exp: "Exp", Sign: "Sign"}
 
 
 @emits(*_SAME_OPERATOR)

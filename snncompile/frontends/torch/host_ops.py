@@ -16,7 +16,7 @@ from snncompile.frontends.torch.layers import MODULES, default_eps
 from snncompile.frontends.torch.tracer import Constant as ConstantValue
 from snncompile.frontends.torch.tracer import Tensor, as_tensor, bind_args, handles
 from snncompile.ir.host import LayerNorm, Mean, RMSNorm
-from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
+from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, Sign, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
 
 
@@ -42,6 +42,7 @@ handles(F.relu, torch.relu, methods=("relu", "relu_"))(_one(ReLU, _plain))
 handles(torch.sigmoid, F.sigmoid, methods=("sigmoid",))(_one(Sigmoid, _plain))
 handles(F.silu)(_one(SiLU, _plain))
 handles(torch.exp, methods=("exp",))(_one(Exp, _plain))
+handles(torch.sign, methods=("sign",))(_one(Sign, _plain))
 handles(F.gelu)(_one(GELU, _gelu_sig))
 handles(F.elu)(_one(ELU, _elu_sig))
 handles(F.softplus)(_one(Softplus, _softplus_sig))

@@ -62,6 +62,7 @@ from snncompile.passes.fold_synapse_bias import (
 from snncompile.passes.inline_synapse_sums import inline_synapse_sums
 from snncompile.passes.lower_maxpool import lower_maxpool
 from snncompile.passes.mark_static import mark_static
+from snncompile.passes.merge_adds_into_neurons import merge_adds_into_neurons
 from snncompile.passes.partition import Capabilities, Partition, partition
 from snncompile.passes.pipeline import Pass, run_pipeline
 from snncompile.passes.quantize.add_bias_sources import add_bias_sources
@@ -104,6 +105,7 @@ FLOAT_PASSES = [
     Pass("fold_scale_into_threshold", fold_scale_into_threshold),
     Pass("reassociate_attention", reassociate_attention),
     Pass("split_spike_adds", split_spike_adds),
+    Pass("merge_adds_into_neurons", merge_adds_into_neurons),
 ]
 
 

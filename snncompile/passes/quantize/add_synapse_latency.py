@@ -5,13 +5,19 @@ spike through each synapse stage ``L`` steps later (``spec.synapse_latency``; La
 Each node gets a *lag* ``k`` — the steps by which the fixed graph trails the float one
 at that node: inputs 0; a neuron ``max(k_synapse + L)`` over its forward synapses;
 other nodes ``max(k_src)`` over forward edges; and a node fed through a back edge
-(a recurrence) trails at least as much as its source there, so that a loop whose nodes
-add no latency (a host segment's) keeps one lag all round. Every edge then gets
-``delay' = delay + k_dst - k_src``: forward paths of different depth are re-aligned with
-extra delay (so converging paths meet as in float), and a recurrent edge keeps its
-float delay when it closes a loop within one layer. A back edge that would need less
-than ``L`` steps cannot be timed like the float graph; it gets ``L`` (reported by
-:func:`timing_problems`). Outputs therefore trail the float outputs by ``k_output``.
+(a recurrence) of delay ``d`` trails at least ``k_src + l - d`` (``l`` the edge's own
+latency, ``L`` out of a chip synapse, else 0): the loop's delay may absorb the
+latency of the stages on it. Every edge then gets ``delay' = delay + k_dst - k_src``:
+forward paths of different depth are re-aligned with extra delay (so converging paths
+meet as in float), and around any loop the delays still add up to the float ones (the
+lags cancel), so a recurrence keeps its timing: a loop whose nodes add no latency (a
+host segment's) keeps one lag all round, and a loop through a chip neuron and back
+over the host (BackEISNN's self-feedback: neuron -> host gate -> entry synapse, one
+step of delay) spends its delay on the synapse stage. A loop whose stages need more
+steps than its delays give cannot be timed like the float graph: its lags grow on every
+pass, and an edge that would need less than ``L`` (or 0) steps gets that minimum
+(reported by :func:`timing_problems`). Outputs therefore trail the float outputs by
+``k_output``.
 
 A synapse fed by the graph's inputs may have its own latency ``L_in``
 (``spec.input_steps``; Xylo delivers input spikes within the step, ``L_in = 0``, and
@@ -45,7 +51,7 @@ def edge_latency(graph: Graph, e: Edge, latency: int, input_latency: int | None)
 
 def node_lags(graph: Graph, latency: int, input_latency: int | None = None) -> dict[str, int]:
     """Lag per node (see module docstring): forward edges add their latency, back edges
-    carry their source's lag; repeated until nothing changes (a loop whose chip neurons
+    their latency less their delay; repeated until nothing changes (a loop whose stages
     need more steps than its delays give is reported by :func:`timing_problems`)."""
     order = graph.step_order()
     position = {n: i for i, n in enumerate(order)}
@@ -55,8 +61,9 @@ def node_lags(graph: Graph, latency: int, input_latency: int | None = None) -> d
         for name in order:
             lag = lags[name]
             for e in graph.incoming(name):
+                own = edge_latency(graph, e, latency, input_latency)
                 forward = position[e.src] < position[name]
-                lag = max(lag, lags[e.src] + (edge_latency(graph, e, latency, input_latency) if forward else 0))
+                lag = max(lag, lags[e.src] + own - (0 if forward else e.delay))
             if lag != lags[name]:
                 lags[name], changed = lag, True
         if not changed:

@@ -7,7 +7,7 @@ import torch
 from snncompile.backends.onnx import run_onnx, to_onnx_sequence
 from snncompile.ir import LIF, Constant, Conv2d, Graph, Input, Output
 from snncompile.ir.host import Div, LayerNorm, MatMul, Mean, Mul, RMSNorm
-from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, SiLU, Softplus
+from snncompile.ir.host_activation import ELU, GELU, Exp, ReLU, Sigmoid, Sign, SiLU, Softplus
 from snncompile.ir.host_scan import SelectiveScan
 from snncompile.ir.host_tensor import Concat, Expand, Permute, Reshape, Slice
 from snncompile.simulate import simulate
@@ -63,7 +63,7 @@ def test_reciprocal_of_a_constant_and_a_tensor(against_reference):
 @pytest.mark.parametrize("node", [
     Mean(axes=(0,)), Mean(axes=(-1,), keepdim=True), Mean(axes=(0, 2)),
     LayerNorm(normalized_shape=(2,)), RMSNorm(normalized_shape=(3, 2)), RMSNorm(normalized_shape=(2,), eps=1e-6),
-    ReLU(), Sigmoid(), SiLU(), Exp(), GELU(), GELU(approximate="tanh"), ELU(alpha=0.5),
+    ReLU(), Sigmoid(), SiLU(), Exp(), Sign(), GELU(), GELU(approximate="tanh"), ELU(alpha=0.5),
     Softplus(), Softplus(beta=2.0, threshold=3.0),
     Permute(perm=(2, 0, 1)), Reshape(shape=(6, 2)), Slice(axis=1, start=1, stop=3), Slice(axis=-1, start=0, stop=2, step=1),
 ], ids=lambda n: n.kind)

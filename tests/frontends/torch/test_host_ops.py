@@ -114,12 +114,12 @@ def test_activation_modules(module):
 def _functions(m, x):
     return (F.relu(x) + torch.relu(x) + x.relu() + torch.sigmoid(x) + x.sigmoid() + F.silu(x)
             + F.gelu(x, approximate="tanh") + F.elu(x, alpha=0.3) + F.softplus(x, beta=2, threshold=5)
-            + torch.exp(x) + x.exp() + F.gelu(x))
+            + torch.exp(x) + x.exp() + F.gelu(x) + torch.sign(x) + x.sign())
 
 
 def test_activation_functions_and_methods():
     graph = check_same(Lambda(_functions), (2, 3), scale=2.0)
-    assert {"ReLU", "Sigmoid", "SiLU", "GELU", "ELU", "Softplus", "Exp"} <= set(kinds(graph))
+    assert {"ReLU", "Sigmoid", "SiLU", "GELU", "ELU", "Softplus", "Exp", "Sign"} <= set(kinds(graph))
 
 
 def test_means_over_per_sample_axes():

@@ -62,3 +62,46 @@ def test_an_input_latency_of_zero_delivers_input_spikes_within_the_step(loihi2):
     delays = {(e.src, e.dst): e.delay for e in q.fixed.edges}
     assert delays[("fa", "h")] == 0 and delays[("fb", "o")] == 1 and delays[("fc", "o")] == 1
     assert delays[("rec", "h")] == 1
+
+
+def host_gated_loop():
+    """h = IF(gain * fa(x)) with gain = 1 + h[t-1] computed on the host (BackEISNN's
+    self-feedback in small): a chip neuron inside a one-step loop through the host."""
+    from snncompile.ir import Add, Constant
+    from snncompile.ir.host import Mul
+
+    g = Graph()
+    g.add("x", Input(shape=(2,)))
+    g.add("fa", Linear(weight=[[1.0, 0.5], [0.5, 0.25]]))
+    g.add("one", Constant(value=np.ones(2)))
+    g.add("gain", Add())
+    g.add("gate", Mul())
+    g.add("h", IF(shape=(2,), threshold=1.0))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "fa")
+    g.connect("h", "gain", delay=1)
+    g.connect("one", "gain")
+    g.connect("gain", "gate", port="a")
+    g.connect("fa", "gate", port="b")
+    g.chain("gate", "h", "y")
+    return g
+
+
+def test_a_host_loop_spends_its_delay_on_the_chip_synapse(loihi2):
+    from snncompile.passes.partition import Capabilities
+    from snncompile.passes.quantize.add_synapse_latency import timing_problems
+    from snncompile.targets import load_target
+
+    g = host_gated_loop()
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**14), capabilities=Capabilities.of(load_target("loihi2")))
+    assert q.fixed.nodes["h"].kind == "FixedLIF" and q.fixed.nodes["gate"].kind == "Mul"
+    delays = {(e.src, e.dst): e.delay for e in q.fixed.edges}
+    loop = [("h", "gain"), ("gain", "gate"), ("gate", "h.entry.q"), ("h.entry.q", "h.entry"), ("h.entry", "h")]
+    assert [delays[e] for e in loop] == [0, 0, 0, 0, 1]  # the loop's one step is the entry synapse's latency
+    assert q.lags["h"] == 1 and q.lags["gain"] == 0 and max(q.lags.values()) == 1  # no drift around the loop
+    assert timing_problems(q.fixed, loihi2.synapse_latency) == []
+    x = (np.random.default_rng(4).random((4, 40, 2)) < 0.5).astype(float)
+    ref = simulate(g, x, record=["h"])
+    emu = emulate(q.fixed, x, steps=41, record=["h"])
+    assert 0.1 < ref.recorded["h"].mean() < 0.9
+    assert np.array_equal(aligned(emu.recorded["h"], q.lags["h"], 40), ref.recorded["h"])

@@ -1,5 +1,5 @@
 """The zoo's own stateful modules: ``snncompile.zoo.tim.TIM`` (the Temporal Interaction
-Module of toy B).
+Module of toy B) and ``snncompile.zoo.stsc.STSCEncoder`` (toy E's encoder, at the end).
 
 TIM per step, on per-head queries ``q_t`` of shape (H, N, d) (see its docstring)::
 
@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from snncompile.errors import UnsupportedError
 from snncompile.frontends.torch.adapters import Fragment, adapter, array, unsupported
 from snncompile.frontends.torch.adapters.braincog import _lif as braincog_lif
-from snncompile.ir import Add, Constant, Conv1d, Scale
+from snncompile.frontends.torch.layers import MODULES
+from snncompile.frontends.torch.tracer import Tensor, as_tensor
+from snncompile.ir import Add, Constant, Conv1d, Linear, Scale
 from snncompile.ir.host import Mul
+from snncompile.ir.host_activation import ReLU, Sigmoid
 from snncompile.ir.host_tensor import Reshape
 
 
@@ -71,3 +75,56 @@ def _tim(module, shape, path) -> Fragment:
         ("diff", "mix", 0, "a"), ("gate", "mix", 1, "b"), ("in", "out", 0), ("mix", "out", 0),
     ]
     return Fragment(out_lif, extra, edges, entry="in", output="out", output_shape=tuple(shape))
+
+
+@MODULES.register("snncompile.zoo.stsc.STSCEncoder")
+def _stsc(b, path: str, module, args: tuple, kwargs: dict, where: str):
+    """Toy E's encoder (its docstring has the equations), ``LAG`` steps late. The taps
+    over time are edges from the input with delays ``K - 1 - k`` (window position ``k``,
+    oldest first), summed in that order as the module sums them::
+
+        conv  = Add_k Scale(w[:, k])(x @ delay K-1-k)
+        h     = Add_j Linear(W_T[:, :, j], bias b_T on j = 0)(x @ delay LAG + r - j)
+        y     = Mul(conv, Constant(1) + Scale(-1)(Sigmoid(Linear(W_C)(ReLU(h)))))
+        out   = Mul(y, Constant(1) @ delay LAG)          zeros while the window fills
+    """
+    from snncompile.zoo.stsc import ATTN_KERNEL, CONV_KERNEL, LAG
+
+    if len(args) != 1 or kwargs:
+        raise UnsupportedError(f"{where} takes one tensor per step")
+    x = as_tensor(args[0], where)
+    if len(x.shape) != 1:
+        raise UnsupportedError(f"{where} expects (channels,) per step, found {x.shape}")
+    g, shape = b.graph, x.shape
+    names: dict[str, str] = {}
+
+    def add(suffix: str, node) -> str:
+        names[suffix] = b.unique(f"{path}.{suffix}")
+        g.add(names[suffix], node)
+        return names[suffix]
+
+    w = array(module.temporal_conv.weight)[:, 0]
+    conv = add("conv", Add())
+    for k in range(CONV_KERNEL):
+        g.connect(x.name, add(f"tap{k}", Scale(scale=w[:, k])), CONV_KERNEL - 1 - k)
+        g.connect(names[f"tap{k}"], conv)
+    wt, bt = array(module.recv_T.weight), array(module.recv_T.bias)
+    h = add("recv_T", Add())
+    first = LAG - (ATTN_KERNEL - 1) // 2
+    for j in range(ATTN_KERNEL):
+        tap = add(f"recv_T.tap{j}", Linear(weight=wt[..., j], bias=bt if j == 0 else None))
+        g.connect(x.name, tap, CONV_KERNEL - 1 - (first + j))
+        g.connect(tap, h)
+    g.chain(h, add("relu", ReLU()), add("recv_C", Linear(weight=array(module.recv_C.weight))),
+            add("sigmoid", Sigmoid()), add("neg", Scale(scale=np.asarray(-1.0))))
+    gate = add("gate", Add())
+    g.connect(add("one", Constant(value=np.ones(shape))), gate)
+    g.connect(names["neg"], gate)
+    y = add("y", Mul())
+    g.connect(conv, y, port="a")
+    g.connect(gate, y, port="b")
+    out = b.unique(path)
+    g.add(out, Mul())
+    g.connect(y, out, port="a")
+    g.connect(add("started", Constant(value=np.ones(shape))), out, LAG, port="b")
+    return Tensor(out, tuple(shape))
