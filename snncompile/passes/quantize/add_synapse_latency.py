@@ -4,14 +4,16 @@ The float graph computes a whole feed-forward chain within one step; the chip de
 spike through each synapse stage ``L`` steps later (``spec.synapse_latency``; Lava: 1).
 Each node gets a *lag* ``k`` — the steps by which the fixed graph trails the float one
 at that node: inputs 0; a neuron ``max(k_synapse + L)`` over its forward synapses;
-other nodes ``max(k_src)`` over forward edges; and a node fed through a back edge
-(a recurrence) trails at least as much as its source there, so that a loop whose nodes
-add no latency (a host segment's) keeps one lag all round. Every edge then gets
-``delay' = delay + k_dst - k_src``: forward paths of different depth are re-aligned with
-extra delay (so converging paths meet as in float), and a recurrent edge keeps its
-float delay when it closes a loop within one layer. A back edge that would need less
-than ``L`` steps cannot be timed like the float graph; it gets ``L`` (reported by
-:func:`timing_problems`). Outputs therefore trail the float outputs by ``k_output``.
+other nodes ``max(k_src)`` over forward edges; inside a loop a node may trail its
+source by less, as far as the loop's delay allows (``k_dst >= k_src + L - delay``, the
+retiming of :mod:`snncompile.passes.retime_recurrences`: a loop keeps its total delay,
+moved to where the chip needs it). Every edge then gets ``delay' = delay + k_dst -
+k_src``: forward paths of different depth are re-aligned with extra delay (so converging
+paths meet as in float), and a recurrent edge keeps its float delay when it closes a
+loop within one layer. A loop whose synapse stages need more steps than its delays give
+cannot be timed like the float graph (no retiming exists: compile with ``retime`` or run
+it on the host); its back edges get ``L`` (reported by :func:`timing_problems`).
+Outputs therefore trail the float outputs by ``k_output``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from snncompile.ir import Edge, Graph
 from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.host_tensor import FLAT_VIEWS
 from snncompile.ir.synapse import is_integer_synapse
+from snncompile.passes.retime_recurrences import solve_lags
 
 
 def _is_synapse_edge(graph: Graph, e: Edge) -> bool:
@@ -30,23 +33,21 @@ def _is_synapse_edge(graph: Graph, e: Edge) -> bool:
 
 
 def node_lags(graph: Graph, latency: int) -> dict[str, int]:
-    """Lag per node (see module docstring): forward edges add their latency, back edges
-    carry their source's lag; repeated until nothing changes (a loop whose chip neurons
-    need more steps than its delays give is reported by :func:`timing_problems`)."""
+    """Lag per node (see module docstring): the smallest retiming
+    (:func:`~snncompile.passes.retime_recurrences.solve_lags`); when a loop's chip neurons
+    need more steps than its delays give, the lags of the forward edges alone (the short
+    back edges are reported by :func:`timing_problems`)."""
+    lags = solve_lags(graph, lambda e: latency if _is_synapse_edge(graph, e) else 0)
+    return lags if lags is not None else _forward_lags(graph, latency)
+
+
+def _forward_lags(graph: Graph, latency: int) -> dict[str, int]:
     order = graph.step_order()
     position = {n: i for i, n in enumerate(order)}
-    lags: dict[str, int] = dict.fromkeys(order, 0)
-    for _ in range(len(order) + 1):
-        changed = False
-        for name in order:
-            lag = lags[name]
-            for e in graph.incoming(name):
-                forward = position[e.src] < position[name]
-                lag = max(lag, lags[e.src] + (latency if forward and _is_synapse_edge(graph, e) else 0))
-            if lag != lags[name]:
-                lags[name], changed = lag, True
-        if not changed:
-            break
+    lags: dict[str, int] = {}
+    for name in order:
+        lags[name] = max([0] + [lags[e.src] + (latency if _is_synapse_edge(graph, e) else 0)
+                                for e in graph.incoming(name) if position[e.src] < position[name]])
     return lags
 
 
