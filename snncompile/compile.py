@@ -39,7 +39,13 @@ from snncompile.ir.serialize import graph_from_arrays, graph_to_arrays
 from snncompile.npz import write_npz
 from snncompile.partition_report import PartitionReport, all_on_chip_error, build_partition_report
 from snncompile.passes.partition import Capabilities
-from snncompile.passes.quantize import QuantizationReport, Quantized, QuantizeOptions, quantize
+from snncompile.passes.quantize import (
+    QuantizationReport,
+    Quantized,
+    QuantizeOptions,
+    quantize,
+    source_graph,
+)
 from snncompile.passes.quantize.spec import (
     descriptor_hash,
     load_target_descriptor,
@@ -83,13 +89,14 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
     caps = Capabilities.of(descriptor) if getattr(descriptor, "features", None) is not None else None
+    float_graph, retimed = source_graph(float_graph, spec, options)  # the model the compiled graph keeps
     q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps)
     parts = q.partition
     if all_on_chip and parts is not None and parts.host_reasons:
         raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)
     partition = build_partition_report(q.fixed, parts.host_reasons, spec.target, load_target(host)) \
         if parts is not None else None
-    report = dataclasses.replace(q.report, notes=q.report.notes + (lava_expressible(q.fixed),))
+    report = dataclasses.replace(q.report, notes=tuple(retimed) + q.report.notes + (lava_expressible(q.fixed),))
     return Artifact(
         fixed=q.fixed, float_graph=float_graph, lags=dict(q.lags), report=report,
         target={"name": spec.target, "descriptor_sha256": descriptor_hash(descriptor), "spec": spec.to_dict()},

@@ -40,6 +40,7 @@ OPTIONAL = {
     "ray": "distributed extra (evaluate --workers/--ray, sweep)",
     "sklearn": "zoo extra (the zoo's digits data)",
     "spikingjelly": "a framework adapter, and zoo:spikformer's neurons (installed --no-deps, README)",
+    "snntorch": "a framework adapter, and zoo:l2mu's neurons (installed --no-deps, README)",
 }
 #: distribution name -> the module it provides, where they differ
 MODULE_OF: dict[str, str] = {"scikit-learn": "sklearn"}

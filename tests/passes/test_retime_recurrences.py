@@ -141,3 +141,22 @@ def test_without_retiming_the_short_loops_are_reported(loihi2):
     q = quantize(l2mu_like(), loihi2, QuantizeOptions(scale=2**14))
     problems = [n for n in q.report.notes if "would need delay" in n]
     assert any("h -> e_h" in p for p in problems) and any("m -> e_m" in p for p in problems)
+
+
+def test_the_option_compiles_the_retimed_model_whole_on_the_chip():
+    """build_artifact with retime_recurrences: the artifact keeps the retimed float graph
+    (the model the chip computes), lists each change in its notes and puts nothing on the
+    host; without it the short loops' neurons run on the host and the float graph is kept."""
+    from snncompile.compile import build_artifact
+
+    g = l2mu_like()
+    x = spikes(8, 20, 2, seed=5)
+    retimed = build_artifact(g, "loihi2", QuantizeOptions(retime_recurrences=True), calibrate=x)
+    assert timing_changes(g, retimed.float_graph) == timing_changes(g, retime_recurrences(g, 1))
+    noted = [n for n in retimed.report.notes if n.startswith("retime_recurrences:")]
+    assert len(noted) == 2 and any("h -> e_h: delay 1 -> 3" in n for n in noted)
+    assert retimed.partition is None or not retimed.partition.host_nodes
+    as_is = build_artifact(g, "loihi2", QuantizeOptions(), calibrate=x)
+    assert timing_changes(g, as_is.float_graph) == []
+    assert as_is.partition is not None and {"u", "m"} <= set(as_is.partition.host_nodes)
+    assert not [n for n in as_is.report.notes if n.startswith("retime_recurrences:")]

@@ -21,7 +21,9 @@ each pass:
 7. ``add_reset_correction`` — a delayed subtract reset (snnTorch) as the chip's immediate
    subtract plus a diagonal self-connection that restores the difference.
 
-It returns the fixed graph, the plan and a :class:`QuantizationReport`.
+It returns the fixed graph, the plan and a :class:`QuantizationReport`. With the option
+``retime_recurrences`` the float graph is first :func:`source_graph` (loops short of
+delay for the synapse latency lengthened, each change noted).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ from snncompile.passes.quantize.report import QuantizationReport, render_report
 from snncompile.passes.quantize.report_build import build_report
 from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
 from snncompile.passes.reassociate_attention import reassociate_attention
+from snncompile.passes.retime_recurrences import retime_recurrences, timing_changes
 from snncompile.passes.split_mixed_sign import split_mixed_sign
 from snncompile.passes.split_spike_adds import split_spike_adds
 
@@ -114,13 +117,14 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
              capabilities: Capabilities | None = None) -> Quantized:
     spec = spec_from_target(target)
     options = options or QuantizeOptions()
+    graph, retimed = source_graph(graph, spec, options)
     passes = FLOAT_PASSES + ([Pass("split_mixed_sign", split_mixed_sign)] if options.split_sign else [])
     folded = run_pipeline(graph, passes)
     parts = None
     if capabilities is not None:
         parts = partition(mark_static(folded), capabilities)
         folded = run_pipeline(parts.graph, [Pass("add_chip_entries", add_chip_entries)])
-    notes = approximation_notes(folded)
+    notes = retimed + approximation_notes(folded)
     prepared = run_pipeline(folded, [Pass("fold_synapse_bias", fold_synapse_bias)])
     layers = find_layers(prepared)
     ranges = measure_ranges(prepared, layers, calibrate, options.percentile) if calibrate is not None else None
@@ -157,6 +161,15 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     return Quantized(fixed, prepared, plan, report, lags, parts)
 
 
+def source_graph(graph: Graph, spec: FixedPointSpec, options: QuantizeOptions) -> tuple[Graph, list[str]]:
+    """The float model the compiled graph keeps: ``graph``, or with ``retime_recurrences``
+    its loops lengthened for the chip's synapse latency, with a note per changed edge."""
+    if not options.retime_recurrences:
+        return graph, []
+    retimed = retime_recurrences(graph, spec.synapse_latency)
+    return retimed, [f"retime_recurrences: {c.describe()}" for c in timing_changes(graph, retimed)]
+
+
 def with_lags(graph: Graph, lags: Mapping[str, int]) -> Graph:
     """Every node's lag in its meta (what compare and simulate align by)."""
     return Graph({n: node.with_meta(**{LAG: int(lags.get(n, 0))}) for n, node in graph.items()},
@@ -185,4 +198,4 @@ def approximation_notes(graph: Graph) -> list[str]:
 
 
 __all__ = ["Capabilities", "FixedPointSpec", "QuantizationReport", "QuantizeOptions", "Quantized", "ScalePlan",
-           "quantize", "render_report", "spec_from_target"]
+           "quantize", "render_report", "source_graph", "spec_from_target"]
