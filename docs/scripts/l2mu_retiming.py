@@ -8,7 +8,9 @@ loihi2's one-step synapse latency) and how often the two give the same class; th
 model compiled for loihi2 two ways — as is (the loops short of delay on the host) and
 retimed (whole on the chip) — with its emulator accuracy, the per-layer spike agreement
 with the float model it keeps and the fraction of samples given the same class.
-Calibration: the first 64 samples of the other fold.
+Calibration: the first 64 samples of the other fold. Last, how sensitive the float model
+itself is: the per-layer spike agreement of the float model with a copy whose weights are
+multiplied by (1 + eps N(0, 1)) (32 samples of fold 0), the bound a quantizer works under.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from snncompile.compare import compare_graphs
 from snncompile.compile import build_artifact
+from snncompile.ir import Graph, Linear
 from snncompile.passes.quantize import QuantizeOptions
 from snncompile.passes.retime_recurrences import retime_recurrences, timing_changes
 from snncompile.simulate import accuracy, classify, get_backend
@@ -66,9 +69,26 @@ def main() -> None:
             print(f"  {name}: emulator {cmp.accuracy['emulator']:.4f} (its float {cmp.accuracy['reference']:.4f}), "
                   f"layers {', '.join(f'{k} {v:.4f}' for k, v in layers.items())}, host {host}", flush=True)
         results["folds"][split] = row
+    results["sensitivity"] = sensitivity(graph, zoo_entry("l2mu").data("test")[0][:32])
     if args.out:
         with open(args.out, "w") as handle:
             json.dump(results, handle, indent=1)
+
+
+def sensitivity(graph: Graph, x: np.ndarray) -> dict[str, dict[str, float]]:
+    layers = ["u", "m", "h", "out"]
+    ref = get_backend("reference")
+    base = ref.run(graph, x, record=layers).recorded
+    rng = np.random.default_rng(0)
+    out = {}
+    for eps in (1e-6, 1e-4, 1e-3, 4e-3):
+        nodes = {n: node.replace(weight=np.asarray(node.weight) * (1 + eps * rng.standard_normal(node.weight.shape)))
+                 if isinstance(node, Linear) else node for n, node in graph.items()}
+        got = ref.run(Graph(nodes, list(graph.edges), graph.dt), x, record=layers).recorded
+        out[f"{eps:g}"] = {k: float(np.mean(base[k] == got[k])) for k in layers}
+        print(f"weights x (1 + {eps:g} N(0,1)): float agreement "
+              f"{', '.join(f'{k} {v:.4f}' for k, v in out[f'{eps:g}'].items())}", flush=True)
+    return out
 
 
 def _same_class(cmp, art, x) -> float:
