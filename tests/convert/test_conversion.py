@@ -129,3 +129,13 @@ def test_bad_inputs_are_one_line_errors(digits):
         dead[1].bias.fill_(-100.0)
     with pytest.raises(InputError, match="positive scale"):
         convert(dead, x)
+
+
+def test_the_converted_cnn_runs_on_loihi2_but_its_static_first_conv():
+    """Each lambda folds into the next (pooled) conv or Linear: only the input and conv1
+    (computed once per sample from the static image, entered as a bias) stay on the host."""
+    from snncompile.compile import build_artifact
+
+    graph = convert(load_ann("cnn"), digits8("train")[0]).graph()
+    art = build_artifact(graph, "loihi2", calibrate=sequence("train", 8)[0][:8])
+    assert art.partition is not None and set(art.partition.host_nodes) == {"input", "conv1"}
