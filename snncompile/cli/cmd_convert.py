@@ -13,7 +13,8 @@ HELP = "convert a trained ReLU network (PyTorch) into a rate-coded spiking netwo
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from snncompile.convert.options import NEURONS, NORMALIZATIONS, RESETS
 
-    p.add_argument("model", metavar="MODEL", help="file.py:factory returning the trained ReLU nn.Module")
+    # not "model": this command reads only a PyTorch factory, none of the MODEL kinds (NIR flags, zoo:NAME, ...)
+    p.add_argument("ann", metavar="ANN", help="file.py:factory returning the trained ReLU nn.Module")
     p.add_argument("--weights", help="state_dict .pt for the factory's model (loaded with weights_only=True)")
     p.add_argument("--calibrate", required=True, metavar="X.npz",
                    help="'input' (batch, time, *shape) as the other commands read it, the same image every step: "
@@ -52,11 +53,11 @@ def run(args: argparse.Namespace) -> dict:
     options = ConvertOptions(normalize=args.normalize, percentile=args.percentile, neuron=args.neuron,
                              decay=args.decay, reset=args.reset)
     x, _ = _first_step(args.calibrate, args.calibrate_samples)
-    ann = load_factory(args.model, args.weights, input_shape=tuple(x.shape[1:]))
+    ann = load_factory(args.ann, args.weights, input_shape=tuple(x.shape[1:]))
     conversion = convert(ann, x, options)
     graph = conversion.graph()
     save_graph(graph, args.output)
-    result = {"model": args.model, "output": args.output, "options": options.to_dict(),
+    result = {"model": args.ann, "output": args.output, "options": options.to_dict(),
               "scales": conversion.scales, "nodes": len(graph.nodes)}
     if args.data:
         xd, labels = _first_step(args.data, None)
