@@ -13,8 +13,8 @@ A MODEL is one of
 - ``path.net`` — a netx (lava-dl) network: like an artifact, its integer graph on the
   fixed-point backends and its SLAYER float meaning on the others (docs/netx.md);
 - ``zoo:NAME`` — a trained network of :mod:`snncompile.zoo` (``zoo:spikformer``,
-  ``zoo:tim``, ``zoo:tim-intended``, ``zoo:spikmamba``; docs/zoo.md; ``zoo:delays``,
-  ``zoo:tcn``: docs/delays.md).
+  ``zoo:tim``, ``zoo:tim-intended``, ``zoo:spikmamba``, ``zoo:l2mu``; docs/zoo.md, docs/l2mu.md;
+  ``zoo:delays``, ``zoo:tcn``: docs/delays.md).
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ from snncompile.passes.quantize import (
     QuantizeOptions,
     partition_float,
     quantize,
+    source_graph,
 )
 from snncompile.passes.quantize.spec import (
     descriptor_hash,
@@ -101,6 +102,7 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
     caps = Capabilities.of(descriptor) if getattr(descriptor, "features", None) is not None else None
+    float_graph, retimed = source_graph(float_graph, spec, options)  # the model the compiled graph keeps
     if isinstance(descriptor, Target):
         check_fits(float_graph, descriptor, options, caps)
     q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps)
@@ -109,7 +111,7 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
         raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)
     partition = build_partition_report(q.fixed, parts.host_reasons, spec.target, host_target) \
         if parts is not None else None
-    report = dataclasses.replace(q.report, notes=q.report.notes + (lava_expressible(q.fixed),))
+    report = dataclasses.replace(q.report, notes=tuple(retimed) + q.report.notes + (lava_expressible(q.fixed),))
     return Artifact(
         fixed=q.fixed, float_graph=float_graph, lags=dict(q.lags), report=report,
         target={"name": spec.target, "descriptor_sha256": descriptor_hash(descriptor), "spec": spec.to_dict()},

@@ -46,6 +46,7 @@ OPTIONAL = {
     "capstone": "mcu extra (decoding instructions for the Cortex-M4 timing model)",
     "elftools": "mcu extra (flash and RAM from the ELF)",
     "rockpool": "the xylosim backend: Rockpool drives SynSense's xylosim (requirements/xylo.txt, README)",
+    "snntorch": "a framework adapter, and zoo:l2mu's neurons (installed --no-deps, README)",
 }
 #: distribution name -> the module it provides, where they differ
 MODULE_OF: dict[str, str] = {"scikit-learn": "sklearn", "pyelftools": "elftools"}

@@ -44,6 +44,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fire-on-gt", action="store_true",
                    help="compile '>=' neurons to fire on '>' one unit lower (Lava's LIF has only '>'; "
                         "needed for --backend lava to equal the emulator)")
+    p.add_argument("--retime-recurrences", action="store_true",
+                   help="give a recurrence that is short of delay for the chip's per-synapse latency (a chain "
+                        "computed within one step inside a loop) the steps it lacks, on its back edge, and run it "
+                        "on the chip: changes the model's timing (each change is listed in the report); default: "
+                        "such a loop runs on the host")
     p.add_argument("--threshold-resolution", type=int,
                    help="raise the automatic scale until thresholds have this many units (default 256; "
                         "16384 with --weight-split 2)")
@@ -82,6 +87,7 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
         bias_timing=args.bias_timing,
         fire_on_gt=args.fire_on_gt,
         threshold_resolution=args.threshold_resolution,
+        retime_recurrences=args.retime_recurrences,
     )
 
 

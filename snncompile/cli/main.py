@@ -29,6 +29,7 @@ COMMANDS = [
     "export",
     "simulate",
     "compile",
+    "convert",
     "compare",
     "estimate",
     "evaluate",

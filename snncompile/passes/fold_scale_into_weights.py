@@ -2,8 +2,15 @@
 
 - ``Linear/Conv → Scale``: ``W' = s · W``, ``b' = s · b`` with ``s`` per output element
   (it must be constant over a conv's spatial axes);
-- ``Scale → Linear``: ``W' = W · s`` with ``s`` per input feature (exact; not done for
-  convolutions, where zero padding would not be scaled the same way).
+- ``Scale → Linear``: ``W' = W · s`` with ``s`` per input feature (exact);
+- ``Scale → Flatten → Linear``: the same with ``s`` flattened like the input;
+- ``Scale → Conv``: ``W'[:, c] = W[:, c] · s_c`` when ``s`` is one value per input
+  channel (a single value for grouped convolutions): exact, since zero padding scales to
+  zero too (a scale varying over the spatial axes is left: it would not commute with the
+  kernel's sliding).
+
+A converted ANN (:mod:`snncompile.convert`) needs the last two: its spiking layers emit
+``lambda · s``, and a pool folded into the next conv or Linear puts that Scale before it.
 
 A Scale that cannot be folded is left in place (the quantizer names it).
 """
@@ -14,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.ir import Graph, Linear, Scale
+from snncompile.ir import Conv1d, Conv2d, Conv3d, Flatten, Graph, Linear, Scale
 from snncompile.ir.synapse import is_float_synapse
 from snncompile.passes.rewrite import bypass, node_of, replace_node, sole_consumer, sole_producer
 
@@ -49,10 +56,35 @@ def fold_scale_into_weights(graph: Graph) -> Graph:
             graph = bypass(replace_node(graph, src, syn.replace(weight=syn.weight * s.reshape(view), bias=bias)), name)
             shapes = graph.infer_shapes()
             continue
-        dst = sole_consumer(graph, name, (Linear,))
-        if dst is not None and len(graph.input_shape(name, shapes)) == 1:
-            syn = node_of(graph, dst, Linear)
-            s = np.broadcast_to(node.scale, (syn.weight.shape[1],))
-            graph = bypass(replace_node(graph, dst, syn.replace(weight=syn.weight * s[None, :])), name)
+        folded = _fold_into_consumer(graph, name, node, shapes)
+        if folded is not None:
+            graph = folded
             shapes = graph.infer_shapes()
     return graph
+
+
+def _fold_into_consumer(graph: Graph, name: str, node: Scale, shapes: dict) -> Graph | None:
+    """``Scale → Linear``, ``Scale → Flatten → Linear`` or ``Scale → Conv`` folded, or
+    None (module docstring)."""
+    in_shape = tuple(shapes[name])
+    dst = sole_consumer(graph, name, (Linear,))
+    if dst is not None and len(in_shape) == 1:
+        syn = node_of(graph, dst, Linear)
+        s = np.broadcast_to(node.scale, (syn.weight.shape[1],))
+        return bypass(replace_node(graph, dst, syn.replace(weight=syn.weight * s[None, :])), name)
+    flat = sole_consumer(graph, name, (Flatten,))
+    linear = sole_consumer(graph, flat, (Linear,)) if flat is not None else None
+    if flat is not None and linear is not None and len(shapes[flat]) == 1:
+        syn = node_of(graph, linear, Linear)
+        s = np.broadcast_to(node.scale, in_shape).reshape(-1)
+        return bypass(replace_node(graph, linear, syn.replace(weight=syn.weight * s[None, :])), name)
+    dst = sole_consumer(graph, name, (Conv1d, Conv2d, Conv3d))
+    if dst is None or len(in_shape) < 2:
+        return None
+    conv: Any = graph.nodes[dst]
+    per_channel = _per_output(node.scale, in_shape)  # one value per input channel (axis 0), or None
+    if per_channel is None or (conv.groups != 1 and not np.all(per_channel == per_channel[0])):
+        return None
+    view = (1, -1) + (1,) * (conv.weight.ndim - 2)
+    factor = per_channel[0] if conv.groups != 1 else per_channel.reshape(view)
+    return bypass(replace_node(graph, dst, conv.replace(weight=conv.weight * factor)), name)

@@ -229,7 +229,8 @@ def _slow_recurrences(graph: Graph, reasons: dict[str, str], latency: int = 1) -
             delay = sum(sub[a][b]["delay"] for a, b in zip(cycle, cycle[1:] + cycle[:1]))
             if latency * len(chip) > delay:
                 why = (f"a recurrence through {len(chip)} chip neurons with {delay} step(s) of delay: on the chip "
-                       "each neuron takes its input a step later, so it would lag; kept on the host")
+                       "each neuron takes its input a step later, so it would lag; kept on the host (or compile with "
+                       "retime_recurrences: the loop gets the delay it lacks, a changed timing)")
                 out.update({n: why for n in chip})
     return out
 

@@ -2,13 +2,14 @@
 ``zoo:spikmamba`` (issue 7), ``zoo:delays`` (learned delays, DCLS), ``zoo:tcn`` (a
 spiking TCN forecasting a time series; ``task="regression"``: its data's second array
 holds targets, not labels), ``zoo:stsc``, ``zoo:backeisnn`` (and ``-back``, ``-plain``),
-``zoo:sresnet`` (and ``-liaf``) (issue 8); ``zoo:l2mu``'s graph lives in
-:mod:`snncompile.zoo.l2mu`.
+``zoo:sresnet`` (and ``-liaf``), ``zoo:l2mu`` (issue 8).
 
 Each entry says how to build the trained PyTorch module, its per-step input shape, what
 its input carries (Spikformer's static image is real-valued and repeated every step; the
 event toys take 0/1 frames) and its held-out data; :func:`zoo_graph` traces it into the IR
-with those facts on the ``Input`` node, so nothing about the input is guessed later.
+with those facts on the ``Input`` node, so nothing about the input is guessed later. A
+network whose step keeps state the tracer cannot see (the L2MU's recurrent spikes) states
+its IR ``graph`` by hand instead; its module is then what that graph is tested against.
 Its :class:`Row` says what the seed table (:mod:`snncompile.zoo.table`, docs/zoo.md)
 needs beyond that: a registered entry gets a row.
 """
@@ -59,6 +60,7 @@ class ZooModel:
     #: "classification" (labels; class = argmax of the outputs summed over time) or
     #: "regression" (targets per step, (n, T, outputs))
     task: str = "classification"
+    graph: Callable[[], Graph] | None = None  # a hand-built IR graph instead of tracing build()
 
 
 def _spikformer() -> nn.Module:
@@ -169,6 +171,24 @@ _GE = {"fire_on_gt": True}
 #: worst layer 98.6 % instead of 92.7 % (64 held-out samples, measured)
 _GE_SPLIT = {"fire_on_gt": True, "weight_split": 2}
 
+def _l2mu_module() -> nn.Module:
+    from snncompile.zoo.l2mu import WEIGHTS, l2mu_module
+
+    return l2mu_module(WEIGHTS)
+
+
+def _l2mu_graph() -> Graph:
+    from snncompile.zoo.l2mu import WEIGHTS, load_l2mu
+
+    return load_l2mu(WEIGHTS)
+
+
+def _braille(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from snncompile.zoo.l2mu import braille
+
+    return braille(split)
+
+
 ZOO: dict[str, ZooModel] = {
     "spikformer": ZooModel(_spikformer, (2, 16, 16), 4, "values", True, _static,
                            "toy A: Spikformer V2 (static digit image, T = 4)",
@@ -206,6 +226,9 @@ ZOO: dict[str, ZooModel] = {
     "sresnet-liaf": ZooModel(_sresnet("liaf"), (3, 16, 16), 6, "values", True, _static3,
                              "toy H: S-ResNet with LIAF neurons (analog output; static digit image, T = 6)",
                              Row("H S-ResNet (LIAF)", 8, _GE_SPLIT)),
+    "l2mu": ZooModel(_l2mu_module, (12,), 256, "spikes", False, _braille,
+                     "G: the trained L2MU for 7-class Braille (12 taxels, T = 256)",
+                     Row("G L2MU (Braille)", 8), graph=_l2mu_graph),
 }
 
 
@@ -220,7 +243,11 @@ def zoo_graph(name: str, dt: float | None = None) -> Graph:
     from snncompile.frontends.torch import trace
 
     entry = zoo_entry(name)
-    graph = trace(entry.build(), entry.input_shape, dt=dt)
+    if entry.graph is not None:
+        graph = entry.graph()
+        graph = graph if dt is None else Graph(dict(graph.nodes), list(graph.edges), dt)
+    else:
+        graph = trace(entry.build(), entry.input_shape, dt=dt)
     for n in graph.inputs:
         node = graph.nodes[n]
         assert isinstance(node, Input)

@@ -155,11 +155,12 @@ def test_compile_precision_and_timing_options(run_cli, input_file, tmp_path):
     save_graph(g, ir_model)
     out = tmp_path / "split.snnc"
     code, text, err = run_cli("compile", ir_model, "--calibrate", input_file, "-o", out, "--weight-split", "2",
-                              "--bias-timing", "register", "--fire-on-gt", "--threshold-resolution", "4096", "--json")
+                              "--bias-timing", "register", "--fire-on-gt", "--threshold-resolution", "4096",
+                              "--retime-recurrences", "--json")
     assert code == 0, err
     options = json.loads(text)["provenance"]["options"]
     assert (options["weight_split"], options["bias_timing"], options["fire_on_gt"],
-            options["threshold_resolution"]) == (2, "register", True, 4096)
+            options["threshold_resolution"], options["retime_recurrences"]) == (2, "register", True, 4096, True)
     fixed = load_artifact(out).fixed
     # the residual copy of fc reads the same input into the same neurons
     synapses = [n for n, node in fixed.items() if node.kind == "FixedLinear"]

@@ -142,8 +142,8 @@ class _Tracer(fx.Tracer):
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
         if ADAPTERS.lookup(m) or LAYERS.lookup(m) or MODULES.lookup(m) or CONTAINERS.lookup(m):
             return True
-        if isinstance(m, (nn.Sequential, nn.ModuleList, nn.ModuleDict)):
-            return False
+        if isinstance(m, (nn.Sequential, nn.ModuleList, nn.ModuleDict, fx.GraphModule)):
+            return False  # containers; a GraphModule (torch's own class) is generated code to trace into
         module = type(m).__module__
         return any(module == p or module.startswith(p + ".") for p in FRAMEWORK_PACKAGES)
 

@@ -24,7 +24,9 @@ each pass:
 8. ``order_event_delivery`` — where events saturate one at a time, each neuron's
    synapses in the order the chip delivers them.
 
-It returns the fixed graph, the plan and a :class:`QuantizationReport`.
+It returns the fixed graph, the plan and a :class:`QuantizationReport`. With the option
+``retime_recurrences`` the float graph is first :func:`source_graph` (loops short of
+delay for the synapse latency lengthened, each change noted).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ from snncompile.passes.quantize.report import QuantizationReport, render_report
 from snncompile.passes.quantize.report_build import build_report
 from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
 from snncompile.passes.reassociate_attention import reassociate_attention
+from snncompile.passes.retime_recurrences import retime_recurrences, timing_changes
 from snncompile.passes.split_mixed_sign import split_mixed_sign
 from snncompile.passes.split_spike_adds import split_spike_adds
 
@@ -130,11 +133,12 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
              capabilities: Capabilities | None = None) -> Quantized:
     spec = spec_from_target(target)
     options = options or QuantizeOptions()
+    graph, retimed = source_graph(graph, spec, options)
     folded, parts = partition_float(graph, options, capabilities)
     if parts is not None:
         folded = run_pipeline(parts.graph, [Pass("add_chip_entries", add_chip_entries)])
     asked, options = options, chip_options(options, spec)
-    notes = approximation_notes(folded, spec)
+    notes = retimed + approximation_notes(folded, spec)
     if options is not asked:
         notes.append(f"bias_timing 'exact' needs delays, which '{spec.target}' has not: biases stay in their "
                      "registers (they start at chip step 0)")
@@ -177,6 +181,15 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     fixed = with_lags(complete_placements(fixed), lags)
     report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
     return Quantized(fixed, prepared, plan, report, lags, parts)
+
+
+def source_graph(graph: Graph, spec: FixedPointSpec, options: QuantizeOptions) -> tuple[Graph, list[str]]:
+    """The float model the compiled graph keeps: ``graph``, or with ``retime_recurrences``
+    its loops lengthened for the chip's synapse latency, with a note per changed edge."""
+    if not options.retime_recurrences:
+        return graph, []
+    retimed = retime_recurrences(graph, spec.synapse_latency)
+    return retimed, [f"retime_recurrences: {c.describe()}" for c in timing_changes(graph, retimed)]
 
 
 def with_lags(graph: Graph, lags: Mapping[str, int]) -> Graph:
@@ -270,4 +283,4 @@ def approximation_notes(graph: Graph, spec: FixedPointSpec | None = None) -> lis
 
 
 __all__ = ["Capabilities", "FixedPointSpec", "partition_float", "QuantizationReport", "QuantizeOptions", "Quantized", "ScalePlan",
-           "quantize", "render_report", "spec_from_target"]
+           "quantize", "render_report", "source_graph", "spec_from_target"]

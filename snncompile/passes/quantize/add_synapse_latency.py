@@ -4,20 +4,18 @@ The float graph computes a whole feed-forward chain within one step; the chip de
 spike through each synapse stage ``L`` steps later (``spec.synapse_latency``; Lava: 1).
 Each node gets a *lag* ``k`` — the steps by which the fixed graph trails the float one
 at that node: inputs 0; a neuron ``max(k_synapse + L)`` over its forward synapses;
-other nodes ``max(k_src)`` over forward edges; and a node fed through a back edge
-(a recurrence) of delay ``d`` trails at least ``k_src + l - d`` (``l`` the edge's own
-latency, ``L`` out of a chip synapse, else 0): the loop's delay may absorb the
-latency of the stages on it. Every edge then gets ``delay' = delay + k_dst - k_src``:
-forward paths of different depth are re-aligned with extra delay (so converging paths
-meet as in float), and around any loop the delays still add up to the float ones (the
-lags cancel), so a recurrence keeps its timing: a loop whose nodes add no latency (a
-host segment's) keeps one lag all round, and a loop through a chip neuron and back
-over the host (BackEISNN's self-feedback: neuron -> host gate -> entry synapse, one
-step of delay) spends its delay on the synapse stage. A loop whose stages need more
-steps than its delays give cannot be timed like the float graph: its lags grow on every
-pass, and an edge that would need less than ``L`` (or 0) steps gets that minimum
-(reported by :func:`timing_problems`). Outputs therefore trail the float outputs by
-``k_output``.
+other nodes ``max(k_src)`` over forward edges; inside a loop a node may trail its
+source by less, as far as the loop's delay allows (``k_dst >= k_src + L - delay``, the
+retiming of :mod:`snncompile.passes.retime_recurrences`: a loop keeps its total delay,
+moved to where the chip needs it). Every edge then gets ``delay' = delay + k_dst -
+k_src``: forward paths of different depth are re-aligned with extra delay (so converging
+paths meet as in float), and a recurrent edge keeps its float delay when it closes a
+loop within one layer. A loop whose synapse stages need more steps than its delays give
+cannot be timed like the float graph (no retiming exists: compile with ``retime`` or run
+it on the host); its back edges get ``L`` (reported by :func:`timing_problems`).
+Outputs therefore trail the float outputs by ``k_output``.
+A loop through a chip neuron and back over the host (BackEISNN's self-feedback: neuron ->
+host gate -> entry synapse, one step of delay) spends its delay on the synapse stage.
 
 A synapse fed by the graph's inputs may have its own latency ``L_in``
 (``spec.input_steps``; Xylo delivers input spikes within the step, ``L_in = 0``, and
@@ -26,10 +24,13 @@ hidden spikes one step later, ``L = 1``); ``input_latency=None`` means ``L``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from snncompile.ir import Edge, Graph, Input
 from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.host_tensor import FLAT_VIEWS
 from snncompile.ir.synapse import is_integer_synapse
+from snncompile.passes.retime_recurrences import solve_lags
 
 
 def _is_synapse_edge(graph: Graph, e: Edge) -> bool:
@@ -50,24 +51,23 @@ def edge_latency(graph: Graph, e: Edge, latency: int, input_latency: int | None)
 
 
 def node_lags(graph: Graph, latency: int, input_latency: int | None = None) -> dict[str, int]:
-    """Lag per node (see module docstring): forward edges add their latency, back edges
-    their latency less their delay; repeated until nothing changes (a loop whose stages
-    need more steps than its delays give is reported by :func:`timing_problems`)."""
+    """Lag per node (see module docstring): the smallest retiming
+    (:func:`~snncompile.passes.retime_recurrences.solve_lags`); when a loop's chip neurons
+    need more steps than its delays give, the lags of the forward edges alone (the short
+    back edges are reported by :func:`timing_problems`)."""
+    def weight(e: Edge) -> int:
+        return edge_latency(graph, e, latency, input_latency)
+
+    lags = solve_lags(graph, weight)
+    return lags if lags is not None else _forward_lags(graph, weight)
+
+
+def _forward_lags(graph: Graph, weight: Callable[[Edge], int]) -> dict[str, int]:
     order = graph.step_order()
     position = {n: i for i, n in enumerate(order)}
-    lags: dict[str, int] = dict.fromkeys(order, 0)
-    for _ in range(len(order) + 1):
-        changed = False
-        for name in order:
-            lag = lags[name]
-            for e in graph.incoming(name):
-                own = edge_latency(graph, e, latency, input_latency)
-                forward = position[e.src] < position[name]
-                lag = max(lag, lags[e.src] + own - (0 if forward else e.delay))
-            if lag != lags[name]:
-                lags[name], changed = lag, True
-        if not changed:
-            break
+    lags: dict[str, int] = {}
+    for name in order:
+        lags[name] = max([0] + [lags[e.src] + weight(e) for e in graph.incoming(name) if position[e.src] < position[name]])
     return lags
 
 

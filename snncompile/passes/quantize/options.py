@@ -55,7 +55,12 @@ class QuantizeOptions:
       synapse holding what the mantissas rounded away (about twice the weight bits, twice
       the synaptic work; :mod:`~snncompile.passes.quantize.add_residual_weights`);
     - ``fire_on_gt``: ``>=`` neurons fire on ``v > vth << shift`` (one unit of ``v`` from
-      ``>=``; Lava's LIF has only ``>``), instead of keeping ``>=``.
+      ``>=``; Lava's LIF has only ``>``), instead of keeping ``>=``;
+    - ``retime_recurrences``: a loop with fewer steps of delay than synapse stages (a
+      chain computed within one step inside a recurrence, as the L2MU's) gets the missing
+      steps on its back edge, a changed model listed in the report, compiled whole on the
+      chip (:mod:`~snncompile.passes.retime_recurrences`); without it (default) such a
+      loop runs on the host, where the float timing holds.
     """
 
     scale: PerLayer = None
@@ -72,6 +77,7 @@ class QuantizeOptions:
     bias_timing: str = "exact"
     weight_split: int = 1
     fire_on_gt: bool = False
+    retime_recurrences: bool = False
 
     def __post_init__(self) -> None:
         problems = []

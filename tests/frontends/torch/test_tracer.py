@@ -187,3 +187,17 @@ def test_name_prefix_applies_to_every_node():
     model = nn.Sequential(nn.Linear(3, 3), snn.LIF())
     graph = trace(model, (3,), name_prefix="net.")
     assert list(graph.nodes) == ["net.input", "net.0", "net.1", "net.output"]
+
+
+def test_a_graph_module_is_traced_into_not_kept_as_a_layer():
+    """torch.fx's GraphModule (e.g. a converted ANN) is generated code: its layers trace."""
+    from torch import fx
+
+    class KeepNeurons(fx.Tracer):
+        def is_leaf_module(self, m, qualname):
+            return isinstance(m, snn.IF) or super().is_leaf_module(m, qualname)
+
+    root = nn.Sequential(nn.Linear(3, 2), snn.IF(threshold=1.0))
+    gm = fx.GraphModule(root, KeepNeurons().trace(root))
+    g = trace(gm, (3,))
+    assert sorted(node.kind for node in g.nodes.values()) == ["IF", "Input", "Linear", "Output"]
