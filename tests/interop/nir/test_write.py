@@ -98,6 +98,36 @@ def test_semantics_fields_survive_as_hints(examples, rng):
     assert back.dt == 1e-3
 
 
+def test_refractory_period_round_trips_as_refractory_time(tmp_path):
+    """NIR has no refractory period; the file carries it as ``refractory_time`` seconds
+    (the parameter proposed in neuromorphs/NIR#138) and reads it back in steps."""
+    g = Graph(dt=1e-3)
+    g.add("x", Input(shape=(3,)))
+    g.add("fc", Linear(weight=np.ones((4, 3))))
+    g.add("n", CubaLIF(shape=(4,), syn_decay=0.5, decay=0.9, refractory=3))
+    g.add("y", Output(shape=(4,)))
+    g.chain("x", "fc", "n", "y")
+    write_nir(g, tmp_path / "r.nir")
+    raw = nir.read(tmp_path / "r.nir")
+    assert '"refractory_time": 0.003' in raw.nodes["n"].metadata["snncompile"]
+    back = read_nir(tmp_path / "r.nir")
+    assert back.nodes["n"].refractory == 3
+    assert read_nir(tmp_path / "r.nir", dt=1e-4).nodes["n"].refractory == 30
+
+
+def test_refractory_time_that_is_not_whole_steps_is_refused(tmp_path):
+    from snncompile.errors import InputError
+
+    g = Graph(dt=1e-3)
+    g.add("x", Input(shape=(2,)))
+    g.add("n", LIF(shape=(2,), decay=0.9, refractory=1))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "n", "y")
+    write_nir(g, tmp_path / "r.nir")
+    with pytest.raises(InputError, match=r"node 'n': refractory_time 0.001 s is 2.5 steps of dt=0.0004 s"):
+        read_nir(tmp_path / "r.nir", dt=4e-4)
+
+
 def test_explicit_arguments_beat_hints(examples, rng):
     back = read_nir(to_nir(examples["conv"](rng)), reset="zero", reset_timing="immediate", comparator=">", dt=1e-4)
     assert back.nodes["lif1"].reset.value == "zero" and back.nodes["lif1"].reset_timing.value == "immediate"
