@@ -41,12 +41,13 @@ def payload_code(node) -> int:
 
 @njit(cache=True)
 def lif_step(a, u, v, bias, u_factor, v_factor, vth_eff, reset_mode, ge, payload, vth_shift,
-             act_shift, decay_bits, state_bits, out, active):
+             act_shift, decay_bits, state_bits, out, active, left, refractory):
     """One FixedLIF step for (B, N) int64 arrays ``a``, ``u``, ``v`` (state updated in
     place). Writes payloads to ``out`` and the flat indices b*N+n of nonzero outputs to
     ``active``; returns their count. ``reset_mode``: 0 zero, 1 subtract, 2 none.
     ``payload``: 0 spikes (1), 1 graded (``v >> vth_shift``), 2 membrane readout (``v``
-    itself, no comparison, no reset)."""
+    itself, no comparison, no reset). ``left`` (B, N): refractory steps left; a spike
+    sets it to ``refractory``; while it is > 0, ``v`` holds and nothing is sent."""
     batch, n = u.shape
     half = np.int64(1) << (state_bits - 1)
     full = half << 1
@@ -61,6 +62,10 @@ def lif_step(a, u, v, bias, u_factor, v_factor, vth_eff, reset_mode, ge, payload
             elif cur <= -half:
                 cur += full
             u[b, i] = cur
+            if left[b, i] > 0:  # refractory: v holds, no spike
+                left[b, i] -= 1
+                out[b, i] = 0
+                continue
             vol = _trunc_decay(v[b, i], v_factor, decay_bits) + cur + bias[i]
             if vol > vmax:
                 vol = vmax
@@ -78,6 +83,7 @@ def lif_step(a, u, v, bias, u_factor, v_factor, vth_eff, reset_mode, ge, payload
                 out[b, i] = (vol >> vth_shift) if payload == 1 else 1
                 active[count] = b * n + i
                 count += 1
+                left[b, i] = refractory
                 if reset_mode == 0:
                     vol = 0
                 elif reset_mode == 1:

@@ -60,6 +60,7 @@ class _LIFKernel:
         self.v = np.zeros((batch, self.n), np.int64)
         self.out = np.zeros((batch, self.n), np.int64)
         self.active = np.empty(batch * self.n, np.int64)
+        self.left = np.zeros((batch, self.n), np.int64)
 
     def step(self, a: np.ndarray) -> _Out:
         node = self.node
@@ -67,6 +68,7 @@ class _LIFKernel:
             a, self.u, self.v, self.bias, self.u_factor, self.v_factor, self.vth,
             _RESET_CODE[node.reset], node.comparator is Comparator.GE, K.payload_code(node),
             node.vth_shift, node.act_shift, node.decay_bits, node.state_bits, self.out, self.active,
+            self.left, node.refractory,
         )
         self.count = count
         # a graded spike whose payload is 0 carries nothing: let consumers find the

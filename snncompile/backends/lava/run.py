@@ -214,7 +214,7 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
     from lava.proc.conv.process import Conv
     from lava.proc.dense.process import DelayDense, Dense
     from lava.proc.io.source import RingBuffer as Source
-    from lava.proc.lif.process import LIF
+    from lava.proc.lif.process import LIF, LIFRefractory
     from lava.proc.sparse.process import DelaySparse, Sparse
     from scipy.sparse import csr_matrix
 
@@ -230,8 +230,10 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
             bias = to_lava_layout(np.broadcast_to(node.bias_mant, node.shape), node.shape)
             bias_exp = to_lava_layout(np.broadcast_to(node.bias_exp, node.shape), node.shape)
             vth = READOUT_VTH if node.reads_membrane else node.vth
-            procs[name] = LIF(shape=lava_shape(node.shape), du=node.du, dv=node.dv, vth=vth,
-                              bias_mant=bias.astype(np.int32).copy(), bias_exp=bias_exp.astype(np.int32).copy())
+            fields = dict(shape=lava_shape(node.shape), du=node.du, dv=node.dv, vth=vth,
+                          bias_mant=bias.astype(np.int32).copy(), bias_exp=bias_exp.astype(np.int32).copy())
+            procs[name] = (LIFRefractory(**fields, refractory_period=node.refractory) if node.refractory
+                           else LIF(**fields))
     for name, node in graph.items():
         if isinstance(node, FixedLinear):
             src, flat_from = plan.producer[name]
@@ -318,8 +320,13 @@ def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, tim
     try:
         with _deadline(timeout):
             started = True
-            tag = "fixed_pt" if fixed else "floating_pt"
-            runner.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag=tag))
+            if fixed:  # Lava ships no fixed_pt model for LIFRefractory: ours (see .refractory)
+                from snncompile.backends.lava.refractory import EXCEPTIONS
+
+                config = Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=EXCEPTIONS)
+            else:
+                config = Loihi2SimCfg(select_tag="floating_pt")
+            runner.run(condition=RunSteps(num_steps=steps), run_cfg=config)
             got = {src: sink.data.get() for src, sink in sinks.items()}
             states = {key: reader.data.get() for key, reader in reads.items()}
     finally:

@@ -12,7 +12,9 @@ options say otherwise), ``rnd`` the options' rounding:
 - ``vth = rnd(S_th · threshold_ref / 2**vth_shift)`` (compared after ``<< vth_shift``);
 - ``bias_mant << bias_exp = rnd(S · n · bias)`` with the smallest exponent that fits.
 
-Reset: ZERO (``v_reset = 0``) and SUBTRACT map to the same field; NONE too. Timing:
+Reset: ZERO (``v_reset = 0``) and SUBTRACT map to the same field; NONE too; the
+refractory period is copied (exact with either timing: a refractory step holds the
+post-reset ``v``, which the immediate reset has already produced). Timing:
 a DELAYED zero reset gives the same spikes as an immediate one (the reset value is what
 the next step decays either way); a DELAYED subtract (snnTorch) removes ``threshold``
 after the next decay, the integer core removes it before the decay — the fixed graph
@@ -113,7 +115,7 @@ def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePla
     comparator = Comparator.GT if opts.fire_on_gt else node.comparator
     return FixedLIF(
         shape=node.shape, du=du, dv=dv, vth=vth, bias_mant=mant, bias_exp=exp,
-        reset=node.reset, comparator=comparator, **_bits(plan),
+        reset=node.reset, comparator=comparator, refractory=node.refractory, **_bits(plan),
     )
 
 
