@@ -136,7 +136,7 @@ def fixed_cases(draw, max_steps: int = 20, max_layers: int = 3, max_width: int =
             b.recurrent(rw, delay=rdelay, target=lif, **rfields)
             parts.append(f"rec+d{rdelay}")
     b.output()
-    refractory = [n.refractory for n in b.graph.nodes.values() if getattr(n, "refractory", 0)]
+    refractory = [r for n in b.graph.nodes.values() if (r := getattr(n, "refractory", 0))]
     parts += [f"refractory{refractory}"] if refractory else []
     desc = f"T={steps} {'large ' if large else ''}{'graded ' if graded else ''}{'sparse ' if sparse else ''}" + " ".join(parts)
     return Case(b.graph, inputs, sparse, desc)

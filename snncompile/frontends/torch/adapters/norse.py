@@ -107,10 +107,11 @@ def _refractory(module, path) -> int:
     return int(np.ceil(rho[0])) if rho.size and rho[0] > 0 else 0
 
 
-class _LIFView:
+class _LIFView(torch.nn.Module):
     """A refractory cell seen as the LIF cell it wraps (its ``p.lif`` as ``p``)."""
 
     def __init__(self, module):
+        super().__init__()
         self.p, self.dt = module.p.lif, module.dt
         self.input_weights = getattr(module, "input_weights", None)
         self.recurrent_weights = getattr(module, "recurrent_weights", None)
