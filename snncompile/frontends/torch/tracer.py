@@ -165,11 +165,11 @@ def _single_step(module: nn.Module):
              and "s" in getattr(m, "supported_step_mode", lambda: ("s", "m"))()}
     try:
         for m in modes:
-            m.step_mode = "s"
+            setattr(m, "step_mode", "s")  # noqa: B010 - a property setter SpikingJelly checks
         yield
     finally:
         for m, mode in modes.items():
-            m.step_mode = mode
+            setattr(m, "step_mode", mode)  # noqa: B010
 
 
 def _concrete_args(module: nn.Module) -> dict[str, Any]:
