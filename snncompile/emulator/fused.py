@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from snncompile.emulator.events import synapse_step
-from snncompile.emulator.kernels import _wrap32
+from snncompile.emulator.kernels import _wrap32, random_spikes
 from snncompile.emulator.program import (
     ACT_SHIFT,
     BIAS_OFF,
@@ -35,6 +35,7 @@ from snncompile.emulator.program import (
     GRADED,
     INPUT,
     PASS,
+    RAND,
     RECORD8,
     RECORD32,
     REFRACTORY,
@@ -72,7 +73,7 @@ def default_threads() -> int:
 
 
 @njit(cache=True, nogil=True)
-def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edge_src, edge_delay,
+def run_program(t_start, t_stop, sample0, batch, length, kind, size, depth, edge_ptr, edge_src, edge_delay,
                 inp_off, inputs, consts, node_aux, syn, ptr, indices, weights, delays, acc, acc32,
                 lif, bias, u, v, left, hist, scratch, active,
                 rec_kind, rec_off, rec8, rec32, v_off, vrec, u_off, urec, counts):
@@ -97,6 +98,10 @@ def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edg
                             row[i] = src_row[i]
                     else:
                         row[:] = 0
+                continue
+            if kind[n] == RAND:  # seeded spikes of this step for samples sample0 ..
+                off = inp_off[n]
+                random_spikes(consts[off], sample0, t, consts[off + 1:off + 1 + sz], out, batch)
                 continue
             if kind[n] == CONST:  # the same integer payloads every step
                 off = inp_off[n]
@@ -376,7 +381,7 @@ class _State:
 
 def _call(program, state, t0, t1, n, length, inputs, rec, start, stop, rec_kind, rec_off, v_off, u_off, counts):
     syn = program.syn
-    run_program(t0, t1, n, length, program.kind, program.size, program.depth, program.edge_ptr, program.edge_src,
+    run_program(t0, t1, start, n, length, program.kind, program.size, program.depth, program.edge_ptr, program.edge_src,
                 program.edge_delay, program.inp_off, inputs, program.consts, program.node_aux, syn.rows, syn.ptr, syn.indices,
                 syn.weights, syn.delays, state.acc, state.acc32, program.lif, program.bias, state.u, state.v, state.left, state.hist,
                 state.scratch, state.active, rec_kind, rec_off, rec.rec8[start:stop], rec.rec32[start:stop], v_off,

@@ -28,6 +28,31 @@ def _trunc_decay(x, factor, shift):
     return -((-p) >> shift)
 
 
+_GOLDEN, _MIX1, _MIX2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True, inline="always")
+def mix64(x):
+    """splitmix64's step on a uint64 (see :mod:`snncompile.ir.random_source`)."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def random_spikes(seed, sample0, t, thresholds, out, batch):
+    """``RandomSpikes`` of step ``t`` for samples ``sample0 .. sample0 + batch - 1`` into the
+    flat (batch * size) ``out``: 1 where ``r(seed, b, t, i) < thresholds[i]``."""
+    size = thresholds.size
+    head = mix64(np.uint64(seed))
+    for b in range(batch):
+        hb = mix64(mix64(head ^ np.uint64(sample0 + b)) ^ np.uint64(t))
+        for i in range(size):
+            r = np.int64(mix64(hb ^ np.uint64(i)) >> np.uint64(32))
+            out[b * size + i] = 1 if r < thresholds[i] else 0
+
+
 #: ``payload`` codes of :func:`lif_step`: what a FixedLIF sends
 PAYLOAD_SPIKE, PAYLOAD_GRADED, PAYLOAD_MEMBRANE = 0, 1, 2
 

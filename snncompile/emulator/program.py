@@ -18,11 +18,11 @@ import numpy as np
 
 from snncompile.emulator.kernels import payload_code
 from snncompile.emulator.tables import S_ACC, S_ACC32, S_SLOTS, SynapseTables, build_tables
-from snncompile.ir import Constant, Graph, Input, is_spike_train
+from snncompile.ir import Constant, Graph, Input, RandomSpikes, is_spike_train
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.semantics import Comparator, Reset
 
-INPUT, PASS, SYN, LIF, CONST = 0, 1, 2, 3, 4
+INPUT, PASS, SYN, LIF, CONST, RAND = 0, 1, 2, 3, 4, 5
 # columns of the per-LIF parameter table (GRADED holds kernels.payload_code; REFRACTORY
 # the refractory period in steps)
 (U_FACTOR, V_FACTOR, VTH, RESET, GE, GRADED, VTH_SHIFT, ACT_SHIFT, DECAY_BITS, STATE_BITS,
@@ -46,7 +46,8 @@ class Program:
     syn: SynapseTables
     lif: np.ndarray
     bias: np.ndarray
-    #: the Constant nodes' integer payloads, concatenated (``inp_off`` points into it)
+    #: the Constant nodes' integer payloads and, per RandomSpikes node, its seed followed by
+    #: its per-element thresholds, concatenated (``inp_off`` points into it)
     consts: np.ndarray
 
     @classmethod
@@ -78,6 +79,10 @@ class Program:
                 kind[i], inp_off[i] = CONST, const_size
                 consts.append(np.asarray(node.value).reshape(-1).astype(np.int64))
                 const_size += int(size[i])
+            elif isinstance(node, RandomSpikes):
+                kind[i], inp_off[i] = RAND, const_size
+                consts.append(np.concatenate([[node.seed], node.threshold()]).astype(np.int64))
+                const_size += int(size[i]) + 1
             elif isinstance(node, FixedSynapse):
                 kind[i], node_aux[i] = SYN, len(synapses)
                 synapses.append((node, graph.input_shape(name, shapes), int(size[i])))

@@ -116,7 +116,7 @@ class _SynapseKernel:
 
 
 #: node kinds the compiled loop (:mod:`.fused`) executes; anything else runs step by step
-FUSED_KINDS = ("Input", "Output", "Flatten", "Reshape", "Constant", "FixedLIF", "FixedLinear", "FixedConv2d",
+FUSED_KINDS = ("Input", "Output", "Flatten", "Reshape", "Constant", "RandomSpikes", "FixedLIF", "FixedLinear", "FixedConv2d",
                "FixedConv1d")
 
 

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -33,6 +34,7 @@ from snncompile.ir import (
     NeuronNode,
     Node,
     Output,
+    RandomSpikes,
     Reset,
     ResetTiming,
     Scale,
@@ -279,6 +281,27 @@ class ConstantKernel(Kernel):
 @builds(Constant)
 def _constant(node, shapes, dtype):
     return ConstantKernel(node, dtype)
+
+
+class RandomSpikesKernel(Kernel):
+    """The seeded stream of :class:`~snncompile.ir.random_source.RandomSpikes`: sample ``b``
+    of the run is row ``b`` of the batch; the step counts from :meth:`reset`."""
+
+    def __init__(self, node: RandomSpikes, dtype: torch.dtype):
+        self.node, self.dtype = node, dtype
+
+    def reset(self, batch: int) -> None:
+        self.samples, self.t = np.arange(batch), 0
+
+    def step(self, x: Any) -> torch.Tensor:
+        spikes = self.node.spikes(self.samples, self.t).reshape(len(self.samples), *self.node.shape)
+        self.t += 1
+        return torch.as_tensor(spikes, dtype=self.dtype)
+
+
+@builds(RandomSpikes)
+def _random_spikes(node, shapes, dtype):
+    return RandomSpikesKernel(node, dtype)
 
 
 def prod(shape: Shape) -> int:

@@ -40,7 +40,7 @@ from snncompile.backends.lava.lower import (
     to_lava_layout,
 )
 from snncompile.errors import SnnCompileError, UnsupportedError
-from snncompile.ir import Constant, Graph, Input, Node, Output
+from snncompile.ir import Constant, Graph, Input, Node, Output, RandomSpikes
 from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear, FixedSynapse
 from snncompile.ir.placement import chip_segments, crossings, extract, on_host
 from snncompile.ir.stage import is_float_graph, is_integer, is_integer_graph
@@ -152,6 +152,9 @@ def _run_whole(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_
             pad = np.zeros((steps, *x.shape[1:]), np.int64 if fixed else np.float64)
             pad[: min(steps, inputs.length)] = x[:steps]
             sample[n] = pad
+        for n, node in graph.items():  # the seeded stream of sample b, replayed
+            if isinstance(node, RandomSpikes):
+                sample[n] = np.stack([node.spikes(np.array([b]), t)[0] for t in range(steps)]).reshape(steps, *node.shape)
         if fixed:
             procs, out_port = _build_fixed(graph, plan, shapes, sample, sparse)
         else:
@@ -220,7 +223,7 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
 
     procs: dict[str, Any] = {}
     for name, node in graph.items():
-        if isinstance(node, Input):
+        if isinstance(node, (Input, RandomSpikes)):
             data = to_lava_layout(sample[name], node.shape)  # (T, *lava) -> want (*lava, T)
             procs[name] = Source(data=np.moveaxis(data, 0, -1).astype(np.int32))
         elif isinstance(node, Constant):  # a one-column ring buffer sends it every step
