@@ -21,7 +21,7 @@ through a ring buffer) compute :func:`uniform32` bit for bit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -33,7 +33,7 @@ GOLDEN, MIX1, MIX2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 SCALE = 1 << 32
 
 
-def mix(x: np.ndarray | np.uint64) -> np.ndarray:
+def mix(x: Any) -> Any:
     """splitmix64's step on uint64 arrays (wrapping arithmetic)."""
     with np.errstate(over="ignore"):
         z = x + np.uint64(GOLDEN)
