@@ -1,5 +1,5 @@
 """The zoo's networks as MODELs: ``zoo:spikformer``, ``zoo:tim``, ``zoo:tim-intended``,
-``zoo:spikmamba`` (and ``zoo:l2mu``'s graph lives in :mod:`snncompile.zoo.l2mu`).
+``zoo:spikmamba``, ``zoo:relpsp`` (and ``zoo:l2mu``'s graph lives in :mod:`snncompile.zoo.l2mu`).
 
 Each entry says how to build the trained PyTorch module, its per-step input shape, what
 its input carries (Spikformer's static image is real-valued and repeated every step; the
@@ -51,6 +51,18 @@ def _spikmamba() -> nn.Module:
     return load_spikmamba()
 
 
+def _relpsp() -> nn.Module:
+    from snncompile.zoo.relpsp import load_relpsp
+
+    return load_relpsp()
+
+
+def _relpsp_data(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from snncompile.zoo import relpsp
+
+    return relpsp.data(split)
+
+
 def _static(split: str) -> tuple[np.ndarray, np.ndarray]:
     from snncompile.zoo import data
 
@@ -75,6 +87,8 @@ ZOO: dict[str, ZooModel] = {
                              "toy B: Spikformer + TIM, thresholds as intended (event frames, T = 6)"),
     "spikmamba": ZooModel(_spikmamba, (2, 1, 16, 16), 4, "spikes", False, _events(4, depth_axis=True),
                           "toy C: SpikMamba (event frames, T = 4)"),
+    "relpsp": ZooModel(_relpsp, (64,), 24, "spikes", False, _relpsp_data,
+                       "ReL-PSP: single-spike timing, first output spike is the class (digits, T = 24)"),
 }
 
 
