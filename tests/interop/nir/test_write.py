@@ -56,7 +56,8 @@ def test_every_ir_kind_nir_can_express_has_a_writer(examples, rng):
     # host operations (MatMul, norms, ...) have no NIR type either: stage HOST says so
     missing = {kind for kind, cls in NODE_TYPES.items()
                if cls not in WRITERS and cls.stage not in (Stage.INTEGER, Stage.HOST)}
-    assert missing == {"MaxPool2d", "BatchNorm", "Constant", "Conv3d", "Reshape"}  # NIR 1.0.8 has none of these
+    # NIR 1.0.8 has none of these (RandomSpikes: no random source either; refused by name)
+    assert missing == {"MaxPool2d", "BatchNorm", "Constant", "Conv3d", "Reshape", "RandomSpikes"}
     covered = {type(n).__name__ for build in examples.values() for n in build(rng).nodes.values()}
     not_float = {k for k, cls in NODE_TYPES.items() if cls.stage in (Stage.INTEGER, Stage.HOST)}
     assert covered == set(NODE_TYPES) - missing - not_float
@@ -292,3 +293,11 @@ def test_exports_use_all_19_nir_types(examples, rng):
         collect(to_nir(build(rng), nested=name == "recurrent"))
     assert used == {"Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d",
                     "Flatten", "Threshold", "Delay", "I", "IF", "LI", "LIF", "CubaLI", "CubaLIF", "NIRGraph"}
+
+
+def test_random_source_is_refused_by_name():
+    from snncompile.zoo.first_to_spike import first_to_spike_graph
+
+    g = first_to_spike_graph(np.full((10, 64), 0.01), np.zeros(10))
+    with pytest.raises(UnsupportedError, match="node 'noise' \\(RandomSpikes\\) has no NIR equivalent"):
+        to_nir(g)
