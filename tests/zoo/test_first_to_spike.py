@@ -66,7 +66,6 @@ def test_held_out_accuracy_is_the_expected_one(model):
 
 
 def test_compiled_for_loihi2_draws_the_same_noise(model):
-    from snncompile.backends.lava.run import run_lava
     from snncompile.emulator import emulate
     from snncompile.passes.quantize import QuantizeOptions, quantize
 
@@ -78,6 +77,18 @@ def test_compiled_for_loihi2_draws_the_same_noise(model):
     emu = emulate(q.fixed, spikes, steps=F.STEPS + lag).output()[:, lag:]
     assert (emu == ref).mean() >= 0.99  # 0.9996: only drives rounded across the threshold differ
     assert (F.first_spike_class(emu) == F.first_spike_class(ref)).mean() >= 0.98  # 1.0
+
+
+@pytest.mark.slow  # Lava forks a process per node: kept out of the default suite's bloated late process
+def test_compiled_on_lava_equals_the_emulator(model):
+    from snncompile.backends.lava.run import run_lava
+    from snncompile.emulator import emulate
+    from snncompile.passes.quantize import QuantizeOptions, quantize
+
+    g, _, _, x, _ = model
+    q = quantize(g, "loihi2", QuantizeOptions(), calibrate=F.repeat(x[:64]))
+    lag = q.lags["out"]
+    spikes = F.repeat(x).astype(np.int8)
     kw = dict(steps=F.STEPS + lag, record=["out"], membranes=["out"])
     lava, small = run_lava(q.fixed, spikes[:2], **kw), emulate(q.fixed, spikes[:2], **kw)
     assert np.array_equal(lava.recorded["out"], small.recorded["out"]) and small.recorded["out"].sum() > 0

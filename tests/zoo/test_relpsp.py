@@ -93,7 +93,6 @@ def test_traced_graph_equals_the_module(held_out):
 
 
 def test_compiled_for_loihi2_agrees_with_float(held_out):
-    from snncompile.backends.lava.run import run_lava
     from snncompile.emulator import emulate
     from snncompile.frontends.torch import trace
     from snncompile.passes.quantize import QuantizeOptions, quantize
@@ -113,6 +112,18 @@ def test_compiled_for_loihi2_agrees_with_float(held_out):
     same = (R.first_spike_class(out) == R.first_spike_class(ref.output())).mean()
     assert same >= 0.98  # 0.998
     assert (R.first_spike_class(out) == y).mean() >= (R.first_spike_class(ref.output()) == y).mean() - 0.01
+
+
+@pytest.mark.slow  # Lava forks a process per node: kept out of the default suite's bloated late process
+def test_compiled_on_lava_equals_the_emulator(held_out):
+    from snncompile.backends.lava.run import run_lava
+    from snncompile.emulator import emulate
+    from snncompile.frontends.torch import trace
+    from snncompile.passes.quantize import QuantizeOptions, quantize
+
+    x, _, net, _ = held_out
+    q = quantize(trace(net, (64,)), "loihi2", QuantizeOptions(), calibrate=x[:64])
+    steps = R.STEPS + q.lags["psp2"]
     few = x[:3].astype(np.int8)
     kw = dict(steps=steps, record=["psp1", "psp2"], membranes=["psp1", "psp2"])
     lava, small = run_lava(q.fixed, few, **kw), emulate(q.fixed, few, **kw)
