@@ -23,7 +23,8 @@ def _semantics(node) -> str:
         head = f"du={node.du} dv={node.dv} bias={_short(node.effective_bias())}"
         if node.reads_membrane:
             return f"{head} output=v (membrane readout, float = v / {node.scale:g})"
-        return f"{head} v{node.comparator.value}{node.effective_threshold()} reset={node.reset.value}"
+        return (f"{head} v{node.comparator.value}{node.effective_threshold()} reset={node.reset.value}"
+                + (f" refractory={node.refractory}" if node.refractory else ""))
     if not isinstance(node, NeuronNode):
         return ""
     d = node.dynamics()
@@ -35,6 +36,7 @@ def _semantics(node) -> str:
         parts.append(
             f"v{node.comparator.value}{_short(node.threshold)} reset={node.reset.value}"
             f"({node.reset_timing.value}) v_reset={_short(node.v_reset)}"
+            + (f" refractory={node.refractory}" if node.refractory else "")
         )
     return " ".join(parts)
 

@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from snncompile.emulator.events import synapse_step
-from snncompile.emulator.kernels import _wrap32
+from snncompile.emulator.kernels import _wrap32, random_spikes
 from snncompile.emulator.program import (
     ACT_SHIFT,
     BIAS_OFF,
@@ -35,8 +35,10 @@ from snncompile.emulator.program import (
     GRADED,
     INPUT,
     PASS,
+    RAND,
     RECORD8,
     RECORD32,
+    REFRACTORY,
     RESET,
     STATE_BITS,
     STATE_OFF,
@@ -71,9 +73,9 @@ def default_threads() -> int:
 
 
 @njit(cache=True, nogil=True)
-def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edge_src, edge_delay,
+def run_program(t_start, t_stop, sample0, batch, length, kind, size, depth, edge_ptr, edge_src, edge_delay,
                 inp_off, inputs, consts, node_aux, syn, ptr, indices, weights, delays, acc, acc32,
-                lif, bias, u, v, hist, scratch, active,
+                lif, bias, u, v, left, hist, scratch, active,
                 rec_kind, rec_off, rec8, rec32, v_off, vrec, u_off, urec, counts):
     # Loops run over slice views (``hist[a:b]``) rather than offset indices: numba then
     # knows the indices are in range and LLVM vectorises the copies (about 5x here).
@@ -96,6 +98,10 @@ def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edg
                             row[i] = src_row[i]
                     else:
                         row[:] = 0
+                continue
+            if kind[n] == RAND:  # seeded spikes of this step for samples sample0 ..
+                off = inp_off[n]
+                random_spikes(consts[off], sample0, t, consts[off + 1:off + 1 + sz], out, batch)
                 continue
             if kind[n] == CONST:  # the same integer payloads every step
                 off = inp_off[n]
@@ -137,7 +143,11 @@ def run_program(t_start, t_stop, batch, length, kind, size, depth, edge_ptr, edg
             else:
                 p = lif[node_aux[n]]
                 sb = p[STATE_OFF] * batch
-                _lif(batch, sz, p, x, bias, u[sb:sb + batch * sz], v[sb:sb + batch * sz], out, counts, t, n)
+                if p[REFRACTORY] > 0:
+                    _lif_refractory(batch, sz, p, x, bias, u[sb:sb + batch * sz], v[sb:sb + batch * sz],
+                                    left[sb:sb + batch * sz], out, counts, t, n)
+                else:
+                    _lif(batch, sz, p, x, bias, u[sb:sb + batch * sz], v[sb:sb + batch * sz], out, counts, t, n)
                 if v_off[n] >= 0:
                     _record(vrec, v[sb:], batch, t, v_off[n], sz)
                 if u_off[n] >= 0:
@@ -206,6 +216,49 @@ def _lif(batch, n, p, a, bias_all, u, v, out, counts, t, node):
     counts[t, node, 1] += spikes
 
 
+@njit(cache=True)
+def _lif_refractory(batch, n, p, a, bias_all, u, v, left, out, counts, t, node):
+    """:func:`_lif` for a population with a refractory period (``left``: steps left per
+    neuron): ``u`` always integrates; while ``left > 0`` ``v`` holds and nothing fires."""
+    half = np.int64(1) << (p[STATE_BITS] - 1)
+    full = half << 1
+    vmax = half - 1
+    vth = p[VTH]
+    fire_above = vth - (1 if p[GE] != 0 else 0)
+    graded = p[GRADED] == 1
+    reset = p[RESET]
+    period = p[REFRACTORY]
+    bias = bias_all[p[BIAS_OFF]:p[BIAS_OFF] + n]
+    act_shift, u_factor, v_factor, shift, vth_shift = p[ACT_SHIFT], p[U_FACTOR], p[V_FACTOR], p[DECAY_BITS], p[VTH_SHIFT]
+    spikes = 0
+    for b in range(batch):
+        for i in range(n):
+            k = b * n + i
+            act = _wrap32(_wrap32(a[k]) << act_shift)
+            cur = _wrap32(_trunc_decay_bf(u[k], u_factor, shift) + act)
+            cur = cur - full * (cur > half) + full * (cur <= -half)
+            u[k] = cur
+            if left[k] > 0:
+                left[k] -= 1
+                out[k] = 0
+                continue
+            vol = _trunc_decay_bf(v[k], v_factor, shift) + cur + bias[i]
+            vol = min(max(vol, -vmax), vmax)
+            if vol > fire_above:
+                out[k] = (vol >> vth_shift) if graded else 1
+                spikes += 1
+                left[k] = period
+                if reset == 0:
+                    vol = 0
+                elif reset == 1:
+                    vol -= vth
+            else:
+                out[k] = 0
+            v[k] = vol
+    counts[t, node, 0] += batch * n
+    counts[t, node, 1] += spikes
+
+
 @dataclass
 class Records:
     """Where the loop writes, (samples, steps, values): 0/1 spike trains (int8), other
@@ -226,7 +279,7 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
     full_batch = next(iter(data.values())).shape[0]
     threads = max(1, min(threads or default_threads(), full_batch))
     per_sample = (program.history_per_sample + program.acc_per_sample(False) + program.acc_per_sample(True) // 2
-                  + 2 * program.state_per_sample)
+                  + 3 * program.state_per_sample)
     # samples are independent: run them in chunks whose state stays in cache, at least one per thread
     batch = min(-(-full_batch // threads), max(1, CHUNK_VALUES // max(per_sample, 1)))
     inputs = _inputs(program, data, full_batch)
@@ -316,20 +369,21 @@ class _State:
         self.acc32 = np.zeros(max(program.acc_per_sample(True) * batch, 1), np.int32)
         self.u = np.zeros(max(program.state_per_sample * batch, 1), np.int64)
         self.v = np.zeros_like(self.u)
+        self.left = np.zeros_like(self.u)
         widest = int(program.size.max()) * batch
         self.scratch = np.zeros(widest, np.int64)
         self.active = np.zeros(widest, np.int64)
 
     def clear(self) -> None:
-        for buf in (self.hist, self.acc, self.acc32, self.u, self.v):
+        for buf in (self.hist, self.acc, self.acc32, self.u, self.v, self.left):
             buf[:] = 0
 
 
 def _call(program, state, t0, t1, n, length, inputs, rec, start, stop, rec_kind, rec_off, v_off, u_off, counts):
     syn = program.syn
-    run_program(t0, t1, n, length, program.kind, program.size, program.depth, program.edge_ptr, program.edge_src,
+    run_program(t0, t1, start, n, length, program.kind, program.size, program.depth, program.edge_ptr, program.edge_src,
                 program.edge_delay, program.inp_off, inputs, program.consts, program.node_aux, syn.rows, syn.ptr, syn.indices,
-                syn.weights, syn.delays, state.acc, state.acc32, program.lif, program.bias, state.u, state.v, state.hist,
+                syn.weights, syn.delays, state.acc, state.acc32, program.lif, program.bias, state.u, state.v, state.left, state.hist,
                 state.scratch, state.active, rec_kind, rec_off, rec.rec8[start:stop], rec.rec32[start:stop], v_off,
                 rec.vrec[start:stop], u_off, rec.urec[start:stop], counts)
 

@@ -28,6 +28,31 @@ def _trunc_decay(x, factor, shift):
     return -((-p) >> shift)
 
 
+_GOLDEN, _MIX1, _MIX2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True, inline="always")
+def mix64(x):
+    """splitmix64's step on a uint64 (see :mod:`snncompile.ir.random_source`)."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def random_spikes(seed, sample0, t, thresholds, out, batch):
+    """``RandomSpikes`` of step ``t`` for samples ``sample0 .. sample0 + batch - 1`` into the
+    flat (batch * size) ``out``: 1 where ``r(seed, b, t, i) < thresholds[i]``."""
+    size = thresholds.size
+    head = mix64(np.uint64(seed))
+    for b in range(batch):
+        hb = mix64(mix64(head ^ np.uint64(sample0 + b)) ^ np.uint64(t))
+        for i in range(size):
+            r = np.int64(mix64(hb ^ np.uint64(i)) >> np.uint64(32))
+            out[b * size + i] = 1 if r < thresholds[i] else 0
+
+
 #: ``payload`` codes of :func:`lif_step`: what a FixedLIF sends
 PAYLOAD_SPIKE, PAYLOAD_GRADED, PAYLOAD_MEMBRANE = 0, 1, 2
 
@@ -71,8 +96,8 @@ def _wrap_bits(x, bits):
 
 # columns of a LIF_PARAMS row (see lif_params)
 (U_CODE, U_PARAM, V_CODE, V_PARAM, DECAY_BITS, STATE_BITS, LO, HI, ACT_SHIFT, VTH, VTH_SHIFT, GE, PAYLOAD,
- RESET, MAX_SPIKES, BEFORE, SATURATE, EACH) = range(18)
-LIF_PARAMS = 18
+ RESET, MAX_SPIKES, BEFORE, SATURATE, EACH, REFRACTORY) = range(19)
+LIF_PARAMS = 19
 
 
 def lif_params(node) -> np.ndarray:
@@ -93,19 +118,20 @@ def lif_params(node) -> np.ndarray:
     row = (*decay, node.state_bits, lo, hi, node.act_shift, node.effective_threshold(), node.vth_shift,
            int(node.comparator is Comparator.GE), payload_code(node), reset, node.max_spikes,
            int(node.input_timing is InputTiming.BEFORE_DECAY), int(node.current_overflow is Overflow.SATURATE),
-           int(node.membrane_update is MembraneUpdate.SATURATE_EACH))
+           int(node.membrane_update is MembraneUpdate.SATURATE_EACH), node.refractory)
     return np.array(row, np.int64)
 
 
 @njit(cache=True)
-def lif_step(a, a_lo, a_hi, u, v, bias, p, out, active):
+def lif_step(a, a_lo, a_hi, u, v, bias, p, out, active, left):
     """One FixedLIF step for (B, N) int64 arrays ``a``, ``u``, ``v`` (state updated in
     place), every arithmetic of :class:`~snncompile.ir.fixed.FixedLIF`; ``p`` is the
     neuron's :data:`LIF_PARAMS` row. With a saturating current (``p[SATURATE]``) the input
     is the composed map of the step's events, ``u -> clamp(u + a, a_lo, a_hi)``; else
     ``a`` is the summed input (``a_lo``/``a_hi`` unused). Writes payloads to ``out`` and
     the flat indices b*N+n of nonzero outputs to ``active``; returns their count (spiking
-    neurons, not spikes)."""
+    neurons, not spikes). ``left`` (B, N): refractory steps left; a spike sets it to
+    ``p[REFRACTORY]``; while it is > 0, ``v`` holds and nothing is sent."""
     batch, n = u.shape
     bits = p[STATE_BITS]
     half = np.int64(1) << (bits - 1)
@@ -135,6 +161,10 @@ def lif_step(a, a_lo, a_hi, u, v, bias, p, out, active):
                 elif cur <= -half:
                     cur += full
             u[b, i] = cur
+            if left[b, i] > 0:  # refractory: v holds, no spike
+                left[b, i] -= 1
+                out[b, i] = 0
+                continue
             if each:  # every addition saturates (XyloSim)
                 dvm = _wrap_bits(_decay(v[b, i], v_code, v_par, dbits) - v[b, i], bits)
                 dvm = _clamp(dvm + cur, lo, hi)
@@ -163,6 +193,7 @@ def lif_step(a, a_lo, a_hi, u, v, bias, p, out, active):
                 out[b, i] = (pre >> p[VTH_SHIFT]) if payload == 1 else spikes
                 active[count] = b * n + i
                 count += 1
+                left[b, i] = p[REFRACTORY]
             else:
                 out[b, i] = 0
             v[b, i] = vol

@@ -25,14 +25,15 @@ from snncompile.emulator.tables import (
     SynapseTables,
     build_tables,
 )
-from snncompile.ir import Constant, Graph, Input, is_spike_train
+from snncompile.ir import Constant, Graph, Input, RandomSpikes, is_spike_train
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.semantics import Comparator, Reset
 
-INPUT, PASS, SYN, LIF, CONST = 0, 1, 2, 3, 4
-# columns of the per-LIF parameter table (GRADED holds kernels.payload_code)
+INPUT, PASS, SYN, LIF, CONST, RAND = 0, 1, 2, 3, 4, 5
+# columns of the per-LIF parameter table (GRADED holds kernels.payload_code; REFRACTORY
+# the refractory period in steps)
 (U_FACTOR, V_FACTOR, VTH, RESET, GE, GRADED, VTH_SHIFT, ACT_SHIFT, DECAY_BITS, STATE_BITS,
- BIAS_OFF, STATE_OFF) = range(12)
+ BIAS_OFF, STATE_OFF, REFRACTORY) = range(13)
 _RESET = {Reset.ZERO: 0, Reset.SUBTRACT: 1, Reset.NONE: 2}
 #: record kinds: not recorded, int8 (0/1 spike trains), int32 (any other payload)
 NO_RECORD, RECORD8, RECORD32 = 0, 1, 2
@@ -52,7 +53,8 @@ class Program:
     syn: SynapseTables
     lif: np.ndarray
     bias: np.ndarray
-    #: the Constant nodes' integer payloads, concatenated (``inp_off`` points into it)
+    #: the Constant nodes' integer payloads and, per RandomSpikes node, its seed followed by
+    #: its per-element thresholds, concatenated (``inp_off`` points into it)
     consts: np.ndarray
 
     @classmethod
@@ -84,6 +86,10 @@ class Program:
                 kind[i], inp_off[i] = CONST, const_size
                 consts.append(np.asarray(node.value).reshape(-1).astype(np.int64))
                 const_size += int(size[i])
+            elif isinstance(node, RandomSpikes):
+                kind[i], inp_off[i] = RAND, const_size
+                consts.append(np.concatenate([[node.seed], node.threshold()]).astype(np.int64))
+                const_size += int(size[i]) + 1
             elif isinstance(node, FixedSynapse):
                 kind[i], node_aux[i] = SYN, len(synapses)
                 synapses.append((node, graph.input_shape(name, shapes), int(size[i])))
@@ -93,7 +99,7 @@ class Program:
                 lif_rows.append([unity - (node.du + 1), unity - node.dv, node.effective_threshold(),
                                  _RESET[node.reset], int(node.comparator is Comparator.GE), payload_code(node),
                                  node.vth_shift, node.act_shift, node.decay_bits, node.state_bits, bias_size,
-                                 state_size])
+                                 state_size, node.refractory])
                 b = node.effective_bias().reshape(-1)
                 biases.append(b)
                 bias_size += b.size
@@ -105,7 +111,7 @@ class Program:
             acc[row[S_ACC32]] += int(row[S_SLOTS] + row[S_GROUPS]) * out
         return cls(order, kind, size, depth, np.array(edge_ptr, np.int64), np.array(edge_src, np.int64),
                    np.array(edge_delay, np.int64), inp_off, node_aux, syn,
-                   np.array(lif_rows, np.int64).reshape(-1, 12),
+                   np.array(lif_rows, np.int64).reshape(-1, 13),
                    np.concatenate(biases).astype(np.int64) if biases else np.zeros(1, np.int64),
                    np.concatenate(consts) if consts else np.zeros(1, np.int64))
 
@@ -129,7 +135,7 @@ class Program:
         they are (records and inputs are the caller's (batch, time, ...) arrays)."""
         return {
             "synapse tables": self.syn.nbytes,
-            "neuron state u, v (int64)": 2 * 8 * self.state_per_sample * batch,
+            "neuron state u, v, refractory counters (int64)": 3 * 8 * self.state_per_sample * batch,
             "node outputs and their delay rings (int64)": 8 * self.history_per_sample * batch,
             "accumulators (int32 or int64)": (8 * self.acc_per_sample(False) + 4 * self.acc_per_sample(True)) * batch,
             "scan buffers": 2 * 8 * int(self.size.max()) * batch,

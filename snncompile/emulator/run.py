@@ -63,11 +63,12 @@ class _LIFKernel:
         self.v = np.zeros((batch, self.n), np.int64)
         self.out = np.zeros((batch, self.n), np.int64)
         self.active = np.empty(batch * self.n, np.int64)
+        self.left = np.zeros((batch, self.n), np.int64)
 
     def step(self, a: np.ndarray, lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> _Out:
         node = self.node
         count = K.lif_step(a, a if lo is None else lo, a if hi is None else hi, self.u, self.v, self.bias,
-                           self.params, self.out, self.active)
+                           self.params, self.out, self.active, self.left)
         self.count = count
         # a graded spike whose payload is 0 carries nothing: let consumers find the
         # nonzero payloads themselves (the compiled loop does the same)
@@ -140,7 +141,7 @@ class _SynapseKernel:
 
 
 #: node kinds the compiled loop (:mod:`.fused`) executes; anything else runs step by step
-FUSED_KINDS = ("Input", "Output", "Flatten", "Reshape", "Constant", "FixedLIF", "FixedLinear", "FixedConv2d",
+FUSED_KINDS = ("Input", "Output", "Flatten", "Reshape", "Constant", "RandomSpikes", "FixedLIF", "FixedLinear", "FixedConv2d",
                "FixedConv1d")
 
 

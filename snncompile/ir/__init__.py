@@ -11,6 +11,7 @@ from snncompile.ir import (  # noqa: F401  (registers the integer and host node 
     host_activation,
     host_scan,
     host_tensor,
+    random_source,
 )
 from snncompile.ir.graph import DEFAULT_DT, Edge, Graph, is_spike_train
 from snncompile.ir.neurons import (
@@ -43,6 +44,7 @@ from snncompile.ir.ops import (
     SumPool2d,
     Threshold,
 )
+from snncompile.ir.random_source import RandomSpikes
 from snncompile.ir.semantics import Comparator, Reset, ResetTiming
 from snncompile.ir.serialize import load_graph, save_graph
 from snncompile.ir.stage import Stage
@@ -52,6 +54,6 @@ __all__ = [
     "DEFAULT_DT", "Edge", "is_spike_train", "Graph", "Node", "NODE_TYPES", "Shape", "nodes_equal", "register_node",
     "NeuronNode", "SpikingNeuron", "Dynamics", "LIF", "CubaLIF", "IF", "LI", "CubaLI", "Integrator",
     "Input", "Output", "Constant", "Linear", "Conv1d", "Conv2d", "Conv3d", "Synapse", "Stage", "SumPool2d", "AvgPool2d", "MaxPool2d",
-    "Flatten", "Scale", "Threshold", "Delay", "Add", "BatchNorm",
+    "Flatten", "Scale", "Threshold", "Delay", "Add", "BatchNorm", "RandomSpikes",
     "Reset", "ResetTiming", "Comparator", "load_graph", "save_graph",
 ]

@@ -116,6 +116,11 @@ class FixedLIF(NeuronNode):
         s = v > (vth << vth_shift)                      # >= when comparator is GE
         reset ZERO: v = 0 where s;  SUBTRACT: v -= vth << vth_shift;  NONE: v unchanged
 
+    ``u`` is never reset. Refractory period (``refractory = R`` steps, 0: none; see
+    :mod:`snncompile.ir.neurons`): after a spike at step ``t``, in steps ``t+1 .. t+R`` ``u``
+    is updated as above while ``v`` keeps its value (no decay, input or bias) and ``s = 0``
+    (Lava's ``LIFRefractory``, whose float model is the only one Lava ships).
+
     The other choices (:mod:`snncompile.ir.arithmetic`):
 
     - ``input_timing="before_decay"``: ``u = D(u + a)``;
@@ -143,7 +148,8 @@ class FixedLIF(NeuronNode):
     update above (the non-spiking LI / CubaLI / Integrator kinds: a LIF whose threshold
     is never reached and whose membrane is read out). ``scale`` states what the integer
     means: the float value is ``v / scale`` (set by the quantizer; 1 when built by hand).
-    ``vth``, ``reset`` and ``comparator`` are ignored, ``graded`` must be False.
+    ``vth``, ``reset`` and ``comparator`` are ignored, ``graded`` must be False and
+    ``refractory`` 0.
     """
 
     kind: ClassVar[str] = "FixedLIF"
@@ -158,6 +164,7 @@ class FixedLIF(NeuronNode):
     graded: bool = False
     output: str = "spikes"
     scale: float = 1.0
+    refractory: int = 0
     # bit widths (from the target)
     state_bits: int = 24
     decay_bits: int = 12
@@ -178,7 +185,7 @@ class FixedLIF(NeuronNode):
         self.reset = Reset(self.reset)
         self.comparator = Comparator(self.comparator)
         for name in ("du", "dv", "vth", "state_bits", "decay_bits", "vth_bits", "bias_bits",
-                     "vth_shift", "act_shift", "max_spikes"):
+                     "vth_shift", "act_shift", "max_spikes", "refractory"):
             setattr(self, name, int(getattr(self, name)))
         self.decay_encoding = DecayEncoding(self.decay_encoding)
         self.input_timing = InputTiming(self.input_timing)
@@ -234,6 +241,10 @@ class FixedLIF(NeuronNode):
             problems.append(f"output must be one of {list(FIXED_OUTPUTS)}, found {self.output!r}")
         if self.reads_membrane and self.graded:
             problems.append("a membrane readout (output='v') cannot also send graded spikes")
+        if self.refractory < 0:
+            problems.append(f"refractory must be a number of steps >= 0, found {self.refractory}")
+        elif self.reads_membrane and self.refractory:
+            problems.append("a membrane readout (output='v') never spikes, so it has no refractory period")
         if not (np.isfinite(self.scale) and self.scale > 0):
             problems.append(f"scale must be finite and > 0, found {self.scale}")
         return problems

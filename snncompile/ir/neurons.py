@@ -14,6 +14,21 @@ Spiking neurons then apply, with ``>`` or ``>=`` per ``comparator``::
     reset (DELAYED):   applied at the start of t+1 (see ResetTiming)
 
 and output ``s[t]`` (0/1). Non-spiking neurons (LI, CubaLI, Integrator) output ``v[t]``.
+
+Refractory period (``refractory = R`` steps, an integer; 0 means none). A neuron that
+spikes at step ``t`` is refractory during steps ``t+1 .. t+R``. In a refractory step::
+
+    v[t] = v[t-1] after its reset (a DELAYED reset is applied to it first)
+                               (no decay, no input, no bias: the input of the step is lost)
+    i[t] = syn_decay * i[t-1] + syn_gain * x[t]   (Cuba neurons: the current integrates)
+    s[t] = 0
+
+so the membrane stays at ``v_reset`` after a zero reset. This is Lava's ``LIFRefractory``
+(``refractory_period = R``), Norse's refractory cells (``rho_reset = R``) and, with
+``R = 1`` and a DELAYED zero reset, snnTorch's ``reset_mechanism="zero"`` of
+``Synaptic``/``RLeaky``/``RSynaptic`` (whose whole membrane update of the step after a
+spike is discarded while the synaptic current keeps integrating). ``R`` larger than the
+run makes a neuron fire at most once (single-spike coding).
 """
 
 from __future__ import annotations
@@ -73,11 +88,15 @@ class NeuronNode(Node):
         for name, value in self._coefficients().items():
             setattr(self, name, as_float_array(value))
 
+    #: fields that are not per-neuron float coefficients
+    _NOT_COEFFICIENTS: ClassVar[tuple[str, ...]] = ("shape", "refractory")
+
     def _coefficients(self) -> dict[str, np.ndarray]:
         return {
             f.name: getattr(self, f.name)
             for f in self.fields()
-            if f.name not in ("shape",) and not isinstance(getattr(self, f.name), (Reset, ResetTiming, Comparator))
+            if f.name not in self._NOT_COEFFICIENTS
+            and not isinstance(getattr(self, f.name), (Reset, ResetTiming, Comparator))
         }
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -111,7 +130,8 @@ class NeuronNode(Node):
 
 @dataclass(eq=False, kw_only=True)
 class SpikingNeuron(NeuronNode):
-    """Adds the spike condition and the reset (fields shared by LIF, CubaLIF, IF)."""
+    """Adds the spike condition, the reset and the refractory period (fields shared by
+    LIF, CubaLIF, IF; see the module docstring)."""
 
     spiking: ClassVar[bool] = True
     threshold: np.ndarray = _arr(1.0)
@@ -119,12 +139,27 @@ class SpikingNeuron(NeuronNode):
     reset: Reset = Reset.ZERO
     reset_timing: ResetTiming = ResetTiming.IMMEDIATE
     comparator: Comparator = Comparator.GT
+    refractory: int = 0
 
     def __post_init__(self) -> None:
         self.reset = Reset(self.reset)
         self.reset_timing = ResetTiming(self.reset_timing)
         self.comparator = Comparator(self.comparator)
+        self.refractory = _steps(self.refractory)
         super().__post_init__()
+
+    def check(self, input_shape: Shape) -> list[str]:
+        problems = super().check(input_shape)
+        if self.refractory < 0:
+            problems.append(f"refractory must be a number of steps >= 0, found {self.refractory}")
+        return problems
+
+
+def _steps(value) -> int:
+    """An integer number of steps (a float that is not whole is refused by name)."""
+    if isinstance(value, (float, np.floating)) and value != int(value):
+        raise ValueError(f"refractory must be a whole number of steps, found {value}")
+    return int(value)
 
 
 @register_node

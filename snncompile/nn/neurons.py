@@ -11,7 +11,9 @@ one (:func:`snncompile.frontends.torch.trace`) is a copy of its fields, not a gu
 with the reset (zero: ``v := v_reset``; subtract: ``v -= threshold``) applied at the end
 of step t (``IMMEDIATE``) or at the start of t+1 (``DELAYED``, snnTorch's convention:
 a zero reset sets ``v := v_reset`` before the decay, a subtract reset subtracts
-``threshold * s[t-1]`` after the decay). ``LI`` outputs ``v[t]`` instead of spikes.
+``threshold * s[t-1]`` after the decay). ``refractory = R`` steps: after a spike, for R
+steps ``v`` keeps its post-reset value and no spike is sent, while a current integrates
+(the IR's refractory period). ``LI`` outputs ``v[t]`` instead of spikes.
 
 Parameters may be scalars or per-neuron tensors (broadcast to the input); names listed in
 ``learn`` become ``nn.Parameter`` (trainable), the rest are buffers. The spike uses a
@@ -77,12 +79,14 @@ class NeuronModule(nn.Module):
         self.v: torch.Tensor | None = None
         self.i: torch.Tensor | None = None
         self.s_prev: torch.Tensor | None = None
+        self.left: torch.Tensor | None = None  # refractory steps left
 
     def _state(self, x: torch.Tensor) -> None:
         if self.v is None or self.v.shape != x.shape or self.v.dtype != x.dtype or self.v.device != x.device:
             self.v = torch.zeros_like(x)
             self.i = torch.zeros_like(x)
             self.s_prev = torch.zeros_like(x)
+            self.left = torch.zeros(x.shape, dtype=torch.int64, device=x.device)
 
     def p(self, name: str) -> torch.Tensor:
         """A parameter or buffer by name (typed for readers and mypy)."""
@@ -111,8 +115,10 @@ class _Spiking(NeuronModule):
         reset_timing: ResetTiming | str = ResetTiming.IMMEDIATE,
         comparator: Comparator | str = Comparator.GT,
         learn: Iterable[str] | bool = (),
+        refractory: int = 0,
         **coefficients: float | torch.Tensor,
     ):
+        self.refractory = int(refractory)
         self.reset_mode = Reset(reset)
         self.reset_timing = ResetTiming(reset_timing)
         self.comparator = Comparator(comparator)
@@ -129,10 +135,18 @@ class _Spiking(NeuronModule):
         delayed = self.reset_timing is ResetTiming.DELAYED
         if delayed and self.reset_mode is Reset.ZERO:
             self.v = torch.where(self.s_prev.bool(), v_reset, self.v)
+        held = self.v
         v = self._update(x)
         if delayed and self.reset_mode is Reset.SUBTRACT:
             v = v - threshold * self.s_prev
+            held = held - threshold * self.s_prev
         s = _SpikeFn.apply(v, threshold, self.comparator is Comparator.GE)
+        if self.refractory:
+            assert self.left is not None
+            quiet = self.left > 0
+            v = torch.where(quiet, held, v)
+            s = s * (~quiet).to(s.dtype)
+            self.left = torch.where(s.detach().bool(), self.refractory, self.left - quiet.to(torch.int64))
         if not delayed:
             if self.reset_mode is Reset.ZERO:
                 v = torch.where(s.detach().bool(), v_reset, v)
@@ -148,10 +162,12 @@ class _Spiking(NeuronModule):
             reset=self.reset_mode,
             reset_timing=self.reset_timing,
             comparator=self.comparator,
+            refractory=self.refractory,
         )
 
     def extra_repr(self) -> str:
-        return f"reset={self.reset_mode.value}, timing={self.reset_timing.value}, comparator='{self.comparator.value}'"
+        return (f"reset={self.reset_mode.value}, timing={self.reset_timing.value}, comparator='{self.comparator.value}'"
+                + (f", refractory={self.refractory}" if self.refractory else ""))
 
 
 class LIF(_Spiking):

@@ -16,7 +16,10 @@ from snncompile.ir.placement import STATIC
 
 
 def is_static_source(node) -> bool:
-    return (isinstance(node, Input) and node.static) or (node.source and not isinstance(node, Input))
+    """A static Input, or a source that is the same every step (a Constant; not a
+    RandomSpikes, whose output changes from step to step)."""
+    return (isinstance(node, Input) and node.static) or (node.source and not isinstance(node, Input)
+                                                         and not node.stateful)
 
 
 def mark_static(graph: Graph) -> Graph:

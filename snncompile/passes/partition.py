@@ -272,7 +272,7 @@ def _place_data_movement(graph: Graph, reasons: dict[str, str], movers: Iterable
                 reasons[name] = "its data is used only on the host"
             elif isinstance(node, Input) and any(_is_chip_neuron(graph, u, reasons) for u in users):
                 reasons[name] = "it feeds a neuron directly: the value enters the chip through an entry synapse"
-            elif not isinstance(node, Input):
+            elif not isinstance(node, Input) and not node.spiking:  # spike sources enter the chip like input spikes
                 reasons[name] = HOST_REASONS["Constant"]
         elif any(e.src in reasons for e in graph.incoming(name)):
             reasons[name] = "its data comes from the host"

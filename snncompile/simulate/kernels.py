@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -33,6 +34,7 @@ from snncompile.ir import (
     NeuronNode,
     Node,
     Output,
+    RandomSpikes,
     Reset,
     ResetTiming,
     Scale,
@@ -101,7 +103,8 @@ def _fires(v: torch.Tensor, threshold: torch.Tensor, comparator: Comparator) -> 
 
 
 class NeuronKernel(Kernel):
-    """Implements :class:`snncompile.ir.Dynamics` plus spike and reset (see neurons.py)."""
+    """Implements :class:`snncompile.ir.Dynamics` plus spike, reset and refractory period
+    (see neurons.py)."""
 
     def __init__(self, node: NeuronNode, dtype: torch.dtype):
         d = node.dynamics()
@@ -111,16 +114,19 @@ class NeuronKernel(Kernel):
         self.syn_decay, self.syn_gain = _t(d.syn_decay, dtype), _t(d.syn_gain, dtype)
         self.decay, self.gain, self.bias = _t(d.decay, dtype), _t(d.gain, dtype), _t(d.bias, dtype)
         self.spiking = d.spiking
+        self.refractory = 0
         if isinstance(node, SpikingNeuron):
             self.threshold = _t(node.threshold, dtype)
             self.v_reset = _t(node.v_reset, dtype)
             self.reset_mode = node.reset
             self.delayed = node.reset_timing is ResetTiming.DELAYED
             self.comparator = node.comparator
+            self.refractory = node.refractory
 
     def reset(self, batch: int) -> None:
         zeros = torch.zeros((batch, *self.shape), dtype=self.dtype)
         self.i, self.membrane, self.s_prev = zeros, zeros.clone(), zeros.clone()
+        self.left = torch.zeros((batch, *self.shape), dtype=torch.int64)  # refractory steps left
 
     def step(self, x: torch.Tensor) -> torch.Tensor:
         v = self.membrane
@@ -132,13 +138,21 @@ class NeuronKernel(Kernel):
             drive = self.i
         else:
             drive = x
+        held = v
         v = self.decay * v + self.gain * drive + self.bias
         if not self.spiking:
             self.membrane = v
             return v
         if self.delayed and self.reset_mode is Reset.SUBTRACT:
             v = v - self.threshold * self.s_prev
-        s = _fires(v, self.threshold, self.comparator).to(self.dtype)
+            held = held - self.threshold * self.s_prev
+        s = _fires(v, self.threshold, self.comparator)
+        if self.refractory:
+            refractory = self.left > 0
+            v = torch.where(refractory, held, v)
+            s = s & ~refractory
+            self.left = torch.where(s, self.refractory, self.left - refractory.to(torch.int64))
+        s = s.to(self.dtype)
         if not self.delayed:
             if self.reset_mode is Reset.ZERO:
                 v = torch.where(s.bool(), self.v_reset, v)
@@ -308,6 +322,27 @@ class ConstantKernel(Kernel):
 @builds(Constant)
 def _constant(node, shapes, dtype):
     return ConstantKernel(node, dtype)
+
+
+class RandomSpikesKernel(Kernel):
+    """The seeded stream of :class:`~snncompile.ir.random_source.RandomSpikes`: sample ``b``
+    of the run is row ``b`` of the batch; the step counts from :meth:`reset`."""
+
+    def __init__(self, node: RandomSpikes, dtype: torch.dtype):
+        self.node, self.dtype = node, dtype
+
+    def reset(self, batch: int) -> None:
+        self.samples, self.t = np.arange(batch), 0
+
+    def step(self, x: Any) -> torch.Tensor:
+        spikes = self.node.spikes(self.samples, self.t).reshape(len(self.samples), *self.node.shape)
+        self.t += 1
+        return torch.as_tensor(spikes, dtype=self.dtype)
+
+
+@builds(RandomSpikes)
+def _random_spikes(node, shapes, dtype):
+    return RandomSpikesKernel(node, dtype)
 
 
 def prod(shape: Shape) -> int:

@@ -5,7 +5,8 @@ bit widths), so the emulator and Lava's ``fixed_pt`` models must agree on every 
 ``u`` and ``v``. Draws cover dense and sparse matrices, convolutions and sum pooling,
 flatten, per-synapse and edge delays up to 63, recurrence, mixed/excitatory/inhibitory
 weights beyond the 8-bit range (clipped), weight exponents, ``num_weight_bits``, graded
-input payloads, decays, biases with exponents, thresholds, and a "large values" regime
+input payloads, decays, biases with exponents, thresholds, refractory periods (Lava's
+``LIFRefractory`` with snncompile's fixed_pt model for it), and a "large values" regime
 that drives ``u`` past its 24-bit wrap and ``v`` into saturation.
 """
 
@@ -39,7 +40,7 @@ def _ints(draw, shape, lo, hi, zero_prob=0.0):
     return values
 
 
-def _lif_fields(draw, large: bool) -> dict:
+def _lif_fields(draw, large: bool, readout: bool = False) -> dict:
     fields = {
         "du": draw(st.one_of(st.sampled_from([-1, 0, 4095, 2048]), st.integers(0, 4095))),
         "dv": draw(st.one_of(st.sampled_from([0, 4095, 163]), st.integers(0, 4095))),
@@ -48,6 +49,8 @@ def _lif_fields(draw, large: bool) -> dict:
     if draw(st.booleans()):
         fields["bias_mant"] = draw(st.integers(-4096, 4095) if large else st.integers(-60, 60))
         fields["bias_exp"] = draw(st.integers(0, 7) if large else st.integers(0, 3))
+    if not readout and draw(st.integers(0, 3)) == 0:
+        fields["refractory"] = draw(st.integers(1, 5))
     return fields
 
 
@@ -122,7 +125,7 @@ def fixed_cases(draw, max_steps: int = 20, max_layers: int = 3, max_width: int =
             w = np.clip(w, -60, 60)
             fields["weight_exp"] = min(fields["weight_exp"], 0)
         b.linear(w, delay=delay, **fields)
-        lif = b.lif(**_lif_fields(draw, large), **({"output": "v"} if readout else {}))
+        lif = b.lif(**_lif_fields(draw, large, readout), **({"output": "v"} if readout else {}))
         parts.append(f"fc{n_in}->{n_out}" + (f"+d{delay}" if delay else "") + ("+delays" if "delays" in fields else "")
                      + ("+readout" if readout else ""))
         if not readout and draw(st.integers(0, 3)) == 0:
@@ -133,6 +136,8 @@ def fixed_cases(draw, max_steps: int = 20, max_layers: int = 3, max_width: int =
             b.recurrent(rw, delay=rdelay, target=lif, **rfields)
             parts.append(f"rec+d{rdelay}")
     b.output()
+    refractory = [r for n in b.graph.nodes.values() if (r := getattr(n, "refractory", 0))]
+    parts += [f"refractory{refractory}"] if refractory else []
     desc = f"T={steps} {'large ' if large else ''}{'graded ' if graded else ''}{'sparse ' if sparse else ''}" + " ".join(parts)
     return Case(b.graph, inputs, sparse, desc)
 

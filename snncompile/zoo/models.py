@@ -84,6 +84,20 @@ def _spikmamba() -> nn.Module:
     return load_spikmamba()
 
 
+# ReL-PSP (snncompile.zoo.relpsp) decides by its first output spike: it joins ZOO once the
+# seed table and evaluate score first-spike decisions (they count spikes over time)
+def _relpsp() -> nn.Module:
+    from snncompile.zoo.relpsp import load_relpsp
+
+    return load_relpsp()
+
+
+def _relpsp_data(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from snncompile.zoo import relpsp
+
+    return relpsp.data(split)
+
+
 def _static(split: str) -> tuple[np.ndarray, np.ndarray]:
     from snncompile.zoo import data
 

@@ -18,6 +18,9 @@ MODULES = [
     lambda: snn.CubaLIF(syn_decay=0.6, decay=0.8, syn_gain=0.5, gain=1.5, threshold=0.3, reset="subtract", reset_timing="delayed"),
     lambda: snn.IF(threshold=0.6, gain=0.9, bias=-0.01, reset="none"),
     lambda: snn.LI(decay=torch.rand(5), gain=0.5, bias=0.1),
+    lambda: snn.CubaLIF(syn_decay=0.6, decay=0.8, threshold=0.3, reset="zero", reset_timing="delayed", refractory=1),
+    lambda: snn.LIF(decay=0.7, threshold=0.2, reset="subtract", reset_timing="delayed", refractory=3),
+    lambda: snn.CubaLIF(syn_decay=1.0, decay=1.0, threshold=0.8, refractory=1000),
 ]
 
 

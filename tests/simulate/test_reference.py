@@ -84,6 +84,71 @@ def test_lif_matches_numpy(reset, timing, comparator):
     assert res.output().sum() > 10
 
 
+def numpy_refractory(x, w, decay, th, reset, timing, refractory, syn_decay=None):
+    """Refractory neurons by the time of the last spike (not a counter): a neuron whose
+    last spike is at most ``refractory`` steps old keeps v (after its reset) and cannot
+    fire; the current integrates regardless."""
+    batch, steps, _ = x.shape
+    n = w.shape[0]
+    v, i = np.zeros((batch, n)), np.zeros((batch, n))
+    last = np.full((batch, n), -10**9)
+    spikes, vs = np.zeros((batch, steps, n)), np.zeros((batch, steps, n))
+    for t in range(steps):
+        a = x[:, t] @ w.T
+        s_prev = last == t - 1
+        held, moving = v, decay * v  # held: a refractory step's v; moving: decayed v
+        if timing == "delayed" and reset == "zero":
+            held = moving = np.where(s_prev, 0.0, v)
+            moving = decay * moving
+        elif timing == "delayed" and reset == "subtract":  # snnTorch: subtracted after the decay
+            held, moving = v - th * s_prev, decay * v - th * s_prev
+        if syn_decay is not None:
+            i = syn_decay * i + a
+            a = i
+        new_v = moving + a
+        quiet = (t - last) <= refractory
+        v = np.where(quiet, held, new_v)
+        s = (v > th) & ~quiet
+        if timing == "immediate":
+            if reset == "zero":
+                v = np.where(s, 0.0, v)
+            elif reset == "subtract":
+                v = v - th * s
+        last = np.where(s, t, last)
+        spikes[:, t], vs[:, t] = s, v
+    return spikes, vs
+
+
+@pytest.mark.parametrize("reset,timing,refractory,cuba", [
+    ("zero", "immediate", 3, False), ("zero", "delayed", 1, True), ("subtract", "immediate", 2, True),
+    ("subtract", "delayed", 2, False), ("none", "immediate", 1, False), ("zero", "immediate", 1000, True),
+])
+def test_refractory_neurons_match_numpy(reset, timing, refractory, cuba):
+    common = dict(shape=(6,), decay=0.8, threshold=0.7, reset=Reset(reset), reset_timing=ResetTiming(timing),
+                  refractory=refractory)
+    node = CubaLIF(syn_decay=0.6, **common) if cuba else LIF(**common)
+    g = one_layer(node)
+    x = (RNG.random((3, 150, 5)) < 0.4).astype(float)
+    res = simulate(g, x, membranes=["n"])
+    s_ref, v_ref = numpy_refractory(x, g.nodes["fc"].weight, 0.8, 0.7, reset, timing, refractory,
+                                    0.6 if cuba else None)
+    np.testing.assert_array_equal(res.output(), s_ref)
+    np.testing.assert_allclose(res.membranes["n"], v_ref, atol=1e-12)
+    spikes = res.output()
+    assert spikes.sum() > 10
+    gaps = [int(d.min()) for b in range(3) for j in range(6) if (d := np.diff(np.flatnonzero(spikes[b, :, j]))).size]
+    if refractory >= 150:
+        assert not gaps and spikes.sum(axis=1).max() == 1  # fires at most once
+    else:
+        assert min(gaps) == refractory + 1  # the period binds
+
+
+def test_refractory_is_a_whole_number_of_steps():
+    with pytest.raises(ValueError, match="whole number of steps"):
+        LIF(shape=(1,), refractory=1.5)
+    assert LIF(shape=(1,), refractory=-1).check((1,)) == ["refractory must be a number of steps >= 0, found -1"]
+
+
 def test_comparator_matters_on_exact_hits():
     # integer weights: v hits the threshold exactly, so > and >= differ
     node_gt = IF(shape=(1,), threshold=2.0, comparator=Comparator.GT)

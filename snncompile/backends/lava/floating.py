@@ -6,7 +6,10 @@ immediate, ``>``) and its decays and threshold are one value per population:
 
 - LIF / IF: ``du = 1`` (no current memory), ``dv = 1 - decay``, ``vth = threshold``;
 - CubaLIF: ``du = 1 - syn_decay``, ``dv = 1 - decay``;
-- ``gain`` (and CubaLIF's ``syn_gain``) are folded into the incoming weights, per neuron.
+- ``gain`` (and CubaLIF's ``syn_gain``) are folded into the incoming weights, per neuron;
+- a refractory period (``refractory = R``) is Lava's ``LIFRefractory`` with
+  ``refractory_period = R`` (its float model holds ``v`` and lets ``u`` integrate for R
+  steps after a spike; it compares the held ``v = 0`` with ``vth``, so ``vth > 0``).
 
 Timing: every Lava synapse adds one step. An IR edge pair input -> synapse -> neuron with
 total delay ``D`` becomes a Dense (``D <= 1``) or a DelayDense with delay ``D - 1``: a
@@ -68,6 +71,9 @@ def float_problems(graph: Graph) -> list[str]:
             for key, value in coeffs:
                 if _scalar(value) is None:
                     problems.append(f"{where}: per-neuron {key} (Lava has one value per population)")
+            if node.refractory and np.any(node.threshold <= 0):
+                problems.append(f"{where}: refractory period with threshold <= 0 (LIFRefractory compares the held "
+                                "v = 0 with vth)")
         elif isinstance(node, SYNAPSES):
             if node.bias is not None:
                 problems.append(f"{where}: synapse bias (Lava's Dense/Conv have none)")
@@ -95,6 +101,7 @@ def build_float_processes(graph: Graph, shapes, sample, steps):
     from lava.proc.dense.process import DelayDense, Dense
     from lava.proc.io.source import RingBuffer as Source
     from lava.proc.lif.process import LIF as LavaLIF
+    from lava.proc.lif.process import LIFRefractory
 
     procs: dict[str, Any] = {}
     for name, node in graph.items():
@@ -105,8 +112,10 @@ def build_float_processes(graph: Graph, shapes, sample, steps):
             decay = _uniform(getattr(node, "decay", np.ones(())))
             du = 1.0 - _uniform(node.syn_decay) if isinstance(node, CubaLIF) else 1.0
             bias = to_lava_layout(np.broadcast_to(node.bias, node.shape).astype(float), node.shape)
-            procs[name] = LavaLIF(shape=lava_shape(node.shape), du=du, dv=1.0 - decay, vth=_uniform(node.threshold),
-                                  bias_mant=bias.copy())
+            fields = dict(shape=lava_shape(node.shape), du=du, dv=1.0 - decay, vth=_uniform(node.threshold),
+                          bias_mant=bias.copy())
+            procs[name] = (LIFRefractory(**fields, refractory_period=node.refractory) if node.refractory
+                           else LavaLIF(**fields))
     for name, node in graph.items():
         if not isinstance(node, SYNAPSES):
             continue

@@ -1,6 +1,8 @@
 """Lower a fixed graph to lava-nc processes (``fixed_pt`` models).
 
-Mapping: Input -> ``io.source.RingBuffer``; FixedLIF -> ``LIF``; FixedLinear -> ``Dense``
+Mapping: Input -> ``io.source.RingBuffer``; RandomSpikes -> a RingBuffer replaying its
+seeded stream for the sample (Lava has no random spike source; the stream is the
+emulator's, the neurons and synapses it feeds are Lava's); FixedLIF -> ``LIF``; FixedLinear -> ``Dense``
 (``Sparse`` when at most ``SPARSE_DENSITY`` of the weights are nonzero; ``DelayDense`` /
 ``DelaySparse`` when delays are needed); FixedConv2d -> ``Conv``; Flatten -> no process
 (folded into the next Dense's column order); outputs and recorded populations ->
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Constant, Flatten, Graph, Input, Output, Shape
+from snncompile.ir import Constant, Flatten, Graph, Input, Output, RandomSpikes, Shape
 from snncompile.ir.arithmetic import NEURON_ARITHMETIC, SYNAPSE_ARITHMETIC, non_default
 from snncompile.ir.fixed import (
     MAX_SYNAPSE_DELAY,
@@ -142,7 +144,7 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
         elif isinstance(node, Constant):
             if np.any(node.value != np.round(node.value)):
                 problems.append(f"{where}: a constant sent to the chip must be integer payloads")
-        elif not isinstance(node, (Input, Output)):
+        elif not isinstance(node, (Input, Output, RandomSpikes)):
             problems.append(f"{where}: not a fixed-point node (quantize the graph first)")
     if problems:
         raise UnsupportedError(_format(problems))

@@ -39,7 +39,7 @@ from snncompile.backends.lava.lower import (
     to_lava_layout,
 )
 from snncompile.errors import UnsupportedError
-from snncompile.ir import Constant, Graph, Input, Node, Output
+from snncompile.ir import Constant, Graph, Input, Node, Output, RandomSpikes
 from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear, FixedSynapse
 from snncompile.ir.placement import chip_segments, crossings, extract, on_host
 from snncompile.ir.stage import is_float_graph, is_integer, is_integer_graph
@@ -207,6 +207,9 @@ def _run_whole(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_
             pad = np.zeros((steps, *x.shape[1:]), np.int64 if fixed else np.float64)
             pad[: min(steps, inputs.length)] = x[:steps]
             sample[n] = pad
+        for n, node in graph.items():  # the seeded stream of sample b, replayed
+            if isinstance(node, RandomSpikes):
+                sample[n] = np.stack([node.spikes(np.array([b]), t)[0] for t in range(steps)]).reshape(steps, *node.shape)
         if fixed:
             procs, out_port = _build_fixed(graph, plan, shapes, sample, sparse)
         else:
@@ -268,13 +271,13 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
     from lava.proc.conv.process import Conv
     from lava.proc.dense.process import DelayDense, Dense
     from lava.proc.io.source import RingBuffer as Source
-    from lava.proc.lif.process import LIF
+    from lava.proc.lif.process import LIF, LIFRefractory
     from lava.proc.sparse.process import DelaySparse, Sparse
     from scipy.sparse import csr_matrix
 
     procs: dict[str, Any] = {}
     for name, node in graph.items():
-        if isinstance(node, Input):
+        if isinstance(node, (Input, RandomSpikes)):
             data = to_lava_layout(sample[name], node.shape)  # (T, *lava) -> want (*lava, T)
             procs[name] = Source(data=np.moveaxis(data, 0, -1).astype(np.int32))
         elif isinstance(node, Constant):  # a one-column ring buffer sends it every step
@@ -284,8 +287,10 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
             bias = to_lava_layout(np.broadcast_to(node.bias_mant, node.shape), node.shape)
             bias_exp = to_lava_layout(np.broadcast_to(node.bias_exp, node.shape), node.shape)
             vth = READOUT_VTH if node.reads_membrane else node.vth
-            procs[name] = LIF(shape=lava_shape(node.shape), du=node.du, dv=node.dv, vth=vth,
-                              bias_mant=bias.astype(np.int32).copy(), bias_exp=bias_exp.astype(np.int32).copy())
+            fields = dict(shape=lava_shape(node.shape), du=node.du, dv=node.dv, vth=vth,
+                          bias_mant=bias.astype(np.int32).copy(), bias_exp=bias_exp.astype(np.int32).copy())
+            procs[name] = (LIFRefractory(**fields, refractory_period=node.refractory) if node.refractory
+                           else LIF(**fields))
     for name, node in graph.items():
         if isinstance(node, FixedLinear):
             src, flat_from = plan.producer[name]
@@ -371,8 +376,13 @@ def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, fix
     started = False
     try:
         started = True
-        tag = "fixed_pt" if fixed else "floating_pt"
-        runner.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag=tag))
+        if fixed:  # Lava ships no fixed_pt model for LIFRefractory: ours (see .refractory)
+            from snncompile.backends.lava.refractory import EXCEPTIONS
+
+            config = Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=EXCEPTIONS)
+        else:
+            config = Loihi2SimCfg(select_tag="floating_pt")
+        runner.run(condition=RunSteps(num_steps=steps), run_cfg=config)
         got = {src: sink.data.get() for src, sink in sinks.items()}
         states = {key: reader.data.get() for key, reader in reads.items()}
     finally:

@@ -41,6 +41,7 @@ from snncompile.ir import (
     NeuronNode,
     Node,
     Output,
+    RandomSpikes,
     Reset,
     ResetTiming,
     Scale,
@@ -55,6 +56,11 @@ Emitter = Callable[..., str]
 #: node class -> emitter, looked up by the exact class: a subclass (a fixed-point neuron,
 #: say) may mean something else, so it is refused rather than guessed.
 EMITTERS: dict[type[Node], Emitter] = {}
+#: float-graph kinds that have no ONNX form, with the reason
+NOT_EXPORTED: dict[type[Node], str] = {
+    RandomSpikes: "its seeded stream mixes 64-bit integers with xor (ONNX's BitwiseXor needs opset 18, the "
+                  "exporter targets older ones too): run it on the reference or the emulator",
+}
 
 
 def emits(*classes: type[Node]) -> Callable[[Emitter], Emitter]:
@@ -69,6 +75,8 @@ def emits(*classes: type[Node]) -> Callable[[Emitter], Emitter]:
 def emitter_for(name: str, node: Node) -> Emitter:
     if type(node) in EMITTERS:
         return EMITTERS[type(node)]
+    if type(node) in NOT_EXPORTED:
+        raise UnsupportedError(f"node '{name}' ({node.kind}): no ONNX form: {NOT_EXPORTED[type(node)]}")
     known = ", ".join(sorted(cls.kind for cls in EMITTERS))
     raise UnsupportedError(
         f"node '{name}': the ONNX exporter has no emitter for node kind '{node.kind}' "
@@ -96,17 +104,37 @@ def _neuron(b: Builder, name: str, node: NeuronNode, x: str, in_shape: Shape, st
         if node.reset is Reset.ZERO:  # v := v_reset before the decay
             was_fired = b.op("Cast", [s_slot.name], name, to=TensorProto.BOOL)
             v = b.op("Where", [was_fired, b.const(node.v_reset, f"{name}/v_reset"), v], name)
+    held = v  # a refractory step keeps v as it is after the (delayed) reset
     v = _integrate(b, name, node, x, v, states)
     threshold = b.const(node.threshold, f"{name}/threshold")
     if delayed and node.reset is Reset.SUBTRACT:  # undecayed: after the integration
         v = b.op("Sub", [v, b.op("Mul", [threshold, s_slot.name], name)], name)
+        held = b.op("Sub", [held, b.op("Mul", [threshold, s_slot.name], name)], name)
     fired, s = _spikes(b, v, threshold, node.comparator, name)
+    if node.refractory:
+        v, fired, s = _refractory(b, name, node, v, held, fired, states)
     if not delayed and node.reset is Reset.ZERO:
         v = b.op("Where", [fired, b.const(node.v_reset, f"{name}/v_reset"), v], name)
     elif not delayed and node.reset is Reset.SUBTRACT:
         v = b.op("Sub", [v, b.op("Mul", [threshold, s], name)], name)
     b.bind(v, v_slot.next_name)
     return b.bind(s, s_slot.next_name) if delayed else s
+
+
+def _refractory(b: Builder, name: str, node: SpikingNeuron, v: str, held: str, fired: str,
+                states: StateTable) -> tuple[str, str, str]:
+    """Steps left ``r`` (a float state): where ``r > 0`` v is ``held`` and nothing fires;
+    a spike sets ``r = refractory``, else ``r = max(r - 1, 0)``."""
+    r_slot = states.add(name, "refractory", node.shape, "refractory steps left after the step")
+    quiet = b.op("Greater", [r_slot.name, b.const(np.zeros(()), f"{name}/zero")], name)
+    v = b.op("Where", [quiet, held, v], name)
+    fired = b.op("And", [fired, b.op("Not", [quiet], name)], name)
+    s = b.op("Cast", [fired], name, to=TensorProto.FLOAT)
+    one = b.const(np.ones(()), f"{name}/one")
+    counted = b.op("Max", [b.op("Sub", [r_slot.name, one], name), b.const(np.zeros(()), f"{name}/zero2")], name)
+    b.bind(b.op("Where", [fired, b.const(np.full((), float(node.refractory)), f"{name}/period"), counted], name),
+           r_slot.next_name)
+    return v, fired, s
 
 
 def _integrate(b: Builder, name: str, node: NeuronNode, x: str, v: str, states: StateTable) -> str:

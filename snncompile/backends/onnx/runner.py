@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import onnx
 
-from snncompile.backends.onnx.emitters import EMITTERS
+from snncompile.backends.onnx.emitters import EMITTERS, NOT_EXPORTED
 from snncompile.backends.onnx.export import RECORD_PREFIX, to_onnx
 from snncompile.errors import InputError, UnsupportedError
 from snncompile.ir import Graph, Input, Node
@@ -117,6 +117,8 @@ class OnnxBackend(Backend):
     def supports(self, graph: Graph, name: str, node: Node) -> str | None:
         if type(node) in EMITTERS or isinstance(node, Input):
             return None
+        if type(node) in NOT_EXPORTED:
+            return NOT_EXPORTED[type(node)]
         return "no ONNX emitter for this kind (ONNX exports float graphs)"
 
     def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],

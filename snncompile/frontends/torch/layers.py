@@ -131,6 +131,18 @@ def avg_pool(m, shape, path):
     return pool2d("avg", _where(path, m), m.kernel_size, m.stride, m.padding, 1, m.ceil_mode, m.count_include_pad, m.divisor_override)
 
 
+@LAYERS.register("torch.nn.AdaptiveAvgPool2d", _SJ + "AdaptiveAvgPool2d")
+def adaptive_avg_pool(m, shape, path):
+    """An adaptive average pool whose output size divides the input: the plain average
+    pool with kernel = stride = input // output (what torch computes then)."""
+    size = m.output_size if isinstance(m.output_size, (tuple, list)) else (m.output_size, m.output_size)
+    out = tuple(shape[-2 + i] if o is None else int(o) for i, o in enumerate(size))
+    if len(shape) != 3 or any(n % o for n, o in zip(shape[1:], out)):
+        raise unsupported(path, m, f"output size {out} does not divide the input {tuple(shape[1:])}")
+    kernel = tuple(n // o for n, o in zip(shape[1:], out))
+    return AvgPool2d(kernel_size=kernel, stride=kernel, padding=0)
+
+
 @LAYERS.register("torch.nn.MaxPool2d", _SJ + "MaxPool2d")
 def max_pool(m, shape, path):
     if m.return_indices:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,9 @@ from snncompile.ir import DEFAULT_DT, Graph, Input, Node, Output, Shape
 #: packages whose modules are leaves (never traced into) unless plain containers; the
 #: zoo's networks (snncompile.zoo) are ordinary user models and are traced into
 FRAMEWORK_PACKAGES = ("torch", "snntorch", "spikingjelly", "norse", "sinabs", "snncompile.nn", "lava", "braincog")
+#: framework packages of whole networks built from the framework's layers and neurons
+#: (SpikingJelly's model zoo: SEW / Spiking ResNet, ...): traced into like user models
+FRAMEWORK_MODELS = ("spikingjelly.activation_based.model",)
 
 
 # -- values flowing through the traced program -----------------------------------------
@@ -145,7 +149,27 @@ class _Tracer(fx.Tracer):
         if isinstance(m, (nn.Sequential, nn.ModuleList, nn.ModuleDict, fx.GraphModule)):
             return False  # containers; a GraphModule (torch's own class) is generated code to trace into
         module = type(m).__module__
+        if any(module == p or module.startswith(p + ".") for p in FRAMEWORK_MODELS):
+            return False
         return any(module == p or module.startswith(p + ".") for p in FRAMEWORK_PACKAGES)
+
+
+@contextmanager
+def _single_step(module: nn.Module):
+    """SpikingJelly modules traced in single-step mode, then put back. A multi-step
+    module applies the single step to each of its T slices (same graph); models branch
+    on ``step_mode`` (SEWResNet flattens dim 2 in 'm' mode, dim 1 in 's'), so the trace,
+    which sees one step, must take the single-step branch."""
+    modes = {m: m.step_mode for m in module.modules()
+             if type(m).__module__.startswith("spikingjelly.") and isinstance(getattr(m, "step_mode", None), str)
+             and "s" in getattr(m, "supported_step_mode", lambda: ("s", "m"))()}
+    try:
+        for m in modes:
+            setattr(m, "step_mode", "s")  # noqa: B010 - a property setter SpikingJelly checks
+        yield
+    finally:
+        for m, mode in modes.items():
+            setattr(m, "step_mode", mode)  # noqa: B010
 
 
 def _concrete_args(module: nn.Module) -> dict[str, Any]:
@@ -453,7 +477,8 @@ def trace_details(
     input_shape = tuple(int(d) for d in input_shape)
     if _Tracer().is_leaf_module(module, ""):
         module = _Single(module)  # fx always traces into the root; a lone layer is its child
-    fx_graph = _fx_graph(module)
+    with _single_step(module):
+        fx_graph = _fx_graph(module)
     b = _Builder(module, dt, name_prefix)
     env: dict[fx.Node, Any] = {}
     placeholders = 0

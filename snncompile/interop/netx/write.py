@@ -54,6 +54,8 @@ def _lif_problems(node: FixedLIF) -> list[str]:
             out.append("comparator '>=' (Lava's LIF fires on v > threshold)")
     if node.graded:
         out.append("graded spikes (netx layers send binary spikes)")
+    if node.refractory:
+        out.append(f"refractory period {node.refractory} (netx 0.6.0 ignores refDelay: its LIF has none)")
     out += [f"{k}={getattr(node, k)} (netx's LIF has {v})" for k, v in LIF_BITS.items() if getattr(node, k) != v]
     bias = node.effective_bias()
     mant = bias >> enc.BIAS_EXP

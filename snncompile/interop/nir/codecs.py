@@ -97,10 +97,14 @@ def _size(*params: Any) -> tuple[int, ...]:
 
 
 def _spike_hints(node: SpikingNeuron | Threshold, ctx: WriteContext) -> None:
-    """What NIR cannot say about spikes, kept as hints (NIR: zero reset, ``>``)."""
+    """What NIR cannot say about spikes, kept as hints (NIR: zero reset, ``>``, no
+    refractory period). A refractory period is written as ``refractory_time`` in seconds,
+    the optional neuron parameter proposed for NIR (neuromorphs/NIR#138, default 0)."""
     if isinstance(node, SpikingNeuron):
         ctx.hints["reset"] = node.reset.value
         ctx.hints["reset_timing"] = node.reset_timing.value
+        if node.refractory:
+            ctx.hints["refractory_time"] = node.refractory * ctx.dt
     ctx.hints["comparator"] = node.comparator.value
 
 

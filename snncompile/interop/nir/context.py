@@ -8,8 +8,23 @@ from typing import Any
 
 import numpy as np
 
+from snncompile.errors import InputError
 from snncompile.interop.nir.semantics import DISCRETIZATIONS, resolve
-from snncompile.ir import Node, Shape
+from snncompile.ir import Node, Reset, ResetTiming, Shape
+
+
+def steps_of(seconds: Any, dt: float, where: str) -> int:
+    """A duration in seconds as a whole number of steps of ``dt`` (InputError otherwise)."""
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: refractory_time {seconds!r} is not a number of seconds") from None
+    steps = value / dt
+    whole = round(steps)
+    if not np.isfinite(steps) or whole < 0 or abs(steps - whole) > 1e-6 * max(1.0, abs(whole)):
+        raise InputError(f"{where}: refractory_time {value:g} s is {steps:g} steps of dt={dt:g} s; "
+                         "expected a whole number of steps >= 0")
+    return int(whole)
 
 
 @dataclass
@@ -26,6 +41,8 @@ class ReadContext:
     hints: dict[str, Any]
     graph_hints: dict[str, Any]
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: the node lies on a cycle of the graph (a recurrent population)
+    cyclic: bool = False
 
     def choice(self, key: str) -> Any:
         return resolve(key, self.explicit.get(key), self.hints, self.graph_hints, self.defaults, source=self.source)
@@ -36,14 +53,28 @@ class ReadContext:
             return DISCRETIZATIONS[self.discretization][0](np.asarray(tau, dtype=np.float64), self.dt)
 
     def spike_fields(self, n: Any) -> dict[str, Any]:
-        """threshold, v_reset and the three choices NIR cannot store."""
-        return {
+        """threshold, v_reset and the choices NIR cannot store (reset, its timing, the
+        comparator and the refractory period)."""
+        fields = {
             "threshold": np.asarray(n.v_threshold, dtype=np.float64),
             "v_reset": np.asarray(n.v_reset, dtype=np.float64),
             "reset": self.choice("reset"),
             "reset_timing": self.choice("reset_timing"),
             "comparator": self.choice("comparator"),
         }
+        fields["refractory"] = self.refractory(n, fields["reset"], fields["reset_timing"])
+        return fields
+
+    def refractory(self, n: Any, reset: Reset, timing: ResetTiming) -> int:
+        """Steps: the node's ``refractory_time`` hint (seconds, a whole number of steps
+        of dt), else what the exporter's dialect means for this node and reset
+        (``zero_reset_refractory``), else 0 (plain NIR has no refractory period)."""
+        if "refractory_time" in self.hints:
+            return steps_of(self.hints["refractory_time"], self.dt, f"{self.source}: node '{self.name}'")
+        rule = self.defaults.get("zero_reset_refractory")
+        if rule is not None and reset is Reset.ZERO and timing is ResetTiming.DELAYED:
+            return int(rule(n, self.cyclic))
+        return 0
 
 
 @dataclass

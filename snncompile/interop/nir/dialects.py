@@ -182,6 +182,11 @@ def _clamp_beta(node, dt):
 
 
 # -- snnTorch 1.0.0 ------------------------------------------------------------------------
+def _snntorch_zero_refractory(node: Any, cyclic: bool) -> int:
+    """Steps of refractory period snnTorch's delayed zero reset means for this node."""
+    return 1 if isinstance(node, nir.CubaLIF) or (isinstance(node, nir.LIF) and cyclic) else 0
+
+
 SNNTORCH_EXPORT = "snntorch 1.0.0 snntorch/export_nir.py (_extract_snntorch_module)"
 dialect(
     "snntorch", "snnTorch 1.0.0 export_to_nir",
@@ -190,11 +195,17 @@ dialect(
          f"{SNNTORCH_EXPORT}: `dt = 1e-4`, `tau_mem = dt / (1 - beta)`, `r = tau_mem / dt`",
          choices={"dt": 1e-4, "discretization": "euler"}),
     Rule("reset = subtract, delayed: snnTorch's default reset_mechanism='subtract' with reset_delay=True is not "
-         "written; pass --reset zero for reset_mechanism='zero' (Leaky only: snnTorch's zero reset of "
-         "Synaptic/RLeaky/RSynaptic discards the next step's input, which the IR cannot express)",
+         "written; pass --reset zero for reset_mechanism='zero'",
          "snntorch 1.0.0 _neurons/leaky.py (reset_delay=True default, reset_mechanism='subtract'); "
          "https://github.com/jeshraghian/snntorch/pull/246 (reset_delay added 'to match up the neuron dynamics with NIR')",
          choices={"reset": "subtract", "reset_timing": "delayed"}),
+    Rule("with --reset zero, CubaLIF (Synaptic, RSynaptic) and recurrent LIF (RLeaky) nodes discard the membrane "
+         "update of the step after a spike while the current integrates: a one-step refractory period "
+         "(Leaky's zero reset only zeroes mem before the next decay)",
+         "snntorch 1.0.0 _neurons/synaptic.py _base_zero: `mem -= mem2 * self.reset` with mem2 the whole update, "
+         "`_base_state_reset_zero` returns 0 for syn; rleaky.py _base_zero: `base - self.reset * base`; "
+         "export_nir.py writes RLeaky/RSynaptic as a subgraph with a lif -> w_rec -> lif cycle",
+         choices={"zero_reset_refractory": _snntorch_zero_refractory}),
     Rule("comparator '>': snnTorch fires on mem - threshold > 0",
          "snntorch 1.0.0 _neurons/neurons.py fire: `mem_shift = mem - self.threshold`, `spk = self.spike_grad(mem_shift)` "
          "(Heaviside, > 0)",

@@ -200,9 +200,11 @@ def from_nir(
 
     def context(name: str) -> ReadContext:
         return ReadContext(name, source, step, method, explicit, read_hints(nodes[name].metadata), graph_hints,
-                           defaults)
+                           defaults, cyclic=name in cyclic)
 
+    cyclic: set[str] = set()
     nodes, edges, extra = _fold_edge_delays(nodes, edges, context)
+    cyclic = _on_cycles(nodes, edges)
     names = list(nodes)
     hinted = graph_hints.get("node_order")
     order = list(hinted) if isinstance(hinted, list) and sorted(hinted) == sorted(names) else names
@@ -272,6 +274,15 @@ def _stateless_cycles(nodes: dict[str, Any], edges: list[tuple[str, str]], back:
             notes.append(f"edge {src} -> {dst} closes a cycle through {members} with no neuron or delay in it: "
                          "it carries the previous step's value (a one-step delay, as nirtorch runs it)")
     return notes
+
+
+def _on_cycles(nodes: dict[str, Any], edges: list[tuple[str, str]]) -> set[str]:
+    """The nodes that lie on a cycle (recurrent populations and their synapses)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from(edges)
+    return {n for c in nx.strongly_connected_components(g) if len(c) > 1 or g.has_edge(*(next(iter(c)),) * 2)
+            for n in c}
 
 
 def _convert(n: Any, ctx: ReadContext) -> Node:

@@ -56,7 +56,14 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "reset_timing": lambda v: ResetTiming(v),
     "comparator": lambda v: Comparator(v),
     "discretization": str,
+    # a dialect's rule: (nir node, node lies on a cycle) -> refractory steps that the
+    # exporter's zero reset with delayed timing means (see ReadContext.refractory)
+    "zero_reset_refractory": lambda v: v if callable(v) else _not_callable(v),
 }
+
+
+def _not_callable(value: Any) -> Any:
+    raise ValueError(f"{value!r} is not a rule")
 
 
 def parse_choice(key: str, value: Any, source: str) -> Any:

@@ -272,7 +272,7 @@ def approximation_notes(graph: Graph, spec: FixedPointSpec | None = None) -> lis
         if biased and not bias_fold_is_exact(node):
             notes.append(f"'{name}': synapse bias of {biased} folded into the neuron bias at its steady state "
                          "(the current filter's first steps differ)")
-        if node.reset_timing is ResetTiming.DELAYED and node.reset.value == "subtract":
+        if node.reset_timing is ResetTiming.DELAYED and node.reset.value == "subtract" and not node.refractory:
             if needs_correction(node) and (spec is None or corrects_reset(spec)):
                 notes.append(f"'{name}': snnTorch's delayed subtract reset = the chip's immediate subtract plus a "
                              f"self-connection '{name}.reset_fix' restoring (1 - decay) * threshold per spike")

@@ -11,7 +11,8 @@ more step adds ``+α x`` and cancels it. Left: the rounding of ``x`` to a mantis
 (at most half an ``act_shift`` unit per spike) and the cores' truncations.
 
 Only 1-D populations (a diagonal dense synapse); others keep the approximation and its
-note.
+note. A neuron with a refractory period needs no correction: the step after a spike holds
+``v[t] - θ`` undecayed in both forms.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ SUFFIX = ".reset_fix"
 
 def needs_correction(node: object) -> bool:
     return (isinstance(node, SpikingNeuron) and node.reset.value == "subtract"
-            and node.reset_timing is ResetTiming.DELAYED and len(node.shape) == 1)
+            and node.reset_timing is ResetTiming.DELAYED and len(node.shape) == 1 and not node.refractory)
 
 
 def add_reset_correction(graph: Graph, prepared: Graph, plan: ScalePlan, lags: dict[str, int]) -> Graph:

@@ -16,7 +16,9 @@ normalisation, ``rnd`` the options' rounding:
 - ``max_spikes``: the target's spikes per step for hidden or output neurons (subtract
   reset only; Xylo's hidden neurons send up to 31).
 
-Reset: ZERO (``v_reset = 0``) and SUBTRACT map to the same field; NONE too. Timing:
+Reset: ZERO (``v_reset = 0``) and SUBTRACT map to the same field; NONE too; the
+refractory period is copied (exact with either timing: a refractory step holds the
+post-reset ``v``, which the immediate reset has already produced). Timing:
 a DELAYED zero reset gives the same spikes as an immediate one (the reset value is what
 the next step decays either way); a DELAYED subtract (snnTorch) removes ``threshold``
 after the next decay, the integer core removes it before the decay — the fixed graph
@@ -163,7 +165,7 @@ def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePla
         vth = gt_mantissa(chosen, vth, spec.threshold_shift)
     return FixedLIF(
         shape=node.shape, du=du, dv=dv, vth=vth, bias_mant=mant, bias_exp=exp,
-        reset=node.reset, comparator=comparator, max_spikes=spikes, **plan.spec.neuron_fields(),
+        reset=node.reset, comparator=comparator, max_spikes=spikes, refractory=node.refractory, **plan.spec.neuron_fields(),
     )
 
 

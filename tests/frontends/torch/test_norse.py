@@ -121,3 +121,42 @@ def test_lif_recurrent_cell(compare, autapses):
     assert [(e.src, e.delay) for e in graph.incoming("0.recurrent")] == [("0", 1)]
     assert [e.src for e in graph.incoming("0.input")] == ["input"]
     assert np.any(np.diag(graph.nodes["0.recurrent"].weight) != 0) == autapses
+
+
+def refrac_v_of(module, output):
+    return output[1].lif.v
+
+
+@pytest.mark.parametrize("rho_reset", [1.0, 3.0, 2.5])
+def test_refractory_cells(compare, rho_reset):
+    """LIFRefracCell and LIFRefracRecurrentCell: the membrane stays at v_reset for
+    ceil(rho_reset) steps after a spike while the current integrates."""
+    p = norse.LIFRefracParameters(
+        norse.LIFParameters(tau_syn_inv=torch.tensor(150.0), tau_mem_inv=torch.tensor(120.0), v_th=torch.tensor(0.2),
+                            v_leak=torch.tensor(-0.05), v_reset=torch.tensor(-0.1)),
+        rho_reset=torch.tensor(rho_reset))
+
+    class Recurrent(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(3)
+            self.fc1 = nn.Linear(8, 12)
+            self.cell1 = norse.LIFRefracCell(p)
+            self.cell2 = norse.LIFRefracRecurrentCell(12, 5, p, autapses=True)
+
+        def forward(self, x, state=None):
+            s1, s2 = (None, None) if state is None else state
+            z1, s1 = self.cell1(self.fc1(x), s1)
+            z2, s2 = self.cell2(z1 * 2.0, s2)
+            return z2, (s1, s2)
+
+    out = compare(Recurrent(), (8,), refrac_v_of, step=Threaded(), scale=30.0)
+    graph = out["graph"]
+    assert graph.nodes["cell1"].refractory == graph.nodes["cell2"].refractory == int(np.ceil(rho_reset))
+    assert out["spikes"] > 100
+
+
+def test_refractory_period_varying_across_neurons_is_refused():
+    p = norse.LIFRefracParameters(rho_reset=torch.tensor([1.0, 2.0, 2.0]))
+    with pytest.raises(UnsupportedError, match=r"module '1' \(LIFRefracCell\): rho_reset varies across neurons"):
+        trace(norse.SequentialState(nn.Linear(3, 3), norse.LIFRefracCell(p)), (3,))

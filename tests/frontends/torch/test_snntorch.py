@@ -81,16 +81,32 @@ def test_zero_reset_without_delay_is_immediate(compare, cls):
     assert out["graph"].nodes["lif1"].reset_timing is ResetTiming.IMMEDIATE
 
 
-@pytest.mark.parametrize("reset", ["subtract", "none"])
+@pytest.mark.parametrize("reset", ["subtract", "zero", "none"])
 def test_synaptic(compare, reset):
     first = snntorch.Synaptic(spike_grad=heaviside, alpha=torch.rand(12), beta=0.8, reset_mechanism=reset, learn_alpha=True)
     second = snntorch.Synaptic(spike_grad=heaviside, alpha=0.5, beta=torch.rand(4), threshold=0.5, reset_mechanism=reset, init_hidden=True)
     out = compare(Net(first, second), (8,), mem_of, reset=_reset, scale=0.5)
     assert isinstance(out["graph"].nodes["lif2"], CubaLIF)
+    assert out["spikes"] > 200
+    assert out["graph"].nodes["lif1"].refractory == (1 if reset == "zero" else 0)
+
+
+def test_zero_reset_discards_the_next_step_but_not_the_current():
+    """What the refractory step stands for, read off snnTorch itself: after a spike the
+    membrane is 0 for one step whatever the input, and syn keeps integrating."""
+    lif = snntorch.Synaptic(spike_grad=heaviside, alpha=0.5, beta=0.9, threshold=1.0, reset_mechanism="zero")
+    syn, mem = lif.reset_mem()
+    trace_ = []
+    for x in [0.6, 0.6, 5.0, 5.0, 0.0]:
+        spk, syn, mem = lif(torch.tensor([x]), syn, mem)
+        trace_.append((float(spk), float(syn), float(mem)))
+    assert [s for s, _, _ in trace_] == [0.0, 1.0, 0.0, 1.0, 0.0]
+    assert trace_[2][2] == 0.0 and trace_[2][1] == pytest.approx(0.5 * 0.9 + 5.0)  # input went into syn, not mem
+    assert trace_[3][2] == pytest.approx(trace_[2][1] * 0.5 + 5.0)  # mem = 0.9 * 0 + syn
 
 
 @pytest.mark.parametrize("variant", ["linear", "one_to_one_scalar", "one_to_one_vector"])
-@pytest.mark.parametrize("reset", ["subtract", "none"])
+@pytest.mark.parametrize("reset", ["subtract", "zero", "none"])
 def test_rleaky(compare, variant, reset):
     torch.manual_seed(5)
     if variant == "linear":
@@ -107,10 +123,13 @@ def test_rleaky(compare, variant, reset):
         assert isinstance(graph.nodes["lif1.recurrent"], Scale)
 
 
-def test_rsynaptic(compare):
-    first = snntorch.RSynaptic(spike_grad=heaviside, alpha=0.6, beta=0.8, linear_features=12)
-    second = snntorch.RSynaptic(spike_grad=heaviside, alpha=0.5, beta=0.9, all_to_all=False, V=torch.rand(4), init_hidden=True, output=True)
-    compare(Net(first, second), (8,), mem_of, reset=_reset, scale=0.5)
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_rsynaptic(compare, reset):
+    first = snntorch.RSynaptic(spike_grad=heaviside, alpha=0.6, beta=0.8, linear_features=12, reset_mechanism=reset)
+    second = snntorch.RSynaptic(spike_grad=heaviside, alpha=0.5, beta=0.9, all_to_all=False, V=torch.rand(4),
+                                init_hidden=True, output=True, reset_mechanism=reset)
+    out = compare(Net(first, second), (8,), mem_of, reset=_reset, scale=0.5)
+    assert out["spikes"] > 200
 
 
 def test_conv_net_with_recurrent_conv(compare):
@@ -134,12 +153,14 @@ def test_float32_defaults(compare):
     first = snntorch.RLeaky(beta=0.8, linear_features=12)
     second = snntorch.RSynaptic(alpha=0.5, beta=0.9, all_to_all=False, V=0.3, init_hidden=True)
     compare(Net(first, second), (8,), mem_of, reset=_reset, scale=0.5, dtype=torch.float32)
+    first = snntorch.Synaptic(alpha=0.6, beta=0.85, reset_mechanism="zero")
+    second = snntorch.RSynaptic(alpha=0.5, beta=0.9, all_to_all=False, V=0.3, init_hidden=True, reset_mechanism="zero")
+    compare(Net(first, second), (8,), mem_of, reset=_reset, scale=0.5, dtype=torch.float32)
 
 
 @pytest.mark.parametrize(
     "neuron,message",
     [
-        (lambda: snntorch.Synaptic(spike_grad=heaviside, alpha=0.5, beta=0.5, reset_mechanism="zero"), "mem to 0 for the whole step"),
         (lambda: snntorch.Leaky(spike_grad=heaviside, beta=0.5, reset_delay=False), "post-reset membrane"),
         (lambda: snntorch.Leaky(spike_grad=heaviside, beta=0.5, graded_spikes_factor=2.0), "graded"),
         (lambda: snntorch.Leaky(spike_grad=heaviside, beta=0.5, inhibition=True), "inhibition"),

@@ -100,3 +100,11 @@ def test_quantized_braille_with_bias_source_is_refused(tmp_path):
     fixed = quantize(g, "loihi2").fixed
     with pytest.raises(UnsupportedError, match="node 'bias_source' \\(Constant\\): not integer nodes netx can hold"):
         write_netx(fixed, tmp_path / "b.net")
+
+
+def test_refractory_period_is_refused_by_name():
+    b = _chain()
+    lif = next(n for n, node in b.graph.items() if node.kind == "FixedLIF")
+    b.graph.nodes[lif] = b.graph.nodes[lif].replace(refractory=2)
+    assert any(f"node '{lif}' (FixedLIF): refractory period 2 (netx 0.6.0 ignores refDelay" in p
+               for p in netx_problems(b.graph))

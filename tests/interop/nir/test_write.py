@@ -56,7 +56,8 @@ def test_every_ir_kind_nir_can_express_has_a_writer(examples, rng):
     # host operations (MatMul, norms, ...) have no NIR type either: stage HOST says so
     missing = {kind for kind, cls in NODE_TYPES.items()
                if cls not in WRITERS and cls.stage not in (Stage.INTEGER, Stage.HOST)}
-    assert missing == {"MaxPool2d", "BatchNorm", "Constant", "Conv3d", "Reshape"}  # NIR 1.0.8 has none of these
+    # NIR 1.0.8 has none of these (RandomSpikes: no random source either; refused by name)
+    assert missing == {"MaxPool2d", "BatchNorm", "Constant", "Conv3d", "Reshape", "RandomSpikes"}
     covered = {type(n).__name__ for build in examples.values() for n in build(rng).nodes.values()}
     not_float = {k for k, cls in NODE_TYPES.items() if cls.stage in (Stage.INTEGER, Stage.HOST)}
     assert covered == set(NODE_TYPES) - missing - not_float
@@ -96,6 +97,36 @@ def test_semantics_fields_survive_as_hints(examples, rng):
     assert back.nodes["lif1"].reset.value == "subtract" and back.nodes["lif1"].reset_timing.value == "delayed"
     assert back.nodes["if1"].comparator.value == ">="
     assert back.dt == 1e-3
+
+
+def test_refractory_period_round_trips_as_refractory_time(tmp_path):
+    """NIR has no refractory period; the file carries it as ``refractory_time`` seconds
+    (the parameter proposed in neuromorphs/NIR#138) and reads it back in steps."""
+    g = Graph(dt=1e-3)
+    g.add("x", Input(shape=(3,)))
+    g.add("fc", Linear(weight=np.ones((4, 3))))
+    g.add("n", CubaLIF(shape=(4,), syn_decay=0.5, decay=0.9, refractory=3))
+    g.add("y", Output(shape=(4,)))
+    g.chain("x", "fc", "n", "y")
+    write_nir(g, tmp_path / "r.nir")
+    raw = nir.read(tmp_path / "r.nir")
+    assert '"refractory_time": 0.003' in raw.nodes["n"].metadata["snncompile"]
+    back = read_nir(tmp_path / "r.nir")
+    assert back.nodes["n"].refractory == 3
+    assert read_nir(tmp_path / "r.nir", dt=1e-4).nodes["n"].refractory == 30
+
+
+def test_refractory_time_that_is_not_whole_steps_is_refused(tmp_path):
+    from snncompile.errors import InputError
+
+    g = Graph(dt=1e-3)
+    g.add("x", Input(shape=(2,)))
+    g.add("n", LIF(shape=(2,), decay=0.9, refractory=1))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "n", "y")
+    write_nir(g, tmp_path / "r.nir")
+    with pytest.raises(InputError, match=r"node 'n': refractory_time 0.001 s is 2.5 steps of dt=0.0004 s"):
+        read_nir(tmp_path / "r.nir", dt=4e-4)
 
 
 def test_explicit_arguments_beat_hints(examples, rng):
@@ -303,3 +334,11 @@ def test_a_foreign_sum_of_delayed_projections_reads_as_per_synapse_delays():
     assert list(back.nodes) == ["in", "w0", "lif", "out"]
     assert np.array_equal(back.nodes["w0"].weight, w)
     assert back.nodes["w0"].delays.tolist() == [[0, 0, 2], [0, 2, 0]]
+
+
+def test_random_source_is_refused_by_name():
+    from snncompile.zoo.first_to_spike import first_to_spike_graph
+
+    g = first_to_spike_graph(np.full((10, 64), 0.01), np.zeros(10))
+    with pytest.raises(UnsupportedError, match="node 'noise' \\(RandomSpikes\\) has no NIR equivalent"):
+        to_nir(g)

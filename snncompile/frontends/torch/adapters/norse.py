@@ -1,5 +1,5 @@
 """Norse 1.1.0 cells (``norse.torch``): ``LIFCell``, ``LIFRecurrentCell``, ``LIFBoxCell``,
-``LIBoxCell``, ``IAFCell``.
+``LIBoxCell``, ``IAFCell`` and the refractory ``LIFRefracCell``, ``LIFRefracRecurrentCell``.
 
 What Norse computes per step (``norse/torch/functional/{lif,lif_box,leaky_integrator_box,
 iaf}.py``), with ``a = dt * tau_mem_inv``, ``b = dt * tau_syn_inv`` and the cell's ``dt``::
@@ -20,6 +20,12 @@ IR current is Norse's ``i'``), ``LIF`` (LIFBoxCell), ``IF`` (IAFCell) with
 timing ``IMMEDIATE``, comparator ``GT``; ``LI`` (LIBoxCell) needs ``v_leak = 0`` because
 its output is ``v`` itself. ``Fragment.membrane_offset = v0`` and ``Fragment.dt`` is the
 cell's ``dt``.
+
+Refractory cells (``norse/torch/functional/lif_refrac.py``) run the LIF step, then with
+``mask = (rho > 0)``: ``v = v_prev`` and ``z = 0`` where masked, and
+``rho = rho_reset`` after a spike, else ``relu(rho - mask)``; the current integrates
+regardless. A spike thus starts ``ceil(rho_reset)`` masked steps in which ``v`` stays
+at ``v_reset``: the IR's ``refractory = ceil(rho_reset)`` (one value per population).
 
 Cells return ``(output, state)`` and take ``state`` as their second argument: the tracer
 uses ``output`` and takes ``state`` to be the cell's own state of the previous step (the
@@ -88,6 +94,41 @@ def lif_recurrent_cell(module, shape, path) -> Fragment:
     }
     fragment.edges = [("input", "", 0), ("", "recurrent", 1), ("recurrent", "", 0)]
     fragment.entry = "input"
+    return fragment
+
+
+def _refractory(module, path) -> int:
+    if getattr(module.p.lif, "method", "super") == "adjoint":
+        raise unsupported(path, module, "method='adjoint' is not supported (it replaces the step function)")
+    rho = array(module.p.rho_reset).ravel()
+    if rho.size and np.any(rho != rho[0]):
+        raise unsupported(path, module, f"rho_reset varies across neurons ({rho.min():g}..{rho.max():g}); "
+                                        "the IR has one refractory period per population")
+    return int(np.ceil(rho[0])) if rho.size and rho[0] > 0 else 0
+
+
+class _LIFView(torch.nn.Module):
+    """A refractory cell seen as the LIF cell it wraps (its ``p.lif`` as ``p``)."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.p, self.dt = module.p.lif, module.dt
+        self.input_weights = getattr(module, "input_weights", None)
+        self.recurrent_weights = getattr(module, "recurrent_weights", None)
+        self.hidden_size = getattr(module, "hidden_size", None)
+
+
+@adapter(_MOD + "LIFRefracCell")
+def lif_refrac_cell(module, shape, path) -> Fragment:
+    fragment = lif_cell(_LIFView(module), shape, path)
+    fragment.neuron = fragment.neuron.replace(refractory=_refractory(module, path))  # type: ignore[assignment]
+    return fragment
+
+
+@adapter(_MOD + "LIFRefracRecurrentCell")
+def lif_refrac_recurrent_cell(module, shape, path) -> Fragment:
+    fragment = lif_recurrent_cell(_LIFView(module), shape, path)
+    fragment.neuron = fragment.neuron.replace(refractory=_refractory(module, path))  # type: ignore[assignment]
     return fragment
 
 

@@ -14,7 +14,12 @@ Mapping (``reset_delay=True``, the default): ``LIF`` / ``CubaLIF`` with
 ``decay = clamp(beta, 0, 1)``, ``syn_decay = clamp(alpha, 0, 1)``, gains 1, bias 0,
 comparator ``GT``, reset ``SUBTRACT`` with ``DELAYED`` timing (the threshold is removed
 one step late and is not decayed), or ``NONE``. ``Leaky`` with ``reset_mechanism="zero"``
-zeroes ``mem`` before the decay of the next step: ``ZERO``/``DELAYED``. The recurrent
+zeroes ``mem`` before the decay of the next step: ``ZERO``/``DELAYED``.
+``Synaptic``, ``RLeaky`` and ``RSynaptic`` with ``reset_mechanism="zero"`` instead discard
+the whole membrane update of the step after a spike (``mem = base - r * base = 0``,
+input and recurrent terms included) while ``syn`` keeps integrating (their
+``_base_state_reset_zero`` returns 0 for ``syn``): ``ZERO``/``DELAYED`` with
+``refractory = 1`` (see :mod:`snncompile.ir.neurons`). The recurrent
 ``R`` of RLeaky/RSynaptic (``nn.Linear`` for ``linear_features``, ``nn.Conv2d`` for
 ``conv2d_channels``/``kernel_size``, ``x * V`` when ``all_to_all=False``) becomes a
 ``Linear``/``Conv2d``/``Scale`` node fed by the neuron through a one-step-delayed edge
@@ -22,9 +27,7 @@ and summed into the neuron's input (so the input sum is ``x + R(s[t-1])``; snnTo
 adds the terms in another order, which changes the membrane only by rounding).
 
 Refused, with the reason: ``inhibition``, ``state_quant``, ``graded_spikes_factor != 1``,
-negative thresholds (snnTorch would then reset at t = 0), ``reset_mechanism="zero"`` on
-Synaptic/RLeaky/RSynaptic (snnTorch discards the whole update of the step after a spike:
-``mem[t+1] = 0``, which no IR reset expresses) and ``reset_delay=False`` with a subtract
+negative thresholds (snnTorch would then reset at t = 0) and ``reset_delay=False`` with a subtract
 reset (snnTorch then derives ``r`` from the post-reset membrane, so a neuron whose
 membrane stays above threshold after the subtraction needs ``2 * threshold`` to fire next
 step). ``reset_delay=False`` with a zero reset is exactly an ``IMMEDIATE`` zero reset
@@ -44,7 +47,9 @@ from snncompile.ir import LIF, Conv2d, CubaLIF, Linear, Node, Reset, ResetTiming
 _RESETS = {0: Reset.SUBTRACT, 1: Reset.ZERO, 2: Reset.NONE}
 
 
-def _common(module, path: str, zero_needs_immediate: bool) -> dict:
+def _common(module, path: str, zero_discards_step: bool) -> dict:
+    """The spike and reset fields; ``zero_discards_step``: the module's delayed zero
+    reset discards the next step's membrane update (a one-step refractory period)."""
     if getattr(module, "inhibition", False):
         raise unsupported(path, module, "inhibition=True (winner-take-all across a layer) has no IR equivalent")
     if getattr(module, "state_quant", False):
@@ -57,14 +62,10 @@ def _common(module, path: str, zero_needs_immediate: bool) -> dict:
         raise unsupported(path, module, "negative threshold: snnTorch would reset at the first step")
     reset = _RESETS[int(module.reset_mechanism_val)]
     delayed = bool(getattr(module, "reset_delay", True))
+    refractory = 0
     if delayed:
-        if reset is Reset.ZERO and zero_needs_immediate:
-            raise unsupported(
-                path, module,
-                "reset_mechanism='zero' with reset_delay=True: snnTorch sets mem to 0 for the whole step after "
-                "a spike (input included), which no IR reset expresses; use 'subtract' or reset_delay=False",
-            )
         timing = ResetTiming.DELAYED
+        refractory = int(reset is Reset.ZERO and zero_discards_step)
     else:
         if reset is Reset.SUBTRACT:
             raise unsupported(
@@ -73,7 +74,7 @@ def _common(module, path: str, zero_needs_immediate: bool) -> dict:
                 "post-reset membrane, which no IR reset expresses; use reset_delay=True (the default)",
             )
         timing = ResetTiming.IMMEDIATE
-    return dict(threshold=threshold, v_reset=np.zeros(()), reset=reset, reset_timing=timing)
+    return dict(threshold=threshold, v_reset=np.zeros(()), reset=reset, reset_timing=timing, refractory=refractory)
 
 
 def _decay(value) -> np.ndarray:
@@ -99,20 +100,20 @@ def _recurrent(module, path: str, shape) -> dict:
 
 @adapter("snntorch.Leaky")
 def leaky(module, shape, path) -> Fragment:
-    fields = _common(module, path, zero_needs_immediate=False)
+    fields = _common(module, path, zero_discards_step=False)
     return Fragment(LIF(shape=shape, decay=_decay(module.beta), gain=array(1.0), bias=array(0.0), **fields))
 
 
 @adapter("snntorch.Synaptic")
 def synaptic(module, shape, path) -> Fragment:
-    fields = _common(module, path, zero_needs_immediate=True)
+    fields = _common(module, path, zero_discards_step=True)
     node = CubaLIF(shape=shape, syn_decay=_decay(module.alpha), syn_gain=array(1.0), decay=_decay(module.beta), gain=array(1.0), bias=array(0.0), **fields)
     return Fragment(node)
 
 
 @adapter("snntorch.RLeaky")
 def rleaky(module, shape, path) -> Fragment:
-    fields = _common(module, path, zero_needs_immediate=True)
+    fields = _common(module, path, zero_discards_step=True)
     node = LIF(shape=shape, decay=_decay(module.beta), gain=array(1.0), bias=array(0.0), **fields)
     return Fragment(node, **_recurrent(module, path, shape))
 
@@ -121,6 +122,6 @@ def rleaky(module, shape, path) -> Fragment:
 def rsynaptic(module, shape, path) -> Fragment:
     if not getattr(module, "reset_delay", True):
         raise unsupported(path, module, "reset_delay=False: snnTorch 1.0.0's RSynaptic.forward fails with a NameError in that mode")
-    fields = _common(module, path, zero_needs_immediate=True)
+    fields = _common(module, path, zero_discards_step=True)
     node = CubaLIF(shape=shape, syn_decay=_decay(module.alpha), syn_gain=array(1.0), decay=_decay(module.beta), gain=array(1.0), bias=array(0.0), **fields)
     return Fragment(node, **_recurrent(module, path, shape))
