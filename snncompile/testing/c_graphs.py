@@ -31,7 +31,8 @@ def c_cases(draw, max_steps: int = 20) -> Case:
         comparator = draw(st.sampled_from(list(Comparator)))
         consumers = [e.dst for e in g.outgoing(name) if isinstance(g.nodes[e.dst], FixedLinear)]
         graded = bool(consumers) and draw(st.integers(0, 3)) == 0
-        g.nodes[name] = node.replace(reset=reset, comparator=comparator, graded=graded)
+        # refractory=0: the generated C has none (backends/c/host.py refuses it by name)
+        g.nodes[name] = node.replace(reset=reset, comparator=comparator, graded=graded, refractory=0)
         if graded:
             for dst in consumers:
                 g.nodes[dst] = g.nodes[dst].replace(num_message_bits=24)

@@ -112,9 +112,13 @@ def generate(graph: Graph, name: str = "snn_model", target: str = "custom", vers
     plan = build_plan(graph)
     parts: dict[str, Parts] = {}
     for node_name in plan.order:
-        emit = EMITTERS.get(type(plan.nodes[node_name].node))
+        node = plan.nodes[node_name].node
+        emit = EMITTERS.get(type(node))
         if emit is None:
-            raise UnsupportedError(f"node '{node_name}' ({plan.nodes[node_name].node.kind}): no C form")
+            raise UnsupportedError(f"node '{node_name}' ({node.kind}): no C form")
+        if isinstance(node, FixedLIF) and node.refractory:  # the C has no refractory counter yet
+            raise UnsupportedError(f"node '{node_name}' ({node.kind}): refractory period {node.refractory} has no C "
+                                   "form yet (run it on the emulator or Lava)")
         parts[node_name] = emit(plan, plan.nodes[node_name])
     probes = [plan.nodes[n] for n in plan.order]
     header = HEADER_TEMPLATE.format(

@@ -64,3 +64,16 @@ def test_the_c_backend_names_every_node_it_cannot_run():
     with pytest.raises(UnsupportedError, match=r"2 node\(s\): 'fc' \(Linear\): a float node: compile the model "
                                               r"for an MCU first.*'lif' \(LIF\)"):
         get_backend("c").run(g, np.zeros((1, 4, 3)))
+
+
+def test_a_refractory_neuron_is_refused_by_name():
+    from snncompile.backends.c.emit import generate
+    from snncompile.ir.fixed import FixedGraphBuilder
+
+    b = FixedGraphBuilder((2,))
+    b.linear(np.ones((2, 2), int))
+    b.lif(vth=1, refractory=3)
+    b.output()
+    assert "refractory period 3" in get_backend("c").supports(b.graph, "lif2", b.graph.nodes["lif2"])
+    with pytest.raises(UnsupportedError, match="'lif2' \\(FixedLIF\\): refractory period 3 has no C form"):
+        generate(b.graph)
