@@ -47,6 +47,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "16384 with --weight-split 2)")
     p.add_argument("--all-on-chip", action="store_true",
                    help="refuse to put any node on the host: exit 2 listing every node the chip cannot run, and why")
+    p.add_argument("--no-fit-check", action="store_true",
+                   help="write the artifact even when the network breaks the target's mapping rules (by default "
+                        "compile refuses it with exit 2, listing every violation, as 'snncompile map' does)")
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"host descriptor that runs the host segments (default {DEFAULT_HOST}; see 'snncompile targets')")
 
@@ -83,6 +86,22 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
     )
 
 
+def check_fit(graph, target: str, weight_bits: int | None, model: str) -> None:
+    """Refuse (exit 2) a network that ``snncompile map`` says does not fit ``target``:
+    the same mapping rules, every violation in the one-line message."""
+    from snncompile.mapping import map_graph
+    from snncompile.targets import load_target
+
+    placement = map_graph(graph, load_target(target), weight_bits=weight_bits, strict=False)
+    if placement.fits:
+        return
+    found = "; ".join(f"{v.rule} at '{v.node}': {v.actual} (limit {v.limit}){f' - {v.hint}' if v.hint else ''}"
+                      for v in placement.violations)
+    n = len(placement.violations)
+    raise InputError(f"{model}: does not fit {placement.target} ({n} violation{'s' if n != 1 else ''}: {found}); "
+                     "change the network, or pass --no-fit-check to write the artifact anyway")
+
+
 def run(args: argparse.Namespace) -> dict:
     from snncompile.api import default_output_path, load_inputs, model_kind
     from snncompile.compile import build_artifact, save_artifact
@@ -101,6 +120,8 @@ def run(args: argparse.Namespace) -> dict:
         calibrate = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
                               calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host)
+    if not args.no_fit_check:  # after quantizing: an unusable target or option is said first
+        check_fit(graph, args.target, args.weight_bits, args.model)
     output = args.output or default_output_path(args.model, ".snnc")
     save_artifact(artifact, output)
     return {
