@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from snncompile.compare import (
+    agreement_within,
     aligned,
     aligned_agreement,
-    agreement_within,
     compare_graphs,
     first_difference,
     first_divergence,
