@@ -91,10 +91,11 @@ def model_kind(spec: str) -> str:
 
 
 def _torch_file(spec: str) -> str:
-    from snncompile.pickled import SAVE_STATE_DICT, module_classes
+    from snncompile.pickled import SAVE_STATE_DICT, is_module, module_classes
 
     classes = module_classes(spec) if os.path.isfile(spec) else []
-    what = (f"a whole PyTorch module pickled with torch.save(model) (class {classes[0]})" if classes
+    what = (f"a whole PyTorch module pickled with torch.save(model) (class {classes[0]})" if is_module(classes)
+            else f"a pickle that would run code ({classes[0]})" if classes
             else "a PyTorch file (torch.save), e.g. a state_dict")
     return (f"{what}: weights without a network snncompile can read; pass the Python file that builds the network "
             f"as file.py:factory with --weights FILE ({SAVE_STATE_DICT})")

@@ -56,3 +56,9 @@ def module_classes(path: str | os.PathLike) -> list[str]:
     # the user's classes first, then torch's modules, then what merely helps to build them (a set)
     return sorted(other, key=lambda c: (c.startswith(("builtins.", "__builtin__.")) and c.endswith(".set"),
                                         c.startswith("torch.")))
+
+
+def is_module(classes: list[str]) -> bool:
+    """Whether :func:`module_classes` found a model (a torch.nn class or the user's own
+    class) rather than only builtins (a pickle that calls ``print`` or ``exec``)."""
+    return any(not c.startswith(("builtins.", "__builtin__.")) for c in classes)

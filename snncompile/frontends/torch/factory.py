@@ -20,7 +20,7 @@ from torch import nn
 
 from snncompile.errors import InputError, one_line
 from snncompile.limits import Expired
-from snncompile.pickled import SAVE_STATE_DICT, module_classes
+from snncompile.pickled import SAVE_STATE_DICT, is_module, module_classes
 
 
 def _split_spec(spec: str) -> tuple[Path, str]:
@@ -62,7 +62,8 @@ def _state_dict(path: Path) -> Mapping[str, torch.Tensor]:
     except Exception as exc:
         classes = module_classes(path)
         if classes:  # torch's own message pastes advice, ANSI colours and weights_only=False: say it in one line
-            raise InputError(f"weights file '{path}' is a pickled module (class {classes[0]}), not a state_dict; "
+            what = "module" if is_module(classes) else "object that would run code"
+            raise InputError(f"weights file '{path}' is a pickled {what} (class {classes[0]}), not a state_dict; "
                              f"snncompile does not unpickle code: {SAVE_STATE_DICT}") from None
         raise InputError(
             one_line(f"cannot read weights file '{path}' (a torch.save'd state_dict, loaded without unpickling code): "
