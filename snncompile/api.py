@@ -82,10 +82,36 @@ def model_kind(spec: str) -> str:
         return "artifact"
     if spec.endswith(".net"):
         return "netx"
+    suffix = os.path.splitext(spec)[1].lower()
+    if suffix in NOT_MODELS:
+        raise InputError(f"{spec}: {NOT_MODELS[suffix](spec)}")
     raise InputError(
         f"{spec}: unknown model kind; expected a .nir file, file.py:factory, a .snnir IR file, "
         "a .snnc artifact, a .net netx file or zoo:NAME"
     )
+
+
+def _torch_file(spec: str) -> str:
+    from snncompile.pickled import SAVE_STATE_DICT, is_module, module_classes
+
+    classes = module_classes(spec) if os.path.isfile(spec) else []
+    what = (f"a whole PyTorch module pickled with torch.save(model) (class {classes[0]})" if is_module(classes)
+            else f"a pickle that would run code ({classes[0]})" if classes
+            else "a PyTorch file (torch.save), e.g. a state_dict")
+    return (f"{what}: weights without a network snncompile can read; pass the Python file that builds the network "
+            f"as file.py:factory with --weights FILE ({SAVE_STATE_DICT})")
+
+
+#: files users pass as MODEL that are not models snncompile reads: suffix -> what it is and what to do
+NOT_MODELS: dict[str, Callable[[str], str]] = {
+    ".pt": _torch_file,
+    ".pth": _torch_file,
+    ".ckpt": _torch_file,
+    ".onnx": lambda _: "an ONNX file, which snncompile writes (export --to onnx) but does not read; pass the model "
+                       "it was exported from (.nir, file.py:factory, .snnir)",
+    ".npz": lambda _: "a NumPy archive: data, not a model; pass it as --input and name the model first",
+    ".npy": lambda _: "a NumPy array: data, not a model; pass it as --input or --data and name the model first",
+}
 
 
 def load_model(spec: str, options: ModelOptions | None = None) -> Graph:

@@ -22,6 +22,7 @@ values entry by entry would only ever hold between two integer backends.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -56,6 +57,40 @@ def first_divergence(a: np.ndarray, b: np.ndarray) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
+def first_difference(a: np.ndarray, b: np.ndarray) -> tuple[int, int, int] | None:
+    """(step, sample, neuron) of the first difference of aligned (batch, time, *shape)
+    arrays: the earliest step, then the first sample and neuron (the index into the
+    layer's flattened per-sample shape) at that step; None if they are equal."""
+    step = first_divergence(a, b)
+    if step is None:
+        return None
+    differs = (a[:, step] != b[:, step]).reshape(a.shape[0], -1)
+    sample, neuron = np.argwhere(differs)[0]
+    return step, int(sample), int(neuron)
+
+
+def agreement_within(a: np.ndarray, b: np.ndarray, k: int) -> float:
+    """Fraction of entries that agree within +-``k`` steps: entry (sample, t, neuron)
+    agrees when ``a[t] == b[t]``, or when ``a[t]`` occurs in ``b`` at some step of
+    ``t-k..t+k`` and ``b[t]`` occurs in ``a`` at some step of that window. A spike moved by
+    at most k steps then agrees (both its place and the gap it left are found in the
+    other train); a spike missing or extra does not. ``k = 0`` is the exact agreement."""
+    if k < 0:
+        raise InputError(f"--tolerance-steps must be 0 or more, found {k}")
+    if not a.size:
+        return 1.0
+    steps = a.shape[1]
+    a_in_b = np.zeros(a.shape, dtype=bool)
+    b_in_a = np.zeros(a.shape, dtype=bool)
+    for d in range(-k, k + 1):
+        lo, hi = max(0, -d), min(steps, steps - d)  # t such that t + d is a step
+        if lo >= hi:
+            continue
+        a_in_b[:, lo:hi] |= a[:, lo:hi] == b[:, lo + d:hi + d]
+        b_in_a[:, lo:hi] |= b[:, lo:hi] == a[:, lo + d:hi + d]
+    return float(np.mean((a == b) | (a_in_b & b_in_a)))
+
+
 @dataclass(frozen=True)
 class LayerComparison:
     layer: str
@@ -64,7 +99,10 @@ class LayerComparison:
     agreement: float
     spikes_a: int
     spikes_b: int
-    first_divergence: int | None
+    first_divergence: int | None  # the step (float timeline)
+    first_sample: int | None = None
+    first_neuron: int | None = None  # index into the layer's flattened per-sample shape
+    agreement_within: float | None = None  # within +-tolerance_steps (None when not asked)
 
 
 @dataclass(frozen=True)
@@ -74,6 +112,75 @@ class PairComparison:
     layers: tuple[LayerComparison, ...]
     first_layer: str | None  # earliest divergence: smallest step, then earliest layer
     first_step: int | None
+    first_sample: int | None = None
+    first_neuron: int | None = None
+
+
+@dataclass(frozen=True)
+class Mismatches:
+    """Every differing entry of one layer between backends ``a`` and ``b``: parallel
+    arrays of sample, step (float timeline), neuron (flattened index) and both values."""
+
+    a: str
+    b: str
+    layer: str
+    sample: np.ndarray
+    step: np.ndarray
+    neuron: np.ndarray
+    value_a: np.ndarray
+    value_b: np.ndarray
+
+
+def mismatches_of(a_name: str, b_name: str, layer: str, x: np.ndarray, y: np.ndarray) -> Mismatches:
+    """The differing entries of aligned arrays ``x`` (backend a) and ``y`` (backend b)."""
+    fx, fy = x.reshape(x.shape[0], x.shape[1], -1), y.reshape(y.shape[0], y.shape[1], -1)
+    sample, step, neuron = np.nonzero(fx != fy)
+    return Mismatches(a_name, b_name, layer, sample, step, neuron, fx[sample, step, neuron], fy[sample, step, neuron])
+
+
+#: columns of a mismatch file, in order
+MISMATCH_COLUMNS = ("a", "b", "layer", "sample", "step", "neuron", "value_a", "value_b")
+
+
+def write_mismatches(path: str, mismatches: Sequence[Mismatches]) -> int:
+    """Write every mismatch to ``path`` atomically: a CSV (``.csv``: one row per entry,
+    columns :data:`MISMATCH_COLUMNS`) or an ``.npz`` of those columns as arrays. Returns
+    the number of rows."""
+    import csv
+
+    from snncompile.fileio import atomic_open
+    from snncompile.npz import write_npz
+
+    rows = sum(len(m.sample) for m in mismatches)
+    if str(path).lower().endswith(".csv"):
+        with atomic_open(path, "w") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(MISMATCH_COLUMNS)
+            for m in mismatches:
+                for i in range(len(m.sample)):
+                    writer.writerow((m.a, m.b, m.layer, int(m.sample[i]), int(m.step[i]), int(m.neuron[i]),
+                                     _number(m.value_a[i]), _number(m.value_b[i])))
+        return rows
+    if not str(path).lower().endswith(".npz"):
+        raise InputError(f"--mismatches {path}: expected a .csv or .npz file name")
+
+    def column(get) -> np.ndarray:
+        parts = [np.asarray(get(m)) for m in mismatches]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    arrays = {
+        "a": np.array([m.a for m in mismatches for _ in range(len(m.sample))], dtype=str),
+        "b": np.array([m.b for m in mismatches for _ in range(len(m.sample))], dtype=str),
+        "layer": np.array([m.layer for m in mismatches for _ in range(len(m.sample))], dtype=str),
+        **{name: column(lambda m, n=name: getattr(m, n)) for name in MISMATCH_COLUMNS[3:]},
+    }
+    write_npz(path, arrays)
+    return rows
+
+
+def _number(value: Any) -> int | float:
+    v = float(value)
+    return int(v) if v.is_integer() else v
 
 
 @dataclass(frozen=True)
@@ -89,14 +196,20 @@ class Comparison:
     skipped: Mapping[str, str] = field(default_factory=dict)  # backend -> why it could not run
     failed: Mapping[str, str] = field(default_factory=dict)  # backend -> how its run hung or crashed
     spikes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # backend -> layer -> spikes
+    tolerance_steps: int = 0
+    #: every differing entry per pair and layer (only when asked: ``keep_mismatches``)
+    mismatches: tuple[Mismatches, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(dataclasses.replace(self, mismatches=()))
+        del out["mismatches"]
+        return out
 
 
 def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, int],
                    inputs: Mapping[str, np.ndarray] | np.ndarray, backends: Sequence[str],
-                   labels: np.ndarray | None = None, progress: bool = False) -> Comparison:
+                   labels: np.ndarray | None = None, progress: bool = False, tolerance_steps: int = 0,
+                   keep_mismatches: bool = False) -> Comparison:
     """Run each backend on the graph it executes (float backends on the float graph,
     the others on the compiled graph, see :class:`~snncompile.simulate.GraphKind`) and
     compare every pair, baseline first. A backend that cannot express the graph is
@@ -104,7 +217,11 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     whose run hangs or crashes (:class:`~snncompile.simulate.BackendFailed`, e.g. Lava
     stopped after its time limit) is reported in ``failed`` and the others are still
     compared and shown (``spikes`` per layer for every backend that ran), even when only
-    one is left."""
+    one is left. ``tolerance_steps`` k > 0 adds each layer's agreement within +-k steps
+    (:func:`agreement_within`); ``keep_mismatches`` keeps every differing entry
+    (``mismatches``, see :func:`write_mismatches`)."""
+    if tolerance_steps < 0:
+        raise InputError(f"--tolerance-steps must be 0 or more, found {tolerance_steps}")
     if len(backends) < 2:
         raise InputError(f"compare needs at least two backends, found {list(backends)}")
     if not isinstance(inputs, Mapping):
@@ -148,8 +265,10 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
         return values if scale is None or name in floats else values / scale
 
     pairs, out_agree, out_error = [], {}, {}
+    kept: list[Mismatches] = []
     for other in backends[1:]:
-        pairs.append(_pair(base, other, runs, lag_of, layers, steps))
+        pairs.append(_pair(base, other, runs, lag_of, layers, steps, tolerance_steps,
+                           kept if keep_mismatches else None))
         for o in outputs:
             a, b = output(base, o), output(other, o)
             key = f"{base} vs {other}" + (f" ({o})" if len(outputs) > 1 else "")
@@ -167,7 +286,8 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     lag_of = {b: lags_ for b, lags_ in lag_of.items() if b in runs}
     spikes = {b: {n: int(aligned(runs[b].recorded[n], lag_of[b][n], steps).sum()) for n in layers} for b in backends}
     return Comparison(tuple(backends), steps, batch, lag_of, tuple(pairs), acc, out_agree,
-                      output_max_error=out_error, skipped=skipped, failed=failed, spikes=spikes)
+                      output_max_error=out_error, skipped=skipped, failed=failed, spikes=spikes,
+                      tolerance_steps=tolerance_steps, mismatches=tuple(kept))
 
 
 def readout_scale(fixed_graph: Graph, output: str) -> float | None:
@@ -182,18 +302,25 @@ def readout_scale(fixed_graph: Graph, output: str) -> float | None:
     return None
 
 
-def _pair(a: str, b: str, runs, lag_of, layers, steps) -> PairComparison:
+def _pair(a: str, b: str, runs, lag_of, layers, steps, tolerance: int = 0,
+          kept: list[Mismatches] | None = None) -> PairComparison:
     rows = []
-    first: tuple[int, int, str] | None = None
+    first: tuple[int, int, str, int, int] | None = None
     for index, layer in enumerate(layers):
         x = aligned(runs[a].recorded[layer], lag_of[a][layer], steps)
         y = aligned(runs[b].recorded[layer], lag_of[b][layer], steps)
-        div = first_divergence(x, y)
+        where = first_difference(x, y)
+        step, sample, neuron = where or (None, None, None)
         rows.append(LayerComparison(layer, lag_of[a][layer], lag_of[b][layer], float(np.mean(x == y)),
-                                    int(x.sum()), int(y.sum()), div))
-        if div is not None and (first is None or (div, index) < first[:2]):
-            first = (div, index, layer)
-    return PairComparison(a, b, tuple(rows), first[2] if first else None, first[0] if first else None)
+                                    int(x.sum()), int(y.sum()), step, first_sample=sample, first_neuron=neuron,
+                                    agreement_within=agreement_within(x, y, tolerance) if tolerance else None))
+        if where is not None and (first is None or (where[0], index) < first[:2]):
+            first = (where[0], index, layer, where[1], where[2])
+        if kept is not None and where is not None:
+            kept.append(mismatches_of(a, b, layer, x, y))
+    if first is None:
+        return PairComparison(a, b, tuple(rows), None, None)
+    return PairComparison(a, b, tuple(rows), first[2], first[0], first[3], first[4])
 
 
 def render_comparison(result: Mapping[str, Any]) -> str:
@@ -204,13 +331,18 @@ def render_comparison(result: Mapping[str, Any]) -> str:
     for pair in result["pairs"]:
         rows = [{"layer": r["layer"], f"lag {pair['a']}": r["lag_a"], f"lag {pair['b']}": r["lag_b"],
                  "agreement": r["agreement"], f"spikes {pair['a']}": r["spikes_a"],
-                 f"spikes {pair['b']}": r["spikes_b"], "first diverging step": r["first_divergence"]}
+                 f"spikes {pair['b']}": r["spikes_b"], "first diverging step": r["first_divergence"],
+                 **({f"agreement +-{result['tolerance_steps']} steps": r["agreement_within"]}
+                    if result.get("tolerance_steps") else {})}
                 for r in pair["layers"]]
         lines.append(table(rows, title=f"{pair['a']} vs {pair['b']}"))
         if pair["first_layer"] is None:
             lines.append("identical spikes in every layer")
         else:
-            lines.append(f"first divergence: layer '{pair['first_layer']}' at step {pair['first_step']}")
+            where = (f", sample {pair['first_sample']}, neuron {pair['first_neuron']}"
+                     if pair.get("first_sample") is not None else "")
+            lines.append(f"first divergence: layer '{pair['first_layer']}' at step {pair['first_step']}{where} "
+                         "(neuron: index into the layer's flattened shape)")
     errors = result.get("output_max_error", {})
     for key, value in result.get("output_agreement", {}).items():
         if key in errors:

@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from snncompile.compare import aligned, aligned_agreement, compare_graphs, first_divergence
+from snncompile.compare import (
+    agreement_within,
+    aligned,
+    aligned_agreement,
+    compare_graphs,
+    first_difference,
+    first_divergence,
+    write_mismatches,
+)
 from snncompile.errors import InputError
 from snncompile.ir import IF, Graph, Input, Linear, Output
 from snncompile.passes.quantize import QuantizeOptions, quantize, spec_from_target
@@ -86,6 +94,54 @@ def test_first_divergence_is_the_earliest_step_over_all_layers(loihi2, x, a, b, 
     assert [r.layer for r in pair.layers] == ["h", "o"]
     assert {r.layer: r.first_divergence for r in pair.layers} == steps
     assert (pair.first_layer, pair.first_step) == first
+
+
+def test_divergence_names_sample_and_neuron_and_mismatches_are_all_kept(loihi2, x, tmp_path):
+    """The first divergence's sample and neuron, and every mismatch written out, equal
+    what two float simulations (the original and the changed network) give directly."""
+    g, changed = two_layers(), two_layers(w2=0.25)
+    q = quantize(changed, loihi2, QuantizeOptions(scale=2**14))
+    c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"], keep_mismatches=True)
+    (pair,) = c.pairs
+    from snncompile.simulate import simulate
+
+    a = simulate(g, x, record=["o"]).recorded["o"]
+    b = simulate(changed, x, record=["o"]).recorded["o"]
+    sample, step, neuron = np.nonzero(a != b)
+    first = np.lexsort((neuron, sample, step))[0]  # earliest step, then sample, then neuron
+    assert (pair.first_step, pair.first_sample, pair.first_neuron) == (step[first], sample[first], neuron[first])
+    (kept,) = c.mismatches
+    assert kept.layer == "o" and len(kept.sample) == int((a != b).sum())
+    assert "mismatches" not in c.to_dict()
+    csv_path, npz_path = tmp_path / "m.csv", tmp_path / "m.npz"
+    assert write_mismatches(str(csv_path), c.mismatches) == len(sample)
+    rows = csv_path.read_text().splitlines()
+    assert rows[0] == "a,b,layer,sample,step,neuron,value_a,value_b" and len(rows) == len(sample) + 1
+    for row in rows[1:]:
+        _, _, layer, s, t, n, va, vb = row.split(",")
+        assert layer == "o" and (float(va), float(vb)) == (a[int(s), int(t), int(n)], b[int(s), int(t), int(n)])
+    write_mismatches(str(npz_path), c.mismatches)
+    with np.load(npz_path) as f:
+        assert f["step"].tolist() == kept.step.tolist() and set(f["layer"].tolist()) == {"o"}
+    assert not list(tmp_path.glob(".m.*"))  # no temporary file left: written atomically
+    with pytest.raises(InputError, match=".csv or .npz"):
+        write_mismatches(str(tmp_path / "m.txt"), c.mismatches)
+
+
+def test_first_difference_and_agreement_within_k_steps():
+    a = np.zeros((2, 8, 3))
+    b = np.zeros((2, 8, 3))
+    a[1, 3, 2] = b[1, 4, 2] = 1  # one spike moved by one step
+    assert first_difference(a, b) == (3, 1, 2) and first_difference(a, a) is None
+    assert agreement_within(a, b, 0) == pytest.approx(np.mean(a == b)) and np.mean(a == b) < 1
+    assert agreement_within(a, b, 1) == 1.0
+    b[0, 6, 0] = 1  # an extra spike with nothing near it in a: never forgiven
+    assert agreement_within(a, b, 1) == agreement_within(a, b, 7) == pytest.approx(1 - 1 / a.size)
+    a[0, 0, 1] = a[0, 1, 1] = a[0, 2, 1] = 1
+    b[0, 0, 1] = b[0, 2, 1] = 1  # a gap inside a burst: a's spike at step 1 has no 0 near it in a
+    assert agreement_within(a, b, 1) == pytest.approx(1 - 2 / a.size)
+    with pytest.raises(InputError, match="--tolerance-steps"):
+        agreement_within(a, b, -1)
 
 
 def test_alignment_never_pads():

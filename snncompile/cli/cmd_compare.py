@@ -17,12 +17,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backends", default="reference,emulator",
                    help="comma-separated, the first is the baseline (default reference,emulator)")
     p.add_argument("--samples", type=int, help="use only the first N samples")
+    p.add_argument("--tolerance-steps", type=int, default=0, metavar="K",
+                   help="also report each layer's agreement within +-K steps (a spike moved by at most K steps "
+                        "agrees; one missing or extra does not); default 0: exact agreement only")
+    p.add_argument("--mismatches", metavar="FILE",
+                   help="write every differing entry (backends, layer, sample, step, neuron, both values) to FILE: "
+                        ".csv or .npz, written atomically")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
 def run(args: argparse.Namespace) -> dict:
     from snncompile.api import load_inputs
-    from snncompile.compare import compare_graphs
+    from snncompile.compare import compare_graphs, write_mismatches
     from snncompile.compile import load_artifact
 
     artifact = load_artifact(args.artifact)
@@ -35,15 +41,23 @@ def run(args: argparse.Namespace) -> dict:
         raise InputError(f"--samples must be at least 1, found {n}")
     inputs = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     labels = None if data.labels is None else (data.labels[:n] if n else data.labels)
+    if args.mismatches and not args.mismatches.lower().endswith((".csv", ".npz")):
+        raise InputError(f"--mismatches {args.mismatches}: expected a .csv or .npz file name")
     result = compare_graphs(artifact.float_graph, artifact.fixed, artifact.lags, inputs, backends, labels,
-                            progress=not args.no_progress)
+                            progress=not args.no_progress, tolerance_steps=args.tolerance_steps,
+                            keep_mismatches=bool(args.mismatches))
+    written = write_mismatches(args.mismatches, result.mismatches) if args.mismatches else None
     for name, why in result.failed.items():  # the other backends' results are still shown
         warnings.warn(f"{args.artifact}: backend {name} failed: {why}", stacklevel=1)
     exit_code = 2 if len(result.backends) < 2 else 0  # nothing was compared
-    return {"artifact": args.artifact, "input": args.input, **result.to_dict(), "exit_code": exit_code}
+    return {"artifact": args.artifact, "input": args.input, **result.to_dict(), "exit_code": exit_code,
+            "mismatches_file": args.mismatches, "mismatches_written": written}
 
 
 def render(result: dict) -> str:
     from snncompile.compare import render_comparison
 
-    return f"{result['artifact']} on {result['input']}\n" + render_comparison(result)
+    text = f"{result['artifact']} on {result['input']}\n" + render_comparison(result)
+    if result.get("mismatches_file"):
+        text += f"\nwrote {result['mismatches_written']} mismatches to {result['mismatches_file']}"
+    return text

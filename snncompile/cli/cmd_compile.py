@@ -54,6 +54,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "16384 with --weight-split 2)")
     p.add_argument("--all-on-chip", action="store_true",
                    help="refuse to put any node on the host: exit 2 listing every node the chip cannot run, and why")
+    p.add_argument("--no-fit-check", action="store_true",
+                   help="write the artifact even when the network breaks the target's mapping rules (by default "
+                        "compile refuses it with exit 2, listing every violation, as 'snncompile map' does)")
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"host descriptor that runs the host segments (default {DEFAULT_HOST}; see 'snncompile targets')")
 
@@ -113,8 +116,14 @@ def run(args: argparse.Namespace) -> dict:
         if n is not None and n < 1:
             raise InputError(f"--calibrate-samples must be at least 1, found {n}")
         calibrate = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
-    artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
-                              calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host)
+    from snncompile.mapping import MappingError
+
+    try:
+        artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
+                                  calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host,
+                                  fit_check=not args.no_fit_check)
+    except MappingError as e:  # what `snncompile map` reports, and the way past it
+        raise InputError(f"{e}; change the network, or pass --no-fit-check to write the artifact anyway") from None
     project = None
     if _is_mcu(args.target) and not (args.output or "").endswith(".snnc"):
         from snncompile.backends.c.project import ARTIFACT_NAME, write_artifact_project

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from snncompile.cli.common import add_model_arguments, backend_from_args, model_from_args
+from snncompile.cli.common import (
+    add_model_arguments,
+    backend_from_args,
+    model_from_args,
+    warn_steps,
+)
 from snncompile.cli.output import table
 
 if TYPE_CHECKING:
@@ -41,6 +46,7 @@ def build_report(args: argparse.Namespace) -> Report:
     graph = model_from_args(args, input_path=args.input, backend=backend)
     if args.input:
         inputs = load_inputs(args.input, graph).arrays
+        warn_steps(args.steps, max(a.shape[1] for a in inputs.values()), args.input)
         note = f"{args.input}"
     else:
         steps = args.steps or 100
@@ -68,6 +74,9 @@ def render(result: dict) -> str:
         table(totals, ["metric", "per inference", "per step"], title="Metrics (NeuroBench names first)"),
         table(R.layer_rows(result), R.LAYER_COLUMNS, title="Per layer"),
         table(R.side_by_side_rows(result), R.SIDE_BY_SIDE, title="Targets (>= : lower bound, figures missing)"),
+        *(["\n".join(notes)] if (notes := R.unknown_energy_notes(result)) else []),
+        *([table(rows, title="Why it does not fit (the mapping rules, as 'snncompile map' reports them)")]
+          if (rows := R.fit_rows(result)) else []),
         table(*R.layer_energy_rows(result), title="Energy per layer (J per inference)"),
         table(R.figure_rows(result), ["target", "figure", "value", "provenance", "source"], title="Figures used"),
         table(R.missing_rows(result), ["target", "model", "missing"], title="Missing figures"),

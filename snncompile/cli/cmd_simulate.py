@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from snncompile.cli.common import add_model_arguments, backend_from_args, model_from_args
+from snncompile.cli.common import (
+    add_model_arguments,
+    backend_from_args,
+    model_from_args,
+    warn_output_lags,
+    warn_steps,
+)
 from snncompile.cli.output import table
 
 if TYPE_CHECKING:
@@ -51,6 +57,7 @@ def run(args: argparse.Namespace) -> dict:
     data = load_inputs(args.input, graph)
     record = _record_arg(args.record)
     backend = get_backend(backend_name)
+    warn_steps(args.steps, max(a.shape[1] for a in data.arrays.values()), args.input)
     result = backend(
         graph,
         data.arrays,
@@ -88,6 +95,7 @@ def run(args: argparse.Namespace) -> dict:
         "outputs": {n: _activity(graph, n, a, scales[n]) for n, a in result.outputs.items()},
         "recorded": {n: _activity(graph, n, a) for n, a in result.recorded.items()},
         "output_file": args.output,
+        "output_lags": warn_output_lags(graph, result.outputs, args.model),
     }
     if data.labels is not None and len(result.outputs) == 1:
         summary["accuracy"] = accuracy(result.output(), data.labels)

@@ -158,3 +158,34 @@ def add_worker_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--chunk-batches", type=int, metavar="K", help="batches per Ray task (default: about 4 tasks "
                                                                   "per worker)")
     g.add_argument("--retries", type=int, default=3, help="reruns of a task whose worker died (default 3)")
+
+
+def warn_steps(steps: int | None, length: int, source: str) -> None:
+    """One warning line when ``--steps`` pads ``source``'s ``length`` steps with zero input
+    or cuts them (a stated --steps equal to the input's length, or none, says nothing)."""
+    import warnings
+
+    if steps is None or steps == length or steps < 1:
+        return
+    if steps > length:
+        what = f"runs {steps - length} steps past its end with zero input (padding)"
+    else:
+        what = f"runs only the first {steps} (the last {length - steps} are cut)"
+    warnings.warn(f"{source}: --steps {steps} on an input of {length} steps {what}", stacklevel=2)
+
+
+def warn_output_lags(graph: Graph, outputs: Iterable[str], source: str) -> dict[str, int]:
+    """Warn when a compiled graph's outputs trail the float timeline by the chip's
+    latency (their ``lag``, :mod:`snncompile.ir.placement`): output step t then answers
+    input step t - lag. Returns output -> lag for the outputs that trail."""
+    import warnings
+
+    from snncompile.ir.placement import lags
+
+    trailing = {n: k for n, k in lags(graph).items() if n in set(outputs) and k > 0}
+    if trailing:
+        shown = ", ".join(f"'{n}' by {k} step{'s' if k != 1 else ''}" for n, k in trailing.items())
+        warnings.warn(f"{source}: outputs are shifted by the chip's latency ({shown}): output step t answers "
+                      f"input step t - lag; run lag more steps to see the last inputs' answer, or use 'snncompile "
+                      f"compare', which aligns them", stacklevel=2)
+    return trailing

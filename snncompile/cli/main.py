@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 from types import ModuleType
@@ -53,11 +54,12 @@ def build_parser(commands: dict[str, ModuleType], only: str | None | bool = True
     parser = argparse.ArgumentParser(
         prog="snncompile",
         description="Compile trained spiking neural networks to neuromorphic chips and MCUs.",
+        allow_abbrev=False,  # '--input' must never silently mean '--input-shape'
     )
     parser.add_argument("--version", action="version", version=f"snncompile {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in commands.items():
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP, allow_abbrev=False)
         if only is True or only == name:
             p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
             module.add_arguments(p)
@@ -84,7 +86,31 @@ def named(message: str, args: argparse.Namespace) -> str:
     return f"{files[0]}: {message}"
 
 
+def with_model(message: str, args: argparse.Namespace) -> str:
+    """``message`` with the MODEL named when it names one of the model's nodes but not
+    the model (an input file of the wrong shape: which network's node?)."""
+    model = getattr(args, "model", None) or getattr(args, "artifact", None)
+    if isinstance(model, str) and model and "node '" in message and model not in message:
+        return f"{message} (model {model})"
+    return message
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a reader that closes the pipe early (``snncompile ... | head``)
+    ends it quietly, as it does any Unix tool."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at devnull so that flush cannot
+        # fail a second time and print a traceback (the Python docs' recipe)
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is no file (captured): nothing will flush it
+            pass
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the pipe
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     commands = load_commands()
     # the first word that is not an option is the command (the top level has no valued options)
@@ -103,12 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             if issubclass(w.category, UserWarning):
                 print(f"warning: {one_line(str(w.message))}", file=sys.stderr)
     except SnnCompileError as exc:
-        print(f"snncompile {args.command}: error: {one_line(named(str(exc), args))}", file=sys.stderr)
+        print(f"snncompile {args.command}: error: {one_line(with_model(named(str(exc), args), args))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    print(dumps(result) if args.json else module.render(result))
+    print(dumps(result) if args.json else module.render(result), flush=True)
     return int(result.get("exit_code", 0)) if isinstance(result, dict) else 0
 
 

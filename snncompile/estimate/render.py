@@ -103,3 +103,30 @@ def assumption_rows(report: dict) -> list[dict]:
                 seen.add((e["model"], a))
                 rows.append({"model": e["model"], "assumption": a})
     return rows
+
+
+def unknown_energy_notes(report: dict) -> list[str]:
+    """One line per estimate whose energy is unknown: the figures it lacks and the
+    ``--borrow`` that fills them (donors: targets of this report with the same model
+    whose energy is known)."""
+    known: dict[str, list[str]] = {}
+    for e in report["estimates"]:
+        if e["energy_j"] is not None:
+            known.setdefault(e["model"], []).append(e["target"])
+    lines = []
+    for e in report["estimates"]:
+        if e["energy_j"] is not None:
+            continue
+        donors = [t for t in known.get(e["model"], []) if t != e["target"]]
+        among = f" (known here for: {', '.join(donors)})" if donors else ""
+        n = len(e["missing"])
+        lines.append(f"energy unknown on {e['target']} ({e['model']} model, {n} figure{'s' if n != 1 else ''} "
+                     f"missing, listed below): take them from a similar target with --borrow {e['target']}=DONOR"
+                     f"{among}; borrowed figures are marked as such")
+    return lines
+
+
+def fit_rows(report: dict) -> list[dict]:
+    """Why each target that does not fit does not: its mapping rules' violations."""
+    return [{"target": target, **{c: v[c] for c in ("rule", "node", "actual", "limit", "hint")}}
+            for target, m in report["mapping"].items() if m and not m["fits"] for v in m["violations"]]

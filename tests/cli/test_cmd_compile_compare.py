@@ -168,3 +168,31 @@ def test_compile_precision_and_timing_options(run_cli, input_file, tmp_path):
     with pytest.raises(SystemExit) as exited:  # argparse refuses it with its usage line
         run_cli("compile", ir_model, "--calibrate", input_file, "-o", out, "--weight-split", "3")
     assert exited.value.code == 2
+
+
+def test_compare_names_the_first_mismatch_writes_them_all_and_tolerates_k_steps(run_cli, ir_model, tmp_path):
+    """A coarse scale makes the emulator diverge from the float reference: the first
+    divergence's sample and neuron, the mismatch file and the +-k agreement agree with
+    one another and with the exact agreement."""
+    art, data, mism = tmp_path / "m.snnc", tmp_path / "r.npz", tmp_path / "mism.csv"
+    np.savez(data, input=(np.random.default_rng(0).random((4, 30, 3)) < 0.5).astype(np.float32))
+    assert run_cli("compile", ir_model, "-o", art, "--scale", "64")[0] == 0
+    code, text, err = run_cli("compare", art, "--input", data, "--mismatches", mism, "--tolerance-steps", "1",
+                              "--json", "--no-progress")
+    assert code == 0, err
+    result = json.loads(text)
+    (pair,) = result["pairs"]
+    (layer,) = pair["layers"]
+    rows = [line.split(",") for line in mism.read_text().splitlines()]
+    assert rows[0] == ["a", "b", "layer", "sample", "step", "neuron", "value_a", "value_b"]
+    cells = 4 * 30 * 2
+    assert len(rows) - 1 == round((1 - layer["agreement"]) * cells) == result["mismatches_written"] > 0
+    first = min((int(r[4]), int(r[3]), int(r[5])) for r in rows[1:])
+    assert (pair["first_step"], pair["first_sample"], pair["first_neuron"]) == first
+    assert all(r[:3] == ["reference", "emulator", "lif"] and r[6] != r[7] for r in rows[1:])
+    assert result["tolerance_steps"] == 1 and layer["agreement"] <= layer["agreement_within"] <= 1
+    code, text, _ = run_cli("compare", art, "--input", data, "--no-progress")
+    assert code == 0 and f"at step {first[0]}, sample {first[1]}, neuron {first[2]}" in text
+    assert "agreement +-" not in text
+    code, _, err = run_cli("compare", art, "--input", data, "--mismatches", tmp_path / "m.txt")
+    assert code == 2 and ".csv or .npz" in err

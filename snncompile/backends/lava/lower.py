@@ -108,6 +108,11 @@ def _reshapes_into_convolution(graph: Graph, name: str, node, n_in: int) -> bool
                                     for e in graph.outgoing(name))
 
 
+#: what to do about a subtract (or no) reset, which Lava's LIF cannot run
+ZERO_RESET_FIX = ("to run on Lava, train or read the model with a zero reset (snnTorch "
+                  "reset_mechanism='zero'; --reset zero for a .nir file) and compile again")
+
+
 def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
     """Check that Lava can run ``graph`` exactly; raise UnsupportedError listing EVERY
     problem, else return the connection plan."""
@@ -118,9 +123,10 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
         where = f"node '{name}' ({node.kind})"
         if isinstance(node, FixedLIF):
             if node.reset is not Reset.ZERO and not node.reads_membrane:
-                problems.append(f"{where}: reset '{node.reset.value}' (Lava's LIF only resets to zero)")
+                problems.append(f"{where}: reset '{node.reset.value}' (Lava's LIF only resets to zero; {ZERO_RESET_FIX})")
             if node.comparator is not Comparator.GT and not node.reads_membrane:
-                problems.append(f"{where}: comparator '>=' (Lava's LIF fires on v > threshold)")
+                problems.append(f"{where}: comparator '>=' (Lava's LIF fires on v > threshold; recompile with "
+                                "--fire-on-gt, fire_on_gt=True in QuantizeOptions)")
             if node.graded:
                 problems.append(f"{where}: graded spikes (Lava's LIF sends binary spikes)")
             for key, bits in LAVA_LIF_BITS.items():

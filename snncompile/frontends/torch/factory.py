@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import re
 import sys
 import uuid
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from torch import nn
 
 from snncompile.errors import InputError, one_line
 from snncompile.limits import Expired
+from snncompile.pickled import SAVE_STATE_DICT, is_module, module_classes
 
 
 def _split_spec(spec: str) -> tuple[Path, str]:
@@ -58,9 +60,14 @@ def _state_dict(path: Path) -> Mapping[str, torch.Tensor]:
     try:
         data = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as exc:
+        classes = module_classes(path)
+        if classes:  # torch's own message pastes advice, ANSI colours and weights_only=False: say it in one line
+            what = "module" if is_module(classes) else "object that would run code"
+            raise InputError(f"weights file '{path}' is a pickled {what} (class {classes[0]}), not a state_dict; "
+                             f"snncompile does not unpickle code: {SAVE_STATE_DICT}") from None
         raise InputError(
             one_line(f"cannot read weights file '{path}' (a torch.save'd state_dict, loaded without unpickling code): "
-                     f"{type(exc).__name__}: {exc}")
+                     f"{type(exc).__name__}: {_first_line(str(exc))}")
         ) from None
     if isinstance(data, Mapping) and "state_dict" in data and isinstance(data["state_dict"], Mapping):
         data = data["state_dict"]
@@ -73,6 +80,12 @@ def _state_dict(path: Path) -> Mapping[str, torch.Tensor]:
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise InputError(f"weights file '{path}': '{key}' has non-finite values (NaN or inf)")
     return data
+
+
+def _first_line(text: str) -> str:
+    """The first line of ``text`` without terminal colour codes (torch's load errors carry both)."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text).strip()
+    return plain.splitlines()[0] if plain else ""
 
 
 def _load_weights(model: nn.Module, path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import InputError
-from snncompile.interop.nir.semantics import DISCRETIZATIONS, resolve
+from snncompile.interop.nir.semantics import DISCRETIZATIONS, resolve, stated
 from snncompile.ir import Node, Reset, ResetTiming, Shape
 
 
@@ -41,11 +41,16 @@ class ReadContext:
     hints: dict[str, Any]
     graph_hints: dict[str, Any]
     defaults: dict[str, Any] = field(default_factory=dict)
+    #: the choices that fell back to semantics.DEFAULTS (shared by a file's nodes: one warning each)
+    assumed: set[str] = field(default_factory=set)
     #: the node lies on a cycle of the graph (a recurrent population)
     cyclic: bool = False
 
     def choice(self, key: str) -> Any:
-        return resolve(key, self.explicit.get(key), self.hints, self.graph_hints, self.defaults, source=self.source)
+        found = (self.explicit.get(key), self.hints, self.graph_hints, self.defaults)
+        if not stated(key, *found):
+            self.assumed.add(key)
+        return resolve(key, *found, source=self.source)
 
     def decay(self, tau: np.ndarray) -> np.ndarray:
         """Per-step decay of a continuous time constant (see semantics.DISCRETIZATIONS)."""

@@ -31,7 +31,7 @@ from snncompile.interop.nir.codecs import READERS
 from snncompile.interop.nir.context import ReadContext, unbroadcast
 from snncompile.interop.nir.cycles import back_edges
 from snncompile.interop.nir.dialects import Dialect, detect, fix_edges, fix_nodes, get_dialect
-from snncompile.interop.nir.semantics import read_hints, resolve
+from snncompile.interop.nir.semantics import assumed_defaults, read_hints, resolve, stated
 from snncompile.interop.nir.shapes import fit_shapes
 from snncompile.ir import Add, Graph, Node, Output
 from snncompile.passes.merge_delay_branches import merge_delay_branches
@@ -191,6 +191,7 @@ def from_nir(
     graph_hints = read_hints(graph.metadata)
     spoken = _dialect(dialect, graph.metadata, source)
     defaults = spoken.choices() if spoken else {}
+    assumed: set[str] = set() if stated("dt", dt, graph_hints, defaults) else {"dt"}
     step = resolve("dt", dt, graph_hints, defaults, source=source)
     method = resolve("discretization", discretization, graph_hints, defaults, source=source)
     nodes, edges = flatten(graph, source)
@@ -200,7 +201,7 @@ def from_nir(
 
     def context(name: str) -> ReadContext:
         return ReadContext(name, source, step, method, explicit, read_hints(nodes[name].metadata), graph_hints,
-                           defaults, cyclic=name in cyclic)
+                           defaults, assumed, cyclic=name in cyclic)
 
     cyclic: set[str] = set()
     nodes, edges, extra = _fold_edge_delays(nodes, edges, context)
@@ -225,6 +226,7 @@ def from_nir(
     ir, notes = fit_shapes(ir)
     _warn(source, notes)
     ir = merge_delay_branches(ir, _branch_hints(nodes))
+    _warn_plain(assumed_defaults(source, assumed))
     undeclared = [n for n in ir.outputs if not _declared(nodes[n])]
     if relaxed or undeclared:
         _outputs_from_sources(ir, source, names=None if relaxed else undeclared, quiet=set(undeclared))
@@ -253,6 +255,11 @@ def _dialect(name: str | None, metadata: Any, source: str) -> Dialect | None:
 def _warn(source: str, notes: list[str]) -> None:
     for note in notes:
         warnings.warn(f"{source}: {note}", stacklevel=4)
+
+
+def _warn_plain(lines: list[str]) -> None:
+    for line in lines:
+        warnings.warn(line, stacklevel=4)
 
 
 #: NIR node types that carry state from one step to the next

@@ -94,6 +94,31 @@ def resolve(key: str, explicit: Any, *hints: dict[str, Any], source: str = "NIR"
     return parse_choice(key, DEFAULTS[key], source)
 
 
+def stated(key: str, explicit: Any, *hints: dict[str, Any]) -> bool:
+    """Whether the caller or a hint states ``key`` (False: :func:`resolve` takes the default)."""
+    return explicit is not None or any(key in hint for hint in hints)
+
+
+#: the choices whose silent default changes what a file computes, with the flag that states each
+WARN_DEFAULTS: dict[str, str] = {
+    "dt": "--dt",
+    "reset": "--reset",
+    "reset_timing": "--reset-timing",
+    "comparator": "--comparator",
+}
+
+
+def assumed_defaults(source: str, assumed: set[str]) -> list[str]:
+    """One line per choice in ``assumed`` that :data:`WARN_DEFAULTS` lists: the default
+    taken and how to state the value instead (a stated value silences it)."""
+    def shown(key: str) -> str:
+        value = DEFAULTS[key]
+        return f"{value:g} s" if key == "dt" else f"'{value}'"
+
+    return [f"{source}: the file does not say its {key}; assumed the default {key}={shown(key)} (state it with "
+            f"{flag}, or {key}= in the Python API)" for key, flag in WARN_DEFAULTS.items() if key in assumed]
+
+
 def read_hints(metadata: Any) -> dict[str, Any]:
     """snncompile's hints from a NIR node's metadata ({} when absent or unreadable)."""
     if not isinstance(metadata, dict) or HINT_KEY not in metadata:

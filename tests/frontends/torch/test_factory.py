@@ -89,7 +89,9 @@ def test_bad_weights(model_file, tmp_path):
         load_factory(f"{model_file}:net", corrupt, (3,))
     evil = tmp_path / "evil.pt"
     torch.save({"0.weight": Evil()}, evil, pickle_module=pickle)
-    with pytest.raises(InputError, match=r"cannot read weights file '.*evil.pt'.*UnpicklingError"):
+    # the class is builtins.print, or Ray's replacement of print once Ray was imported in this process
+    with pytest.raises(InputError, match=r"weights file '.*evil.pt' is a pickled .*\(class [\w.]*print\), "
+                                         r"not a state_dict; snncompile does not unpickle code"):
         load_factory(f"{model_file}:net", evil, (3,))
     mismatched = tmp_path / "mismatched.pt"
     torch.save({"0.weight": torch.zeros(4, 2), "extra": torch.zeros(1)}, mismatched)

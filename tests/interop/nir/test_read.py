@@ -40,11 +40,46 @@ def test_every_paper_graph_reads(name):
         assert any("fails NIR type checking" in m and "type_check=False" in m for m in messages)
         assert any("Output 'output' declares shape (1, 1, 1) but receives (1,)" in m for m in messages)
     else:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():  # every choice the file cannot hold stated: nothing to warn about
             warnings.simplefilter("error")
-            graph = read_nir(path)
+            graph = read_nir(path, **STATED)
     graph.validate()
     assert graph.dt == 1e-4
+
+
+#: the choices NIR files do not store, stated (silences the default warnings)
+STATED = {"dt": 1e-4, "reset": "zero", "reset_timing": "immediate", "comparator": ">"}
+
+
+@pytest.mark.parametrize("stated", [{}, {"dt": 1e-3}, STATED])
+def test_defaults_taken_for_a_plain_file_are_warned_one_line_each(stated):
+    """A NIR file from another tool holds no dt, reset, reset timing or comparator: each
+    default taken is one warning naming the value and the flag; a stated value is silent."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_nir(PAPER / "01_lif/lif_norse.nir", **stated)
+    lines = [str(w.message) for w in caught]
+    assert all("\n" not in m for m in lines)
+    expected = {"dt": "dt=0.0001 s (state it with --dt", "reset": "reset='zero' (state it with --reset,",
+                "reset_timing": "reset_timing='immediate' (state it with --reset-timing",
+                "comparator": "comparator='>' (state it with --comparator"}
+    for key, text in expected.items():
+        found = [m for m in lines if text in m]
+        assert len(found) == (0 if key in stated else 1), (key, lines)
+        assert all("lif_norse.nir: the file does not say its" in m for m in found)
+
+
+def test_hints_and_dialects_state_the_choices():
+    """A file snncompile wrote carries hints, and --from names an exporter's choices: no
+    default is taken, so nothing is warned."""
+    from snncompile.interop.nir import to_nir
+
+    graph = read_nir(PAPER / "01_lif/lif_norse.nir", **STATED)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_nir(to_nir(graph))
+        read_nir(PAPER / "01_lif/lif_norse.nir", dialect="norse", dt=1e-4)
+    assert not [w for w in caught if "does not say" in str(w.message)], [str(w.message) for w in caught]
 
 
 @pytest.mark.parametrize("name", UNREADABLE)

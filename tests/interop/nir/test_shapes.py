@@ -78,4 +78,4 @@ def test_batch_axis_only_when_every_port_has_one():
 def test_graphs_as_written_raise_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        read_nir(_graph((3,)))
+        read_nir(_graph((3,)), dt=1e-4, reset="zero", reset_timing="immediate", comparator=">")
