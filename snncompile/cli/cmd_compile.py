@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> dict:
 def render(result: dict) -> str:
     from snncompile.partition_report import render_partition
     from snncompile.passes.quantize import render_report
-    from snncompile.passes.quantize.report import QuantizationReport
+    from snncompile.reports.quantization import QuantizationReport
 
     report = QuantizationReport.from_dict(result["report"])
     lines = [render_report(report)]

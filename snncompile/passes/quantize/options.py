@@ -54,7 +54,15 @@ class QuantizeOptions:
       synapse holding what the mantissas rounded away (about twice the weight bits, twice
       the synaptic work; :mod:`~snncompile.passes.quantize.add_residual_weights`);
     - ``fire_on_gt``: ``>=`` neurons fire on ``v > vth << shift`` (one unit of ``v`` from
-      ``>=``; Lava's LIF has only ``>``), instead of keeping ``>=``.
+      ``>=``; Lava's LIF has only ``>``), instead of keeping ``>=``;
+    - ``bias_split``: 2 gives every bias column (a bias carried by a synapse from the
+      always-on source) a residual column, as ``weight_split=2`` does for weights, and
+      the neuron's bias register the columns' steady-state rest: one synapse per neuron
+      more and, the source being always on, one synaptic event per neuron per step; 1
+      (default): one column;
+    - ``scale_search``: with calibration input, try each spiking layer's scale at powers of
+      two around the automatic choice and keep the one whose compiled spikes agree best
+      with the float model's on that input (:mod:`~snncompile.passes.quantize.search_scales`).
     """
 
     scale: PerLayer = None
@@ -71,11 +79,15 @@ class QuantizeOptions:
     bias_timing: str = "exact"
     weight_split: int = 1
     fire_on_gt: bool = False
+    bias_split: int = 1
+    scale_search: bool = False
 
     def __post_init__(self) -> None:
         problems = []
         if self.rounding not in ROUNDINGS:
             problems.append(f"rounding must be one of {ROUNDINGS}, found '{self.rounding}'")
+        if self.bias_split not in (1, 2):
+            problems.append(f"bias_split must be 1 or 2, found {self.bias_split}")
         if self.weight_split not in (1, 2):
             problems.append(f"weight_split must be 1 or 2, found {self.weight_split}")
         if self.bias_timing not in BIAS_TIMINGS:
@@ -92,6 +104,11 @@ class QuantizeOptions:
                     problems.append(f"{name} of {layer} must be > 0, found {value}")
         if problems:
             raise InputError("quantize options: " + "; ".join(problems))
+
+    @property
+    def bias_parts(self) -> int:
+        """Columns per delayed bias synapse: ``bias_split``, or 2 whenever weights are split."""
+        return max(self.bias_split, self.weight_split)
 
     @property
     def resolution(self) -> int:
