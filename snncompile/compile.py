@@ -74,16 +74,17 @@ def file_sha256(path: str | os.PathLike) -> str:
 def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | None = None,
                    calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
                    source: str | None = None, calibration_source: str | None = None,
-                   all_on_chip: bool = False, host: str = DEFAULT_HOST) -> Artifact:
+                   all_on_chip: bool = False, host: str = DEFAULT_HOST, budget: bool = False) -> Artifact:
     """Quantize ``float_graph`` for ``target`` (a name, path, loaded target or mapping):
     what the chip's cores cannot compute runs on the host (``host``, a host descriptor),
-    unless ``all_on_chip`` makes that an error listing every such node. Gathers
-    everything an artifact records."""
+    unless ``all_on_chip`` makes that an error listing every such node. With ``budget``
+    and ``calibrate``, the report holds the error budget on the calibration input.
+    Gathers everything an artifact records."""
     descriptor = load_target_descriptor(target) if isinstance(target, str) else target
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()
     caps = Capabilities.of(descriptor) if getattr(descriptor, "features", None) is not None else None
-    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps)
+    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps, budget=budget)
     parts = q.partition
     if all_on_chip and parts is not None and parts.host_reasons:
         raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)

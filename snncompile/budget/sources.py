@@ -40,9 +40,12 @@ class Source:
 
 
 def _weights(options: Mapping[str, Any]) -> str:
-    if options.get("weight_split", 1) == 1:
-        return "--weight-split 2 (a residual synapse per matrix: about twice the weight bits; its cost is shown)"
-    return "weights are already split in two; --split-sign gives mixed-sign matrices their dropped bit back"
+    more = [flag for flag, key in (("--weight-split 2", "weight_split"), ("--bias-split 2", "bias_split"))
+            if options.get(key, 1) == 1]
+    if more:
+        return (f"{' '.join(more)} (a residual synapse per weight matrix / bias column: about twice the bits; "
+                "compare the estimates for its cost in synapses and energy)")
+    return "weights and biases are already split in two; --split-sign gives mixed-sign matrices their dropped bit back"
 
 
 def _decays(options: Mapping[str, Any]) -> str:

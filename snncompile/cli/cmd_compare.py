@@ -17,6 +17,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="comma-separated, the first is the baseline (default reference,emulator)")
     p.add_argument("--samples", type=int, help="use only the first N samples")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    p.add_argument("--explain", action="store_true",
+                   help="also measure the error budget on this input: per layer, the agreement with float gained "
+                        "by making each source of fixed-point error exact (weights, decays, threshold, bias, lag, "
+                        "saturation), the largest named with an option to try")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -34,10 +38,21 @@ def run(args: argparse.Namespace) -> dict:
     labels = None if data.labels is None else (data.labels[:n] if n else data.labels)
     result = compare_graphs(artifact.float_graph, artifact.fixed, artifact.lags, inputs, backends, labels,
                             progress=not args.no_progress)
-    return {"artifact": args.artifact, "input": args.input, **result.to_dict()}
+    out = {"artifact": args.artifact, "input": args.input, **result.to_dict()}
+    if args.explain:
+        from snncompile.budget.artifact import artifact_budget
+
+        out["budget"] = artifact_budget(artifact, inputs, labels).to_dict()
+    return out
 
 
 def render(result: dict) -> str:
     from snncompile.compare import render_comparison
 
-    return f"{result['artifact']} on {result['input']}\n" + render_comparison(result)
+    text = f"{result['artifact']} on {result['input']}\n" + render_comparison(result)
+    if result.get("budget"):
+        from snncompile.budget.record import ErrorBudget
+        from snncompile.reports.render import render_budget
+
+        text += "\n" + render_budget(ErrorBudget.from_dict(result["budget"]), "on this input")
+    return text

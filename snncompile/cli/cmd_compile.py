@@ -45,6 +45,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold-resolution", type=int,
                    help="raise the automatic scale until thresholds have this many units (default 256; "
                         "16384 with --weight-split 2)")
+    p.add_argument("--bias-split", type=int, choices=(1, 2), default=1,
+                   help="2: each bias column (a bias into a current-based neuron) gets a residual column and the "
+                        "neuron's bias register their steady-state rest (one synapse per neuron more); default 1")
+    p.add_argument("--scale-search", action="store_true",
+                   help="with --calibrate: try each spiking layer's scale at powers of two around the automatic "
+                        "one and keep the scale whose compiled spikes agree best with float on that input")
+    p.add_argument("--no-budget", action="store_true",
+                   help="with --calibrate: skip the error budget (what each source of fixed-point error costs, "
+                        "per layer, on the calibration input)")
     p.add_argument("--all-on-chip", action="store_true",
                    help="refuse to put any node on the host: exit 2 listing every node the chip cannot run, and why")
     p.add_argument("--host", default=DEFAULT_HOST,
@@ -80,6 +89,8 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
         bias_timing=args.bias_timing,
         fire_on_gt=args.fire_on_gt,
         threshold_resolution=args.threshold_resolution,
+        bias_split=args.bias_split,
+        scale_search=args.scale_search,
     )
 
 
@@ -98,7 +109,8 @@ def run(args: argparse.Namespace) -> dict:
         n = args.calibrate_samples
         calibrate = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
-                              calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host)
+                              calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host,
+                              budget=not args.no_budget)
     output = args.output or default_output_path(args.model, ".snnc")
     save_artifact(artifact, output)
     return {
@@ -115,8 +127,8 @@ def run(args: argparse.Namespace) -> dict:
 
 def render(result: dict) -> str:
     from snncompile.partition_report import render_partition
-    from snncompile.passes.quantize import render_report
     from snncompile.reports.quantization import QuantizationReport
+    from snncompile.reports.render import render_report
 
     report = QuantizationReport.from_dict(result["report"])
     lines = [render_report(report)]
