@@ -45,7 +45,10 @@ def _weights(options: Mapping[str, Any]) -> str:
     if more:
         return (f"{' '.join(more)} (a residual synapse per weight matrix / bias column: about twice the bits; "
                 "compare the estimates for its cost in synapses and energy)")
-    return "weights and biases are already split in two; --split-sign gives mixed-sign matrices their dropped bit back"
+    if not options.get("scale_search", False):
+        return ("--scale-search with --calibrate (each layer's scale measured: a larger one gives the weights' "
+                "and the residuals' mantissas more of the threshold)")
+    return "--split-sign (weights and biases are split and scales searched: mixed-sign matrices get their dropped bit)"
 
 
 def _decays(options: Mapping[str, Any]) -> str:
