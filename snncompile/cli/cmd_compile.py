@@ -53,7 +53,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "one and keep the scale whose compiled spikes agree best with float on that input")
     p.add_argument("--no-budget", action="store_true",
                    help="with --calibrate: skip the error budget (what each source of fixed-point error costs, "
-                        "per layer, on the calibration input)")
+                        "per layer, on the first 64 calibration samples)")
     p.add_argument("--all-on-chip", action="store_true",
                    help="refuse to put any node on the host: exit 2 listing every node the chip cannot run, and why")
     p.add_argument("--host", default=DEFAULT_HOST,

@@ -262,7 +262,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
              budget: bool = False) -> Quantized:
     """Run :data:`QUANTIZE_STEPS` on ``graph``. ``plan``: use these scales instead of
     choosing them. With ``calibrate`` and ``budget``, the report holds the error budget
-    on the calibration input (:mod:`snncompile.budget`)."""
+    on the calibration input's first :data:`BUDGET_SAMPLES` samples
+    (:mod:`snncompile.budget`; it runs the graph about ten times)."""
     ctx = QuantizeContext(spec_from_target(target), options or QuantizeOptions(), calibrate, capabilities, plan)
     fixed, ctx = run_steps(graph, ctx, QUANTIZE_STEPS)
     assert ctx.prepared is not None and ctx.plan is not None
@@ -270,11 +271,19 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     done = Quantized(fixed, ctx.prepared, ctx.plan, report, ctx.lags, ctx.partition, ctx)
     if budget and calibrate is not None:
         try:
-            report = dataclasses.replace(report, budget=error_budget(graph, done, calibrate))
+            report = dataclasses.replace(report, budget=error_budget(graph, done, _first(calibrate, BUDGET_SAMPLES)))
         except SnnCompileError as exc:  # a node the ideal emulator has no form for: say so, compile anyway
             report = dataclasses.replace(report, notes=report.notes + (f"error budget not measured: {one_line(str(exc))}",))
         done = dataclasses.replace(done, report=report)
     return done
+
+
+#: calibration samples the error budget in a compile report is measured on at most
+BUDGET_SAMPLES = 64
+
+
+def _first(inputs: Mapping[str, np.ndarray] | np.ndarray, n: int) -> Mapping[str, np.ndarray] | np.ndarray:
+    return {k: v[:n] for k, v in inputs.items()} if isinstance(inputs, Mapping) else inputs[:n]
 
 
 def untimed(graph: Graph, quantized: Quantized) -> Quantized:
