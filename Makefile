@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 STAMP  := $(VENV)/.snncompile-installed
 
-.PHONY: demo test lint typecheck bench env clean
+.PHONY: demo test test-slow lint typecheck bench env clean
 
 env: $(STAMP)
 
@@ -31,6 +31,10 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	SNNCOMPILE_REQUIRE_OPTIONAL=1 $(BIN)/python -m pytest -m "not slow"
+
+# the long runs (Lava on the larger zoo networks, ...): not part of CI's make test
+test-slow: $(STAMP)
+	SNNCOMPILE_REQUIRE_OPTIONAL=1 $(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

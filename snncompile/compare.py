@@ -11,12 +11,13 @@ the float timeline is ``a[t + k_a]`` versus ``b[t + k_b]``; integer backends run
 ``T + max lag`` steps so the whole window of ``T`` input steps is compared.
 
 Spike outputs are compared entry by entry (``output_agreement``: the fraction of equal
-entries). A membrane readout (a fixed ``FixedLIF`` with ``output="v"``, from LI / CubaLI /
-Integrator) outputs values: integer backends' ``v`` is divided by its ``scale`` to float
-units, ``output_max_error`` is the largest absolute difference over the aligned window,
-and ``output_agreement`` is the fraction of samples given the same class (argmax of the
-summed output, as :func:`~snncompile.simulate.accuracy` uses) — equal values entry by
-entry would only ever hold between two integer backends.
+entries). Other outputs carry values: a membrane readout (a fixed ``FixedLIF`` with
+``output="v"``, from LI / CubaLI / Integrator; integer backends' ``v`` is divided by its
+``scale`` to float units) or a host segment's real-valued result (a classifier head after
+a mean over tokens). For them ``output_max_error`` is the largest absolute difference over
+the aligned window, and ``output_agreement`` the fraction of samples given the same class
+(argmax of the summed output, as :func:`~snncompile.simulate.accuracy` uses) — equal
+values entry by entry would only ever hold between two integer backends.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import InputError, UnsupportedError, one_line
-from snncompile.ir import Flatten, Graph, SpikingNeuron
+from snncompile.ir import Flatten, Graph, SpikingNeuron, is_spike_train
 from snncompile.ir.fixed import FixedLIF
 from snncompile.simulate import GraphKind, SimResult, accuracy, classify, get_backend
 
@@ -130,6 +131,7 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
                                "; ".join(f"{b}: {why}" for b, why in skipped.items()))
     base = backends[0]
     scales = {o: readout_scale(fixed_graph, o) for o in outputs}
+    carries_values = {o: scales[o] is not None or not is_spike_train(fixed_graph, o) for o in outputs}
 
     def output(name: str, o: str) -> np.ndarray:
         values = aligned(runs[name].outputs[o], lag_of[name][o], steps)
@@ -142,7 +144,7 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
         for o in outputs:
             a, b = output(base, o), output(other, o)
             key = f"{base} vs {other}" + (f" ({o})" if len(outputs) > 1 else "")
-            if scales[o] is None:
+            if not carries_values[o]:
                 out_agree[key] = float(np.mean(a == b))
             else:
                 out_agree[key] = float(np.mean(classify(a) == classify(b)))
@@ -202,7 +204,7 @@ def render_comparison(result: Mapping[str, Any]) -> str:
     errors = result.get("output_max_error", {})
     for key, value in result.get("output_agreement", {}).items():
         if key in errors:
-            lines.append(f"output (membrane readout) {key}: same class {value:.4f}, "
+            lines.append(f"output (values) {key}: same class {value:.4f}, "
                          f"max |difference| {errors[key]:.6g} (float units)")
         else:
             lines.append(f"output agreement {key}: {value:.4f}")

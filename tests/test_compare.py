@@ -72,3 +72,28 @@ def test_needs_two_backends(loihi2, x):
     q = quantize(g, loihi2)
     with pytest.raises(InputError, match="at least two backends"):
         compare_graphs(g, q.fixed, q.lags, x, ["reference"])
+
+
+def test_a_host_segment_output_is_compared_as_values(x):
+    """A chip layer read out by a host head (real values): same class and max error, not
+    entry-by-entry equality (host float arithmetic sees the chip's spikes, so values agree
+    to rounding when the spikes do)."""
+    from snncompile.ir.host import Mean
+    from snncompile.passes.partition import Capabilities
+    from snncompile.targets import load_target
+
+    g = Graph()
+    g.add("x", Input(shape=(4, 2)))
+    g.add("f1", Linear(weight=[[1.0, 0.5], [0.5, 1.0]]))
+    g.add("h", IF(shape=(4, 2), threshold=1.0))
+    g.add("mean", Mean(axes=(0,)))
+    g.add("head", Linear(weight=[[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2]], bias=[0.01, 0.0, 0.02]))
+    g.add("y", Output(shape=(3,)))
+    g.chain("x", "f1", "h", "mean", "head", "y")
+    xs = np.repeat(x[:, :, None, :], 4, axis=2)
+    q = quantize(g, "loihi2", QuantizeOptions(scale=2**14), capabilities=Capabilities.of(load_target("loihi2")))
+    assert q.fixed.nodes["head"].kind == "Linear"  # on the host, in float
+    c = compare_graphs(g, q.fixed, q.lags, xs, ["reference", "emulator"], labels=np.zeros(3))
+    assert c.output_agreement == {"reference vs emulator": 1.0}
+    assert c.output_max_error["reference vs emulator"] < 1e-12
+    assert c.accuracy["reference"] == c.accuracy["emulator"]

@@ -115,13 +115,15 @@ def _agree(reference: np.ndarray, other: np.ndarray, lag: int) -> float:
 
 
 def _output_agreement(fixed: Graph, name: str, reference: np.ndarray, other: np.ndarray, lag: int) -> float:
-    """Spike outputs: the fraction of equal entries; membrane readouts: of samples given
-    the same class (as :func:`snncompile.compare.compare_graphs`)."""
+    """Spike outputs: the fraction of equal entries; outputs carrying values (membrane
+    readouts, host results): of samples given the same class (as
+    :func:`snncompile.compare.compare_graphs`)."""
     from snncompile.compare import aligned, readout_scale
+    from snncompile.ir import is_spike_train
     from snncompile.simulate import classify
 
     ours = aligned(other, lag, reference.shape[1])
-    if readout_scale(fixed, name) is None:
+    if readout_scale(fixed, name) is None and is_spike_train(fixed, name):
         return float(np.mean(reference == ours))
     return float(np.mean(classify(reference) == classify(ours)))
 

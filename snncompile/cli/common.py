@@ -14,8 +14,9 @@ from snncompile.errors import InputError
 if TYPE_CHECKING:
     from snncompile.ir import Graph
 
-MODEL_HELP = ("a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file, a .snnc artifact "
-              "or a .net netx (lava-dl) file")
+MODEL_HELP = ("a .nir file, file.py:factory (returns a single-step nn.Module), a .snnir IR file, a .snnc artifact, "
+              "a .net netx (lava-dl) file or zoo:NAME (a trained network of snncompile.zoo, e.g. zoo:spikformer; "
+              "docs/zoo.md lists them)")
 
 
 class LazyNames(Sequence[str]):

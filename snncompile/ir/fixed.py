@@ -62,7 +62,7 @@ def _int_array(value) -> np.ndarray:
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise ValueError(f"integer parameter expected, found non-integer values {arr.ravel()[:4]}")
-    return arr.astype(np.int64)
+    return arr.astype(np.int64, copy=False)  # no copy when it already is: replace() runs this per node
 
 
 def _range_problems(name: str, value, lo: int, hi: int) -> list[str]:

@@ -62,6 +62,21 @@ HOST_REASONS: dict[str, str] = {
     "Threshold": "a threshold without a neuron: make it a neuron without leak",
     "Delay": "a per-neuron delay a pass could not move onto synapses",
     "Constant": "a constant value: enters the chip as a bias only next to a neuron",
+    "Mean": "an average over tokens or time of computed values: a synapse could sum them, but the divide and "
+            "the real-valued result have no spike form; keep the readout on the host",
+    "Exp": "an exponential of computed values: cores only add and shift",
+    "ReLU": "a rectifier of real values: a neuron's output is a spike, not its rectified input; use a "
+            "non-leaky neuron (IF) if spikes will do",
+    "Sigmoid": "a smooth nonlinearity of real values: no core computes it",
+    "SiLU": "x·sigmoid(x) of real values: a product and a smooth nonlinearity, no core computes either",
+    "GELU": "a smooth nonlinearity of real values: no core computes it",
+    "ELU": "an exponential nonlinearity of real values: no core computes it",
+    "Softplus": "log(1 + exp(x)) of real values: no core computes it",
+    "Permute": "reorders the axes of host values (on spikes between chip layers it would be routing, "
+               "which only chip synapses feeding the permuted layer could do)",
+    "Expand": "broadcasts host values to a larger shape: a chip sends each spike once",
+    "Concat": "joins host tensors; concatenated spike trains could feed a synapse as separate inputs",
+    "Slice": "selects part of a host tensor; on chip, connect the synapse to the selected neurons instead",
 }
 GENERIC_REASON = "no integer form on this chip"
 

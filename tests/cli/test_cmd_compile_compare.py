@@ -102,7 +102,7 @@ def test_compile_and_compare_a_membrane_readout(run_cli, input_file, tmp_path):
     assert 0 < result["output_max_error"]["reference vs emulator"] < 0.05
     assert result["accuracy"]["reference"] == result["accuracy"]["emulator"]
     code, text, _ = run_cli("compare", out, "--input", input_file, "--no-progress")
-    assert "output (membrane readout) reference vs emulator: same class 1.0000" in text
+    assert "output (values) reference vs emulator: same class 1.0000" in text
     # simulate reports the readout's scale and its sum in float units, and saves v / scale
     code, text, err = run_cli("simulate", out, "--input", input_file, "--json", "--no-progress",
                               "-o", tmp_path / "o.npz")

@@ -57,3 +57,12 @@ def test_a_readout_feeding_anything_but_outputs_runs_on_the_host():
     # and then its synapse (it feeds a host neuron) and the input only it reads
     assert "not a chip neuron" in p.host_reasons["w"] and "only on the host" in p.host_reasons["x"]
     assert set(p.host_reasons) == {"x", "w", "li", "w2", "y"}
+
+
+def test_every_host_operation_says_why_it_runs_on_the_host():
+    from snncompile.ir import NODE_TYPES
+    from snncompile.ir.stage import Stage
+    from snncompile.passes.partition import HOST_REASONS
+
+    host_kinds = {kind for kind, cls in NODE_TYPES.items() if cls.stage is Stage.HOST and kind != "Quantize"}
+    assert host_kinds - set(HOST_REASONS) == set()

@@ -37,7 +37,7 @@ from snncompile.ir.fixed import (
     FixedSynapse,
     SignMode,
 )
-from snncompile.ir.host_tensor import FLAT_VIEWS, Reshape
+from snncompile.ir.host_tensor import FLAT_VIEWS
 from snncompile.ir.semantics import Comparator, Reset
 
 #: Use Lava's Sparse process when at most this fraction of a weight matrix is nonzero.
@@ -83,6 +83,28 @@ def _resolve(graph: Graph, name: str, shapes: dict[str, Shape]) -> tuple[str, Sh
     return name, flat_from
 
 
+def _delays_to_consumers(graph: Graph, name: str) -> set[int]:
+    """The delays from synapse ``name`` to each node its output reaches through views
+    (a view adds no step: delays on edges around it add up into the synapse's delay)."""
+    out: set[int] = set()
+    for e in graph.outgoing(name):
+        if isinstance(graph.nodes[e.dst], FLAT_VIEWS):
+            out |= {e.delay + d for d in _delays_to_consumers(graph, e.dst)}
+        else:
+            out.add(e.delay)
+    return out
+
+
+def _reshapes_into_convolution(graph: Graph, name: str, node, n_in: int) -> bool:
+    """A view other than a full flatten that feeds a convolution: dense synapses read any
+    view of their source (their rows are laid out from the source's own shape), a Conv
+    reads the Lava layout of the shape it is given."""
+    full_flatten = isinstance(node, Flatten) and \
+        (node.start_dim % max(n_in, 1), node.end_dim % max(n_in, 1)) == (0, max(n_in - 1, 0))
+    return not full_flatten and any(isinstance(graph.nodes[e.dst], (FixedConv2d, FixedConv1d))
+                                    for e in graph.outgoing(name))
+
+
 def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
     """Check that Lava can run ``graph`` exactly; raise UnsupportedError listing EVERY
     problem, else return the connection plan."""
@@ -110,12 +132,8 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
             delayed = any(e.delay and not isinstance(graph.nodes[e.src], FixedSynapse) for e in ins)
             if len(ins) != 1 or delayed:
                 problems.append(f"{where}: Lava needs exactly one zero-delay input into a {node.kind}")
-            elif isinstance(node, Flatten) and \
-                    (node.start_dim % max(n_in, 1), node.end_dim % max(n_in, 1)) != (0, max(n_in - 1, 0)):
-                problems.append(f"{where}: only a full flatten of the per-sample shape is supported")
-            elif isinstance(node, Reshape) and any(isinstance(graph.nodes[e.dst], FixedConv2d)
-                                                   for e in graph.outgoing(name)):
-                problems.append(f"{where}: a Reshape into a convolution (Lava's Conv reads its own layout)")
+            elif _reshapes_into_convolution(graph, name, node, n_in):
+                problems.append(f"{where}: a {node.kind} into a convolution (Lava's Conv reads its own layout)")
         elif isinstance(node, Constant):
             if np.any(node.value != np.round(node.value)):
                 problems.append(f"{where}: a constant sent to the chip must be integer payloads")
@@ -135,7 +153,7 @@ def plan_lowering(graph: Graph) -> Plan:  # noqa: C901
             if isinstance(graph.nodes[src], FixedSynapse):
                 problems.append(f"{where}: synapse fed by synapse '{src}' (Lava connects synapses to neurons)")
             plan.producer[name] = (src, flat_from)
-            out_delays = {e.delay for e in graph.outgoing(name)}
+            out_delays = _delays_to_consumers(graph, name)
             if len(out_delays) > 1:
                 problems.append(f"{where}: consumers at different delays {sorted(out_delays)}; Lava has one delay per synapse")
                 continue

@@ -21,11 +21,13 @@ from snncompile.passes.rewrite import node_of
 @dataclass(frozen=True)
 class LayerRange:
     """``percentile`` of |u| and of |v before reset| over samples, steps and neurons (float
-    units, normalised), plus the float spikes for agreement checks."""
+    units, normalised), plus the float spikes for agreement checks and, for spiking
+    layers, every value compared with the threshold (normalised; ``compared``)."""
 
     u_abs: float
     v_abs: float
     spikes: np.ndarray | None
+    compared: np.ndarray | None = None
 
 
 def measure_ranges(graph: Graph, layers: list[Layer], inputs: Mapping[str, np.ndarray] | np.ndarray,
@@ -58,5 +60,6 @@ def measure_ranges(graph: Graph, layers: list[Layer], inputs: Mapping[str, np.nd
             u_abs=float(np.percentile(np.abs(u * norm), percentile)),
             v_abs=float(np.percentile(np.abs(v * norm), percentile)),
             spikes=result.recorded[layer.neuron] if node.spiking else None,
+            compared=v * norm if node.spiking else None,
         )
     return ranges

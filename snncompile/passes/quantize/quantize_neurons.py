@@ -19,9 +19,13 @@ after the next decay, the integer core removes it before the decay — the fixed
 removes ``(1 - decay) · threshold`` less per spike than snnTorch does (an approximation,
 reported; tests measure its effect).
 The comparator is kept, unless ``fire_on_gt``: then a ``>=`` neuron fires on
-``v > vth << shift``, the same as ``v >= S threshold`` up to one unit of ``v`` (the
-threshold itself is rounded to ``2**shift`` units) — what Lava's LIF, which has only
-``>``, can run.
+``v > vth << shift`` (what Lava's LIF, which has only ``>``, can run). That differs from
+``v >= vth << shift`` only when ``v`` equals the threshold exactly — rare for real-valued
+drive, systematic where the membrane moves on a coarse lattice (spike counts times
+dyadic weights: an attention LIF fed ``Q Kᵀ V`` counts). Firing on ``v > (vth - 1) <<
+shift`` instead differs only for ``v`` within one threshold unit below it. With
+calibration data the mantissa is chosen by counting both events in the float membranes
+(:func:`gt_mantissa`): ``vth - 1`` when exact hits outnumber near misses.
 
 Non-spiking neurons (LI, CubaLI, Integrator) become membrane readouts: a FixedLIF with
 ``output="v"`` (never compares, never resets, outputs its integer ``v``) and
@@ -108,13 +112,29 @@ def fixed_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePla
             f"(scale {chosen.threshold_scale:g}, threshold {layer.threshold_ref:g}); choose another scale"
         )
     mant, exp = _bias(node, chosen, plan)
-    # v >= S th on integers is v > S th - 1: with vth rounded from S th / 2**shift, firing on
-    # v > vth << shift is the same condition up to one unit of v (of about 2**shift * vth)
-    comparator = Comparator.GT if opts.fire_on_gt else node.comparator
+    comparator = node.comparator
+    if opts.fire_on_gt and comparator is Comparator.GE:
+        comparator, vth = Comparator.GT, gt_mantissa(chosen, vth, spec.threshold_shift)
     return FixedLIF(
         shape=node.shape, du=du, dv=dv, vth=vth, bias_mant=mant, bias_exp=exp,
         reset=node.reset, comparator=comparator, **_bits(plan),
     )
+
+
+def gt_mantissa(chosen: LayerScale, vth: int, shift: int) -> int:
+    """The threshold mantissa with which ``v > m << shift`` best stands for the layer's
+    ``v >= vth << shift`` on its calibration membranes: ``vth - 1`` when more calibrated
+    values hit the threshold exactly than fall within one threshold unit below it (those
+    would fire too), else ``vth``."""
+    compared = chosen.range.compared if chosen.range is not None else None
+    if compared is None or vth <= 1:
+        return vth
+    theta = chosen.layer.threshold_ref  # normalised, as the calibrated membranes
+    unit = 2.0**shift / chosen.threshold_scale  # one threshold mantissa unit in float units
+    at = np.isclose(compared, theta, rtol=1e-12, atol=0)
+    hits = int(np.count_nonzero(at))
+    near = int(np.count_nonzero((compared > theta - unit) & (compared < theta) & ~at))
+    return vth - 1 if hits > near else vth
 
 
 def readout_neuron(name: str, node: NeuronNode, chosen: LayerScale, plan: ScalePlan) -> FixedLIF:
