@@ -11,8 +11,8 @@ them.
 
 A source's *gain* is how much the agreement with float rises when that source alone is
 exact. Sources interact (an error upstream changes what later rounding sees), so gains
-need not add up to ``exact - chip``; the largest gain at the output names the source to
-fix first.
+need not add up to ``exact - chip``; the source with the largest gain summed over every
+layer and output is named as the one to fix first.
 """
 
 from __future__ import annotations
@@ -95,13 +95,21 @@ def _measure(float_graph: Graph, timed: Compiled, untimed: Compiled, inputs: Map
 
     layer_budgets = tuple(budget(n) for n in layers)
     output_budgets = tuple(budget(n) for n in outputs)
-    decisive = (output_budgets or layer_budgets)[-1:] if (output_budgets or layer_budgets) else ()
-    largest = decisive[0].largest if decisive else None
+    largest = _largest(sources, (*layer_budgets, *output_budgets))
     return ErrorBudget(
         samples=int(np.asarray(next(iter(inputs.values()))).shape[0]), steps=steps, sources=sources,
         layers=layer_budgets, outputs=output_budgets, accuracy=accuracy, largest=largest,
         suggestion=remedy(largest, options) if largest else "",
     )
+
+
+def _largest(sources: Sequence[str], parts: Sequence[LayerBudget]) -> str | None:
+    """The source whose exactness raises agreement most summed over every layer and
+    output (an early layer's error reaches the output through later ones that the
+    output's own gain alone would hide); None when none raises it."""
+    totals = {s: sum(b.gains[s] for b in parts) for s in sources}
+    best = max(totals, key=lambda s: totals[s], default=None)
+    return best if best is not None and totals[best] > 0 else None
 
 
 def _has_boundary(graph: Graph) -> bool:

@@ -40,9 +40,10 @@ def render_budget(budget: ErrorBudget, where: str = "") -> str:
     if budget.accuracy:
         lines.append("accuracy: " + ", ".join(f"{k} {v:.4f}" for k, v in budget.accuracy.items()))
     if budget.largest:
-        decisive = (budget.outputs or budget.layers)[-1]
-        lines.append(f"largest source at '{decisive.name}': {budget.largest} "
-                     f"(+{100 * decisive.gains[budget.largest]:.2f} points); try {budget.suggestion}")
+        source = budget.largest
+        peak = max((*budget.layers, *budget.outputs), key=lambda b: b.gains[source])
+        lines.append(f"largest source: {source} (summed over the layers; +{100 * peak.gains[source]:.2f} points "
+                     f"at '{peak.name}'); try {budget.suggestion}")
     else:
         lines.append("no single source explains the difference (the sources interact)"
                      if (budget.outputs or budget.layers) and (budget.outputs or budget.layers)[-1].chip < 1

@@ -38,7 +38,7 @@ def test_weight_rounding_dominates_the_output_layer(budget):
 def test_the_budget_round_trips_and_renders(budget):
     assert ErrorBudget.from_dict(budget.to_dict()) == budget
     text = render_budget(budget, "on 16 samples")
-    assert "largest source at 'output': weights" in text and "all exact" in text
+    assert "largest source: weights" in text and "all exact" in text
 
 
 def test_split_weights_and_biases_shrink_the_weight_source(spikes, budget):

@@ -25,7 +25,7 @@ def test_compile_reports_and_compare_explains_the_same_budget(run_cli, samples, 
     code, text, err = run_cli("compile", GRAPH, "--reset", "zero", "--calibrate", samples, "-o", artifact)
     assert code == 0, err
     assert "error budget on the calibration input" in text
-    assert "largest source at 'output': weights" in text and "--weight-split 2 --bias-split 2" in text
+    assert "largest source: weights" in text and "--weight-split 2 --bias-split 2" in text
     code, out, err = run_cli("compile", GRAPH, "--reset", "zero", "--calibrate", samples, "-o", artifact, "--json")
     compiled = json.loads(out)["report"]["budget"]
     code, out, err = run_cli("compare", artifact, "--input", samples, "--explain", "--json", "--no-progress")
