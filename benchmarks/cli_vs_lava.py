@@ -68,7 +68,7 @@ def run(folder: Path, steps: int, batch: int, repeats: int) -> dict:
                        "--no-progress"], repeats)
     lava = run_command([*CLI, "simulate", art, "--backend", "lava", "--input", str(folder / "in1.npz"), "-o",
                         str(folder / "lava.npz"), "--no-progress"])
-    with np.load(folder / "emu.npz") as e, np.load(folder / "lava.npz") as lv:
+    with np.load(folder / "emu.npz", allow_pickle=False) as e, np.load(folder / "lava.npz", allow_pickle=False) as lv:
         same = bool(np.array_equal(e["output"][0], lv["output"][0]))
         rate = float(e["output"].mean())
         dtype = str(e["output"].dtype)

@@ -57,7 +57,7 @@ def main() -> None:
     torch.set_num_threads(1)  # as each Ray worker runs
     file, reset, timing = NETWORKS[args.network]
     float_graph = load_model(str(RNN / file), ModelOptions(reset=reset, reset_timing=timing))
-    with np.load(FOLD) as d:
+    with np.load(FOLD, allow_pickle=False) as d:
         x, y = d["spikes"], d["labels"]
     graph = float_graph
     if args.backend != "reference":

@@ -48,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     data = nir_paper.DATA
     graph = nir_paper.braille_graph(data / "braille_noDelay_bias_zero.nir", Reset.ZERO, ResetTiming.IMMEDIATE)
-    x = np.load(data / "braille7_fold0_42.npz")["spikes"].astype(np.float32)
+    x = np.load(data / "braille7_fold0_42.npz", allow_pickle=False)["spikes"].astype(np.float32)
     batch, steps = x.shape[:2]
     export_s = median_seconds(lambda: to_onnx(graph), args.repeat)
     model = to_onnx(graph)

@@ -46,7 +46,7 @@ def run(batch: int, steps: int, width: int, repeats: int) -> dict:
 
 
 def _read(path: Path) -> np.ndarray:
-    with np.load(path) as data:
+    with np.load(path, allow_pickle=False) as data:
         return data["output"]
 
 

@@ -52,7 +52,7 @@ def prepare_input(out: Path) -> Path:
     source = next((p for p in BRAILLE if p.exists()), None)
     if source is None:
         sys.exit(f"demo: Braille data not found in {[str(p) for p in BRAILLE]}")
-    with np.load(source) as data:
+    with np.load(source, allow_pickle=False) as data:
         spikes, labels = data["spikes"], data["labels"]
     path = out / "braille7_fold0.npz"
     np.savez_compressed(path, input=spikes.astype(np.int8), labels=labels)

@@ -49,7 +49,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=280)
     ap.add_argument("--l2mu-samples", type=int, default=40)
     args = ap.parse_args()
-    data = np.load(f"{DATA}/braille/braille7_fold0.npz")
+    data = np.load(f"{DATA}/braille/braille7_fold0.npz", allow_pickle=False)
     # Loihi 2 has no per-op energies; its target file suggests Loihi 1's, with a warning
     borrowed = dataclasses.replace(borrow_figures(load_target("loihi2"), load_target("loihi")),
                                    name="loihi2 (Loihi 1 energies, borrowed)")

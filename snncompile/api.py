@@ -19,15 +19,17 @@ A MODEL is one of
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from snncompile.errors import InputError
+from snncompile.errors import GraphError, InputError, one_line
 from snncompile.ir import Graph, load_graph
+from snncompile.ir.suspicious import check_suspicious
+from snncompile.limits import FACTORY_TIMEOUT, Expired, check_layer_sizes, time_limit
+from snncompile.npz import read_npz
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,12 @@ def load_model(spec: str, options: ModelOptions | None = None) -> Graph:
     if kind != "zoo" and not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     graph = MODEL_LOADERS[kind](spec, options)
-    return graph.validate()
+    try:
+        graph.validate()
+    except GraphError as exc:
+        raise InputError(f"{spec}: {exc}") from None
+    check_layer_sizes(graph, spec)
+    return check_suspicious(graph, spec)
 
 
 @model_loader("ir")
@@ -160,7 +167,13 @@ def _netx_graph(spec: str, options: ModelOptions, float_meaning: bool) -> Graph:
 
     if not os.path.exists(spec):
         raise InputError(f"{spec}: no such file")
-    return load_netx_model(spec, float_meaning, dt=options.dt, input_shape=options.input_shape).validate()
+    graph = load_netx_model(spec, float_meaning, dt=options.dt, input_shape=options.input_shape)
+    try:
+        graph.validate()
+    except GraphError as exc:
+        raise InputError(f"{spec}: {exc}") from None
+    check_layer_sizes(graph, spec)
+    return check_suspicious(graph, spec)
 
 
 @model_loader("nir")
@@ -181,9 +194,19 @@ def _load_torch(spec: str, options: ModelOptions) -> Graph:
         raise InputError(
             f"{spec}: a PyTorch model needs its per-step input shape: pass --input X.npz or --input-shape"
         )
-    module = load_factory(spec, options.weights, options.input_shape)
-    # dt=None lets the model fix it (Norse cells carry one), else DEFAULT_DT
-    return trace(module, options.input_shape, dt=options.dt)
+    # the user's code runs here: bounded in time, and whatever it raises named as its error
+    with time_limit(FACTORY_TIMEOUT, f"{spec}: importing, building and tracing the model"):
+        module = load_factory(spec, options.weights, options.input_shape)
+        try:
+            # dt=None lets the model fix it (Norse cells carry one), else DEFAULT_DT
+            return trace(module, options.input_shape, dt=options.dt)
+        except (KeyboardInterrupt, Expired):
+            raise
+        except Exception:
+            raise
+        except BaseException as exc:  # noqa: B036  SystemExit and the like from the model's forward
+            raise InputError(f"{spec}: the model raised {type(exc).__name__} ({one_line(str(exc))}) while being "
+                             "traced") from None
 
 
 @dataclass
@@ -195,14 +218,9 @@ class InputData:
 
 
 def read_input_file(path: str) -> dict[str, np.ndarray]:
-    """Every array of an ``.npz`` (no pickles); errors name the file."""
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {k: np.asarray(data[k]) for k in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise InputError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
+    """Every array of an ``.npz`` (checked before it is read, never unpickled; see
+    :func:`snncompile.npz.read_npz`); errors name the file."""
+    return read_npz(path, ".npz input file")
 
 
 def input_feature_shape(path: str) -> tuple[int, ...]:
@@ -215,12 +233,18 @@ def input_feature_shape(path: str) -> tuple[int, ...]:
     return tuple(arrays["input"].shape[2:])
 
 
-def load_inputs(path: str, graph: Graph) -> InputData:
+def load_inputs(path: str, graph: Graph, also: tuple[Graph, ...] = ()) -> InputData:
     """Match an input file to ``graph``'s Input nodes.
 
     A single-input graph reads the array ``input``; a graph with several inputs reads one
     array per Input node name. An optional ``labels`` array (batch,) enables accuracy.
+    The arrays are checked by :func:`snncompile.simulate.backend.normalize_inputs` (the
+    one place inputs are checked), for ``graph`` and each graph in ``also`` that will run
+    on them (an artifact's compiled graph takes integer payloads); every error names the
+    file.
     """
+    from snncompile.simulate.backend import normalize_inputs
+
     arrays = read_input_file(path)
     names = graph.inputs
     if len(names) == 1 and "input" in arrays:
@@ -230,22 +254,14 @@ def load_inputs(path: str, graph: Graph) -> InputData:
     else:
         want = "'input'" if len(names) == 1 else f"one array per input node {names}"
         raise InputError(f"{path}: expected {want}; found arrays {sorted(arrays)}")
-    for name, array in chosen.items():
-        shape = graph.nodes[name].shape  # type: ignore[attr-defined]
-        if array.ndim != len(shape) + 2 or tuple(array.shape[2:]) != tuple(shape):
-            raise InputError(
-                f"{path}: input for node '{name}' must be (batch, time, {', '.join(map(str, shape))}); "
-                f"found shape {tuple(array.shape)}"
-            )
-        if not np.issubdtype(array.dtype, np.number) and array.dtype != bool:
-            raise InputError(f"{path}: input '{name}' has non-numeric dtype {array.dtype}")
+    try:
+        data = normalize_inputs(graph, chosen, labels=arrays.get("labels"))
+        for other in also:
+            normalize_inputs(other, {n: a for n, a in data.arrays.items() if n in other.inputs})
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     labels = arrays.get("labels")
-    if labels is not None:
-        batch = next(iter(chosen.values())).shape[0]
-        labels = np.asarray(labels).reshape(-1)
-        if labels.shape[0] != batch:
-            raise InputError(f"{path}: 'labels' has {labels.shape[0]} entries for a batch of {batch}")
-    return InputData(chosen, labels)
+    return InputData(data.arrays, None if labels is None else labels.reshape(-1).astype(np.int64))
 
 
 def default_output_path(spec: str, suffix: str) -> str:

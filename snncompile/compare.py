@@ -31,7 +31,7 @@ import numpy as np
 from snncompile.errors import InputError, UnsupportedError, one_line
 from snncompile.ir import Flatten, Graph, SpikingNeuron, is_spike_train
 from snncompile.ir.fixed import FixedLIF
-from snncompile.simulate import GraphKind, SimResult, accuracy, classify, get_backend
+from snncompile.simulate import BackendFailed, GraphKind, SimResult, accuracy, classify, get_backend
 
 
 def aligned(series: np.ndarray, lag: int, steps: int) -> np.ndarray:
@@ -87,6 +87,8 @@ class Comparison:
     output_agreement: Mapping[str, float]  # "a vs b" -> aligned output agreement
     output_max_error: Mapping[str, float] = field(default_factory=dict)  # "a vs b" -> readouts only
     skipped: Mapping[str, str] = field(default_factory=dict)  # backend -> why it could not run
+    failed: Mapping[str, str] = field(default_factory=dict)  # backend -> how its run hung or crashed
+    spikes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # backend -> layer -> spikes
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,7 +100,11 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     """Run each backend on the graph it executes (float backends on the float graph,
     the others on the compiled graph, see :class:`~snncompile.simulate.GraphKind`) and
     compare every pair, baseline first. A backend that cannot express the graph is
-    skipped with its reason (``skipped``) as long as two backends remain."""
+    skipped with its reason (``skipped``) as long as two backends remain. A backend
+    whose run hangs or crashes (:class:`~snncompile.simulate.BackendFailed`, e.g. Lava
+    stopped after its time limit) is reported in ``failed`` and the others are still
+    compared and shown (``spikes`` per layer for every backend that ran), even when only
+    one is left."""
     if len(backends) < 2:
         raise InputError(f"compare needs at least two backends, found {list(backends)}")
     if not isinstance(inputs, Mapping):
@@ -108,6 +114,7 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     outputs = [n for n in float_graph.outputs if n in fixed_graph.nodes]
     runs: dict[str, SimResult] = {}
     skipped: dict[str, str] = {}
+    failed: dict[str, str] = {}
     lag_of: dict[str, dict[str, int]] = {}
     floats = set()
     for name in backends:
@@ -125,10 +132,12 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
             runs[name] = backend.run(graph, inputs, steps=steps + extra, record=layers, progress=progress)
         except UnsupportedError as exc:
             skipped[name] = one_line(str(exc))
+        except BackendFailed as exc:
+            failed[name] = one_line(str(exc))
     backends = [b for b in backends if b in runs]
-    if len(backends) < 2:
+    if len(backends) < 2 and not (failed and backends):
         raise UnsupportedError("compare needs two backends that can run this graph; " +
-                               "; ".join(f"{b}: {why}" for b, why in skipped.items()))
+                               "; ".join(f"{b}: {why}" for b, why in {**skipped, **failed}.items()))
     base = backends[0]
     scales = {o: readout_scale(fixed_graph, o) for o in outputs}
     carries_values = {o: scales[o] is not None or not is_spike_train(fixed_graph, o) for o in outputs}
@@ -156,8 +165,9 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
             acc[name] = accuracy(output(name, o), labels)
     batch = int(np.asarray(next(iter(inputs.values()))).shape[0])
     lag_of = {b: lags_ for b, lags_ in lag_of.items() if b in runs}
+    spikes = {b: {n: int(aligned(runs[b].recorded[n], lag_of[b][n], steps).sum()) for n in layers} for b in backends}
     return Comparison(tuple(backends), steps, batch, lag_of, tuple(pairs), acc, out_agree,
-                      output_max_error=out_error, skipped=skipped)
+                      output_max_error=out_error, skipped=skipped, failed=failed, spikes=spikes)
 
 
 def readout_scale(fixed_graph: Graph, output: str) -> float | None:
@@ -210,6 +220,12 @@ def render_comparison(result: Mapping[str, Any]) -> str:
             lines.append(f"output agreement {key}: {value:.4f}")
     for key, value in result.get("accuracy", {}).items():
         lines.append(f"accuracy {key}: {value:.4f}")
+    if not result["pairs"] and result.get("spikes"):  # one backend left: show what it computed
+        rows = [{"layer": layer, **{f"spikes {b}": counts[layer] for b, counts in result["spikes"].items()}}
+                for layer in next(iter(result["spikes"].values()))]
+        lines.append(table(rows, title="spikes per layer (nothing to compare with)"))
     for key, why in result.get("skipped", {}).items():
         lines.append(f"skipped {key}: {why}")
+    for key, why in result.get("failed", {}).items():
+        lines.append(f"FAILED {key}: {why}")
     return "\n".join(lines)

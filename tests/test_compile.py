@@ -48,7 +48,7 @@ def test_round_trip(artifact):
     assert back.target["spec"]["threshold_shift"] == 6
     prov = back.provenance
     assert prov["source"] == {"path": str(src), "sha256": file_sha256(src)}
-    assert prov["options"]["rounding"] == "trunc" and prov["snncompile"] and prov["created"].endswith("+00:00")
+    assert prov["options"]["rounding"] == "trunc" and prov["snncompile"] and prov["created"] is None  # SOURCE_DATE_EPOCH unset: no clock time (reproducible)
     assert back.version == VERSION
 
 
@@ -118,6 +118,122 @@ def test_report_says_whether_lava_can_run_it():
     assert "subtract" in art.report.notes[-1]
 
 
+def _arrays(path):
+    from snncompile.npz import read_npz
+
+    return read_npz(path)
+
+
+def _write(arrays, path):
+    from snncompile.npz import write_npz
+
+    write_npz(path, arrays)
+    return path
+
+
+def test_stored_graphs_carry_digests_that_are_checked(artifact, tmp_path):
+    _, path, _ = artifact
+    arrays = _arrays(path)
+    header = json.loads(str(arrays["__artifact__"]))
+    assert set(header["digests"]) == {"fixed", "float"} and all(len(d) == 64 for d in header["digests"].values())
+    for key in ("float/n1/weight", "fixed/__graph__"):  # a value of the float graph; the fixed graph's header
+        changed = dict(arrays)
+        if key.endswith("__graph__"):
+            changed[key] = np.array(str(arrays[key]).replace('"dt": 0.001', '"dt": 0.002'))
+        else:
+            changed[key] = arrays[key] + 0.25
+        part = key.split("/")[0]
+        with pytest.raises(InputError, match=f"the stored {part} graph does not match its digest"):
+            load_artifact(_write(changed, tmp_path / f"{part}.snnc"))
+
+
+def test_an_artifact_without_digests_is_read_with_a_warning(artifact, tmp_path):
+    art, path, _ = artifact
+    arrays = _arrays(path)
+    header = json.loads(str(arrays["__artifact__"]))
+    del header["digests"]
+    arrays["__artifact__"] = np.array(json.dumps(header))
+    with pytest.warns(UserWarning, match="written without graph digests .* cannot be verified"):
+        back = load_artifact(_write(arrays, tmp_path / "old.snnc"))
+    assert back.fixed.equals(art.fixed)
+
+
+def test_both_graphs_are_verified_when_loaded(artifact, tmp_path):
+    """The issue's case: a corrupted float graph (here consistent with its digest, as a
+    buggy writer would make it) passed until a command used it."""
+    from snncompile.compile import graph_digest
+
+    _, path, _ = artifact
+    arrays = _arrays(path)
+    arrays["float/n1/weight"] = arrays["float/n1/weight"][:, :2]  # 2 inputs for a 3-wide input
+    header = json.loads(str(arrays["__artifact__"]))
+    header["digests"]["float"] = graph_digest(arrays, "float/")
+    arrays["__artifact__"] = np.array(json.dumps(header))
+    with pytest.raises(InputError, match=r"bad.snnc \(float graph\): node 'fc' \(Linear\)"):
+        load_artifact(_write(arrays, tmp_path / "bad.snnc"))
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda h: h.__setitem__("lags", {"x": 0}), "no lag recorded for ['lif', 'y']"),
+    (lambda h: h["lags"].__setitem__("lif", -1), "lags must be step counts"),
+    (lambda h: h["lags"].__setitem__("ghost", 1), "lags must be step counts"),
+    (lambda h: h.__setitem__("report", []), "entries ['report'] must be JSON objects"),
+    (lambda h: h["report"]["layers"][0].__setitem__("vth", "high"), "the quantization report is malformed ('vth'"),
+    (lambda h: h["report"].pop("layers"), "the quantization report is malformed"),
+    (lambda h: h.__setitem__("target", {"name": 5}), "must name the target and hold its spec"),
+    (lambda h: h.__setitem__("digests", {"fixed": "0"}), "'digests' must hold a SHA-256"),
+    (lambda h: h.__setitem__("version", True), "version must be a positive integer, found True"),
+])
+def test_malformed_artifact_headers_are_named(artifact, tmp_path, edit, expected):
+    _, path, _ = artifact
+    arrays = _arrays(path)
+    header = json.loads(str(arrays["__artifact__"]))
+    edit(header)
+    arrays["__artifact__"] = np.array(json.dumps(header))
+    with pytest.raises(InputError) as info:
+        load_artifact(_write(arrays, tmp_path / "h.snnc"))
+    assert str(info.value).startswith(str(tmp_path / "h.snnc")) and expected in str(info.value)
+
+
+COMPILE = """
+import sys
+from snncompile.cli.main import main
+sys.exit(main(["compile", sys.argv[1], "--target", "loihi2", "--calibrate", sys.argv[2], "-o", sys.argv[3]]))
+"""
+
+
+def test_two_compiles_in_two_processes_give_the_same_bytes(tmp_path):
+    """Same input, two processes (different hash seeds, different seconds): identical
+    artifacts. The creation time is recorded only from SOURCE_DATE_EPOCH."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    save_graph(model(), tmp_path / "m.snnir")
+    x = (np.random.default_rng(0).random((3, 20, 3)) < 0.5).astype(float)
+    np.savez(tmp_path / "x.npz", input=x)
+    procs = []
+    for i, seed in enumerate(("1", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        env.pop("SOURCE_DATE_EPOCH", None)
+        procs.append(subprocess.Popen([sys.executable, "-c", COMPILE, str(tmp_path / "m.snnir"), str(tmp_path / "x.npz"),
+                                       str(tmp_path / f"out{i}.snnc")], env=env, stderr=subprocess.PIPE, text=True))
+        time.sleep(1.1)  # the two compiles start in different seconds
+    for proc in procs:
+        assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
+    assert (tmp_path / "out0.snnc").read_bytes() == (tmp_path / "out1.snnc").read_bytes()
+    assert load_artifact(tmp_path / "out0.snnc").provenance["created"] is None
+
+
+def test_source_date_epoch_is_the_recorded_creation_time(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_artifact(model(), "loihi2").provenance["created"] == "2023-11-14T22:13:20+00:00"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH='yesterday'"):
+        build_artifact(model(), "loihi2")
+
+
 def test_version_1_artifacts_still_load(artifact, tmp_path):
     _, path, _ = artifact
     with np.load(path, allow_pickle=False) as data:
@@ -152,3 +268,11 @@ def test_partition_survives_save_and_load(tmp_path):
     back = load_artifact(tmp_path / "a.snnc")
     assert back.partition == art.partition
     assert back.fixed.nodes["qk"].meta["placement"] == "host" and back.fixed.nodes["q"].meta["segment"] == "chip0"
+
+
+def test_host_must_be_a_host_descriptor():
+    """issue 13: --host loihi2 (a chip) was accepted, and the host part's time and energy
+    silently had no figures."""
+    with pytest.raises(InputError, match=r"--host loihi2: expected a host descriptor \(a target of kind 'host', "
+                                         r"such as host-cortex-a72\), found kind 'neuromorphic'"):
+        build_artifact(model(), "loihi2", host="loihi2")

@@ -64,7 +64,7 @@ def acc(counts: np.ndarray, y: np.ndarray) -> float:
 
 
 def main(samples: int, n_netx: int) -> None:
-    data = np.load(ROOT / "tests/data/braille/braille7_fold0.npz")
+    data = np.load(ROOT / "tests/data/braille/braille7_fold0.npz", allow_pickle=False)
     x, y = data["spikes"][:samples].astype(np.int64), data["labels"][:samples]
     calib = data["spikes"][:40].astype(np.float64)
     g = read_nir(ROOT / "tests/data/nir_paper/03_rnn/braille_noDelay_bias_zero.nir", dt=1e-4, reset="zero")

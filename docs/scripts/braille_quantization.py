@@ -27,7 +27,7 @@ VARIANTS = [("default", QuantizeOptions()), ("--split-sign", QuantizeOptions(spl
 
 
 def main(samples: int, n_lava: int) -> None:
-    data = np.load(ROOT / "tests/data/braille/braille7_fold0.npz")
+    data = np.load(ROOT / "tests/data/braille/braille7_fold0.npz", allow_pickle=False)
     x, y = data["spikes"][:samples].astype(np.float64), data["labels"][:samples]
     calib = data["spikes"][:40].astype(np.float64)
     print("| network | float reset | quantization | float acc | emulator acc | output spike agreement "

@@ -22,7 +22,7 @@ ROOT = Path(__file__).parents[2]
 
 def run(workers: str = "1") -> int:
     with tempfile.TemporaryDirectory() as folder:
-        with np.load(ROOT / "tests/data/braille/braille7_fold0.npz") as d:
+        with np.load(ROOT / "tests/data/braille/braille7_fold0.npz", allow_pickle=False) as d:
             np.savez(Path(folder) / "fold0.npz", input=d["spikes"], labels=d["labels"], classes=d["classes"])
         out = Path(folder) / "sweep"
         code = main(["sweep", str(ROOT / "tests/data/nir_paper/03_rnn/braille_noDelay_noBias_subtract.nir"),

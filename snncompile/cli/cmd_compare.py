@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 
 from snncompile.errors import InputError
 
@@ -32,13 +33,18 @@ def run(args: argparse.Namespace) -> dict:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if len(backends) < 2:
         raise InputError(f"--backends: name at least two backends, found '{args.backends}'")
-    data = load_inputs(args.input, artifact.float_graph)
+    data = load_inputs(args.input, artifact.float_graph, also=(artifact.fixed,))
     n = args.samples
+    if n is not None and n < 1:
+        raise InputError(f"--samples must be at least 1, found {n}")
     inputs = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     labels = None if data.labels is None else (data.labels[:n] if n else data.labels)
     result = compare_graphs(artifact.float_graph, artifact.fixed, artifact.lags, inputs, backends, labels,
                             progress=not args.no_progress)
-    out = {"artifact": args.artifact, "input": args.input, **result.to_dict()}
+    for name, why in result.failed.items():  # the other backends' results are still shown
+        warnings.warn(f"{args.artifact}: backend {name} failed: {why}", stacklevel=1)
+    exit_code = 2 if len(result.backends) < 2 else 0  # nothing was compared
+    out = {"artifact": args.artifact, "input": args.input, **result.to_dict(), "exit_code": exit_code}
     if args.explain:
         from snncompile.budget.artifact import artifact_budget
 

@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> dict:
     if args.calibrate:
         data = load_inputs(args.calibrate, graph)
         n = args.calibrate_samples
+        if n is not None and n < 1:
+            raise InputError(f"--calibrate-samples must be at least 1, found {n}")
         calibrate = {k: (v[:n] if n else v) for k, v in data.arrays.items()}
     artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
                               calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host,

@@ -66,11 +66,16 @@ def run(args: argparse.Namespace) -> dict:
     cells = grid(_list(args.target, "--target"), _list(args.weight_bits, "--weight-bits", int), SPLIT[args.split_sign],
                  roundings)
     calibrate = None
+    if args.calibrate_samples < 1:
+        raise InputError(f"--calibrate-samples must be at least 1, found {args.calibrate_samples}")
     if args.calibrate:
         calibrate = {k: v[: args.calibrate_samples] for k, v in load_inputs(args.calibrate, graph).arrays.items()}
     how = SweepRun(args.data, data_options_from_args(args), args.backend, args.batch_size, args.steps, args.workers,
-                   args.ray, parse_borrow(args.borrow), not args.no_progress)
-    return {"model": args.model, **run_sweep(graph, cells, args.output, how, calibrate, model=args.model).to_dict()}
+                   args.ray, parse_borrow(args.borrow), not args.no_progress, args.chunk_batches, args.retries,
+                   calibrate_samples=args.calibrate_samples)
+    result = run_sweep(graph, cells, args.output, how, calibrate, model=args.model).to_dict()
+    # no cell evaluated: the table (with every reason) is shown, and the exit says nothing ran
+    return {"model": args.model, **result, "exit_code": 0 if any(r["status"] == "ok" for r in result["rows"]) else 2}
 
 
 def render(result: dict) -> str:

@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from snncompile.errors import InputError
+from snncompile.errors import InputError, SnnCompileError
 
 if TYPE_CHECKING:
     from snncompile.ir import Graph
@@ -105,12 +105,19 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
     )
 
     shape = parse_shape(getattr(args, "input_shape", None))
+    traced_from = None
     if shape is None and input_path and model_kind(args.model) == "torch":
-        shape = input_feature_shape(input_path)
+        shape, traced_from = input_feature_shape(input_path), input_path
     options = ModelOptions(weights=args.weights, input_shape=shape, dt=args.dt, reset=args.reset,
                            reset_timing=getattr(args, "reset_timing", None), comparator=getattr(args, "comparator", None),
                            discretization=getattr(args, "discretization", None), dialect=getattr(args, "dialect", None))
-    return load_for_backend(args.model, backend or default_backend(args.model), options)
+    try:
+        return load_for_backend(args.model, backend or default_backend(args.model), options)
+    except SnnCompileError as exc:
+        if traced_from is None or (args.weights and str(args.weights) in str(exc)):
+            raise
+        named = str(exc) if args.model in str(exc) else f"{args.model}: {exc}"
+        raise InputError(f"{named} (traced with the per-step input shape {shape} of {traced_from})") from None
 
 
 def add_data_arguments(p: argparse.ArgumentParser) -> None:

@@ -62,6 +62,26 @@ def build_parser(commands: dict[str, ModuleType], only: str | None | bool = True
     return parser
 
 
+#: the arguments that name files (or a target) a command reads or writes, the model first
+FILE_ARGUMENTS = ("model", "artifact", "name", "input", "calibrate", "data", "labels", "weights", "target",
+                  "output")
+
+
+def named(message: str, args: argparse.Namespace) -> str:
+    """``message``, prefixed with a file when it names none of the files the command was
+    given: the input data for a problem with an input (``input 'x': ...``), else the
+    MODEL (an error found while running a model names the model). A message about an
+    option (``--workers ...``) or a setting (``SNNCOMPILE_...``) stays as it is."""
+    files = [v for k in FILE_ARGUMENTS if isinstance(v := getattr(args, k, None), str) and v]
+    if not files or message.startswith(("--", "SNNCOMPILE_")) or any(
+            f in message or f.split(":")[0] in message for f in files):
+        return message
+    data = getattr(args, "input", None) or getattr(args, "calibrate", None) or getattr(args, "data", None)
+    if data and message.startswith("input "):
+        return f"{data}: {message}"
+    return f"{files[0]}: {message}"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     commands = load_commands()
@@ -81,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             if issubclass(w.category, UserWarning):
                 print(f"warning: {one_line(str(w.message))}", file=sys.stderr)
     except SnnCompileError as exc:
-        print(f"snncompile {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
+        print(f"snncompile {args.command}: error: {one_line(named(str(exc), args))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

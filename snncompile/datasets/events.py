@@ -40,8 +40,13 @@ def event_steps(times: np.ndarray, time_unit: float, dt: float) -> np.ndarray:
 
 
 def steps_for(last_time: float, time_unit: float, dt: float) -> int:
-    """Steps that hold an event at ``last_time``."""
-    return int(event_steps(np.asarray([last_time]), time_unit, dt)[0]) + 1 if math.isfinite(last_time) else 1
+    """Steps that hold an event at ``last_time`` (a Python int however late the event:
+    :func:`snncompile.datasets.source.open_data` refuses what does not fit in memory)."""
+    if not math.isfinite(last_time):
+        return 1
+    if abs(last_time * time_unit / dt) > 2.0**53:  # beyond int64 steps: no int64 cast (it would wrap)
+        return int(last_time * time_unit / dt) + 1
+    return int(event_steps(np.asarray([last_time]), time_unit, dt)[0]) + 1
 
 
 def bin_events(times: np.ndarray, coords: tuple[np.ndarray, ...], shape: tuple[int, ...], steps: int,

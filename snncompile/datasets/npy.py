@@ -24,14 +24,14 @@ from snncompile.datasets.source import (
     check_trailing_shape,
     register_reader,
 )
-from snncompile.errors import InputError
+from snncompile.errors import InputError, one_line
 
 
 def open_npy(path: str) -> np.ndarray:
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise InputError(f"{path}: not a readable .npy file ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001  numpy's header parser on untrusted bytes: any failure is the file's
+        raise InputError(f"{path}: not a readable .npy file ({one_line(f'{type(exc).__name__}: {exc}')[:300]})") from None
 
 
 @register_reader

@@ -4,7 +4,8 @@ Each file holds ``input`` (samples, time, *features) for a single-input graph, o
 array per Input node name, and optionally ``labels`` (samples,). Shards are taken in
 natural name order (``part2`` before ``part10``); they must agree on the time length and
 on having labels. Opening reads only the array headers; a shard's arrays are loaded when
-one of its batches is read (never with pickles).
+one of its batches is read, by :func:`snncompile.npz.read_npz` (declared sizes checked
+before anything is allocated, never with pickles; docs/robustness.md).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from snncompile.datasets.source import (
     check_trailing_shape,
     register_reader,
 )
-from snncompile.errors import InputError
+from snncompile.errors import InputError, one_line
+from snncompile.npz import MAX_MEMBERS, read_npz
 
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
@@ -41,6 +43,8 @@ def npz_headers(path: str) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
     out = {}
     try:
         with zipfile.ZipFile(path) as archive:
+            if len(archive.infolist()) > MAX_MEMBERS:
+                raise ValueError(f"{len(archive.infolist())} archive members, more than the {MAX_MEMBERS} allowed")
             for info in archive.infolist():
                 if not info.filename.endswith(".npy"):
                     continue
@@ -50,8 +54,9 @@ def npz_headers(path: str) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
                         raise ValueError(f"unsupported .npy format version {version}")
                     shape, _, dtype = _HEADER_READERS[version](handle)
                 out[info.filename[:-4]] = (tuple(shape), np.dtype(dtype))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise InputError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001  the zip and npy layers on untrusted bytes: any failure is the file's
+        why = one_line(f"{type(exc).__name__}: {exc}")[:300]
+        raise InputError(f"{path}: not a readable .npz file ({why})") from None
     return out
 
 
@@ -59,8 +64,7 @@ def class_names(path: str) -> list[str] | None:
     """The optional ``classes`` array (names as strings) of an ``.npz``."""
     if npz_headers(path).get("classes", ((), np.dtype(float)))[1].kind not in "US":
         return None
-    with np.load(path, allow_pickle=False) as data:
-        return [str(c) for c in np.asarray(data["classes"]).reshape(-1)]
+    return [str(c) for c in read_npz(path, "data file")["classes"].reshape(-1)]
 
 
 def input_arrays(names: list[str], layout: Layout, where: str) -> dict[str, str]:
@@ -81,6 +85,8 @@ def check_arrays(headers: dict[str, tuple[tuple[int, ...], np.dtype]], layout: L
     sizes = set()
     for node, key in feeds.items():
         shape, dtype = headers[key]
+        if any(d < 0 for d in shape):
+            raise InputError(f"{where}: array '{key}' declares a negative dimension {shape}")
         check_trailing_shape(shape, layout.inputs[node], node, where)
         if dtype.kind not in "biuf":
             raise InputError(f"{where}: array '{key}' must hold numbers, found dtype {dtype}")
@@ -89,6 +95,8 @@ def check_arrays(headers: dict[str, tuple[tuple[int, ...], np.dtype]], layout: L
         raise InputError(f"{where}: input arrays disagree on samples or time length: {sorted(sizes)}")
     samples, steps = sizes.pop()
     labelled = "labels" in headers
+    if labelled and headers["labels"][1].kind not in "biuf":
+        raise InputError(f"{where}: 'labels' must hold integers, found dtype {headers['labels'][1]}")
     if labelled and int(np.prod(headers["labels"][0])) != samples:
         raise InputError(f"{where}: 'labels' has {int(np.prod(headers['labels'][0]))} entries for {samples} samples")
     return feeds, int(samples), int(steps), labelled
@@ -144,12 +152,13 @@ class NpzData(Dataset):
         if self._cached is None or self._cached[0] != index:
             self._cached = None  # drop the previous shard before loading the next
             file, samples = self.spec.facts["shards"][index]
-            try:
-                with np.load(file, allow_pickle=False) as data:
-                    arrays = {node: np.asarray(data[key]) for node, key in self.spec.facts["feeds"].items()}
-                    labels = check_labels(data["labels"], samples, file) if self.labelled else None
-            except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-                raise InputError(f"{file}: not a readable .npz file ({type(exc).__name__}: {exc})") from None
+            data = read_npz(file, "data file")  # checked before allocating, never unpickled
+            missing = [key for key in [*self.spec.facts["feeds"].values(), *["labels"] * self.labelled]
+                       if key not in data]
+            if missing:
+                raise InputError(f"{file}: arrays {missing} are gone since the data set was opened")
+            arrays = {node: data[key] for node, key in self.spec.facts["feeds"].items()}
+            labels = check_labels(data["labels"], samples, file) if self.labelled else None
             self._cached = (index, arrays, labels)
         return self._cached[1], self._cached[2]
 

@@ -25,15 +25,19 @@ from snncompile.datasets.source import (
     register_reader,
 )
 from snncompile.errors import InputError
+from snncompile.hdf5check import check_hdf5_files
 
 KEYS = ("spikes/times", "spikes/units", "labels")
 #: recordings read at once while scanning for the longest one
 SCAN_BLOCK = 256
 
 
-def open_h5(path: str):
+def open_h5(path: str, what: str = "HDF5 data file"):
+    """``path`` opened with h5py, once a child process has walked it (a corrupt HDF5 file
+    can hang or crash the library: :mod:`snncompile.hdf5check`; once per file and process)."""
     import h5py
 
+    check_hdf5_files([path], what)
     try:
         return h5py.File(path, "r")
     except OSError as exc:

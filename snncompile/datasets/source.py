@@ -26,6 +26,7 @@ import numpy as np
 
 from snncompile.errors import InputError
 from snncompile.ir import Graph, Input
+from snncompile.limits import check_shape
 
 BINNINGS = ("count", "binary")
 
@@ -209,6 +210,10 @@ def open_data(path: str | os.PathLike, graph: Graph | Layout, options: DataOptio
     dataset = reopen(DataSpec(path, fmt, layout, options, facts))
     if len(dataset) == 0:
         raise InputError(f"{path}: the data set has no samples")
+    if dataset.steps < 1:
+        raise InputError(f"{path}: samples of {dataset.steps} time steps (at least 1 is needed)")
+    for node, shape in layout.inputs.items():  # what a reader allocates per sample (float32 frames)
+        check_shape((dataset.steps, *shape), 4, f"{path}: one sample for input '{node}' ({dataset.steps} steps)")
     return dataset
 
 
@@ -236,6 +241,9 @@ def batch_ranges(dataset: Dataset, batch_size: int) -> list[tuple[int, int]]:
     if batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, found {batch_size}")
     n = len(dataset)
+    for node, shape in dataset.spec.layout.inputs.items():
+        check_shape((min(batch_size, n), dataset.steps, *shape), 4,
+                    f"{dataset.spec.path}: a batch of --batch-size {batch_size} for input '{node}'")
     out = []
     for lo, hi in dataset.spans():
         hi = min(hi, n)

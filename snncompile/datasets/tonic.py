@@ -26,6 +26,7 @@ from snncompile.datasets.events import bin_events, steps_for
 from snncompile.datasets.shd import open_h5
 from snncompile.datasets.source import Batch, DataOptions, Dataset, Layout, register_reader
 from snncompile.errors import InputError
+from snncompile.hdf5check import check_hdf5_files
 
 _NAME = re.compile(r"^(\d+)_(\d+)\.hdf5$")
 #: tonic's event times are microseconds
@@ -107,6 +108,7 @@ class TonicData(Dataset):
         kinds, labelled, longest = set(), set(), 0
         unit = options.time_unit or TONIC_TIME_UNIT
         # with --steps only the first sample is checked here; load() checks each one it reads
+        check_hdf5_files(files[:1] if options.steps else files, "tonic cache file")  # one child, not one each
         for file in files[:1] if options.steps else files:
             data, target = read_sample(file)
             kind = sample_kind(data, file)
@@ -132,6 +134,7 @@ class TonicData(Dataset):
         shape, steps = tuple(facts["shape"]), int(facts["steps"])
         out = np.zeros((stop - start, steps, *shape), dtype=np.float32)
         labels, dropped = [], 0
+        check_hdf5_files(facts["files"][start:stop], "tonic cache file")
         for i, file in enumerate(facts["files"][start:stop]):
             data, target = read_sample(file)
             if sample_kind(data, file) != facts["kind"] or (target is not None) != self.labelled:

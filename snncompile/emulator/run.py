@@ -25,7 +25,6 @@ from snncompile.emulator import kernels as K
 from snncompile.emulator.cycles import CoreLayout, CycleModel
 from snncompile.emulator.fused import run_fused
 from snncompile.emulator.synapses import build_csr
-from snncompile.errors import InputError
 from snncompile.ir import Graph, Input, Node, Shape
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.host import Quantize
@@ -216,19 +215,16 @@ _NARROW_INPUTS = frozenset("?bBhHi")
 
 def _payloads(graph: Graph, name: str, array: np.ndarray) -> np.ndarray:
     """Input ``name`` as (batch, time, flat) payloads: integers when it feeds integer nodes
-    (Lava's RingBuffer sends int32), float64 when only host nodes read it. Spikes stored
-    as bool or int8 (and any integer type up to 32 bits) are used as they are, without a
-    copy; other types are converted once, to int8 when every value fits."""
+    (Lava's RingBuffer sends int32; :func:`~snncompile.simulate.backend.normalize_inputs`
+    checked they are integers that fit), float64 when only host nodes read it. Spikes
+    stored as bool or int8 (and any integer type up to 32 bits) are used as they are,
+    without a copy; other types are converted once, to int8 when every value fits."""
     flat = array.reshape(array.shape[0], array.shape[1], -1)
     if all(on_host(graph.nodes[e.dst]) for e in graph.outgoing(name)):
         return np.ascontiguousarray(flat, dtype=np.float64)
     if array.dtype.char in _NARROW_INPUTS:
         return np.ascontiguousarray(flat)
-    if array.dtype.kind == "f" and np.any(array != np.round(array)):
-        raise InputError(f"input '{name}': the emulator takes integer payloads (spikes 0/1 or graded ints)")
     lo, hi = (int(array.min()), int(array.max())) if array.size else (0, 0)
-    if lo < -(2**31) or hi >= 2**31:
-        raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found [{lo}, {hi}]")
     return np.ascontiguousarray(flat, dtype=np.int8 if -128 <= lo and hi <= 127 else np.int32)
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from snncompile.errors import InputError
 from snncompile.estimate.activity import Activity, record_activity
 from snncompile.estimate.energy import estimate
 from snncompile.estimate.metrics import Metrics, compute_metrics
 from snncompile.estimate.models.host import chip_plus_host, host_segments
 from snncompile.estimate.record import Estimate
 from snncompile.ir import Graph
+from snncompile.limits import check_bytes
 from snncompile.mapping import Placement, map_graph
 from snncompile.targets import DEFAULT_HOST, Target, list_targets, load_target
 
@@ -48,6 +51,13 @@ def resolve_targets(spec: str | Sequence[str]) -> list[Target]:
 
 def synthetic_input(graph: Graph, steps: int = 100, rate: float = 0.1, seed: int = 0) -> dict[str, np.ndarray]:
     """Bernoulli spike trains at ``rate`` per input per step (one sample)."""
+    if not 0 <= rate <= 1:
+        raise InputError(f"--rate: a spike probability per step must be in [0, 1], found {rate}")
+    if steps < 1:
+        raise InputError(f"--steps must be at least 1, found {steps}")
+    for n in graph.inputs:
+        check_bytes(steps * math.prod(graph.nodes[n].shape) * 8,  # type: ignore[attr-defined]
+                    f"a random input of {steps} steps for '{n}'")
     rng = np.random.default_rng(seed)
     return {n: (rng.random((1, steps, *graph.nodes[n].shape)) < rate).astype(np.float64)  # type: ignore[attr-defined]
             for n in graph.inputs}

@@ -126,6 +126,10 @@ def evaluate(graph: Graph, dataset: Dataset, backend: str, *, batch_size: int = 
     """Evaluate ``graph`` on every sample of ``dataset`` (see module docstring)."""
     if workers < 1:
         raise InputError(f"--workers must be at least 1, found {workers}")
+    if chunk_batches is not None and chunk_batches < 1:
+        raise InputError(f"--chunk-batches must be at least 1, found {chunk_batches}")
+    if retries < 0:
+        raise InputError(f"--retries must be at least 0, found {retries}")
     classes(graph)  # one output, before any work
     job = EvalJob(graph, dataset.spec, backend, steps)
     ranges = batch_ranges(dataset, batch_size)

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from snncompile.ir.node import Node, Shape, as_float_array, register_node
+from snncompile.ir.node import Node, Shape, as_float_array, negative_dims, register_node
 from snncompile.ir.semantics import Comparator, Reset, ResetTiming
 
 
@@ -84,7 +84,9 @@ class NeuronNode(Node):
         return self.shape
 
     def check(self, input_shape: Shape) -> list[str]:
-        problems = []
+        problems = negative_dims(self.shape)
+        if problems:
+            return problems
         if tuple(input_shape) != self.shape:
             problems.append(f"input shape {tuple(input_shape)} does not match neuron shape {self.shape}")
         for name, value in self._coefficients().items():

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from snncompile.errors import GraphError
 from snncompile.ir.stage import Stage
 
 Shape = tuple[int, ...]
@@ -113,6 +114,11 @@ class Node:
         return self.replace(meta={k: v for k, v in meta.items() if v is not None})
 
 
+def negative_dims(shape: Shape) -> list[str]:
+    """A problem when a declared shape has a negative dimension."""
+    return [f"shape {tuple(shape)} has a negative dimension"] if any(d < 0 for d in shape) else []
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
@@ -124,8 +130,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def as_float_array(value: Any) -> np.ndarray:
-    """Parameters are float64 arrays: the reference semantics is computed in float64."""
-    return np.asarray(value, dtype=np.float64)
+    """Parameters are float64 arrays: the reference semantics is computed in float64.
+    Complex values are refused (NumPy would drop the imaginary part with a warning)."""
+    array = np.asarray(value)
+    if array.dtype.kind == "c":
+        raise GraphError("complex parameter values: parameters are real numbers (the imaginary part would be "
+                         "dropped; docs/robustness.md)")
+    return np.asarray(array, dtype=np.float64)
 
 
 def nodes_equal(a: Node, b: Node, rtol: float = 0.0, atol: float = 0.0) -> bool:

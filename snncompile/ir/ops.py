@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from snncompile.ir.node import Node, Shape, as_float_array, register_node
+from snncompile.ir.node import Node, Shape, as_float_array, negative_dims, register_node
 from snncompile.ir.semantics import Comparator
 from snncompile.ir.stage import Stage
 from snncompile.ir.synapse import Synapse
@@ -74,7 +74,7 @@ class Input(Node):
     def check(self, input_shape: Shape) -> list[str]:
         if self.carries not in INPUT_CARRIES:
             return [f"carries must be one of {list(INPUT_CARRIES)}, found {self.carries!r}"]
-        return []
+        return negative_dims(self.shape)
 
 
 #: what an Input's data can be (see Input)
@@ -97,7 +97,7 @@ class Output(Node):
     def check(self, input_shape: Shape) -> list[str]:
         if tuple(input_shape) != self.shape:
             return [f"declared shape {self.shape} but receives {tuple(input_shape)}"]
-        return []
+        return negative_dims(self.shape)
 
 
 @register_node

@@ -14,6 +14,7 @@ from snncompile.simulate.backend import (
     BACKEND_MODULES,
     BACKENDS,
     Backend,
+    BackendFailed,
     GraphKind,
     RunInputs,
     backend_names,
@@ -25,7 +26,7 @@ from snncompile.simulate.backend import (
 )
 from snncompile.simulate.result import SimResult, accuracy, classify
 
-__all__ = ["BACKENDS", "BACKEND_MODULES", "Backend", "GraphKind", "RunInputs", "SimResult", "accuracy",
+__all__ = ["BACKENDS", "BACKEND_MODULES", "Backend", "BackendFailed", "GraphKind", "RunInputs", "SimResult", "accuracy",
            "backend_names", "classify", "get_backend", "graph_for", "normalize_inputs", "register_backend",
            "resolve_record", "simulate"]
 

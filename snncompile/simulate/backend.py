@@ -19,6 +19,7 @@ imports them on first use.
 from __future__ import annotations
 
 import importlib
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,14 +28,27 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from snncompile.errors import InputError, UnsupportedError
+from snncompile.errors import InputError, SnnCompileError, UnsupportedError
 from snncompile.ir import Graph, Input, NeuronNode, Node
+from snncompile.ir.placement import on_host
+from snncompile.ir.stage import is_float_graph
+from snncompile.limits import check_bytes
 from snncompile.simulate.result import SimResult
 
 if TYPE_CHECKING:
     from snncompile.compile import Artifact
 
 Record = Any  # "all" | "neurons" | a node name | a list of names | None
+
+
+class BackendFailed(SnnCompileError):
+    """A backend's run hung (stopped after its time limit) or crashed; ``reason`` is
+    ``timeout``, ``crash`` or ``error``. Callers that run several backends (``compare``)
+    report it and go on with the others."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class GraphKind(str, Enum):
@@ -58,10 +72,15 @@ class RunInputs:
         return x[:, t] if t < self.length else np.zeros_like(x[:, 0])
 
 
-def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray) -> RunInputs:
+def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray,
+                     labels: np.ndarray | None = None) -> RunInputs:
     """One array per Input node (a bare array for single-input graphs), each (batch, time,
-    *shape), numeric, finite, with at least one sample and one step, batch and time
-    agreeing. Every problem is an InputError naming the input."""
+    *shape), of real numbers or booleans (complex, dates, strings and objects refused),
+    finite, with at least one sample and one step, batch and time agreeing; returned in
+    native byte order. An input that feeds a compiled graph's chip nodes carries integer
+    payloads (spikes 0/1 or graded integers) that fit in int32 (Lava's RingBuffer).
+    ``labels``, when given, must be one integer class per sample. Every problem is an
+    InputError naming the input (docs/robustness.md)."""
     if not isinstance(inputs, Mapping):  # one array (numpy, or a torch tensor)
         if len(graph.inputs) != 1:
             raise InputError(f"graph has inputs {graph.inputs}: pass a dict of arrays")
@@ -69,27 +88,60 @@ def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray
     missing = [n for n in graph.inputs if n not in inputs]
     if missing:
         raise InputError(f"no data for input node(s) {missing}; inputs given: {list(inputs)}")
-    arrays: dict[str, np.ndarray] = {}
-    for name in graph.inputs:
-        shape = _input_node(graph, name).shape
-        array = np.asarray(inputs[name])
-        if array.ndim != len(shape) + 2 or tuple(array.shape[2:]) != tuple(shape):
-            raise InputError(
-                f"input '{name}': expected shape (batch, time, {', '.join(map(str, shape))}), "
-                f"found {tuple(array.shape)}"
-            )
-        if array.dtype.kind not in "biuf":
-            raise InputError(f"input '{name}': expected numbers, found dtype {array.dtype}")
-        if array.shape[0] == 0 or array.shape[1] == 0:
-            raise InputError(f"input '{name}': needs at least one sample and one step, found shape {array.shape}")
-        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):  # integers and bools are finite
-            raise InputError(f"input '{name}' contains NaN or inf")
-        arrays[name] = array
+    compiled = not is_float_graph(graph)
+    arrays = {name: _checked_input(name, _input_node(graph, name).shape, inputs[name],
+                                   payloads=compiled and not all(on_host(graph.nodes[e.dst]) for e in graph.outgoing(name)))
+              for name in graph.inputs}
     shapes = {a.shape[:2] for a in arrays.values()}
     if len(shapes) > 1:
         raise InputError(f"inputs disagree on batch or time length: {[a.shape for a in arrays.values()]}")
     batch, length = shapes.pop()
+    if labels is not None:
+        check_labels(labels, int(batch))
     return RunInputs(arrays, int(length), int(batch))
+
+
+def _checked_input(name: str, shape: tuple[int, ...], value: Any, payloads: bool) -> np.ndarray:
+    array = np.asarray(value)
+    if array.ndim != len(shape) + 2 or tuple(array.shape[2:]) != tuple(shape):
+        raise InputError(f"input for node '{name}' must be (batch, time, {', '.join(map(str, shape))}); "
+                         f"found shape {tuple(array.shape)}")
+    if array.dtype.kind == "c":
+        raise InputError(f"input '{name}' holds complex values; inputs are real (the imaginary part would be dropped)")
+    if array.dtype.kind not in "biuf":
+        raise InputError(f"input '{name}': expected numbers, found dtype {array.dtype}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise InputError(f"input '{name}': needs at least one sample and one step, found shape {array.shape}")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):  # integers and bools are finite
+        raise InputError(f"input '{name}' contains NaN or inf")
+    if payloads and array.dtype.kind == "f" and np.any(array != np.round(array)):
+        raise InputError(f"input '{name}': a compiled graph takes integer payloads (spikes 0/1 or graded ints)")
+    if payloads and not np.can_cast(array.dtype, np.int32) and (array.min() < -(2**31) or array.max() >= 2**31):
+        raise InputError(f"input '{name}': payloads must fit in int32 (Lava's RingBuffer), found "
+                         f"[{array.min()}, {array.max()}]")
+    return array.astype(array.dtype.newbyteorder("="), copy=False)  # torch reads native byte order only
+
+
+def check_labels(labels: np.ndarray, batch: int) -> np.ndarray:
+    """``labels`` as one integer class per sample (integral floats accepted)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "biuf":
+        raise InputError(f"'labels' must be integer classes, found dtype {labels.dtype}")
+    labels = labels.reshape(-1)
+    if labels.shape[0] != batch:
+        raise InputError(f"'labels' has {labels.shape[0]} entries for a batch of {batch}")
+    if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or np.any(labels < 0):
+        raise InputError("'labels' must be non-negative integer classes")
+    return labels
+
+
+def check_run_size(graph: Graph, batch: int, steps: int, names: list[str]) -> None:
+    """Refuse a run whose recorded arrays (outputs and ``names``, float64, batch x steps)
+    would exceed the allocation limit, before anything is allocated."""
+    shapes = graph.infer_shapes()
+    elements = sum(math.prod(shapes[n]) for n in dict.fromkeys([*graph.outputs, *names]))
+    check_bytes(batch * steps * elements * 8, f"a run of {steps} steps x batch {batch} recording {elements} values "
+                                              "per step")
 
 
 def _input_node(graph: Graph, name: str) -> Input:
@@ -151,6 +203,7 @@ class Backend(ABC):
             raise InputError(f"steps must be at least 1, found {steps}")
         names = resolve_record(graph, record)
         v_names = [n for n in resolve_record(graph, membranes) if isinstance(graph.nodes[n], NeuronNode)]
+        check_run_size(graph, data.batch, steps, [*names, *v_names])
         return self.execute(graph, data, steps, names, v_names, progress, **options)
 
     __call__ = run

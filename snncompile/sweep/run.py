@@ -29,9 +29,10 @@ import numpy as np
 
 from snncompile.compile import build_artifact, save_artifact
 from snncompile.datasets import DataOptions, Dataset, batch_ranges, open_data
-from snncompile.errors import SnnCompileError, one_line
+from snncompile.errors import InputError, SnnCompileError, one_line
 from snncompile.estimate.borrow import apply_borrowing
 from snncompile.evaluate import Evaluation, evaluate, ray_session
+from snncompile.evaluate.distributed import DEFAULT_RETRIES
 from snncompile.fileio import atomic_open
 from snncompile.ir import Graph
 from snncompile.simulate import graph_for
@@ -59,6 +60,9 @@ class SweepRun:
     address: str | None = None
     borrow: Mapping[str, str] = field(default_factory=dict)
     progress: bool = False
+    chunk_batches: int | None = None
+    retries: int = DEFAULT_RETRIES
+    calibrate_samples: int = CALIBRATION_SAMPLES  # taken from the data when no calibration file is given
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,14 @@ def calibration_from(dataset: Dataset, samples: int = CALIBRATION_SAMPLES) -> di
 def run_sweep(float_graph: Graph, cells: Sequence[Cell], out: str | os.PathLike, how: SweepRun,
               calibrate: Mapping[str, np.ndarray] | None = None, model: str = "") -> SweepResult:
     folder = Path(out)
-    (folder / "cells").mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: -o names a file; the sweep writes a folder (table, plot, artifacts)")
+    try:
+        (folder / "cells").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot create the output folder ({exc.strerror})") from None
     dataset = open_data(how.data, float_graph, how.data_options)
-    calibrate = calibrate if calibrate is not None else calibration_from(dataset)
+    calibrate = calibrate if calibrate is not None else calibration_from(dataset, how.calibrate_samples)
     rows = []
     with _workers(how) as workers:
         for cell in cells:
@@ -122,7 +131,8 @@ def run_cell(float_graph: Graph, cell: Cell, dataset: Dataset, folder: Path, how
         target = load_target(cell.target)
         targets = apply_borrowing([target], {k: v for k, v in how.borrow.items() if k == target.name})
         ev = evaluate(graph, open_data(how.data, graph, how.data_options), how.backend, batch_size=how.batch_size,
-                      steps=how.steps, workers=workers, targets=targets, progress=how.progress, model=str(path))
+                      steps=how.steps, workers=workers, targets=targets, progress=how.progress, model=str(path),
+                      chunk_batches=how.chunk_batches, retries=how.retries)
     except SnnCompileError as exc:
         return {**row, "status": "failed", "reason": one_line(str(exc))}
     with atomic_open(folder / "cells" / f"{cell.id}.json") as handle:

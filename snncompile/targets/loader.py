@@ -67,16 +67,28 @@ def _resolve(name_or_path: str | Path) -> Path:
     return path
 
 
+#: a target file is a page of figures; anything this large is not one
+MAX_TARGET_BYTES = 1 << 20
+
+
 def read_document(path: Path) -> dict[str, Any]:
-    """Decode a TOML file; I/O and syntax errors become a `TargetError`."""
+    """Decode a TOML file; I/O, encoding and syntax errors become a `TargetError`."""
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read(MAX_TARGET_BYTES + 1)
+        if len(data) > MAX_TARGET_BYTES:
+            raise TargetError([Violation(str(path), "", f"a target file of at most {MAX_TARGET_BYTES} bytes",
+                                         "a larger file")])
+        return tomllib.loads(data.decode("utf-8"))
     except OSError as exc:
         raise TargetError([Violation(str(path), "", "a readable file",
                                      exc.strerror or str(exc))]) from None
+    except UnicodeDecodeError as exc:
+        raise TargetError([Violation(str(path), "", "UTF-8 text (TOML)", f"byte {exc.start}: {exc.reason}")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise TargetError([Violation(str(path), "", "valid TOML", str(exc))]) from None
+    except RecursionError:
+        raise TargetError([Violation(str(path), "", "valid TOML", "values nested too deeply")]) from None
 
 
 def load_target(name_or_path: str | Path) -> Target:

@@ -62,7 +62,7 @@ def test_nan_weights_from_a_state_dict(run_cli, factory_file, tmp_path, input_fi
     weights = tmp_path / "nan.pt"
     torch.save(state, weights)
     err = one_line_exit_2(run_cli, "simulate", f"{factory_file}:good", "--weights", weights, "--input", input_file)
-    assert "'0'" in err and "non-finite" in err
+    assert "nan.pt" in err and "'0.weight'" in err and "non-finite" in err
 
 
 def test_wrong_input_shape_for_a_nir_graph(run_cli, tmp_path):

@@ -28,3 +28,23 @@ def test_bad_lists_are_one_line(run_cli, ir_model, input_file, tmp_path):
     code, _, err = run_cli("sweep", ir_model, "--data", input_file, "--target", "loihi", "--weight-bits", "4",
                            "--rounding", "up", "-o", tmp_path, "--no-progress")
     assert code == 2 and "--rounding: ['up'] not among ['nearest', 'trunc']" in err
+
+
+def test_hostile_sweep_options_are_named_and_a_sweep_that_ran_nothing_exits_2(run_cli, ir_model, input_file,
+                                                                             tmp_path):
+    """issue 13: '-o' naming a file was a NotADirectoryError traceback; a sweep whose every
+    cell was skipped exited 0; --calibrate-samples 0 was accepted (and ignored without
+    --calibrate)."""
+    (tmp_path / "afile").write_text("x")
+    common = ("--data", input_file, "--no-progress")
+    code, _, err = run_cli("sweep", ir_model, *common, "--target", "loihi", "--weight-bits", "8", "-o",
+                           tmp_path / "afile")
+    assert code == 2 and err.strip().splitlines() == [
+        f"snncompile sweep: error: {tmp_path / 'afile'}: -o names a file; the sweep writes a folder (table, plot, "
+        "artifacts)"]
+    code, _, err = run_cli("sweep", ir_model, *common, "--target", "loihi", "--weight-bits", "8",
+                           "--calibrate-samples", "0", "-o", tmp_path / "s1")
+    assert code == 2 and "--calibrate-samples must be at least 1, found 0" in err
+    code, text, err = run_cli("sweep", ir_model, *common, "--target", "loihi", "--weight-bits", "12",
+                              "--split-sign", "on", "-o", tmp_path / "s2")
+    assert code == 2 and "error" not in err and "skipped" in text  # the table says why, the exit that nothing ran

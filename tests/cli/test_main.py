@@ -71,3 +71,17 @@ def test_compiled_model_on_the_emulator_runs_without_torch(run_cli, ir_model, in
     assert {"torch", "matplotlib", "nir", "h5py"}.isdisjoint(result["loaded"])  # ... without torch or NIR
     with np.load(out) as data:
         assert data["output"].dtype == bool
+
+
+def test_errors_of_evaluate_and_sweep_name_their_data_file_not_the_model_twice():
+    """issue 13: an error names the file it is about; evaluate's --data and --labels are
+    files the command was given, and a problem with an input names the data set."""
+    import argparse
+
+    from snncompile.cli.main import named
+
+    args = argparse.Namespace(model="m.nir", data="d.npy", labels="y.npy")
+    assert named("input 'x' contains NaN or inf", args) == "d.npy: input 'x' contains NaN or inf"
+    assert named("y.npy: label -1 of sample 0 is not a class", args) == "y.npy: label -1 of sample 0 is not a class"
+    assert named("d.npy: the data set has no samples", args) == "d.npy: the data set has no samples"
+    assert named("the graph has two outputs", args) == "m.nir: the graph has two outputs"

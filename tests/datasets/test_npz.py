@@ -79,9 +79,13 @@ def test_shards_must_agree(tmp_path):
 
 def test_pickled_arrays_are_never_loaded(tmp_path):
     np.savez(tmp_path / "obj.npz", input=np.zeros((2, 5, 3)), labels=np.array([{"x": 1}, 2], dtype=object))
-    ds = open_data(tmp_path / "obj.npz", LAYOUT)
-    with pytest.raises(InputError, match="obj.npz: not a readable .npz file"):
-        ds.read(0, 2)
+    with pytest.raises(InputError, match="obj.npz: 'labels' must hold integers, found dtype object"):
+        open_data(tmp_path / "obj.npz", LAYOUT)  # refused from its header: nothing is unpickled
+    np.savez(tmp_path / "ok.npz", input=np.zeros((2, 5, 3)), labels=[0, 1])
+    ds = open_data(tmp_path / "ok.npz", LAYOUT)
+    np.savez(tmp_path / "ok.npz", input=np.zeros((2, 5, 3)), labels=np.array([{"x": 1}, 2], dtype=object))
+    with pytest.raises(InputError, match="ok.npz: array 'labels' has dtype object"):
+        ds.read(0, 2)  # a shard swapped after opening: refused by the archive reader
 
 
 def test_class_names_come_from_the_file(tmp_path):

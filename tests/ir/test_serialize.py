@@ -21,6 +21,7 @@ from snncompile.ir import (
     save_graph,
 )
 from snncompile.ir.serialize import graph_to_arrays
+from snncompile.npz import write_npz
 
 
 def sample_graph() -> Graph:
@@ -118,3 +119,68 @@ def test_a_malformed_edge_is_named(tmp_path):
         np.savez(f, **arrays)
     with pytest.raises(InputError, match="an edge must be"):
         load_graph(tmp_path / "bad.snnir")
+
+
+def _with_header(tmp_path, text: str):
+    arrays = graph_to_arrays(sample_graph())
+    arrays["__graph__"] = np.array(text)
+    path = tmp_path / "edited.snnir"
+    write_npz(path, arrays)
+    return path
+
+
+def _edited(edit):
+    doc = json.loads(str(graph_to_arrays(sample_graph())["__graph__"]))
+    edit(doc)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("null", "the graph header must be a JSON object, found null"),
+    ("[1, 2]", "the graph header must be a JSON object, found a list"),
+    ('{"format": ' + "[" * 100000 + "]" * 100000 + "}", "header '__graph__' is nested too deeply"),
+    ("not json", "header '__graph__' is not valid JSON"),
+    (_edited(lambda d: d.pop("edges")), "needs lists 'nodes' and 'edges', found a list and null"),
+    (_edited(lambda d: d.__setitem__("dt", 0)), "dt must be a positive number of seconds, found 0"),
+    (_edited(lambda d: d.__setitem__("version", "2")), "version must be a positive integer, found '2'"),
+    (_edited(lambda d: d["nodes"][1].__setitem__("kind", "Banana")), "node 'conv' has unknown kind 'Banana'"),
+    (_edited(lambda d: d["nodes"][1].__setitem__("attrs", None)), "node 'conv': 'attrs' must be a JSON object"),
+    (_edited(lambda d: d["nodes"][1]["arrays"].__setitem__("weight", "gone")),
+     "node 'conv' (Conv1d): its 'weight' array 'gone' is not in the file"),
+    (_edited(lambda d: d["nodes"].append(dict(d["nodes"][1]))), "node 'conv' is defined twice"),
+    (_edited(lambda d: d["edges"][0].__setitem__(2, 10**18)), "edge x -> conv has delay 1000000000000000000"),
+    (_edited(lambda d: d["edges"][0].__setitem__(2, True)), "edge x -> conv has delay True"),
+    (_edited(lambda d: d["nodes"][1]["attrs"].__setitem__("groups", [[1]])), "node 'conv' (Conv1d): "),
+])
+def test_malformed_headers_are_named(tmp_path, text, expected):
+    path = _with_header(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_graph(path)
+    assert str(info.value).startswith(str(path)) and expected in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("value", ["Infinity", "NaN", "-Infinity", "1e400"])
+def test_non_finite_json_numbers_are_refused(tmp_path, value):
+    text = _edited(lambda d: d.__setitem__("dt", "FUZZ")).replace('"FUZZ"', value)
+    with pytest.raises(InputError, match="not valid JSON"):
+        load_graph(_with_header(tmp_path, text))
+
+
+def test_complex_and_non_numeric_parameter_arrays_are_refused(tmp_path):
+    arrays = graph_to_arrays(sample_graph())
+    arrays["n1/weight"] = arrays["n1/weight"] * (1 + 2j)
+    write_npz(tmp_path / "c.snnir", arrays)
+    with pytest.raises(InputError, match=r"node 'conv' \(Conv1d\): 'weight' holds complex values"):
+        load_graph(tmp_path / "c.snnir")
+    arrays["n1/weight"] = np.ones(arrays["n1/weight"].shape, "m8[s]")
+    with open(tmp_path / "t.snnir", "wb") as handle:  # a hostile writer: numpy's own
+        np.savez(handle, **arrays)
+    with pytest.raises(InputError, match="'weight' has dtype timedelta64"):
+        load_graph(tmp_path / "t.snnir")
+
+
+def test_the_same_graph_gives_the_same_bytes(tmp_path):
+    g = sample_graph()
+    save_graph(g, tmp_path / "a.snnir")
+    save_graph(g.copy(), tmp_path / "b.snnir")
+    assert (tmp_path / "a.snnir").read_bytes() == (tmp_path / "b.snnir").read_bytes()

@@ -40,16 +40,43 @@ def test_graph_for_picks_the_artifact_graph_by_the_backends_kind():
 @pytest.mark.parametrize(("inputs", "problem"), [
     ({"a": np.zeros((2, 4, 3))}, "no data for input node\\(s\\) \\['b'\\]"),
     (np.zeros((2, 4, 3)), "pass a dict of arrays"),
-    ({"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 4))}, "input 'b': expected shape \\(batch, time, 3\\)"),
+    ({"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 4))}, "input for node 'b' must be \\(batch, time, 3\\)"),
     ({"a": np.zeros((0, 4, 3)), "b": np.zeros((0, 4, 3))}, "at least one sample and one step"),
     ({"a": np.zeros((2, 0, 3)), "b": np.zeros((2, 0, 3))}, "at least one sample and one step"),
     ({"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 5, 3))}, "disagree on batch or time"),
     ({"a": np.full((2, 4, 3), np.nan), "b": np.zeros((2, 4, 3))}, "'a' contains NaN"),
     ({"a": np.zeros((2, 4, 3), "m8[s]"), "b": np.zeros((2, 4, 3))}, "expected numbers, found dtype"),
+    ({"a": np.zeros((2, 4, 3), complex), "b": np.zeros((2, 4, 3))}, "'a' holds complex values"),
+    ({"a": np.zeros((2, 4, 3), "U3"), "b": np.zeros((2, 4, 3))}, "expected numbers, found dtype <U3"),
+    ({"a": np.full((2, 4, 3), -np.inf, ">f8"), "b": np.zeros((2, 4, 3))}, "'a' contains NaN or inf"),
 ])
 def test_bad_inputs_are_named(inputs, problem):
     with pytest.raises(InputError, match=problem):
         normalize_inputs(two_inputs(), inputs)
+
+
+def test_big_endian_inputs_are_read_in_native_order():
+    data = normalize_inputs(two_inputs(), {"a": np.ones((2, 4, 3), ">f8"), "b": np.ones((2, 4, 3), ">i4")})
+    assert all(a.dtype.isnative for a in data.arrays.values())
+    assert np.array_equal(data.arrays["a"], np.ones((2, 4, 3))) and data.arrays["b"].dtype == np.int32
+
+
+@pytest.mark.parametrize(("labels", "problem"), [
+    (np.array([0, 1, 2]), "3 entries for a batch of 2"),
+    (np.array(["a", "b"]), "must be integer classes, found dtype <U1"),
+    (np.array([0.5, 1.0]), "non-negative integer classes"),
+    (np.array([np.nan, 1.0]), "non-negative integer classes"),
+    (np.array([-1, 0]), "non-negative integer classes"),
+])
+def test_bad_labels_are_named(labels, problem):
+    with pytest.raises(InputError, match=problem):
+        normalize_inputs(two_inputs(), {"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 3))}, labels=labels)
+
+
+def test_a_run_too_large_to_record_is_refused_before_allocating():
+    g = two_inputs()
+    with pytest.raises(InputError, match=r"a run of 1000000000000 steps x batch 2 .* more than the"):
+        get_backend("reference").run(g, {"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 3))}, steps=10**12)
 
 
 def test_steps_must_be_positive():

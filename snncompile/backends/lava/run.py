@@ -16,9 +16,8 @@ float graph runs on Lava's ``floating_pt`` models (see :mod:`.floating`).
 
 from __future__ import annotations
 
-import signal
+import importlib
 from collections.abc import Mapping
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -39,12 +38,21 @@ from snncompile.backends.lava.lower import (
     plan_lowering,
     to_lava_layout,
 )
-from snncompile.errors import SnnCompileError, UnsupportedError
+from snncompile.errors import UnsupportedError
 from snncompile.ir import Constant, Graph, Input, Node, Output
 from snncompile.ir.fixed import SYNAPSE_LATENCY, FixedConv2d, FixedLIF, FixedLinear, FixedSynapse
 from snncompile.ir.placement import chip_segments, crossings, extract, on_host
 from snncompile.ir.stage import is_float_graph, is_integer, is_integer_graph
-from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
+from snncompile.isolate import ChildFailed, call_isolated
+from snncompile.limits import LAVA_TIMEOUT
+from snncompile.simulate.backend import (
+    Backend,
+    BackendFailed,
+    GraphKind,
+    Record,
+    RunInputs,
+    register_backend,
+)
 from snncompile.simulate.progress import steps_with_progress
 from snncompile.simulate.result import SimResult
 
@@ -52,26 +60,12 @@ from snncompile.simulate.result import SimResult
 LATENCY = SYNAPSE_LATENCY
 
 
-class LavaTimeout(SnnCompileError):
-    pass
+class LavaFailed(BackendFailed):
+    """A Lava run that hung (stopped after its time limit) or crashed."""
 
 
-@contextmanager
-def _deadline(seconds: float | None):
-    if not seconds:
-        yield
-        return
-
-    def fire(signum, frame):
-        raise LavaTimeout(f"Lava run exceeded {seconds:.0f} s; stopped")
-
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+#: ``timeout`` when the caller gives none: :data:`snncompile.limits.LAVA_TIMEOUT`
+DEFAULT_TIMEOUT = "default"
 
 
 class LavaBackend(Backend):
@@ -93,14 +87,27 @@ class LavaBackend(Backend):
                 plan_lowering(extract(graph, names)[0])
 
     def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
-                progress: bool, currents: Record = None, sparse: bool | None = None, timeout: float | None = 120.0,
-                **_: Any) -> SimResult:
+                progress: bool, currents: Record = None, sparse: bool | None = None,
+                timeout: float | str | None = DEFAULT_TIMEOUT, **_: Any) -> SimResult:
+        """Run in a child process (:func:`snncompile.isolate.call_isolated`), stopped after
+        ``timeout`` seconds (default :data:`snncompile.limits.LAVA_TIMEOUT`; None: no
+        limit): a hung or crashed Lava run is a :class:`LavaFailed`, never a hang here."""
         from snncompile.simulate.backend import resolve_record
 
         u_names = resolve_record(graph, currents)
-        if is_integer_graph(graph) or is_float_graph(graph):
-            return _run_whole(graph, inputs, steps, record, membranes, u_names, progress, sparse, timeout)
-        return _run_segments(graph, inputs, steps, record, membranes, u_names, progress, sparse, timeout)
+        run = _run_whole if is_integer_graph(graph) or is_float_graph(graph) else _run_segments
+        limit = LAVA_TIMEOUT.value() if timeout == DEFAULT_TIMEOUT else timeout
+        _preload_lava()  # imported here, once, so every child starts with Lava loaded
+
+        def work() -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+            return _pack(run(graph, inputs, steps, record, membranes, u_names, progress, sparse))
+
+        try:
+            meta, arrays = call_isolated(work, None if limit is None else float(limit), "the Lava run")
+        except ChildFailed as exc:
+            hint = f" ({LAVA_TIMEOUT.variable} sets the limit)" if exc.reason == "timeout" else ""
+            raise LavaFailed(f"{exc}{hint}", exc.reason) from None
+        return _unpack(meta, arrays)
 
 
 LAVA = register_backend(LavaBackend())
@@ -115,7 +122,7 @@ def run_lava(
     progress: bool = False,
     currents: Record = None,
     sparse: bool | None = None,
-    timeout: float | None = 120.0,
+    timeout: float | str | None = DEFAULT_TIMEOUT,
     **_ignored: Any,
 ) -> SimResult:
     """Run a graph in Lava, sample by sample; same arguments and result layout as
@@ -123,13 +130,61 @@ def run_lava(
     (step-aligned with the emulator); a float graph on ``floating_pt`` (see
     :mod:`.floating`: each zero-delay synapse stage adds ``LATENCY`` steps); a mixed graph
     segment by segment (see module docstring). ``sparse`` forces Sparse (True) or Dense
-    (False) synapse processes; None picks by density."""
+    (False) synapse processes; None picks by density. The run happens in a child process
+    stopped after ``timeout`` seconds (see :meth:`LavaBackend.execute`)."""
     return LAVA.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
                     currents=currents, sparse=sparse, timeout=timeout)
 
 
+#: what a Lava run imports on its first run (its compiler, runtime and the process models
+#: snncompile uses): about 3 s that a forked child would otherwise pay on every run
+LAVA_MODULES = ("lava.magma.compiler.compiler", "lava.magma.runtime.runtime", "lava.magma.core.run_configs",
+                "lava.proc.lif.models", "lava.proc.dense.models", "lava.proc.sparse.models", "lava.proc.conv.models",
+                "lava.proc.io.source", "lava.proc.io.sink")
+_warm = False
+
+
+def _preload_lava() -> None:
+    """Import Lava and run one tiny fixed network here, once per process: what Lava loads
+    and caches on a first run then comes with every forked child (measured in
+    docs/robustness.md: a forked run otherwise pays about half a second more)."""
+    global _warm
+    ensure_lava()
+    for name in LAVA_MODULES:
+        importlib.import_module(name)
+    if not _warm:
+        from snncompile.ir.fixed import FixedGraphBuilder
+
+        b = FixedGraphBuilder((1,))
+        b.linear(np.ones((1, 1), np.int64))
+        b.lif(vth=1)
+        b.output()
+        _run_whole(b.graph, RunInputs({"input": np.ones((1, 2, 1), np.int64)}, 2, 1), 2, [], [], [], False, None)
+        _warm = True
+
+
+#: the SimResult fields a Lava run fills (what travels back from the child)
+_SERIES = ("outputs", "recorded", "membranes", "currents")
+
+
+def _pack(result: SimResult) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A SimResult as JSON plus arrays (named by position: node names may hold any
+    character)."""
+    index = [(group, name) for group in _SERIES for name in getattr(result, group)]
+    arrays = {f"a{i}": getattr(result, group)[name] for i, (group, name) in enumerate(index)}
+    return {"index": index, "dt": result.dt, "backend": result.backend, "latency": result.latency}, arrays
+
+
+def _unpack(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> SimResult:
+    series: dict[str, dict[str, np.ndarray]] = {group: {} for group in _SERIES}
+    for i, (group, name) in enumerate(meta["index"]):
+        series[group][name] = arrays[f"a{i}"]
+    return SimResult(outputs=series["outputs"], recorded=series["recorded"], membranes=series["membranes"],
+                     currents=series["currents"], dt=meta["dt"], backend=meta["backend"], latency=meta["latency"])
+
+
 def _run_whole(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_wanted: list[str],
-               u_wanted: list[str], progress: bool, sparse: bool | None, timeout: float | None) -> SimResult:
+               u_wanted: list[str], progress: bool, sparse: bool | None) -> SimResult:
     fixed = is_integer_graph(graph)
     plan = plan_lowering(graph) if fixed else None
     ensure_lava()
@@ -156,8 +211,7 @@ def _run_whole(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_
             procs, out_port = _build_fixed(graph, plan, shapes, sample, sparse)
         else:
             procs, out_port = build_float_processes(graph, shapes, sample, steps)
-        results.append(_execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, timeout, fixed,
-                                readouts))
+        results.append(_execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, fixed, readouts))
 
     def stack(kind: str, keys) -> dict[str, np.ndarray]:
         return {n: np.stack([r[kind][n] for r in results]) for n in keys}
@@ -176,7 +230,7 @@ def _run_whole(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_
 
 
 def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_wanted: list[str],
-                  u_wanted: list[str], progress: bool, sparse: bool | None, timeout: float | None) -> SimResult:
+                  u_wanted: list[str], progress: bool, sparse: bool | None) -> SimResult:
     """Each chip segment on Lava with its host inputs replayed from an emulator run."""
     from snncompile.emulator import EMULATOR
 
@@ -190,7 +244,7 @@ def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str],
         data = RunInputs(arrays, steps, inputs.batch)
         mine = [n for n in segment if not isinstance(graph.nodes[n], (*FLAT_VIEWS, Output, Constant))]
         part = _run_whole(sub, data, steps, [n for n in names if n in mine], [n for n in v_wanted if n in mine],
-                          [n for n in u_wanted if n in mine], progress, sparse, timeout)
+                          [n for n in u_wanted if n in mine], progress, sparse)
         result.recorded.update(part.recorded)
         result.outputs.update({o: a for o, a in part.outputs.items() if o in graph.outputs})
         result.membranes.update(part.membranes)
@@ -290,7 +344,7 @@ def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
     return procs, out_port
 
 
-def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, timeout, fixed, readouts=()):
+def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, fixed, readouts=()):
     """Attach sinks and Read probes, run ``steps`` steps, read everything back once.
     A membrane readout's output is its ``v`` (read by a probe); its spike sink must stay
     silent (see :mod:`.lower`)."""
@@ -316,12 +370,11 @@ def _execute(graph, procs, out_port, shapes, steps, names, v_names, u_names, tim
     out: dict[str, dict[str, np.ndarray]] = {"spikes": {}, "v": {}, "u": {}}
     started = False
     try:
-        with _deadline(timeout):
-            started = True
-            tag = "fixed_pt" if fixed else "floating_pt"
-            runner.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag=tag))
-            got = {src: sink.data.get() for src, sink in sinks.items()}
-            states = {key: reader.data.get() for key, reader in reads.items()}
+        started = True
+        tag = "fixed_pt" if fixed else "floating_pt"
+        runner.run(condition=RunSteps(num_steps=steps), run_cfg=Loihi2SimCfg(select_tag=tag))
+        got = {src: sink.data.get() for src, sink in sinks.items()}
+        states = {key: reader.data.get() for key, reader in reads.items()}
     finally:
         if started:
             runner.stop()

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from snncompile.errors import InputError, one_line
+from snncompile.limits import Expired
 
 
 def _split_spec(spec: str) -> tuple[Path, str]:
@@ -38,10 +39,17 @@ def _import_file(path: Path):
     sys.modules[name] = module  # dataclasses and pickling-free introspection need it
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except BaseException as exc:  # noqa: B036  the user's code may raise anything (SystemExit too)
         sys.modules.pop(name, None)
+        _reraise_interrupts(exc)
         raise InputError(one_line(f"cannot import model file '{path}': {type(exc).__name__}: {exc}")) from None
     return module
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """Ctrl-C and snncompile's own time limit are not the model's errors: let them through."""
+    if isinstance(exc, KeyboardInterrupt | Expired):
+        raise exc
 
 
 def _state_dict(path: Path) -> Mapping[str, torch.Tensor]:
@@ -58,6 +66,12 @@ def _state_dict(path: Path) -> Mapping[str, torch.Tensor]:
         data = data["state_dict"]
     if not isinstance(data, Mapping) or not all(torch.is_tensor(v) for v in data.values()):
         raise InputError(f"weights file '{path}' holds {type(data).__name__}, expected a state_dict (name -> tensor)")
+    for key, tensor in data.items():  # what load_state_dict would cast or copy silently
+        if tensor.is_complex():
+            raise InputError(f"weights file '{path}': '{key}' holds complex values; weights are real numbers "
+                             "(docs/robustness.md)")
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise InputError(f"weights file '{path}': '{key}' has non-finite values (NaN or inf)")
     return data
 
 
@@ -104,7 +118,8 @@ def load_factory(spec: str, weights: str | Path | None = None, input_shape: tupl
         params = inspect.signature(factory).parameters
         kwargs = {"input_shape": tuple(input_shape)} if input_shape is not None and "input_shape" in params else {}
         model = factory(**kwargs)
-    except Exception as exc:
+    except BaseException as exc:  # noqa: B036  the user's code may raise anything (SystemExit too)
+        _reraise_interrupts(exc)
         raise InputError(one_line(f"factory '{factory_name}' in '{path}' failed: {type(exc).__name__}: {exc}")) from None
     if not isinstance(model, nn.Module):
         raise InputError(f"factory '{factory_name}' in '{path}' returned {type(model).__name__}, expected a torch.nn.Module")

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import InputError
+from snncompile.hdf5check import check_hdf5
 from snncompile.interop.netx import encoding as enc
 from snncompile.interop.netx.fields import (
     Where,
@@ -86,6 +87,7 @@ def read_netx(path: str | os.PathLike, dt: float | None = None, input_shape: Sha
     source = str(path)
     if not os.path.exists(path):
         raise InputError(f"{source}: no such file")
+    check_hdf5(source, "HDF5 file")  # in a child process: a corrupt file can hang or crash HDF5
     try:
         handle = h5py.File(path, "r")
     except OSError as exc:
@@ -136,7 +138,9 @@ def _layer_groups(handle: Any, source: str) -> list[Any]:
     keys = sorted(layer.keys(), key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
     expected = [str(i) for i in range(len(keys))]
     if keys != expected:
-        raise InputError(f"{source}: '/layer' must hold groups 0..{len(keys) - 1}, found {sorted(layer.keys())}")
+        found = sorted(layer.keys())
+        shown = ", ".join(found[:12]) + (f", ... ({len(found)} in all)" if len(found) > 12 else "")
+        raise InputError(f"{source}: '/layer' must hold groups 0..{len(keys) - 1}, found {shown}")
     if not keys:
         raise InputError(f"{source}: '/layer' is empty")
     out = []

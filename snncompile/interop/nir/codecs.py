@@ -76,7 +76,13 @@ def writes(*ir_types: type) -> Callable[[Writer], Writer]:
 
 
 def _f64(a: Any) -> np.ndarray:
-    return np.asarray(a, dtype=np.float64)
+    """A parameter as float64; complex values are refused (docs/robustness.md), not cut
+    to their real part."""
+    array = np.asarray(a)
+    if array.dtype.kind == "c":
+        raise TypeError("complex parameter values (NIR parameters are real numbers; the imaginary part would be "
+                        "dropped)")
+    return np.asarray(array, dtype=np.float64)
 
 
 def _shape(t: Any) -> tuple[int, ...]:

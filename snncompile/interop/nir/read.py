@@ -23,6 +23,7 @@ import numpy as np
 from nir.serialization import hdf2dict
 
 from snncompile.errors import GraphError, InputError, UnsupportedError, one_line
+from snncompile.hdf5check import check_hdf5
 from snncompile.interop.nir.codecs import READERS
 from snncompile.interop.nir.context import ReadContext, unbroadcast
 from snncompile.interop.nir.cycles import back_edges
@@ -34,7 +35,8 @@ from snncompile.ir import Add, Graph, Node, Output
 #: The node types of nir 1.0.8's files (those the reader has a codec for, plus graphs).
 _KNOWN_TYPES = {t.__name__ for t in READERS} | {"NIRGraph"}
 #: Errors nir raises from a file it cannot build (asserts included).
-_NIR_FAILURES = (AssertionError, ValueError, KeyError, TypeError, IndexError, NotImplementedError, AttributeError)
+_NIR_FAILURES = (AssertionError, ValueError, KeyError, TypeError, IndexError, NotImplementedError, AttributeError,
+                 OverflowError)
 
 
 def read_nir(
@@ -71,6 +73,7 @@ def load_nir_file(path: str, type_check: bool = True) -> tuple[nir.NIRGraph, boo
     """(graph, relaxed): ``relaxed`` is True when NIR type checking was off or failed."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
+    check_hdf5(path, "NIR file")  # in a child process: a corrupt file can hang or crash HDF5
     try:
         with h5py.File(path, "r") as f:
             data = hdf2dict(f["node"])
@@ -100,12 +103,16 @@ def _why(exc: BaseException) -> str:
 
 
 def structure_problems(data: Any, where: str = "") -> list[str]:
-    """Every problem NIR would raise on (edges naming missing nodes, unknown types),
-    with the subgraph path, so the message can be one clear line."""
+    """Every problem NIR would raise on (edges naming missing nodes, unknown types,
+    nodes or edges of the wrong form), with the subgraph path, so the message can be one
+    clear line."""
     if not isinstance(data, Mapping) or _text(data.get("type")) != "NIRGraph":
-        return [f"{where or 'top level'}: not a NIR graph (type {_text(data.get('type')) if isinstance(data, Mapping) else None!r})"]
+        found = _text(data.get("type")) if isinstance(data, Mapping) else None
+        return [f"{where or 'top level'}: not a NIR graph (type {found!r})"]
     scope = f"subgraph '{where}'" if where else "graph"
     nodes = data.get("nodes", {})
+    if not isinstance(nodes, Mapping):
+        return [f"{scope}: 'nodes' must be a group of node groups"]
     problems = []
     for name, node in nodes.items():
         kind = _text(node.get("type")) if isinstance(node, Mapping) else None
@@ -113,8 +120,11 @@ def structure_problems(data: Any, where: str = "") -> list[str]:
             problems += structure_problems(node, f"{where}.{name}" if where else name)
         elif kind not in _KNOWN_TYPES:
             problems.append(f"{scope}: node '{name}' has unknown NIR type {kind!r}")
+    edges, problem = _edge_list(data.get("edges"))
+    if problem:
+        return [*problems, f"{scope}: {problem}"]
     missing: dict[str, list[str]] = {}
-    for src, dst in _edge_list(data.get("edges")):
+    for src, dst in edges:
         for end in dict.fromkeys((src, dst)):
             if end not in nodes:
                 missing.setdefault(end, []).append(f"{src} -> {dst}")
@@ -126,14 +136,28 @@ def structure_problems(data: Any, where: str = "") -> list[str]:
     return problems
 
 
-def _text(value: Any) -> Any:
-    return value.decode("utf8") if isinstance(value, bytes) else value
+def _text(value: Any) -> str | None:
+    """A stored name or type as text (None when it is not a string at all)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bytes):
+        return value.decode("utf8", errors="replace")
+    return value if isinstance(value, str) else None
 
 
-def _edge_list(edges: Any) -> list[tuple[str, str]]:
+def _edge_list(edges: Any) -> tuple[list[tuple[str, str]], str | None]:
+    """(edges as (src, dst) names, problem): NIR stores an (n, 2) array of names."""
     if edges is None:
-        return []
-    return [(str(_text(a)), str(_text(b))) for a, b in np.asarray(edges, dtype=object).reshape(-1, 2)]
+        return [], None
+    array = np.asarray(edges, dtype=object)
+    if array.size == 0:
+        return [], None
+    if array.ndim != 2 or array.shape[1] != 2:
+        return [], f"'edges' must be an (n, 2) array of node names, found shape {array.shape}"
+    pairs = [(_text(a), _text(b)) for a, b in array]
+    if any(a is None or b is None for a, b in pairs):
+        return [], "'edges' must hold node names (strings)"
+    return pairs, None  # type: ignore[return-value]
 
 
 def _with_type_check(data: dict, type_check: bool) -> dict:
@@ -254,7 +278,7 @@ def _convert(n: Any, ctx: ReadContext) -> Node:
     try:
         with np.errstate(all="ignore"):  # bad values (tau = 0) are reported by validation
             node = reader(n, ctx)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError, GraphError) as exc:  # int(inf) is an OverflowError
         raise InputError(f"{ctx.source}: node '{ctx.name}' ({type(n).__name__}): {_why(exc)}") from None
     shapes = ctx.hints.get("shapes", {})
     changes = {f: unbroadcast(getattr(node, f), s) for f, s in shapes.items() if hasattr(node, f)}

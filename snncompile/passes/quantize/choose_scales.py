@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from snncompile.errors import InputError
 from snncompile.ir import Graph, SpikingNeuron
 from snncompile.passes.add_chip_entries import is_entry
 from snncompile.passes.quantize.calibrate import LayerRange
@@ -126,7 +127,7 @@ def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: Quan
                  rng: LayerRange | None) -> LayerScale:
     act = 2.0**spec.activation_shift
     weights = {s: effective_weight(graph, layer, s) for s in layer.synapses}
-    magnitudes = {s: weight_grid(float_weight(graph, s), spec, options.weight_bits).magnitude for s in weights}
+    magnitudes = {s: _magnitude(graph, s, spec, options) for s in weights}
     fixed = options.for_layer(layer.neuron, "scale")
     if fixed is not None:
         scale, why = float(fixed), "option"
@@ -137,7 +138,7 @@ def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: Quan
         if getattr(graph.nodes[s], "bias", None) is not None:
             bias = s + BIAS_SUFFIX
             weights[bias] = effective_weight(graph, layer, bias)
-            magnitudes[bias] = weight_grid(float_weight(graph, bias), spec, options.weight_bits).magnitude
+            magnitudes[bias] = _magnitude(graph, bias, spec, options)
     synapses = []
     for s, w in weights.items():
         max_abs = float(np.max(np.abs(w))) if w.size else 0.0
@@ -148,6 +149,16 @@ def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: Quan
         synapses.append(SynapseScale(s, exp, max_abs))
     th_scale = options.for_layer(layer.neuron, "threshold_scale")
     return LayerScale(layer, scale, float(th_scale) if th_scale is not None else scale, tuple(synapses), why, rng)
+
+
+def _magnitude(graph: Graph, synapse: str, spec: FixedPointSpec, options: QuantizeOptions) -> int:
+    """The largest mantissa ``synapse`` can use; a width that leaves none is refused."""
+    grid = weight_grid(float_weight(graph, synapse), spec, options.weight_bits)
+    if grid.magnitude == 0:  # mixed-sign mantissas lose extra low bits: 1 bit of 8 leaves only 0
+        raise InputError(f"synapse '{synapse}': {options.weight_bits} weight bits leave no nonzero {grid.sign_mode}-"
+                         f"sign mantissa on this target (it drops {spec.mixed_sign_extra_shift} more bit(s) of "
+                         f"mixed-sign weights); use at least {spec.mixed_sign_extra_shift + 1} bits")
+    return grid.magnitude
 
 
 def _auto_scale(graph, layer, spec, options, rng, weights, magnitudes) -> tuple[float, str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from snncompile.errors import InputError
 from snncompile.passes.quantize.spec import FixedPointSpec
 
 
@@ -72,8 +73,12 @@ def exponent_for(max_abs: float, magnitude: int) -> int:
     float error; rounding then lands on ``magnitude``)."""
     if max_abs <= 0:
         return 0
+    if not np.isfinite(max_abs):
+        raise InputError(f"a scaled weight range of {max_abs} has no exponent (the layer scale is too large)")
     limit = magnitude * (1 + 1e-9)
-    e = int(np.ceil(np.log2(max_abs / magnitude)))
+    ratio = max_abs / magnitude
+    e = int(np.ceil(np.log2(ratio))) if ratio > 0 else -64  # a ratio that underflows to 0: the smallest
+
     while max_abs / 2.0**e > limit:  # guard the log's float error
         e += 1
     while e > -64 and max_abs / 2.0 ** (e - 1) <= limit:

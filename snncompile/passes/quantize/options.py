@@ -12,6 +12,7 @@ Example: the NIR paper's Lava conversion of ``lif_norse.nir`` (weight
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -100,8 +101,17 @@ class QuantizeOptions:
             problems.append(f"percentile must be in (0, 100], found {self.percentile}")
         for name in ("scale", "threshold_scale"):
             for layer, value in _items(getattr(self, name)):
-                if not (float(value) > 0):
-                    problems.append(f"{name} of {layer} must be > 0, found {value}")
+                if not (0 < float(value) < math.inf):
+                    problems.append(f"{name} of {layer} must be > 0 and finite, found {value}")
+                elif not (2.0**-64 <= float(value) <= 2.0**64):
+                    problems.append(f"{name} of {layer} must be in [2**-64, 2**64], found {value}")
+        if self.threshold_resolution is not None and not (1 <= int(self.threshold_resolution) <= 2**31 - 1):
+            problems.append(f"threshold_resolution must be in 1..{2**31 - 1}, found {self.threshold_resolution}")
+        if self.decay_unity is not None and not (1 <= int(self.decay_unity) <= 2**31 - 1):
+            problems.append(f"decay_unity must be in 1..{2**31 - 1}, found {self.decay_unity}")
+        for layer, value in _items(self.weight_exp):
+            if not (-64 <= int(value) <= 64):
+                problems.append(f"weight_exp of {layer} must be in -64..64, found {value}")
         if problems:
             raise InputError("quantize options: " + "; ".join(problems))
 

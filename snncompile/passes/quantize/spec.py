@@ -123,9 +123,11 @@ def spec_from_target(target: Any) -> FixedPointSpec:
         target = load_target_descriptor(target)
     table = getattr(target, "fixed_point", None)
     name = getattr(target, "name", "target")
+    path = getattr(target, "path", None)
+    where = f"{path}: target '{name}'" if path else f"target '{name}'"  # a user's file is named by its path
     if not table:
-        raise InputError(f"target '{name}' has no [fixed_point] table: it cannot be quantized for")
-    return FixedPointSpec.from_mapping(table, target=name, source=f"target '{name}' [fixed_point]")
+        raise InputError(f"{where} has no [fixed_point] table: it cannot be quantized for")
+    return FixedPointSpec.from_mapping(table, target=name, source=f"{where} [fixed_point]")
 
 
 def load_target_descriptor(name_or_path: str) -> Any:

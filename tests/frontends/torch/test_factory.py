@@ -110,3 +110,49 @@ def test_example_factories_trace_and_run(factory):
     graph = trace(model, (12,))
     x = (np.random.default_rng(0).random((2, 20, 12)) < 0.3).astype(np.float32)
     assert simulate(graph, x).output().shape == (2, 20, 7)
+
+
+HOSTILE = {
+    "base-exception": ("class Boom(BaseException):\n    pass\n\ndef factory():\n    raise Boom('boom')\n",
+                       "factory 'factory' in '{path}' failed: Boom: boom"),
+    "system-exit": ("import sys\n\ndef factory():\n    sys.exit(3)\n", "factory 'factory' in '{path}' failed: SystemExit: 3"),
+    "exit-at-import": ("import sys\nsys.exit(0)\n", "cannot import model file '{path}': SystemExit: 0"),
+    "loops": ("def factory():\n    while True:\n        pass\n", "did not finish within 1 s"),
+    "loops-at-import": ("while True:\n    pass\n", "did not finish within 1 s"),
+    "sleeps": ("import time\n\ndef factory():\n    time.sleep(10**6)\n", "did not finish within 1 s"),
+    "forward-loops": ("import torch\nfrom torch import nn\n\nclass M(nn.Module):\n    def __init__(self):\n"
+                      "        super().__init__()\n        self.fc = nn.Linear(3, 2)\n    def forward(self, x):\n"
+                      "        while True:\n            pass\n\ndef factory():\n    return M()\n",
+                      "did not finish within 1 s"),
+    "forward-exits": ("import sys\nfrom torch import nn\n\nclass M(nn.Module):\n    def forward(self, x):\n"
+                      "        sys.exit(4)\n\ndef factory():\n    return M()\n", "the model raised SystemExit (4)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_factories_are_named_errors_within_the_time_limit(tmp_path, monkeypatch, case):
+    """Models that raise anything (SystemExit, BaseException subclasses) or never return
+    are one InputError naming the file, within SNNCOMPILE_FACTORY_TIMEOUT."""
+    import time
+
+    from snncompile.api import ModelOptions, load_model
+
+    source, expected = HOSTILE[case]
+    path = tmp_path / "hostile.py"
+    path.write_text(source)
+    monkeypatch.setenv("SNNCOMPILE_FACTORY_TIMEOUT", "1")
+    start = time.monotonic()
+    with pytest.raises(InputError) as info:
+        load_model(f"{path}:factory", ModelOptions(input_shape=(3,)))
+    assert time.monotonic() - start < 20
+    assert expected.format(path=path) in str(info.value) and str(path) in str(info.value)
+
+
+def test_complex_and_non_finite_weights_are_refused(model_file, tmp_path):
+    state = load_factory(f"{model_file}:net", input_shape=(3,)).state_dict()
+    key = next(iter(state))
+    for name, value in (("complex", state[key].to(torch.complex64)), ("inf", torch.full_like(state[key], np.inf))):
+        path = tmp_path / f"{name}.pt"
+        torch.save({**state, key: value}, path)
+        with pytest.raises(InputError, match=f"weights file '{path}': '{key}'"):
+            load_factory(f"{model_file}:net", path, input_shape=(3,))
