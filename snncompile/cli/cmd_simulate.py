@@ -56,7 +56,11 @@ def run(args: argparse.Namespace) -> dict:
     record = _record_arg(args.record)
     backend = get_backend(backend_name)
     options = dict(record=record, membranes=record if args.membranes else None, progress=not args.no_progress)
-    steps = args.steps or int(next(iter(data.arrays.values())).shape[1])
+    if args.steps is not None and args.steps < 1:
+        from snncompile.errors import InputError
+
+        raise InputError(f"--steps must be at least 1, found {args.steps}")
+    steps = args.steps if args.steps is not None else int(next(iter(data.arrays.values())).shape[1])
     if args.no_flush:
         result, flushed = backend(graph, data.arrays, steps=steps, **options), 0
     else:

@@ -66,3 +66,8 @@ def test_simulate_and_compare_report_the_same_accuracy(run_cli, tmp_path):
     assert json.loads(out)["flushed"] == 0
     code, text, _ = run_cli("simulate", artifact, "--input", inputs, "--no-progress")
     assert "flush the pipeline" in text and "float timeline" in text
+
+
+def test_simulate_refuses_no_steps(run_cli, artifact, input_file):
+    code, _, err = run_cli("simulate", artifact, "--input", input_file, "--steps", "0", "--no-progress")
+    assert code == 2 and "--steps must be at least 1, found 0" in err
