@@ -27,7 +27,7 @@ GRAPHS = {"zero": ("braille_noDelay_bias_zero", "zero", "immediate"),
 def main(which: str, *option_sets: str) -> None:
     torch.set_num_threads(1)
     name, reset, timing = GRAPHS[which]
-    data = np.load(DATA / "braille" / "braille7_fold0.npz")
+    data = np.load(DATA / "braille" / "braille7_fold0.npz", allow_pickle=False)
     x, y = data["spikes"].astype(np.float64), data["labels"]
     half = len(x) // 2
     for text in option_sets or ("{}",):
