@@ -89,12 +89,14 @@ def file_sha256(path: str | os.PathLike) -> str:
 def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | None = None,
                    calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
                    source: str | None = None, calibration_source: str | None = None,
-                   all_on_chip: bool = False, host: str = DEFAULT_HOST, fit_check: bool = True) -> Artifact:
+                   all_on_chip: bool = False, host: str = DEFAULT_HOST, fit_check: bool = True,
+                   budget: bool = False) -> Artifact:
     """Quantize ``float_graph`` for ``target`` (a name, path, loaded target or mapping):
     what the chip's cores cannot compute runs on the host (``host``, a host descriptor),
     unless ``all_on_chip`` makes that an error listing every such node. A network that
     breaks the target's mapping rules is refused (:func:`check_fits`) unless
-    ``fit_check`` is False. Gathers everything an artifact records."""
+    ``fit_check`` is False. With ``budget`` and ``calibrate``, the report holds the error
+    budget on the calibration input. Gathers everything an artifact records."""
     host_target = load_target(host)
     if host_target.kind != "host":  # a chip descriptor has no host timing: its figures would be silently absent
         raise InputError(f"--host {host}: expected a host descriptor (a target of kind 'host', such as "
@@ -106,7 +108,7 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     float_graph, retimed = source_graph(float_graph, spec, options)  # the model the compiled graph keeps
     if fit_check and isinstance(descriptor, Target):
         check_fits(float_graph, descriptor, options, caps)
-    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps)
+    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps, budget=budget)
     parts = q.partition
     if all_on_chip and parts is not None and parts.host_reasons:
         raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)

@@ -24,6 +24,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="write every differing entry (backends, layer, sample, step, neuron, both values) to FILE: "
                         ".csv or .npz, written atomically")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    p.add_argument("--explain", action="store_true",
+                   help="also measure the error budget on this input: per layer, the agreement with float gained "
+                        "by making each source of fixed-point error exact (weights, decays, threshold, bias, lag, "
+                        "saturation), the largest named with an option to try")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -50,8 +54,13 @@ def run(args: argparse.Namespace) -> dict:
     for name, why in result.failed.items():  # the other backends' results are still shown
         warnings.warn(f"{args.artifact}: backend {name} failed: {why}", stacklevel=1)
     exit_code = 2 if len(result.backends) < 2 else 0  # nothing was compared
-    return {"artifact": args.artifact, "input": args.input, **result.to_dict(), "exit_code": exit_code,
-            "mismatches_file": args.mismatches, "mismatches_written": written}
+    out = {"artifact": args.artifact, "input": args.input, **result.to_dict(), "exit_code": exit_code,
+           "mismatches_file": args.mismatches, "mismatches_written": written}
+    if args.explain:
+        from snncompile.budget.artifact import artifact_budget
+
+        out["budget"] = artifact_budget(artifact, inputs, labels).to_dict()
+    return out
 
 
 def render(result: dict) -> str:
@@ -60,4 +69,9 @@ def render(result: dict) -> str:
     text = f"{result['artifact']} on {result['input']}\n" + render_comparison(result)
     if result.get("mismatches_file"):
         text += f"\nwrote {result['mismatches_written']} mismatches to {result['mismatches_file']}"
+    if result.get("budget"):
+        from snncompile.budget.record import ErrorBudget
+        from snncompile.reports.render import render_budget
+
+        text += "\n" + render_budget(ErrorBudget.from_dict(result["budget"]), "on this input")
     return text

@@ -52,6 +52,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold-resolution", type=int,
                    help="raise the automatic scale until thresholds have this many units (default 256; "
                         "16384 with --weight-split 2)")
+    p.add_argument("--bias-split", type=int, choices=(1, 2), default=1,
+                   help="2: each bias column (a bias into a current-based neuron) gets a residual column and the "
+                        "neuron's bias register their steady-state rest (one synapse per neuron more); default 1")
+    p.add_argument("--scale-search", action="store_true",
+                   help="with --calibrate: try each spiking layer's scale at powers of two around the automatic "
+                        "one and keep the scale whose compiled spikes agree best with float on that input")
+    p.add_argument("--no-budget", action="store_true",
+                   help="with --calibrate: skip the error budget (what each source of fixed-point error costs, "
+                        "per layer, on the first 64 calibration samples)")
     p.add_argument("--all-on-chip", action="store_true",
                    help="refuse to put any node on the host: exit 2 listing every node the chip cannot run, and why")
     p.add_argument("--no-fit-check", action="store_true",
@@ -91,6 +100,8 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
         fire_on_gt=args.fire_on_gt,
         threshold_resolution=args.threshold_resolution,
         retime_recurrences=args.retime_recurrences,
+        bias_split=args.bias_split,
+        scale_search=args.scale_search,
     )
 
 
@@ -121,7 +132,7 @@ def run(args: argparse.Namespace) -> dict:
     try:
         artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
                                   calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host,
-                                  fit_check=not args.no_fit_check)
+                                  fit_check=not args.no_fit_check, budget=not args.no_budget)
     except MappingError as e:  # what `snncompile map` reports, and the way past it
         raise InputError(f"{e}; change the network, or pass --no-fit-check to write the artifact anyway") from None
     project = None
@@ -149,8 +160,8 @@ def run(args: argparse.Namespace) -> dict:
 
 def render(result: dict) -> str:
     from snncompile.partition_report import render_partition
-    from snncompile.passes.quantize import render_report
-    from snncompile.passes.quantize.report import QuantizationReport
+    from snncompile.reports.quantization import QuantizationReport
+    from snncompile.reports.render import render_report
 
     report = QuantizationReport.from_dict(result["report"])
     lines = [render_report(report)]

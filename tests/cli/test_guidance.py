@@ -60,9 +60,14 @@ def test_steps_that_pad_or_cut_the_input_warn(run_cli, ir_model, input_file):
 
 
 def test_simulating_a_compiled_artifact_says_outputs_trail_by_the_lag(run_cli, ir_model, input_file, tmp_path):
+    """Without the flush (--no-flush) a compiled artifact's outputs trail the float
+    timeline, and simulate says so; flushed (the default) they are on it: no warning."""
     art = tmp_path / "m.snnc"
     assert run_cli("compile", ir_model, "-o", art)[0] == 0
     code, out, err = run_cli("simulate", art, "--input", input_file, "--json")
+    assert code == 0 and json.loads(out)["output_lags"] == {} and json.loads(out)["flushed"] == 1
+    assert not [m for m in warnings_of(err) if "latency" in m]
+    code, out, err = run_cli("simulate", art, "--input", input_file, "--json", "--no-flush")
     assert code == 0
     result = json.loads(out)
     assert result["output_lags"] == {"y": 1}

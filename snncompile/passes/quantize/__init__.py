@@ -1,32 +1,31 @@
 """Quantization: lower a float IR graph to the integer IR (Loihi convention).
 
-``quantize(graph, target, options, calibrate, capabilities)`` runs, validating after
-each pass:
+``quantize(graph, target, options, calibrate, capabilities)`` runs one declared
+pipeline, :data:`QUANTIZE_STEPS`, over an explicit
+:class:`~snncompile.passes.quantize.context.QuantizeContext` (target spec, options,
+calibration input, capabilities; then what the analyses find: partition, prepared
+graph, ranges, plan, lags, notes). Each step is one module's function, looked up there;
+transforms are pure ``Graph -> Graph`` passes (validated after each), analyses record
+into the context. In order:
 
-1. ``inline_synapse_sums``, ``fold_batchnorm``, ``fold_pool_into_synapse``, ``fold_scale_into_weights`` (and
-   ``split_mixed_sign`` when asked) — exact float rewrites;
+1. :data:`FLOAT_PASSES` (exact float rewrites), ``split_mixed_sign`` when asked;
 2. with ``capabilities`` (a target's :class:`~snncompile.passes.partition.Capabilities`):
-   ``partition`` (every node chip or host) and ``add_chip_entries`` (host values into
-   chip neurons through an identity synapse; after the scales, ``add_entry_boundaries``
-   puts a Quantize before it); host nodes stay float and are carried into the compiled
-   graph as they are. Without it, every node must have an integer form;
-   ``fold_synapse_bias`` — synapse biases into neuron biases (exact without current
-   memory, steady state with it);
-3. ``choose_scales`` — one scale per layer, one exponent per synapse (optionally from
-   the float state's ranges on ``calibrate`` input);
-4. ``quantize_neurons``, ``quantize_weights`` — FixedLIF / FixedLinear / FixedConv2d;
-5. ``add_synapse_latency`` — the target's per-stage latency as edge delays;
-6. ``add_bias_sources`` — Linear biases into current-based neurons as an always-on
-   source neuron and one-column synapses (exact);
-7. ``add_reset_correction`` — a delayed subtract reset (snnTorch) as the chip's immediate
-   subtract plus a diagonal self-connection that restores the difference (on targets
-   with delays whose synaptic inputs sum);
-8. ``order_event_delivery`` — where events saturate one at a time, each neuron's
-   synapses in the order the chip delivers them.
+   ``mark_static``, ``partition`` (every node chip or host) and ``add_chip_entries``
+   (host values into chip neurons through an identity synapse); host nodes stay float.
+   Without it, every node must have an integer form;
+3. ``fold_synapse_bias`` (synapse biases into neuron biases), then the analyses
+   ``measure_ranges`` (with ``calibrate``), ``choose_scales`` (one scale per layer, one
+   exponent per synapse) and, with ``scale_search``, ``search_scales``;
+4. :data:`INTEGER_STEPS`: ``quantize_neurons``, ``quantize_weights``,
+   ``add_entry_boundaries``, ``add_residual_weights`` (``weight_split=2``), the lags
+   (``node_lags``), ``start_boundaries``, ``add_synapse_latency``, ``add_bias_sources``,
+   ``add_reset_correction``, ``add_delayed_biases`` (``bias_timing="exact"``),
+   ``complete_placements`` and every node's lag in its meta.
 
-It returns the fixed graph, the plan and a :class:`QuantizationReport`. With the option
-``retime_recurrences`` the float graph is first :func:`source_graph` (loops short of
-delay for the synapse latency lengthened, each change noted).
+It returns a :class:`Quantized`: the fixed graph, the prepared float graph, the plan, a
+:class:`QuantizationReport` (built and rendered by :mod:`snncompile.reports`) and the
+lags; :func:`error_budget` measures where the fixed graph's error comes from
+(:mod:`snncompile.budget`).
 """
 
 from __future__ import annotations
@@ -34,16 +33,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from snncompile.errors import UnsupportedError
+from snncompile.errors import SnnCompileError, UnsupportedError, one_line
 from snncompile.ir import Graph, ResetTiming, SpikingNeuron
 from snncompile.ir.arithmetic import Accumulate, DecayEncoding
 from snncompile.ir.fixed import FixedLIF
 from snncompile.ir.placement import LAG, complete_placements, on_host
+from snncompile.ir.placement import lags as lags_of
 from snncompile.ir.stage import is_integer
 from snncompile.passes.add_chip_entries import (
     add_chip_entries,
@@ -68,9 +67,9 @@ from snncompile.passes.merge_adds_into_neurons import merge_adds_into_neurons
 from snncompile.passes.partition import Capabilities, Partition, partition
 from snncompile.passes.pipeline import Pass, run_pipeline
 from snncompile.passes.quantize.add_bias_sources import add_bias_sources
-from snncompile.passes.quantize.add_delayed_biases import add_delayed_biases
+from snncompile.passes.quantize.add_delayed_biases import add_delayed_biases, delayed_bias_notes
 from snncompile.passes.quantize.add_reset_correction import add_reset_correction, needs_correction
-from snncompile.passes.quantize.add_residual_weights import add_residual_weights
+from snncompile.passes.quantize.add_residual_weights import add_residual_weights, residual_notes
 from snncompile.passes.quantize.add_synapse_latency import (
     add_synapse_latency,
     node_lags,
@@ -78,6 +77,7 @@ from snncompile.passes.quantize.add_synapse_latency import (
 )
 from snncompile.passes.quantize.calibrate import measure_ranges
 from snncompile.passes.quantize.choose_scales import ScalePlan, choose_scales
+from snncompile.passes.quantize.context import QuantizeContext, Step, analyze, run_steps, transform
 from snncompile.passes.quantize.layers import Layer, find_layers
 from snncompile.passes.quantize.options import QuantizeOptions
 from snncompile.passes.quantize.order_event_delivery import order_event_delivery
@@ -89,13 +89,18 @@ from snncompile.passes.quantize.quantize_neurons import (
     quantize_neurons,
 )
 from snncompile.passes.quantize.quantize_weights import quantize_weights
-from snncompile.passes.quantize.report import QuantizationReport, render_report
-from snncompile.passes.quantize.report_build import build_report
+from snncompile.passes.quantize.search_scales import search_scales
 from snncompile.passes.quantize.spec import FixedPointSpec, spec_from_target
 from snncompile.passes.reassociate_attention import reassociate_attention
 from snncompile.passes.retime_recurrences import retime_recurrences, timing_changes
 from snncompile.passes.split_mixed_sign import split_mixed_sign
 from snncompile.passes.split_spike_adds import split_spike_adds
+from snncompile.reports.build_quantization import build_report
+from snncompile.reports.quantization import QuantizationReport
+from snncompile.reports.render import render_report
+
+if TYPE_CHECKING:
+    from snncompile.budget.record import ErrorBudget
 
 #: float → float lowerings, in order (each exact: see its module)
 FLOAT_PASSES = [
@@ -112,75 +117,12 @@ FLOAT_PASSES = [
 ]
 
 
-@dataclass(frozen=True)
-class Quantized:
-    """``fixed``: the compiled graph (integer chip nodes, float host nodes when
-    partitioned); ``prepared``: the float graph the scales were chosen on (after folding,
-    partition and entries); ``plan``, ``report``; ``lags``: steps each fixed node trails
-    the float graph; ``partition``: the labelled float graph and host reasons (None when
-    compiled without capabilities)."""
-
-    fixed: Graph
-    prepared: Graph
-    plan: ScalePlan
-    report: QuantizationReport
-    lags: Mapping[str, int]
-    partition: Partition | None = None
-
-
-def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
-             calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
-             capabilities: Capabilities | None = None) -> Quantized:
-    spec = spec_from_target(target)
-    options = options or QuantizeOptions()
-    graph, retimed = source_graph(graph, spec, options)
-    folded, parts = partition_float(graph, options, capabilities)
-    if parts is not None:
-        folded = run_pipeline(parts.graph, [Pass("add_chip_entries", add_chip_entries)])
-    asked, options = options, chip_options(options, spec)
-    notes = retimed + approximation_notes(folded, spec)
-    if options is not asked:
-        notes.append(f"bias_timing 'exact' needs delays, which '{spec.target}' has not: biases stay in their "
-                     "registers (they start at chip step 0)")
-    prepared = run_pipeline(folded, [Pass("fold_synapse_bias", fold_synapse_bias)])
-    layers = find_layers(prepared)
-    ranges = measure_ranges(prepared, layers, calibrate, options.percentile) if calibrate is not None else None
-    layers = compensate_input_decay(prepared, layers, ScalePlan(spec, options))
-    plan = choose_scales(prepared, layers, spec, options, ranges)
-    notes += arithmetic_notes(prepared, plan)
-    integer = [
-        Pass("quantize_neurons", partial(quantize_neurons, plan=plan)),
-        Pass("quantize_weights", partial(quantize_weights, plan=plan)),
-        Pass("add_entry_boundaries", partial(add_entry_boundaries, plan=plan)),
-    ]
-    if options.weight_split == 2:
-        integer.append(Pass("add_residual_weights",
-                            partial(add_residual_weights, prepared=prepared, plan=plan, notes=notes)))
-    fixed = run_pipeline(prepared, integer)
-    left = [f"'{n}' ({node.kind})" for n, node in fixed.items() if not is_integer(node) and not on_host(node)]
-    if left:
-        raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
-    latency: dict[str, Any] = dict(latency=spec.synapse_latency, input_latency=spec.input_steps)
-    notes += timing_problems(fixed, **latency)
-    lags = node_lags(fixed, **latency)  # on the float timing: the step order is the float one
-    fixed = start_boundaries(fixed, lags)
-    fixed = run_pipeline(fixed, [Pass("add_synapse_latency", partial(add_synapse_latency, **latency))])
-    late = [Pass("add_bias_sources", partial(add_bias_sources, prepared=prepared, plan=plan, lags=lags))]
-    if corrects_reset(spec):
-        late.append(Pass("add_reset_correction", partial(add_reset_correction, prepared=prepared, plan=plan,
-                                                         lags=lags)))
-    if options.bias_timing == "exact":
-        late.append(Pass("add_delayed_biases", partial(add_delayed_biases, spec=spec, lags=lags, notes=notes,
-                                                       parts=options.weight_split)))
-    fixed = run_pipeline(fixed, late)
-    notes += [f"'{n}': membrane readout ({prepared.nodes[n].kind}); its output is the integer v, "
-              f"float value = v / {node.scale:g}" for n, node in fixed.items()
-              if isinstance(node, FixedLIF) and node.reads_membrane]
-    if spec.accumulate is Accumulate.SATURATE:
-        fixed = run_pipeline(fixed, [Pass("order_event_delivery", order_event_delivery)])
-    fixed = with_lags(complete_placements(fixed), lags)
-    report = build_report(prepared, fixed, plan, lags, calibrate, ranges, notes)
-    return Quantized(fixed, prepared, plan, report, lags, parts)
+def with_lags(graph: Graph, lags: Mapping[str, int]) -> Graph:
+    """Every node's lag in its meta (what compare and simulate align by): a node a late
+    pass added keeps the lag it was given, the others get theirs from ``lags`` (0 when
+    absent)."""
+    return Graph({n: node if LAG in node.meta else node.with_meta(**{LAG: int(lags.get(n, 0))})
+                  for n, node in graph.items()}, list(graph.edges), graph.dt)
 
 
 def source_graph(graph: Graph, spec: FixedPointSpec, options: QuantizeOptions) -> tuple[Graph, list[str]]:
@@ -190,12 +132,6 @@ def source_graph(graph: Graph, spec: FixedPointSpec, options: QuantizeOptions) -
         return graph, []
     retimed = retime_recurrences(graph, spec.synapse_latency)
     return retimed, [f"retime_recurrences: {c.describe()}" for c in timing_changes(graph, retimed)]
-
-
-def with_lags(graph: Graph, lags: Mapping[str, int]) -> Graph:
-    """Every node's lag in its meta (what compare and simulate align by)."""
-    return Graph({n: node.with_meta(**{LAG: int(lags.get(n, 0))}) for n, node in graph.items()},
-                 list(graph.edges), graph.dt)
 
 
 def partition_float(graph: Graph, options: QuantizeOptions,
@@ -282,5 +218,204 @@ def approximation_notes(graph: Graph, spec: FixedPointSpec | None = None) -> lis
     return notes
 
 
-__all__ = ["Capabilities", "FixedPointSpec", "partition_float", "QuantizationReport", "QuantizeOptions", "Quantized", "ScalePlan",
-           "quantize", "render_report", "source_graph", "spec_from_target"]
+@dataclass(frozen=True)
+class Quantized:
+    """``fixed``: the compiled graph (integer chip nodes, float host nodes when
+    partitioned); ``prepared``: the float graph the scales were chosen on (after folding,
+    partition and entries); ``plan``, ``report``; ``lags``: steps each fixed node trails
+    the float graph; ``partition``: the labelled float graph and host reasons (None when
+    compiled without capabilities); ``context``: the pipeline's final context."""
+
+    fixed: Graph
+    prepared: Graph
+    plan: ScalePlan
+    report: QuantizationReport
+    lags: Mapping[str, int]
+    partition: Partition | None = None
+    context: QuantizeContext | None = None
+
+
+def _partition(graph: Graph, ctx: QuantizeContext) -> tuple[Graph, QuantizeContext]:
+    parts = partition(graph, ctx.capabilities)
+    return parts.graph, ctx.but(partition=parts)
+
+
+def _ranges(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
+    assert ctx.calibrate is not None
+    return ctx.but(ranges=measure_ranges(graph, find_layers(graph), ctx.calibrate, ctx.options.percentile))
+
+
+def _plan(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
+    layers = compensate_input_decay(graph, find_layers(graph), ScalePlan(ctx.spec, ctx.options))
+    plan = choose_scales(graph, layers, ctx.spec, ctx.options, ctx.ranges)
+    return ctx.but(plan=plan).noted(arithmetic_notes(graph, plan))
+
+
+def _source(graph: Graph, ctx: QuantizeContext) -> tuple[Graph, QuantizeContext]:
+    model, notes = source_graph(graph, ctx.spec, ctx.options)
+    return model, ctx.noted(notes)
+
+
+def _chip_options(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
+    options = chip_options(ctx.options, ctx.spec)
+    if options is ctx.options:
+        return ctx
+    return ctx.but(options=options).noted([
+        f"bias_timing 'exact' needs delays, which '{ctx.spec.target}' has not: biases stay in their registers "
+        "(they start at chip step 0)"])
+
+
+def _integer_only(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
+    left = [f"'{n}' ({node.kind})" for n, node in graph.items() if not is_integer(node) and not on_host(node)]
+    if left:
+        raise UnsupportedError(f"no integer form for node(s) {', '.join(left)}")
+    return ctx
+
+
+def _timing(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
+    # on the float timing: the step order is the float one
+    latency, input_latency = ctx.spec.synapse_latency, ctx.spec.input_steps
+    return ctx.but(lags=node_lags(graph, latency, input_latency)).noted(timing_problems(graph, latency, input_latency))
+
+
+def _final_lags(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
+    return ctx.but(lags=lags_of(graph))
+
+
+def _readout_notes(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
+    assert ctx.prepared is not None
+    return ctx.noted([f"'{n}': membrane readout ({ctx.prepared.nodes[n].kind}); its output is the integer v, "
+                      f"float value = v / {node.scale:g}" for n, node in graph.items()
+                      if isinstance(node, FixedLIF) and node.reads_membrane])
+
+
+def _partitioned(ctx: QuantizeContext) -> bool:
+    return ctx.capabilities is not None
+
+
+def _exact_biases(ctx: QuantizeContext) -> bool:
+    return ctx.options.bias_timing == "exact"
+
+
+def _split(ctx: QuantizeContext) -> bool:
+    return ctx.options.weight_split == 2
+
+
+def _searched(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
+    assert ctx.plan is not None and ctx.ranges is not None and ctx.calibrate is not None
+
+    def compile_plan(plan: ScalePlan) -> tuple[Graph, Mapping[str, int]]:
+        fixed, done = run_steps(graph, ctx.but(plan=plan), INTEGER_STEPS)
+        return fixed, done.lags
+
+    reference = {n: r.spikes for n, r in ctx.ranges.items() if r.spikes is not None}
+    return ctx.but(plan=search_scales(graph, ctx.plan, compile_plan, ctx.calibrate, reference))
+
+
+def _search(ctx: QuantizeContext) -> bool:
+    return ctx.options.scale_search and ctx.calibrate is not None and ctx.ranges is not None
+
+
+#: from the prepared float graph and a plan to the compiled graph
+INTEGER_STEPS: tuple[Step, ...] = (
+    transform("quantize_neurons", quantize_neurons, plan="plan"),
+    transform("quantize_weights", quantize_weights, plan="plan"),
+    transform("add_entry_boundaries", add_entry_boundaries, plan="plan"),
+    transform("add_residual_weights", add_residual_weights, when=_split, prepared="prepared", plan="plan"),
+    analyze("residual_notes", lambda g, c: c.noted(residual_notes(g))),
+    analyze("integer_only", _integer_only),
+    analyze("node_lags", _timing),
+    transform("start_boundaries", start_boundaries, lags="lags"),
+    transform("add_synapse_latency", add_synapse_latency, latency=lambda c: c.spec.synapse_latency,
+              input_latency=lambda c: c.spec.input_steps),
+    transform("add_bias_sources", add_bias_sources, prepared="prepared", plan="plan", lags="lags",
+              parts=lambda c: c.options.bias_split),
+    transform("add_reset_correction", add_reset_correction, when=lambda c: corrects_reset(c.spec), prepared="prepared",
+              plan="plan", lags="lags"),
+    analyze("delayed_bias_notes", lambda g, c: c.noted(delayed_bias_notes(g, c.spec, c.lags, c.options.bias_parts)),
+            when=_exact_biases),
+    transform("add_delayed_biases", add_delayed_biases, when=_exact_biases, spec="spec", lags="lags",
+              parts=lambda c: c.options.bias_parts),
+    analyze("readout_notes", _readout_notes),
+    transform("order_event_delivery", order_event_delivery, when=lambda c: c.spec.accumulate is Accumulate.SATURATE),
+    transform("complete_placements", complete_placements),
+    transform("with_lags", with_lags, lags="lags"),
+    analyze("final_lags", _final_lags),
+)
+
+#: the whole quantizer, in order (see the module docstring)
+QUANTIZE_STEPS: tuple[Step, ...] = (
+    Step("source_graph", _source, validate=True),
+    *(transform(p.name, p.fn) for p in FLOAT_PASSES),
+    transform("split_mixed_sign", split_mixed_sign, when=lambda c: c.options.split_sign),
+    transform("mark_static", mark_static, when=_partitioned),
+    Step("partition", _partition, when=_partitioned, validate=True),
+    transform("add_chip_entries", add_chip_entries, when=_partitioned),
+    analyze("chip_options", _chip_options),
+    analyze("approximation_notes", lambda g, c: c.noted(approximation_notes(g, c.spec))),
+    transform("fold_synapse_bias", fold_synapse_bias),
+    analyze("prepared", lambda g, c: c.but(prepared=g)),
+    analyze("measure_ranges", _ranges, when=lambda c: c.calibrate is not None and c.plan is None),
+    analyze("choose_scales", _plan, when=lambda c: c.plan is None),
+    analyze("search_scales", _searched, when=_search),
+    *INTEGER_STEPS,
+)
+
+
+def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
+             calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
+             capabilities: Capabilities | None = None, plan: ScalePlan | None = None,
+             budget: bool = False) -> Quantized:
+    """Run :data:`QUANTIZE_STEPS` on ``graph``. ``plan``: use these scales instead of
+    choosing them. With ``calibrate`` and ``budget``, the report holds the error budget
+    on the calibration input's first :data:`BUDGET_SAMPLES` samples
+    (:mod:`snncompile.budget`; it runs the graph about ten times)."""
+    ctx = QuantizeContext(spec_from_target(target), options or QuantizeOptions(), calibrate, capabilities, plan)
+    fixed, ctx = run_steps(graph, ctx, QUANTIZE_STEPS)
+    assert ctx.prepared is not None and ctx.plan is not None
+    report = build_report(ctx.prepared, fixed, ctx.plan, ctx.lags, calibrate, ctx.ranges, list(ctx.notes))
+    done = Quantized(fixed, ctx.prepared, ctx.plan, report, ctx.lags, ctx.partition, ctx)
+    if budget and calibrate is not None:
+        try:
+            report = dataclasses.replace(report, budget=error_budget(graph, done, _first(calibrate, BUDGET_SAMPLES)))
+        except SnnCompileError as exc:  # a node the ideal emulator has no form for: say so, compile anyway
+            report = dataclasses.replace(report, notes=report.notes + (f"error budget not measured: {one_line(str(exc))}",))
+        done = dataclasses.replace(done, report=report)
+    return done
+
+
+#: calibration samples the error budget in a compile report is measured on at most
+BUDGET_SAMPLES = 64
+
+
+def _first(inputs: Mapping[str, np.ndarray] | np.ndarray, n: int) -> Mapping[str, np.ndarray] | np.ndarray:
+    return {k: v[:n] for k, v in inputs.items()} if isinstance(inputs, Mapping) else inputs[:n]
+
+
+def untimed(graph: Graph, quantized: Quantized) -> Quantized:
+    """``graph`` compiled again with the same scales for a target whose synapses add no
+    latency: the compiled network on the float timing (the budget's ``lag`` exact)."""
+    ctx = quantized.context
+    assert ctx is not None
+    spec = dataclasses.replace(ctx.spec, synapse_latency=0)
+    return quantize(graph, spec, ctx.options, capabilities=ctx.capabilities, plan=quantized.plan, budget=False)
+
+
+def error_budget(graph: Graph, quantized: Quantized, inputs: Mapping[str, np.ndarray] | np.ndarray,
+                 labels: np.ndarray | None = None) -> ErrorBudget:
+    """The error budget of ``quantized`` (compiled from float ``graph``) on ``inputs``."""
+    from snncompile.budget.measure import Compiled, measure_budget
+
+    flat = untimed(graph, quantized)
+
+    def compiled(q: Quantized) -> Compiled:
+        return Compiled(q.fixed, q.prepared, q.plan, q.lags)
+
+    assert quantized.context is not None
+    return measure_budget(graph, compiled(quantized), compiled(flat), inputs,
+                          quantized.context.options.to_dict(), labels)
+
+
+__all__ = ["QUANTIZE_STEPS", "Capabilities", "FixedPointSpec", "QuantizationReport", "QuantizeContext",
+           "QuantizeOptions", "Quantized", "ScalePlan", "error_budget", "partition_float", "quantize",
+           "render_report", "source_graph", "spec_from_target", "untimed"]

@@ -21,16 +21,20 @@ every register (one synapse fewer per layer; the early start noted).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from snncompile.ir import Graph
 from snncompile.ir.fixed import FixedLIF, FixedLinear, SignMode
 from snncompile.ir.host_tensor import Reshape
+from snncompile.ir.placement import LAG, ORIGIN, with_origin
 from snncompile.passes.quantize.add_bias_sources import add_source
 from snncompile.passes.quantize.numbers import exponent_for, quantize_to_grid, weight_grid
 from snncompile.passes.quantize.spec import FixedPointSpec
 
 SUFFIX = ".bias"
+PASS = "add_delayed_biases"
 
 
 def moves_bias(node: FixedLIF, lag: int) -> bool:
@@ -57,11 +61,36 @@ def bias_columns(bias: np.ndarray, spec: FixedPointSpec, parts: int) -> list[tup
     return out
 
 
-def add_delayed_biases(graph: Graph, spec: FixedPointSpec, lags: dict[str, int], notes: list[str],
-                       parts: int = 1) -> Graph:
-    """See module docstring; ``parts=2`` adds a residual column (``weight_split=2``);
-    appends what it approximated to ``notes``."""
+def add_delayed_biases(graph: Graph, spec: FixedPointSpec, lags: Mapping[str, int], parts: int = 1) -> Graph:
+    """See module docstring; ``parts=2`` adds a residual column (``weight_split=2``). Pure:
+    the nodes it adds carry their origin and lag in ``meta`` (the bias synapse 0, a
+    population's view the neuron's lag, so that the whole delay sits on the synapse)."""
     g = graph.copy()
+    for name, node in graph.items():
+        if not isinstance(node, FixedLIF) or not moves_bias(node, int(lags.get(name, 0))):
+            continue
+        lag = int(lags[name])
+        columns = bias_columns(node.effective_bias().reshape(-1).astype(np.float64), spec, parts)
+        g.nodes[name] = node.replace(bias_mant=np.zeros((), np.int64), bias_exp=np.zeros((), np.int64))
+        for k, (mant, e) in enumerate(columns):
+            syn = name + SUFFIX + (".lo" if k else "")
+            column = FixedLinear(weight=mant.reshape(-1, 1), weight_exp=e, sign_mode=SignMode(weight_grid(mant, spec).sign_mode),
+                                 num_weight_bits=spec.weight_mantissa_bits, **spec.synapse_fields())
+            g.add(syn, with_origin(column, PASS, [name], part=k).with_meta(**{LAG: 0}))
+            g.connect(add_source(g), syn)
+            if len(node.shape) > 1:  # the flat column onto the population's shape (the delay on the synapse)
+                view = g.add(syn + ".view", Reshape(shape=node.shape, meta={LAG: lag}))
+                g.connect(syn, view, lag)
+                g.connect(view, name)
+            else:
+                g.connect(syn, name, lag)
+    return g
+
+
+def delayed_bias_notes(graph: Graph, spec: FixedPointSpec, lags: Mapping[str, int], parts: int = 1) -> list[str]:
+    """What :func:`add_delayed_biases` approximates on ``graph`` (the graph it is given):
+    each moved bias's largest rounding, and the registers that still start early."""
+    notes = []
     for name, node in graph.items():
         if not isinstance(node, FixedLIF):
             continue
@@ -72,25 +101,14 @@ def add_delayed_biases(graph: Graph, spec: FixedPointSpec, lags: dict[str, int],
                              "neuron keeps the register)")
             continue
         bias = node.effective_bias().reshape(-1).astype(np.float64)
-        columns = bias_columns(bias, spec, parts)
         unit = 2.0**spec.activation_shift
-        error = float(np.max(np.abs(sum(m * 2.0**e for m, e in columns) * unit - bias)))
-        g.nodes[name] = node.replace(bias_mant=np.zeros((), np.int64), bias_exp=np.zeros((), np.int64))
-        for k, (mant, e) in enumerate(columns):
-            syn = name + SUFFIX + (".lo" if k else "")
-            g.add(syn, FixedLinear(weight=mant.reshape(-1, 1), weight_exp=e, sign_mode=SignMode(weight_grid(mant, spec).sign_mode),
-                                   num_weight_bits=spec.weight_mantissa_bits, **spec.synapse_fields()))
-            g.connect(add_source(g), syn)
-            if len(node.shape) > 1:  # the flat column onto the population's shape (the delay on the synapse)
-                view = g.add(syn + ".view", Reshape(shape=node.shape))
-                g.connect(syn, view, lag)
-                g.connect(view, name)
-                lags.setdefault(view, 0)
-            else:
-                g.connect(syn, name, lag)
-            lags.setdefault(syn, 0)
+        error = float(np.max(np.abs(sum(m * 2.0**e for m, e in bias_columns(bias, spec, parts)) * unit - bias)))
         notes.append(f"'{name}': bias on a synapse from the always-on source, delayed {lag} step(s) to start with "
                      f"its input (largest rounding {error / node.effective_threshold():.2%} of the threshold)")
-    if "bias_source" in g.nodes:
-        lags.setdefault("bias_source", 0)
-    return g
+    return notes
+
+
+def moved_biases(graph: Graph) -> set[str]:
+    """Neurons whose bias this pass moved onto synapses (read from the synapses' origin)."""
+    return {node.meta[ORIGIN]["from"][0] for node in graph.nodes.values()
+            if node.meta.get(ORIGIN, {}).get("pass") == PASS}

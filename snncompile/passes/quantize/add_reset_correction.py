@@ -17,15 +17,19 @@ note. A neuron with a refractory period needs no correction: the step after a sp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from snncompile.ir import Graph, ResetTiming, SpikingNeuron
 from snncompile.ir.fixed import FixedLIF, FixedLinear, SignMode
+from snncompile.ir.placement import LAG, with_origin
 from snncompile.passes.quantize.choose_scales import ScalePlan
 from snncompile.passes.quantize.numbers import exponent_for, to_int
 from snncompile.passes.rewrite import node_of
 
 SUFFIX = ".reset_fix"
+PASS = "add_reset_correction"
 
 
 def needs_correction(node: object) -> bool:
@@ -33,8 +37,24 @@ def needs_correction(node: object) -> bool:
             and node.reset_timing is ResetTiming.DELAYED and len(node.shape) == 1 and not node.refractory)
 
 
-def add_reset_correction(graph: Graph, prepared: Graph, plan: ScalePlan, lags: dict[str, int]) -> Graph:
-    """Returns the graph with the correcting self-connections; adds their lags to ``lags``."""
+def taps(threshold: float, v_keep: float, u_keep: float, act_shift: int) -> list[tuple[int, float]]:
+    """(delay, value in ``a`` units) of the correcting self-connections of a neuron that
+    subtracts ``threshold`` (``v`` units) at once, keeps ``v_keep`` of ``v`` and
+    ``u_keep`` of ``u`` per step: ``-x`` after one step, ``+u_keep x`` after two when the
+    current keeps something (``x = (1 - v_keep) threshold / 2**act_shift``)."""
+    x = threshold * (1 - v_keep) / 2.0**act_shift
+    return [(1, -x)] + ([(2, u_keep * x)] if u_keep > 0 else [])
+
+
+def chip_keeps(lif: FixedLIF) -> tuple[float, float]:
+    """(v_keep, u_keep) of a FixedLIF: ``1 - dv / D`` and ``(D - du - 1) / D``."""
+    unity = 1 << lif.decay_bits
+    return 1 - lif.dv / unity, (unity - lif.du - 1) / unity
+
+
+def add_reset_correction(graph: Graph, prepared: Graph, plan: ScalePlan, lags: Mapping[str, int]) -> Graph:
+    """The graph with the correcting self-connections (each carries the neuron's lag and
+    its origin, ``tap`` 1 or 2, in ``meta``)."""
     names = [n for n in plan.layers if needs_correction(prepared.nodes[n])]
     if not names:
         return graph
@@ -42,10 +62,7 @@ def add_reset_correction(graph: Graph, prepared: Graph, plan: ScalePlan, lags: d
     spec, opts = plan.spec, plan.options
     for name in names:
         lif = node_of(g, name, FixedLIF)
-        x = lif.effective_threshold() * lif.dv / 2.0**lif.decay_bits / 2.0**lif.act_shift
-        alpha = ((1 << lif.decay_bits) - lif.du - 1) / (1 << lif.decay_bits)
-        taps = [(1, -x)] + ([(2, alpha * x)] if lif.du < (1 << lif.decay_bits) - 1 else [])
-        for index, (delay, value) in enumerate(taps):
+        for index, (delay, value) in enumerate(taps(lif.effective_threshold(), *chip_keeps(lif), lif.act_shift)):
             # one input per row: a non-negative exponent only when the mantissa would not fit
             exp = max(exponent_for(abs(value), spec.weight_max), 0)
             mant = int(to_int(value / 2.0**exp, opts.rounding))
@@ -53,12 +70,11 @@ def add_reset_correction(graph: Graph, prepared: Graph, plan: ScalePlan, lags: d
                 continue
             syn = f"{name}{SUFFIX}{index + 1 if index else ''}"
             n = lif.shape[0]
-            g.add(syn, FixedLinear(
+            g.add(syn, with_origin(FixedLinear(
                 weight=np.eye(n, dtype=np.int64) * mant, weight_exp=exp,
                 sign_mode=SignMode.INHIBITORY if mant < 0 else SignMode.EXCITATORY,
                 num_weight_bits=opts.weight_bits or spec.weight_mantissa_bits, **spec.synapse_fields(),
-            ))
+            ), PASS, [name], tap=index).with_meta(**{LAG: int(lags.get(name, 0))}))
             g.connect(name, syn)
             g.connect(syn, name, delay)
-            lags[syn] = lags[name]
     return g

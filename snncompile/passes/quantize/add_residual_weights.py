@@ -16,13 +16,15 @@ computes both the same way.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from snncompile.emulator.synapses import build_csr
-from snncompile.ir import Edge, Flatten, Graph
+from snncompile.ir import Edge, Flatten, Graph, Node
 from snncompile.ir.fixed import FixedConv2d, FixedLinear, FixedSynapse, SignMode
 from snncompile.ir.host_tensor import Reshape
-from snncompile.ir.placement import with_origin
+from snncompile.ir.placement import ORIGIN, with_origin
 from snncompile.passes.add_chip_entries import is_entry
 from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
 from snncompile.passes.quantize.numbers import exponent_for, quantize_to_grid, weight_grid
@@ -31,8 +33,11 @@ SUFFIX = ".lo"
 PASS = "add_residual_weights"
 
 
-def residual(prepared: Graph, name: str, plan: ScalePlan, main: FixedSynapse) -> tuple[np.ndarray, int] | None:
-    """(residual mantissas shaped like the weight, exponent), or None when nothing is left."""
+def residual(prepared: Graph, name: str, plan: ScalePlan, main: FixedSynapse,
+             min_exp: int | None = None) -> tuple[np.ndarray, int] | None:
+    """(residual mantissas shaped like the weight, exponent), or None when nothing is left.
+    ``min_exp``: the smallest exponent allowed (a bias column, whose one always-on input
+    a negative exponent would only floor, takes 0)."""
     chosen, _ = plan.for_synapse(name)  # type: ignore[misc]
     spec = plan.spec
     target = chosen.scale * effective_weight(prepared, chosen.layer, name) / 2.0**spec.activation_shift
@@ -41,14 +46,28 @@ def residual(prepared: Graph, name: str, plan: ScalePlan, main: FixedSynapse) ->
         return None
     grid = weight_grid(rest, spec)
     e2 = exponent_for(float(np.max(np.abs(rest))), grid.magnitude)
+    e2 = e2 if min_exp is None else max(e2, min_exp)
     mantissa, _ = quantize_to_grid(rest / 2.0**e2, grid, plan.options.rounding)
     return (mantissa, e2) if np.any(mantissa) else None
 
 
-def add_residual_weights(graph: Graph, prepared: Graph, plan: ScalePlan, notes: list[str]) -> Graph:
+def residual_twin(prepared: Graph, name: str, plan: ScalePlan, main: FixedSynapse,
+                  min_exp: int | None = None) -> FixedSynapse | None:
+    """The residual synapse of ``main`` (same kind and wiring fields), marked with its origin."""
+    found = residual(prepared, name, plan, main, min_exp)
+    if found is None:
+        return None
+    mantissa, e2 = found
+    twin = main.replace(weight=mantissa, weight_exp=e2, sign_mode=SignMode(weight_grid(mantissa, plan.spec).sign_mode),
+                        num_weight_bits=plan.spec.weight_mantissa_bits, weight_bits=plan.spec.weight_mantissa_bits,
+                        num_message_bits=main.num_message_bits)
+    return cast(FixedSynapse, with_origin(twin, PASS, [name], part="residual"))
+
+
+def add_residual_weights(graph: Graph, prepared: Graph, plan: ScalePlan) -> Graph:
+    """See module docstring. Each twin's origin (``part="residual"``) is in its meta."""
     g = graph.copy()
     shapes = graph.infer_shapes()
-    added = []
     for name, node in graph.items():
         if not isinstance(node, FixedSynapse) or plan.for_synapse(name) is None or name not in prepared.nodes:
             continue
@@ -56,31 +75,36 @@ def add_residual_weights(graph: Graph, prepared: Graph, plan: ScalePlan, notes: 
             continue  # its boundary scale carries the rest exactly
         if isinstance(node, FixedConv2d) and node.weight_exp != 0:  # Lava's Conv would ignore it
             _unroll(g, name, node, node, graph.input_shape(name, shapes), shapes[name], graph)
-        found = residual(prepared, name, plan, node)
-        if found is None:
+        twin = residual_twin(prepared, name, plan, node)
+        if twin is None:
             continue
-        mantissa, e2 = found
-        fields = dict(weight_exp=e2, sign_mode=SignMode(weight_grid(mantissa, plan.spec).sign_mode),
-                      num_weight_bits=plan.spec.weight_mantissa_bits, weight_bits=plan.spec.weight_mantissa_bits,
-                      num_message_bits=node.num_message_bits)
         lo = name + SUFFIX
-        twin = node.replace(weight=mantissa, **fields)
         if isinstance(twin, FixedConv2d):  # unrolled: Lava's Conv has no exponent
             g.add(lo, twin)
-            _unroll(g, lo, twin, node, graph.input_shape(name, shapes), shapes[name], graph)
+            _unroll(g, lo, twin, node, graph.input_shape(name, shapes), shapes[name], graph, part="residual")
         else:
-            g.add(lo, with_origin(twin, PASS, [name]))
+            g.add(lo, twin)
             g.edges += [Edge(e.src, lo, e.delay, e.port) for e in graph.incoming(name)]
             g.edges += [Edge(lo, e.dst, e.delay, e.port) for e in graph.outgoing(name)]
-        added.append(name)
-    if added:
-        notes.append(f"weight_split=2: {len(added)} synapse(s) have a residual twin '<name>{SUFFIX}' (twice the "
-                     "synaptic work; convolutions' residuals unrolled into sparse dense matrices)")
     return g
 
 
+def residual_notes(graph: Graph) -> list[str]:
+    """How many synapses of ``graph`` (the pass's result) have a residual twin."""
+    added = [n for n, node in graph.items() if is_residual(node)]
+    if not added:
+        return []
+    return [f"weight_split=2: {len(added)} synapse(s) have a residual twin '<name>{SUFFIX}' (twice the "
+            "synaptic work; convolutions' residuals unrolled into sparse dense matrices)"]
+
+
+def is_residual(node: Node) -> bool:
+    origin = node.meta.get(ORIGIN, {})
+    return origin.get("pass") == PASS and origin.get("part") == "residual"
+
+
 def _unroll(g: Graph, name: str, conv: FixedConv2d, like: FixedSynapse, in_shape: tuple[int, ...],
-            out_shape: tuple[int, ...], original: Graph) -> None:
+            out_shape: tuple[int, ...], original: Graph, part: str = "main") -> None:
     """Make ``name`` in ``g`` the dense form of ``conv`` (``Flatten -> dense -> Reshape``),
     wired as the synapse ``like`` is in ``original`` (the same inputs and consumers)."""
     dense = dense_form(conv, in_shape, int(np.prod(out_shape)))
@@ -89,7 +113,7 @@ def _unroll(g: Graph, name: str, conv: FixedConv2d, like: FixedSynapse, in_shape
                                             num_message_bits=conv.num_message_bits,
                                             mixed_sign_extra_shift=conv.mixed_sign_extra_shift,
                                             weight_range=conv.weight_range, accumulate=conv.accumulate,
-                                            max_payload=conv.max_payload), PASS, [name])
+                                            max_payload=conv.max_payload), PASS, [name], part=part)
     src = [n for n, node in original.items() if node is like][0]
     g.edges = [e for e in g.edges if name not in (e.src, e.dst)]
     flat = g.add(name + ".in", Flatten())
@@ -113,4 +137,19 @@ def dense_form(conv: FixedConv2d, in_shape: tuple[int, ...], out_size: int) -> n
     return dense
 
 
-__all__ = ["add_residual_weights", "residual", "float_weight"]
+def unrolled(prepared: Graph, name: str, weight: np.ndarray) -> np.ndarray:
+    """The float convolution ``name``'s ``weight`` (any values shaped like its kernel) as
+    the (outputs, inputs) matrix over flat populations (the float side of :func:`dense_form`)."""
+    import torch
+
+    from snncompile.estimate.nodes import apply_synapse
+
+    node = prepared.nodes[name]
+    in_shape = prepared.input_shape(name)
+    size = int(np.prod(in_shape))
+    eye = torch.eye(size, dtype=torch.float64).reshape(size, *in_shape)
+    out = apply_synapse(node, eye, torch.as_tensor(weight, dtype=torch.float64))
+    return out.reshape(size, -1).T.numpy()
+
+
+__all__ = ["add_residual_weights", "residual", "residual_notes", "float_weight", "unrolled"]

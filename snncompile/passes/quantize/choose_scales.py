@@ -34,6 +34,7 @@ The integer membrane means ``v_int / S`` in float units (``FixedLIF.scale``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +114,15 @@ def choose_scales(graph: Graph, layers: list[Layer], spec: FixedPointSpec, optio
         rng = (ranges or {}).get(layer.neuron)
         chosen[layer.neuron] = _layer_scale(graph, layer, spec, options, rng)
     return ScalePlan(spec, options, chosen)
+
+
+def rescaled(plan: ScalePlan, graph: Graph, name: str, scale: float, why: str) -> ScalePlan:
+    """``plan`` with layer ``name`` at ``scale`` (threshold scale too; every exponent of
+    its synapses chosen again for it); ``why`` becomes its ``limited_by``."""
+    old = plan.layers[name]
+    pinned = dataclasses.replace(plan.options, scale={name: scale}, threshold_scale=None, weight_exp=None)
+    layer = _layer_scale(graph, old.layer, plan.spec, pinned, old.range)
+    return ScalePlan(plan.spec, plan.options, {**plan.layers, name: dataclasses.replace(layer, limited_by=why)})
 
 
 def _layer_scale(graph: Graph, layer: Layer, spec: FixedPointSpec, options: QuantizeOptions,

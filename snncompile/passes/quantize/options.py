@@ -61,6 +61,14 @@ class QuantizeOptions:
       steps on its back edge, a changed model listed in the report, compiled whole on the
       chip (:mod:`~snncompile.passes.retime_recurrences`); without it (default) such a
       loop runs on the host, where the float timing holds.
+    - ``bias_split``: 2 gives every bias column (a bias carried by a synapse from the
+      always-on source) a residual column, as ``weight_split=2`` does for weights, and
+      the neuron's bias register the columns' steady-state rest: one synapse per neuron
+      more and, the source being always on, one synaptic event per neuron per step; 1
+      (default): one column;
+    - ``scale_search``: with calibration input, try each spiking layer's scale at powers of
+      two around the automatic choice and keep the one whose compiled spikes agree best
+      with the float model's on that input (:mod:`~snncompile.passes.quantize.search_scales`).
     """
 
     scale: PerLayer = None
@@ -78,11 +86,15 @@ class QuantizeOptions:
     weight_split: int = 1
     fire_on_gt: bool = False
     retime_recurrences: bool = False
+    bias_split: int = 1
+    scale_search: bool = False
 
     def __post_init__(self) -> None:
         problems = []
         if self.rounding not in ROUNDINGS:
             problems.append(f"rounding must be one of {ROUNDINGS}, found '{self.rounding}'")
+        if self.bias_split not in (1, 2):
+            problems.append(f"bias_split must be 1 or 2, found {self.bias_split}")
         if self.weight_split not in (1, 2):
             problems.append(f"weight_split must be 1 or 2, found {self.weight_split}")
         if self.bias_timing not in BIAS_TIMINGS:
@@ -108,6 +120,11 @@ class QuantizeOptions:
                 problems.append(f"weight_exp of {layer} must be in -64..64, found {value}")
         if problems:
             raise InputError("quantize options: " + "; ".join(problems))
+
+    @property
+    def bias_parts(self) -> int:
+        """Columns per delayed bias synapse: ``bias_split``, or 2 whenever weights are split."""
+        return max(self.bias_split, self.weight_split)
 
     @property
     def resolution(self) -> int:

@@ -1,4 +1,5 @@
-"""The per-layer quantization report: a frozen record, renderable as a table and JSON."""
+"""The per-layer quantization report: a frozen record (JSON through ``to_dict``; rendered
+by :mod:`snncompile.reports.render`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+
+from snncompile.budget.record import ErrorBudget
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,14 @@ class LayerReport:
 
 @dataclass(frozen=True)
 class QuantizationReport:
+    """Per layer, the choices and how they fared; ``budget``: the error budget on the
+    calibration input (:mod:`snncompile.budget`), when there was one."""
+
     target: str
     options: Mapping[str, Any]
     layers: tuple[LayerReport, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    budget: ErrorBudget | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -57,7 +64,8 @@ class QuantizationReport:
             LayerReport(**{**lay, "synapses": tuple(SynapseReport(**s) for s in lay["synapses"])})
             for lay in data["layers"]
         )
-        return cls(data["target"], dict(data["options"]), layers, tuple(data.get("notes", ())))
+        budget = ErrorBudget.from_dict(data["budget"]) if data.get("budget") else None
+        return cls(data["target"], dict(data["options"]), layers, tuple(data.get("notes", ())), budget)
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per synapse (layer columns repeated), for tables."""
@@ -85,13 +93,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
-
-
-def render_report(report: QuantizationReport) -> str:
-    from snncompile.cli.output import table
-
-    columns = ["layer", "scale", "vth", "du", "dv", "lag", "synapse", "w_exp", "clipped", "w_rel_err",
-               "u_peak", "v_peak", "spike_agree", "limited_by"]
-    lines = [table(report.rows(), columns, title=f"quantization for {report.target}")]
-    lines += [f"note: {n}" for n in report.notes]
-    return "\n".join(lines)

@@ -10,12 +10,12 @@ from snncompile.errors import SnnCompileError
 from snncompile.ir import Graph, NeuronNode
 from snncompile.ir.fixed import FixedConv2d, FixedLIF, FixedSynapse
 from snncompile.passes.quantize.add_residual_weights import SUFFIX as RESIDUAL
-from snncompile.passes.quantize.add_residual_weights import dense_form
+from snncompile.passes.quantize.add_residual_weights import dense_form, unrolled
 from snncompile.passes.quantize.calibrate import LayerRange
 from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
 from snncompile.passes.quantize.numbers import quantize_to_grid, split_bias, weight_grid
-from snncompile.passes.quantize.report import LayerReport, QuantizationReport, SynapseReport
 from snncompile.passes.rewrite import node_of
+from snncompile.reports.quantization import LayerReport, QuantizationReport, SynapseReport
 
 
 def build_report(prepared: Graph, fixed: Graph, plan: ScalePlan, lags: Mapping[str, int],
@@ -66,20 +66,6 @@ def chip_weight(fixed: Graph, name: str, act_shift: int) -> np.ndarray:
         values = [dense_form(p, in_shape, out_size) * 2.0 ** (p.weight_exp + act_shift)  # type: ignore[attr-defined]
                   if isinstance(p, FixedConv2d) else v for p, v in zip(parts, values)]
     return np.sum(values, axis=0)
-
-
-def unrolled(prepared: Graph, name: str, weight: np.ndarray) -> np.ndarray:
-    """A convolution's ``weight`` as the (outputs, inputs) matrix over flat populations."""
-    import torch
-
-    from snncompile.estimate.nodes import apply_synapse
-
-    node = prepared.nodes[name]
-    in_shape = prepared.input_shape(name)
-    size = int(np.prod(in_shape))
-    eye = torch.eye(size, dtype=torch.float64).reshape(size, *in_shape)
-    out = apply_synapse(node, eye, torch.as_tensor(weight, dtype=torch.float64))
-    return out.reshape(size, -1).T.numpy()
 
 
 def _calibration_agreement(fixed, plan, lags, calibrate, ranges):

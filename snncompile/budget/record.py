@@ -1,0 +1,49 @@
+"""The error budget as a record (JSON through ``to_dict``/``from_dict``; measured by
+:mod:`snncompile.budget.measure`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LayerBudget:
+    """Agreement with the float model of one layer (or output): ``chip`` with every
+    source as compiled, ``exact`` with none, ``gains[s]``: the rise with ``s`` alone
+    exact."""
+
+    name: str
+    chip: float
+    exact: float
+    gains: Mapping[str, float]
+
+    @property
+    def largest(self) -> str | None:
+        best = max(self.gains, key=lambda s: self.gains[s], default=None)
+        return best if best is not None and self.gains[best] > 0 else None
+
+
+@dataclass(frozen=True)
+class ErrorBudget:
+    samples: int
+    steps: int
+    sources: tuple[str, ...]
+    layers: tuple[LayerBudget, ...]
+    outputs: tuple[LayerBudget, ...]
+    accuracy: Mapping[str, float] = field(default_factory=dict)  # run -> accuracy (with labels)
+    largest: str | None = None
+    suggestion: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ErrorBudget:
+        def layer(d: Mapping[str, Any]) -> LayerBudget:
+            return LayerBudget(d["name"], d["chip"], d["exact"], dict(d["gains"]))
+
+        return cls(int(data["samples"]), int(data["steps"]), tuple(data["sources"]),
+                   tuple(layer(d) for d in data["layers"]), tuple(layer(d) for d in data["outputs"]),
+                   dict(data.get("accuracy", {})), data.get("largest"), data.get("suggestion", ""))
