@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 import networkx as nx
 import numpy as np
@@ -218,13 +219,15 @@ def _slow_recurrences(graph: Graph, reasons: dict[str, str], latency: int = 1) -
         if not g.has_edge(e.src, e.dst) or g[e.src][e.dst]["delay"] > e.delay:
             g.add_edge(e.src, e.dst, delay=e.delay)
     out: dict[str, str] = {}
+    position = {n: i for i, n in enumerate(graph.nodes)}
     for component in nx.strongly_connected_components(g):
         if len(component) < 2 and not any(g.has_edge(n, n) for n in component):
             continue
         sub = g.subgraph(component)
-        for k, cycle in enumerate(nx.simple_cycles(sub)):
-            if k >= MAX_CYCLES:
-                break
+        # networkx yields cycles in an order that follows string hashing (it changes from
+        # one Python process to the next); the greedy choice below depends on the order,
+        # so take the cycles shortest first, then by graph order: the same placement always
+        for cycle in sorted(islice(nx.simple_cycles(sub), MAX_CYCLES), key=lambda c: _cycle_key(c, position)):
             chip = [n for n in cycle if isinstance(graph.nodes[n], NeuronNode) and n not in reasons and n not in out]
             delay = sum(sub[a][b]["delay"] for a, b in zip(cycle, cycle[1:] + cycle[:1]))
             if latency * len(chip) > delay:
@@ -233,6 +236,13 @@ def _slow_recurrences(graph: Graph, reasons: dict[str, str], latency: int = 1) -
                        "retime_recurrences: the loop gets the delay it lacks, a changed timing)")
                 out.update({n: why for n in chip})
     return out
+
+
+def _cycle_key(cycle: list[str], position: dict[str, int]) -> tuple[int, list[int]]:
+    """Shortest first; then the cycle's graph positions, starting at its earliest node."""
+    at = [position[n] for n in cycle]
+    start = at.index(min(at))
+    return len(cycle), at[start:] + at[:start]
 
 
 def _producers(graph: Graph, name: str) -> list[str]:
