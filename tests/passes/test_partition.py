@@ -103,3 +103,22 @@ def test_every_host_operation_says_why_it_runs_on_the_host():
 
     host_kinds = {kind for kind, cls in NODE_TYPES.items() if cls.stage is Stage.HOST and kind != "Quantize"}
     assert host_kinds - set(HOST_REASONS) == set()
+
+
+def test_placement_does_not_depend_on_string_hashing():
+    """The L2MU's loops share neurons, so which go to the host depends on the order the
+    cycles are examined in; networkx's order follows PYTHONHASHSEED: two processes with
+    different seeds must place every node alike."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json; from snncompile.zoo.models import zoo_graph; from snncompile.passes.partition import "
+            "Capabilities, partition; from snncompile.targets import load_target; "
+            "p = partition(zoo_graph('l2mu'), Capabilities.of(load_target('loihi2'))); "
+            "print(json.dumps(sorted(p.host_reasons)))")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")]
+    placements = [json.loads(out.strip().splitlines()[-1]) for out in runs]
+    assert placements[0] == placements[1] == placements[2] and placements[0]
