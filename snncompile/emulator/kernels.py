@@ -213,6 +213,18 @@ def find_active(x, active):
     return count
 
 
+@njit(cache=True, inline="always")
+def _event(flat, x, n_in, graded, max_payload):
+    """(sample, source, payload) of active entry ``flat = b*n_in + i``: the payload is 1
+    unless ``graded``, then ``x[b, i]`` clipped to ``max_payload`` when that is > 0."""
+    b = flat // n_in
+    i = flat - b * n_in
+    payload = x[b, i] if graded else 1
+    if max_payload > 0 and payload > max_payload:
+        payload = max_payload
+    return b, i, payload
+
+
 @njit(cache=True)
 def csr_accumulate(active, count, x, n_in, graded, max_payload, indptr, indices, weights, delays, slot0,
                    n_slots, acc, dst_core, neurons_per_core, core_synops):
@@ -225,12 +237,7 @@ def csr_accumulate(active, count, x, n_in, graded, max_payload, indptr, indices,
     """
     synops = 0
     for k in range(count):
-        flat = active[k]
-        b = flat // n_in
-        i = flat - b * n_in
-        payload = x[b, i] if graded else 1
-        if max_payload > 0 and payload > max_payload:
-            payload = max_payload
+        b, i, payload = _event(active[k], x, n_in, graded, max_payload)
         start = indptr[i]
         stop = indptr[i + 1]
         synops += stop - start
@@ -267,12 +274,7 @@ def csr_saturate(active, count, x, n_in, graded, max_payload, indptr, indices, w
     weights: they share a sign.) Returns the number of synops."""
     synops = 0
     for k in range(count):
-        flat = active[k]
-        b = flat // n_in
-        i = flat - b * n_in
-        payload = x[b, i] if graded else 1
-        if max_payload > 0 and payload > max_payload:
-            payload = max_payload
+        b, i, payload = _event(active[k], x, n_in, graded, max_payload)
         start = indptr[i]
         stop = indptr[i + 1]
         synops += stop - start
