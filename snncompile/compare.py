@@ -201,8 +201,13 @@ class Comparison:
     mismatches: tuple[Mismatches, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as the ``--json`` schema names them (docs/json.md): per-backend
+        maps are ``accuracy_by_backend`` and ``spikes_by_backend`` (``accuracy`` and
+        ``spikes`` are single numbers wherever they appear)."""
         out = asdict(dataclasses.replace(self, mismatches=()))
         del out["mismatches"]
+        out["accuracy_by_backend"] = out.pop("accuracy")
+        out["spikes_by_backend"] = out.pop("spikes")
         return out
 
 
@@ -350,11 +355,12 @@ def render_comparison(result: Mapping[str, Any]) -> str:
                          f"max |difference| {errors[key]:.6g} (float units)")
         else:
             lines.append(f"output agreement {key}: {value:.4f}")
-    for key, value in result.get("accuracy", {}).items():
+    for key, value in result.get("accuracy_by_backend", {}).items():
         lines.append(f"accuracy {key}: {value:.4f}")
-    if not result["pairs"] and result.get("spikes"):  # one backend left: show what it computed
-        rows = [{"layer": layer, **{f"spikes {b}": counts[layer] for b, counts in result["spikes"].items()}}
-                for layer in next(iter(result["spikes"].values()))]
+    if not result["pairs"] and result.get("spikes_by_backend"):  # one backend left: show what it computed
+        spikes = result["spikes_by_backend"]
+        rows = [{"layer": layer, **{f"spikes {b}": counts[layer] for b, counts in spikes.items()}}
+                for layer in next(iter(spikes.values()))]
         lines.append(table(rows, title="spikes per layer (nothing to compare with)"))
     for key, why in result.get("skipped", {}).items():
         lines.append(f"skipped {key}: {why}")

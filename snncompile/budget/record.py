@@ -37,7 +37,13 @@ class ErrorBudget:
     suggestion: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields; ``accuracy`` (run -> accuracy) as ``accuracy_by_run``: in the
+        ``--json`` schema ``accuracy`` is one number (docs/json.md); ``outputs`` as
+        ``output_layers``."""
+        out = asdict(self)
+        out["accuracy_by_run"] = out.pop("accuracy")
+        out["output_layers"] = out.pop("outputs")  # 'outputs' maps node names to results in the schema
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ErrorBudget:
@@ -45,5 +51,5 @@ class ErrorBudget:
             return LayerBudget(d["name"], d["chip"], d["exact"], dict(d["gains"]))
 
         return cls(int(data["samples"]), int(data["steps"]), tuple(data["sources"]),
-                   tuple(layer(d) for d in data["layers"]), tuple(layer(d) for d in data["outputs"]),
-                   dict(data.get("accuracy", {})), data.get("largest"), data.get("suggestion", ""))
+                   tuple(layer(d) for d in data["layers"]), tuple(layer(d) for d in data.get("output_layers", data.get("outputs", ()))),
+                   dict(data.get("accuracy_by_run", data.get("accuracy", {}))), data.get("largest"), data.get("suggestion", ""))

@@ -191,8 +191,12 @@ class Metrics:
             "dt": self.dt,
             "totals": self.totals(),
             "per_step": self.per_step(),
-            "synapses": [dataclasses.asdict(s) for s in self.synapses],
-            "neurons": [dataclasses.asdict(n) for n in self.neurons],
+            # a synapse's destination node: 'target' is a chip's name in the --json schema
+            "synapses": [{("destination" if k == "target" else k): v for k, v in dataclasses.asdict(s).items()}
+                         for s in self.synapses],
+            # 'outputs' maps node names to results in the --json schema: here it counts values
+            "neurons": [{("output_values" if k == "outputs" else k): v for k, v in dataclasses.asdict(n).items()}
+                        for n in self.neurons],
             "memory": dataclasses.asdict(self.memory),
             "bytes_per_value": self.bytes_per_value,
             "assumptions": list(self.assumptions),

@@ -8,7 +8,7 @@ from snncompile.targets.render import format_value
 def energy_text(e: dict) -> str:
     if e["energy_j"] is None:
         return "unknown"
-    prefix = "" if e["complete"] else ">= "
+    prefix = ">= " if e["energy_is_lower_bound"] else ""
     return prefix + format_value(e["energy_j"], "J")
 
 
@@ -27,8 +27,8 @@ def side_by_side_rows(report: dict) -> list[dict]:
             "target": e["target"], "model": e["model"],
             "energy/inference": energy_text(e),
             "energy/step": energy_text({**e, "energy_j": e["energy_per_step_j"]}),
-            "latency/inference": latency_text(e["latency_s"], e["latency_is_bound"]),
-            "latency/step": latency_text(e["step_latency_s"], e["latency_is_bound"]),
+            "latency/inference": latency_text(e["latency_s"], e["latency_is_lower_bound"]),
+            "latency/step": latency_text(e["step_latency_s"], e["latency_is_lower_bound"]),
             "cycles/step": e["cycles_per_step"],
             "fits": "-" if m is None else ("yes" if m["fits"] else f"no ({len(m['violations'])})"),
             "cores": m["cores_used"] if m and m["cores_used"] else "-",

@@ -101,9 +101,9 @@ class Evaluation:
             energy, latency = e.energy_j, e.latency_s
             rows.append({"target": e.target, "model": e.model, "energy_j": energy,
                          "energy_set_j": None if energy is None else energy * self.samples,
-                         "complete": e.complete, "latency_s": latency,
+                         "energy_is_lower_bound": not e.complete, "latency_s": latency,
                          "latency_set_s": None if latency is None else latency * self.samples,
-                         "latency_is_bound": e.latency_is_bound, "missing": list(e.missing)})
+                         "latency_is_lower_bound": e.latency_is_bound, "missing": list(e.missing)})
         return rows
 
     def to_dict(self) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from snncompile.sweep.pareto import Row, evaluated  # noqa: E402
 
 AXES = (("energy_j", "energy per inference (J)"), ("latency_s", "latency per inference (s)"))
 TABLE_COLUMNS = ["cell", "target", "weight_bits", "split_sign", "rounding", "status", "accuracy", "energy_j",
-                 "energy_complete", "latency_s", "pareto", "best", "artifact"]
+                 "energy_is_lower_bound", "latency_s", "pareto", "best", "output"]
 
 
 def label(row: Row) -> str:

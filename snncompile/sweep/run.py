@@ -42,7 +42,7 @@ from snncompile.sweep.pareto import Row, best_per_target, mark, pareto_front
 from snncompile.targets import load_target
 
 COLUMNS = ["cell", "target", "weight_bits", "split_sign", "rounding", "status", "reason", "accuracy", "correct",
-           "samples", "energy_j", "energy_complete", "latency_s", "latency_is_bound", "pareto", "best", "artifact"]
+           "samples", "energy_j", "energy_is_lower_bound", "latency_s", "latency_is_lower_bound", "pareto", "best", "output"]
 #: calibration samples taken from the data when no calibration file is given
 CALIBRATION_SAMPLES = 64
 
@@ -137,7 +137,7 @@ def run_cell(float_graph: Graph, cell: Cell, dataset: Dataset, folder: Path, how
         return {**row, "status": "failed", "reason": one_line(str(exc))}
     with atomic_open(folder / "cells" / f"{cell.id}.json") as handle:
         json.dump(ev.to_dict(), handle, indent=1, default=_plain)
-    return {**row, "status": "ok", "reason": None, **summary(ev), "artifact": str(path.relative_to(folder))}
+    return {**row, "status": "ok", "reason": None, **summary(ev), "output": str(path.relative_to(folder))}
 
 
 def summary(ev: Evaluation) -> dict[str, Any]:
@@ -147,9 +147,9 @@ def summary(ev: Evaluation) -> dict[str, Any]:
     return {
         "accuracy": ev.accuracy, "correct": ev.correct, "samples": ev.samples,
         "energy_j": None if not energies or None in energies else float(sum(energies)),  # type: ignore[arg-type]
-        "energy_complete": all(e.complete for e in ev.estimates),
+        "energy_is_lower_bound": not all(e.complete for e in ev.estimates),
         "latency_s": None if not latencies or None in latencies else float(sum(latencies)),  # type: ignore[arg-type]
-        "latency_is_bound": any(e.latency_is_bound for e in ev.estimates),
+        "latency_is_lower_bound": any(e.latency_is_bound for e in ev.estimates),
     }
 
 
@@ -167,7 +167,7 @@ def write_outputs(rows: list[Row], folder: Path, model: str) -> dict[str, str]:
     plot.write_png(fig, files["png"])
     notes = [f"{r['cell']}: {r['status']} ({r['reason']})" for r in rows if r["status"] != "ok"]
     notes += [f"{r['cell']}: energy is a lower bound (figures missing)" for r in rows
-              if r["status"] == "ok" and not r.get("energy_complete")]
+              if r["status"] == "ok" and r.get("energy_is_lower_bound")]
     plot.write_html(fig, rows, files["html"], title, notes)
     plot.plt.close(fig)
     return {k: str(v) for k, v in files.items()}

@@ -16,7 +16,7 @@ from snncompile.targets.loader import list_targets, load_target
 from snncompile.targets.model import Target
 
 TABLE_COLUMNS = ("section", "key", "value", "provenance", "source", "note")
-SUMMARY_COLUMNS = ("name", "kind", "execution", "figures", "provenance", "gaps", "description")
+SUMMARY_COLUMNS = ("name", "kind", "execution", "figure_count", "provenance", "gaps", "description")
 
 _PREFIXES = ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""), (1e-3, "m"), (1e-6, "u"),
              (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
@@ -83,7 +83,7 @@ def target_summary(target: Target) -> dict[str, Any]:
         "name": target.name,
         "kind": target.kind,
         "execution": target.execution or "",
-        "figures": len(figs),
+        "figure_count": len(figs),
         "provenance": dict(sorted(Counter(f.provenance for f in figs).items())),
         "gaps": len(target.gaps),
         "description": target.description,

@@ -415,7 +415,7 @@ def _measured_cells(m: Mapping[str, Any]) -> list[str]:
     est = m["estimates"]
 
     def cost(e: Mapping[str, Any]) -> str:
-        energy = energy_text({"energy_j": e["energy_j"], "complete": e["complete"]})
+        energy = energy_text({"energy_j": e["energy_j"], "energy_is_lower_bound": not e["complete"]})
         return f"{energy}, {latency_text(e['latency_s'], e['latency_is_bound'])}" + (
             f" ({e['target']})" if " + " in e["target"] else "")
 

@@ -110,7 +110,7 @@ def test_a_sweep_on_ray_gives_the_rows_of_one_process(local_ray, braille_graph, 
     two = run_sweep(braille_graph, cells, tmp_path / "two", SweepRun(str(braille_shards), workers=2))
 
     def plain(rows):
-        return [{k: v for k, v in r.items() if k != "artifact"} for r in rows]
+        return [{k: v for k, v in r.items() if k != "output"} for r in rows]
 
     assert plain(two.rows) == plain(one.rows) and all(r["status"] == "ok" for r in one.rows)
     assert local_ray.is_initialized()  # the sweep used the running Ray and left it running

@@ -67,8 +67,8 @@ def test_more_weight_bits_cost_energy_and_keep_accuracy(swept):
 def test_a_chosen_cell_deploys_as_it_was_measured(swept, braille):
     graph, data = braille
     row = next(r for r in swept[0].rows if r["cell"] == "loihi2-w6")
-    assert row["artifact"] == "cells/loihi2-w6.snnc"
-    artifact = load_artifact(swept[1] / row["artifact"])
+    assert row["output"] == "cells/loihi2-w6.snnc"
+    artifact = load_artifact(swept[1] / row["output"])
     assert artifact.provenance["options"]["weight_bits"] == 6
     fixed = graph_for(artifact, "emulator")
     again = evaluate(fixed, open_data(data, fixed), "emulator")
