@@ -9,6 +9,11 @@ from snncompile.errors import InputError
 
 NAME = "compare"
 HELP = "run an artifact on several backends and compare spikes layer by layer (latency-aligned)"
+EXAMPLES = """
+snncompile compare model.snnc --input x.npz
+snncompile compare model.snnc --input x.npz --backends reference,emulator,lava --tolerance-steps 1
+snncompile compare model.snnc --input x.npz --mismatches diff.csv --explain
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -54,8 +59,8 @@ def run(args: argparse.Namespace) -> dict:
     for name, why in result.failed.items():  # the other backends' results are still shown
         warnings.warn(f"{args.artifact}: backend {name} failed: {why}", stacklevel=1)
     exit_code = 2 if len(result.backends) < 2 else 0  # nothing was compared
-    out = {"artifact": args.artifact, "input": args.input, **result.to_dict(), "exit_code": exit_code,
-           "mismatches_file": args.mismatches, "mismatches_written": written}
+    out = {"model": args.artifact, "input": args.input, **result.to_dict(), "exit_code": exit_code,
+           "output": args.mismatches, "mismatches": written}
     if args.explain:
         from snncompile.budget.artifact import artifact_budget
 
@@ -66,9 +71,9 @@ def run(args: argparse.Namespace) -> dict:
 def render(result: dict) -> str:
     from snncompile.compare import render_comparison
 
-    text = f"{result['artifact']} on {result['input']}\n" + render_comparison(result)
-    if result.get("mismatches_file"):
-        text += f"\nwrote {result['mismatches_written']} mismatches to {result['mismatches_file']}"
+    text = f"{result['model']} on {result['input']}\n" + render_comparison(result)
+    if result.get("output"):
+        text += f"\nwrote {result['mismatches']} mismatches to {result['output']}"
     if result.get("budget"):
         from snncompile.budget.record import ErrorBudget
         from snncompile.reports.render import render_budget

@@ -13,6 +13,11 @@ if TYPE_CHECKING:
 
 NAME = "compile"
 HELP = "quantize a model for a target and write a versioned artifact (.snnc)"
+EXAMPLES = """
+snncompile compile model.nir --target loihi2 --calibrate x.npz -o model.snnc
+snncompile compile "net.py:make_net" --weights net.pt --target xylo-audio2 --calibrate x.npz
+snncompile compile model.nir --target cortex-m4 --calibrate x.npz -o model_c/
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -145,17 +150,31 @@ def run(args: argparse.Namespace) -> dict:
     else:
         output = args.output or default_output_path(args.model, ".snnc")
         save_artifact(artifact, output)
+    partition = artifact.partition.to_dict() if artifact.partition is not None else None
+    if partition is not None:  # segment nodes as the schema's node objects (name, kind)
+        partition["segments"] = [{**s, "nodes": [{"name": n, "kind": artifact.fixed.nodes[n].kind} for n in s["nodes"]]}
+                                 for s in partition["segments"]]
     return {
-        "artifact": output,
-        "project": project,
         "model": args.model,
-        "target": dict(artifact.target),
-        "nodes": {n: node.kind for n, node in artifact.fixed.items()},
+        "calibration": args.calibrate,
+        "output": output,
+        "project": project,
+        "target": str(artifact.target["name"]),
+        "target_spec": dict(artifact.target),
+        "nodes": [{"name": n, "kind": node.kind} for n, node in artifact.fixed.items()],
         "lags": dict(artifact.lags),
-        "report": artifact.report.to_dict(),
-        "partition": artifact.partition.to_dict() if artifact.partition is not None else None,
+        "report": report_dict(artifact.report),
+        "partition": partition,
         "provenance": dict(artifact.provenance),
     }
+
+
+def report_dict(report) -> dict:
+    """The quantization report, its error budget as :meth:`ErrorBudget.to_dict` names it."""
+    data = report.to_dict()
+    if report.budget is not None:
+        data["budget"] = report.budget.to_dict()
+    return data
 
 
 def render(result: dict) -> str:
@@ -167,7 +186,7 @@ def render(result: dict) -> str:
     lines = [render_report(report)]
     if result.get("partition"):
         lines.append(render_partition(result["partition"]))
-    lines.append(f"wrote {result['artifact']} ({len(result['nodes'])} nodes, target {result['target']['name']})")
+    lines.append(f"wrote {result['output']} ({len(result['nodes'])} nodes, target {result['target']})")
     if result.get("project"):
         lines.append(f"wrote the C project {result['project']}/ (snn_model.h: the API; make: host harness)")
     return "\n".join(lines)

@@ -8,6 +8,10 @@ from snncompile.errors import InputError
 
 NAME = "convert"
 HELP = "convert a trained ReLU network (PyTorch) into a rate-coded spiking network (IR file to compile)"
+EXAMPLES = """
+snncompile convert "ann.py:make_ann" --weights ann.pt --calibrate x.npz -o snn.snnir
+snncompile convert "ann.py:make_ann" --calibrate x.npz -o snn.snnir --data test.npz --steps 16,64
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,8 +61,9 @@ def run(args: argparse.Namespace) -> dict:
     conversion = convert(ann, x, options)
     graph = conversion.graph()
     save_graph(graph, args.output)
-    result = {"model": args.ann, "output": args.output, "options": options.to_dict(),
-              "scales": conversion.scales, "nodes": len(graph.nodes)}
+    result = {"model": args.ann, "calibration": args.calibrate, "data": args.data, "output": args.output,
+              "options": options.to_dict(), "scales": conversion.scales,
+              "nodes": [{"name": n, "kind": node.kind} for n, node in graph.items()]}
     if args.data:
         xd, labels = _first_step(args.data, None)
         if labels is None:
@@ -70,17 +75,19 @@ def run(args: argparse.Namespace) -> dict:
         if not steps or steps[0] < 1:
             raise InputError(f"--steps: expected positive integers, found '{args.steps}'")
         result["ann_accuracy"] = ann_accuracy(ann, xd, labels)
-        result["accuracy"] = accuracy_against_steps(conversion.model, xd, labels, steps)
+        by_steps = accuracy_against_steps(conversion.model, xd, labels, steps)
+        result["accuracy_by_steps"] = [{"steps": t, "accuracy": a} for t, a in by_steps.items()]
     return result
 
 
 def render(result: dict) -> str:
     from snncompile.cli.output import table
 
-    lines = [f"wrote {result['output']} ({result['nodes']} nodes): {result['options']['neuron'].upper()} neurons, "
+    lines = [f"wrote {result['output']} ({len(result['nodes'])} nodes): {result['options']['neuron'].upper()} neurons, "
              f"{result['options']['reset']} reset, scales from the {result['options']['normalize']}"]
     lines.append(table([{"activation": k, "scale": v} for k, v in result["scales"].items()], title="scales"))
-    if "accuracy" in result:
-        rows = [{"T": t, "SNN accuracy": a, "ANN accuracy": result["ann_accuracy"]} for t, a in result["accuracy"].items()]
-        lines.append(table(rows, title="accuracy against the steps T"))
+    if "accuracy_by_steps" in result:
+        rows = [{**r, "ann_accuracy": result["ann_accuracy"]} for r in result["accuracy_by_steps"]]
+        lines.append(table(rows, ["steps", "accuracy", "ann_accuracy"],
+                           title="accuracy against the steps (accuracy: the SNN's; ann_accuracy: the ReLU network's)"))
     return "\n".join(lines)

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 NAME = "estimate"
 HELP = "energy, latency, synaptic operations and mapping per target, with every figure's source"
+EXAMPLES = """
+snncompile estimate model.nir --target all --input x.npz
+snncompile estimate model.snnc --target loihi2 --borrow loihi2=loihi
+snncompile estimate zoo:spikformer --target speck,xylo-audio2 --json
+"""
 
 
 def add_input_arguments(p: argparse.ArgumentParser) -> None:
@@ -59,7 +64,14 @@ def build_report(args: argparse.Namespace) -> Report:
 
 
 def run(args: argparse.Namespace) -> dict:
-    return build_report(args).to_dict()
+    return report_dict(build_report(args), args)
+
+
+def report_dict(report: Report, args: argparse.Namespace) -> dict:
+    """The report as the ``--json`` schema names it: ``input`` is the file read (null for
+    random input), ``input_note`` says what the input was."""
+    data = report.to_dict()
+    return {"model": data.pop("model"), "input": args.input, "input_note": data.pop("input"), **data}
 
 
 def render(result: dict) -> str:
@@ -67,7 +79,7 @@ def render(result: dict) -> str:
 
     m = result["metrics"]
     head = (f"{result['model']}: {m['steps']} steps x batch {m['batch']}, dt={m['dt']:g} s; "
-            f"input: {result['input']}. Counts are per inference.")
+            f"input: {result['input_note']}. Counts are per inference.")
     totals = [{"metric": k, "per inference": v, "per step": m["per_step"].get(k)} for k, v in m["totals"].items()]
     parts = [
         head,

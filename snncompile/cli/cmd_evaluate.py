@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 NAME = "evaluate"
 HELP = "accuracy, per-class accuracy, confusion, activity and energy/latency over a whole data set"
+EXAMPLES = """
+snncompile evaluate model.snnc --data test.npz
+snncompile evaluate model.nir --data shd_test.h5 --steps 100 --workers 2 --target loihi2
+snncompile evaluate model.snnc --data test.npz --predictions pred.npz --json
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -72,7 +77,7 @@ def run(args: argparse.Namespace) -> dict:
                       model=args.model)
     if args.predictions:
         write_predictions(result, args.predictions)
-    return {**result.to_dict(), "predictions_file": args.predictions}
+    return {**result.to_dict(), "output": args.predictions}
 
 
 def write_predictions(result: Evaluation, path: str) -> None:
@@ -102,12 +107,11 @@ def render(result: dict) -> str:
     parts.append(table(a["layers"], ["layer", "kind", "neurons", "spikes", "rate"],
                        title=f"Activity per inference: {a['spikes']:.4g} spikes, {a['synaptic_events']:.4g} synaptic "
                              f"events (rate: spikes per neuron per step)"))
-    parts.append(table(result["estimates"], ["target", "model", "energy_j", "energy_set_j", "complete", "latency_s",
-                                             "latency_set_s"],
-                       title=f"Estimates per inference and over the set of {result['samples']} (complete=False: "
-                             "energy is a lower bound)"))
+    parts.append(table(result["estimates"], ["target", "model", "energy_j", "energy_set_j", "energy_is_lower_bound",
+                                             "latency_s", "latency_set_s", "latency_is_lower_bound"],
+                       title=f"Estimates per inference and over the set of {result['samples']} (J, s)"))
     if result["dropped_events"]:
         parts.append(f"note: {result['dropped_events']} events fell after the last step and were dropped")
-    if result.get("predictions_file"):
-        parts.append(f"wrote {result['predictions_file']}")
+    if result.get("output"):
+        parts.append(f"wrote {result['output']}")
     return "\n\n".join(parts)

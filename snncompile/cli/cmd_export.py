@@ -12,6 +12,11 @@ from snncompile.errors import InputError
 NAME = "export"
 HELP = ("write a model as NIR, ONNX (single step or scanned over time, explicit state), snncompile IR "
         "or netx (lava-dl HDF5, from a loihi2 artifact)")
+EXAMPLES = """
+snncompile export "net.py:make_net" --weights net.pt --input-shape 700 --to nir -o net.nir
+snncompile export model.nir --to onnx-sequence -o model.onnx
+snncompile export model.snnc --to netx -o model.net
+"""
 
 #: format -> (module, function(graph, path))
 EXPORTERS = {
@@ -43,8 +48,9 @@ def run(args: argparse.Namespace) -> dict:
     extra = {"dialect": importer} if importer else {}
     getattr(importlib.import_module(module), function)(graph, args.output, **extra)
     return {"model": args.model, "format": args.to, "output": args.output,
-            "bytes": os.path.getsize(args.output), "nodes": len(graph.nodes), "dt": graph.dt}
+            "bytes": os.path.getsize(args.output),
+            "nodes": [{"name": n, "kind": node.kind} for n, node in graph.items()], "dt": graph.dt}
 
 
 def render(result: dict) -> str:
-    return f"wrote {result['output']} ({result['format']}, {result['nodes']} nodes, dt={result['dt']:g} s, {result['bytes']} bytes)"
+    return f"wrote {result['output']} ({result['format']}, {len(result['nodes'])} nodes, dt={result['dt']:g} s, {result['bytes']} bytes)"

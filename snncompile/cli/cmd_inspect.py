@@ -9,6 +9,11 @@ from snncompile.cli.output import table
 
 NAME = "inspect"
 HELP = "show a model's nodes, shapes, parameters and neuron semantics"
+EXAMPLES = """
+snncompile inspect model.nir --from snntorch
+snncompile inspect "net.py:make_net" --weights net.pt --input-shape 2,34,34
+snncompile inspect zoo:spikformer --json
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,11 +60,11 @@ def run(args: argparse.Namespace) -> dict:
         row["semantics"] = _semantics(graph.nodes[row["name"]])
     edges = [{"src": e.src, "dst": e.dst, "delay": e.delay} for e in graph.edges]
     return {"model": args.model, "dt": graph.dt, "nodes": rows, "edges": edges,
-            "inputs": graph.inputs, "outputs": graph.outputs}
+            "input_nodes": list(graph.inputs), "output_nodes": list(graph.outputs)}
 
 
 def render(result: dict) -> str:
-    head = f"{result['model']}  dt={result['dt']:g} s  inputs={result['inputs']} outputs={result['outputs']}"
+    head = f"{result['model']}  dt={result['dt']:g} s  input_nodes={result['input_nodes']} output_nodes={result['output_nodes']}"
     nodes = table(result["nodes"], ["name", "kind", "input_shape", "output_shape", "params", "semantics"])
     delayed = [e for e in result["edges"] if e["delay"]]
     tail = ""

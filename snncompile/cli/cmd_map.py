@@ -10,6 +10,11 @@ from snncompile.cli.output import table
 
 NAME = "map"
 HELP = "place a model on a target's cores: resource report, or every rule it breaks"
+EXAMPLES = """
+snncompile map model.nir --target loihi2
+snncompile map model.snnc --target speck --json
+snncompile map model.nir --target chip.toml --weight-bits 4
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -13,6 +13,10 @@ from snncompile.fileio import atomic_open
 
 NAME = "report"
 HELP = "write an HTML report with estimate tables, mapping verdicts and PNG plots"
+EXAMPLES = """
+snncompile report model.nir --input x.npz -o report.html
+snncompile report model.snnc --target loihi2,speck --borrow loihi2=loihi -o report.html
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,10 +41,10 @@ def run(args: argparse.Namespace) -> dict:
     data = report.to_dict()
     with atomic_open(out) as fh:
         fh.write(build_html(data, images, out.parent))
-    return {"report": str(out), "images": {k: str(v) for k, v in images.items()},
-            "estimates": len(data["estimates"]), "targets": sorted(data["mapping"])}
+    return {"model": args.model, "input": args.input, "output": str(out),
+            "images": {k: str(v) for k, v in images.items()}, "targets": sorted(data["mapping"])}
 
 
 def render(result: dict) -> str:
-    lines = [f"wrote {result['report']}"] + [f"wrote {p}" for p in result["images"].values()]
+    lines = [f"wrote {result['output']}"] + [f"wrote {p}" for p in result["images"].values()]
     return "\n".join(lines)

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 NAME = "simulate"
 HELP = "run a model on input data and record its outputs (and spikes with --record)"
+EXAMPLES = """
+snncompile simulate model.nir --input x.npz
+snncompile simulate model.snnc --input x.npz --record all -o spikes.npz
+snncompile simulate model.snnc --input x.npz --backend lava --json
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -94,6 +99,7 @@ def run(args: argparse.Namespace) -> dict:
         write_npz(args.output, arrays, spikes=spike_trains, compress=args.compress)
     summary = {
         "model": args.model,
+        "input": args.input,
         "backend": result.backend,
         "batch": result.batch,
         "steps": result.steps,
@@ -101,12 +107,12 @@ def run(args: argparse.Namespace) -> dict:
         "dt": graph.dt,
         "outputs": {n: _activity(graph, n, a, scales[n]) for n, a in result.outputs.items()},
         "recorded": {n: _activity(graph, n, a) for n, a in result.recorded.items()},
-        "output_file": args.output,
+        "output": args.output,
         # flushed series are on the float timeline; without the flush the outputs trail it
         "output_lags": {} if flushed else warn_output_lags(graph, result.outputs, args.model),
     }
-    if data.labels is not None and len(result.outputs) == 1:
-        summary["accuracy"] = accuracy(result.output(), data.labels)
+    summary["accuracy"] = accuracy(result.output(), data.labels) if data.labels is not None and len(
+        result.outputs) == 1 else None
     return summary
 
 
@@ -132,9 +138,9 @@ def render(result: dict) -> str:
     rows += [{"node": n, "kind": "recorded", **v} for n, v in result["recorded"].items()]
     readout = ["scale", "float_sum"] if any("scale" in r for r in rows) else []
     lines.append(table(rows, ["node", "kind", "shape", "spikes", "sum", *readout]))
-    if "accuracy" in result:
+    if result.get("accuracy") is not None:
         what = "summed output" if any("sum" in v for v in result["outputs"].values()) else "output spike counts"
         lines.append(f"accuracy (argmax of {what}): {result['accuracy']:.4f}")
-    if result.get("output_file"):
-        lines.append(f"wrote {result['output_file']}")
+    if result.get("output"):
+        lines.append(f"wrote {result['output']}")
     return "\n".join(lines)

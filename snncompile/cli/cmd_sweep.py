@@ -17,6 +17,10 @@ from snncompile.errors import InputError
 NAME = "sweep"
 HELP = "compile and evaluate a grid of targets x weight bits x options; table, Pareto plot and every artifact"
 SPLIT = {"off": (False,), "on": (True,), "both": (False, True)}
+EXAMPLES = """
+snncompile sweep model.nir --data test.npz --target loihi,loihi2 --weight-bits 4,6,8 -o sweep/
+snncompile sweep model.nir --data test.npz --target loihi2 --weight-bits 8 --split-sign both -o sweep/
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -75,7 +79,8 @@ def run(args: argparse.Namespace) -> dict:
                    calibrate_samples=args.calibrate_samples)
     result = run_sweep(graph, cells, args.output, how, calibrate, model=args.model).to_dict()
     # no cell evaluated: the table (with every reason) is shown, and the exit says nothing ran
-    return {"model": args.model, **result, "exit_code": 0 if any(r["status"] == "ok" for r in result["rows"]) else 2}
+    return {"model": args.model, "data": args.data, "calibration": args.calibrate, "output": args.output, **result,
+            "exit_code": 0 if any(r["status"] == "ok" for r in result["rows"]) else 2}
 
 
 def render(result: dict) -> str:

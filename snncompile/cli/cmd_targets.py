@@ -12,6 +12,11 @@ from snncompile.cli.output import table
 
 NAME = "targets"
 HELP = "list targets, or show one target's limits, energies and cycles with their sources"
+EXAMPLES = """
+snncompile targets
+snncompile targets loihi2
+snncompile targets chip.toml --json
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,23 +31,23 @@ def run(args: argparse.Namespace) -> dict:
     from snncompile.targets.render import schema_table, target_table, targets_summary
 
     if args.schema:
-        return {"schema": schema_table()}
+        return {"keys": schema_table()}
     if args.name is None:
         return {"targets": targets_summary()}
     target = load_target(args.name)
-    return {"name": target.name, "kind": target.kind, "description": target.description,
-            "path": str(target.path), "figures": target_table(target)}
+    return {"target": target.name, "kind": target.kind, "description": target.description,
+            "path": str(target.path), "figure_rows": target_table(target)}
 
 
 def render(result: dict) -> str:
     from snncompile.targets.render import SUMMARY_COLUMNS, TABLE_COLUMNS, format_value
 
-    if "schema" in result:
-        return table(result["schema"], ["section", "key", "unit", "type", "doc"])
+    if "keys" in result:
+        return table(result["keys"], ["section", "key", "unit", "type", "doc"])
     if "targets" in result:
         rows = [{**r, "provenance": " ".join(f"{k}={v}" for k, v in r["provenance"].items())}
                 for r in result["targets"]]
         return table(rows, SUMMARY_COLUMNS)
-    rows = [{**r, "value": format_value(r["value"], r["unit"])} for r in result["figures"]]
-    head = f"{result['name']} ({result['kind']}): {result['description']}\n{result['path']}"
+    rows = [{**r, "value": format_value(r["value"], r["unit"])} for r in result["figure_rows"]]
+    head = f"{result['target']} ({result['kind']}): {result['description']}\n{result['path']}"
     return f"{head}\n\n{table(rows, TABLE_COLUMNS)}"

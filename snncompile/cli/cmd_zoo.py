@@ -13,6 +13,11 @@ import argparse
 
 NAME = "zoo"
 HELP = "the zoo's trained networks (zoo:NAME models): list them, measure them, or write the seed table"
+EXAMPLES = """
+snncompile zoo
+snncompile zoo --table --write docs/zoo.md
+snncompile zoo --measure l2mu --check
+"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,7 +60,8 @@ def run(args: argparse.Namespace) -> dict:
         result["table"] = table.render(measurements)
         result["stale"] = table.stale(measurements)
         if args.write:
-            result["written"] = {"file": args.write, "changed": table.write_table(args.write, result["table"])}
+            result["output"] = args.write
+            result["changed"] = table.write_table(args.write, result["table"])
     return result
 
 
@@ -72,7 +78,6 @@ def render(result: dict) -> str:
         lines.append(result["table"].rstrip("\n"))
         if result["stale"]:
             lines.append(f"not measured or stale: {', '.join(result['stale'])} (snncompile zoo --measure NAME)")
-    if "written" in result:
-        w = result["written"]
-        lines.append(f"{'updated' if w['changed'] else 'unchanged'}: {w['file']}")
+    if result.get("output"):
+        lines.append(f"{'updated' if result['changed'] else 'unchanged'}: {result['output']}")
     return "\n".join(lines)

@@ -1,9 +1,12 @@
 """Entry point: ``snncompile COMMAND ...``.
 
 Each command is a module ``snncompile.cli.cmd_<name>`` with ``NAME``, ``HELP``,
-``add_arguments(parser)``, ``run(args) -> dict`` and ``render(result) -> str``. Every
-command gets ``--json``. User errors (``SnnCompileError``) print one line on stderr and
-exit with code 2; tracebacks are for bugs only.
+``EXAMPLES`` (shown by ``--help`` with the target names), ``add_arguments(parser)``,
+``run(args) -> dict`` and ``render(result) -> str``. Every command gets ``--json``: one
+object of the versioned schema (:mod:`snncompile.cli.schema`, docs/json.md). User
+errors (``SnnCompileError``, and bad command lines) print one line on stderr and exit
+with code 2, with ``--json`` also an error object on stdout; tracebacks are for bugs
+only.
 
 Start-up is kept short: a command module imports only ``argparse`` and light helpers at
 module level (its heavy imports sit inside ``run``), and only the command being run
@@ -22,6 +25,7 @@ from types import ModuleType
 
 from snncompile import __version__
 from snncompile.cli.output import dumps
+from snncompile.cli.schema import envelope, error_envelope, error_kind, hint_of
 from snncompile.errors import SnnCompileError, one_line
 
 #: command modules, in the order ``--help`` lists them
@@ -48,18 +52,57 @@ def load_commands() -> dict[str, ModuleType]:
     return {module.NAME: module for module in modules}
 
 
+def target_names() -> list[str]:
+    """The built-in targets, from the targets registry (a glob: no heavy imports)."""
+    from snncompile.targets.loader import list_targets
+
+    return list_targets()
+
+
+def epilog(module: ModuleType) -> str:
+    """A command's ``--help`` tail: its examples, then the targets it can name."""
+    examples = "\n".join(f"  {line}" if line else "" for line in module.EXAMPLES.strip("\n").splitlines())
+    return f"examples:\n{examples}\n\ntargets: {', '.join(target_names())} (or a target .toml file)"
+
+
+class Parser(argparse.ArgumentParser):
+    """No abbreviations; ``--help`` keeps the examples' line breaks and builds the
+    epilog only when printed; with ``--json`` a bad command line also prints the error
+    object on stdout."""
+
+    json_errors = False
+    command_module: ModuleType | None = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)  # '--input' must never silently mean '--input-shape'
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def format_help(self) -> str:
+        if self.command_module is not None and self.epilog is None:
+            self.epilog = epilog(self.command_module)
+        return super().format_help()
+
+    def error(self, message: str):  # type: ignore[override]
+        if Parser.json_errors:
+            command = self.prog.split()[1] if len(self.prog.split()) > 1 else None
+            hint = f"see 'snncompile {command} --help'" if command else "see 'snncompile --help'"
+            print(dumps(error_envelope(command, one_line(message), "usage", hint, 2)), flush=True)
+        super().error(message)
+
+
 def build_parser(commands: dict[str, ModuleType], only: str | None | bool = True) -> argparse.ArgumentParser:
     """The parser; ``only`` names the one command whose arguments are built (the others
     keep their one-line help), None builds none, True builds all."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="snncompile",
         description="Compile trained spiking neural networks to neuromorphic chips and MCUs.",
-        allow_abbrev=False,  # '--input' must never silently mean '--input-shape'
     )
     parser.add_argument("--version", action="version", version=f"snncompile {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name, module in commands.items():
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP, allow_abbrev=False)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p.command_module = module
         if only is True or only == name:
             p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
             module.add_arguments(p)
@@ -116,26 +159,37 @@ def _main(argv: list[str] | None) -> int:
     # the first word that is not an option is the command (the top level has no valued options)
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(commands, only=chosen if chosen in commands else None)
-    args = parser.parse_args(argv)
+    Parser.json_errors = "--json" in argv
+    try:
+        args = parser.parse_args(argv)
+    finally:
+        Parser.json_errors = False
     if not args.command:
         parser.print_help()
         return 2
     module = commands[args.command]
+    shown: list[str] = []  # the warning lines, also in the JSON object
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = module.run(args)
-        for w in caught:
-            if issubclass(w.category, UserWarning):
-                print(f"warning: {one_line(str(w.message))}", file=sys.stderr)
+            try:
+                result = module.run(args)
+            finally:  # an error's JSON object keeps the warnings raised before it, stderr its one line
+                shown = [one_line(str(w.message)) for w in caught if issubclass(w.category, UserWarning)]
+        for line in shown:
+            print(f"warning: {line}", file=sys.stderr)
     except SnnCompileError as exc:
-        print(f"snncompile {args.command}: error: {one_line(with_model(named(str(exc), args), args))}", file=sys.stderr)
+        message = one_line(with_model(named(str(exc), args), args))
+        print(f"snncompile {args.command}: error: {message}", file=sys.stderr)
+        if args.json:
+            print(dumps(error_envelope(args.command, message, error_kind(exc), hint_of(message), exc.exit_code,
+                                       shown)), flush=True)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    print(dumps(result) if args.json else module.render(result), flush=True)
-    return int(result.get("exit_code", 0)) if isinstance(result, dict) else 0
+    print(dumps(envelope(args.command, result, shown)) if args.json else module.render(result), flush=True)
+    return int(result.get("exit_code", 0))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def test_simulate_and_compare_report_the_same_accuracy(run_cli, tmp_path):
     assert code == 0, err
     code, out, err = run_cli("compare", artifact, "--input", inputs, "--json", "--no-progress")
     assert code == 0, err
-    compared = json.loads(out)["accuracy"]["emulator"]
+    compared = json.loads(out)["accuracy_by_backend"]["emulator"]
     code, out, err = run_cli("simulate", artifact, "--input", inputs, "--json", "--no-progress")
     assert code == 0, err
     simulated = json.loads(out)

@@ -31,7 +31,7 @@ def test_compile_reports_and_compare_explains_the_same_budget(run_cli, samples, 
     code, out, err = run_cli("compare", artifact, "--input", samples, "--explain", "--json", "--no-progress")
     assert code == 0, err
     explained = json.loads(out)["budget"]
-    assert explained["layers"] == compiled["layers"] and explained["outputs"] == compiled["outputs"]
+    assert explained["layers"] == compiled["layers"] and explained["output_layers"] == compiled["output_layers"]
     assert explained["largest"] == "weights"
     code, text, _ = run_cli("compare", artifact, "--input", samples, "--explain", "--no-progress")
     assert "error budget on this input" in text

@@ -24,7 +24,7 @@ def test_estimate_without_input_uses_stated_random_spikes(run_cli, ir_model):
     code, out, _ = run_cli("estimate", ir_model, "--target", "cortex-m4", "--steps", "20", "--json")
     data = json.loads(out)
     assert code == 0 and data["metrics"]["steps"] == 20
-    assert "random Bernoulli spikes, rate 0.1" in data["input"]
+    assert "random Bernoulli spikes, rate 0.1" in data["input_note"]
 
 
 def test_estimate_unknown_target_is_one_line(run_cli, ir_model):

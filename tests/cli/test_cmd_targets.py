@@ -16,14 +16,14 @@ def test_target_table_shows_value_provenance_and_source(run_cli):
     line = next(line for line in out.splitlines() if "synop_j" in line)
     assert "23.6 pJ" in line and "simulated" in line and "Davies" in line
     code, out, _ = run_cli("targets", "loihi", "--json")
-    rows = json.loads(out)["figures"]
+    rows = json.loads(out)["figure_rows"]
     synop = next(r for r in rows if r["key"] == "synop_j")
     assert synop["value"] == 23.6e-12 and synop["unit"] == "J"
 
 
 def test_schema_lists_units(run_cli):
     code, out, _ = run_cli("targets", "--schema", "--json")
-    keys = {(r["section"], r["key"]): r["unit"] for r in json.loads(out)["schema"]}
+    keys = {(r["section"], r["key"]): r["unit"] for r in json.loads(out)["keys"]}
     assert keys[("energy", "synop_j")] == "J"
     assert keys[("timing", "clock_hz")] == "Hz"
 
