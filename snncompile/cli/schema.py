@@ -13,6 +13,7 @@ changes; adding a key does not bump it.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -51,14 +52,19 @@ def error_envelope(command: str | None, message: str, kind: str, hint: str | Non
             "error": {"message": message, "kind": kind, "hint": hint}}
 
 
+#: verbs that start advice in a message ("...; pass --dt 0.001", "... (pip install ...)")
+ADVICE = ("pass", "use", "give", "run", "rerun", "try", "change", "add", "set", "install", "pip", "state", "export",
+          "re-export", "save", "compile", "see", "write", "remove", "drop", "lower", "raise", "split", "replace", "load",
+          "call", "convert", "retrain", "train")
+_HINT = re.compile(r"(?:;\s|:\s|\(|, or\s|—\s)\s*(?P<hint>(?:" + "|".join(map(re.escape, ADVICE)) + r")\b[^;()]*?)[.)]*$")
+
+
 def hint_of(message: str) -> str | None:
-    """``"X does not fit; change the network, or pass --no-fit-check ..."`` -> the advice
-    after the last ``; `` when that part says what to do (it starts with a verb of
-    advice), else None."""
-    head, sep, tail = message.rpartition("; ")
-    advice = ("pass ", "use ", "give ", "run ", "try ", "change ", "add ", "set ", "install ", "pip ", "re-export",
-              "export ", "save ", "compile ", "see ", "name ", "state ")
-    return tail if sep and head and tail.lower().startswith(advice) else None
+    """What to do, when the message ends saying it: its last clause (after ``;``, ``:``,
+    ``(`` or ``, or``) when it starts with a verb of advice (``pass --no-fit-check to
+    write the artifact anyway``), else None. The message itself keeps the advice too."""
+    found = _HINT.search(message.strip())
+    return found.group("hint").strip() if found else None
 
 
 @cache

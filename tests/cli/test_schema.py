@@ -124,6 +124,28 @@ def test_json_output_follows_the_schema(command, files, run_json, validator):
                 line for line in err.splitlines() if line.startswith("warning: ")]
 
 
+def test_an_error_that_says_what_to_do_carries_it_as_hint(run_json, ir_model, tmp_path):
+    """compile refuses a network the target cannot hold, and says how to get past it."""
+    from snncompile.targets import builtin_dir
+
+    tiny = tmp_path / "tiny.toml"
+    tiny.write_text((builtin_dir() / "loihi2.toml").read_text().replace("neurons_total = { value = 1000000,",
+                                                                        "neurons_total = { value = 1,"))
+    code, out, err = run_json("compile", ir_model, "--target", tiny, "--input-shape", "3", "-o", tmp_path / "m.snnc")
+    error = json.loads(out)["error"]
+    assert code == 2 and error["kind"] == "input" and "--no-fit-check" in error["hint"]
+    assert error["hint"] in error["message"] and error["message"] in err
+
+
+def test_hint_is_the_closing_advice_only():
+    from snncompile.cli.schema import hint_of
+
+    assert hint_of("loihi2: energy unknown (pass --borrow loihi2=loihi)") == "pass --borrow loihi2=loihi"
+    assert hint_of("m.pt: a pickled module; save its state_dict instead.") == "save its state_dict instead"
+    assert hint_of("x.nir: no such file") is None
+    assert hint_of("the (set of) nodes is empty") is None  # advice ends a message, it does not sit inside one
+
+
 def test_bad_command_lines_are_json_errors_too(run_json, validator):
     code, out, err = run_json("map")  # MODEL and --target missing
     result = json.loads(out)
