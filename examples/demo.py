@@ -78,10 +78,10 @@ def main() -> None:
     layers = {row["name"]: row for row in report["metrics"]["neurons"]}
     print("\n== Accuracy on Braille fold 0 (argmax of output spike counts) ==")
     rows = [
-        {"executor": "float reference (snncompile)", "samples": 280, "accuracy": chip["accuracy"]["reference"]},
-        {"executor": "Loihi 2 fixed point, emulator", "samples": 280, "accuracy": chip["accuracy"]["emulator"]},
-        {"executor": "Loihi 2 fixed point, emulator", "samples": LAVA_SAMPLES, "accuracy": lava["accuracy"]["emulator"]},
-        {"executor": "Lava fixed_pt (CPU model of Loihi)", "samples": LAVA_SAMPLES, "accuracy": lava["accuracy"]["lava"]},
+        {"executor": "float reference (snncompile)", "samples": 280, "accuracy": chip["accuracy_by_backend"]["reference"]},
+        {"executor": "Loihi 2 fixed point, emulator", "samples": 280, "accuracy": chip["accuracy_by_backend"]["emulator"]},
+        {"executor": "Loihi 2 fixed point, emulator", "samples": LAVA_SAMPLES, "accuracy": lava["accuracy_by_backend"]["emulator"]},
+        {"executor": "Lava fixed_pt (CPU model of Loihi)", "samples": LAVA_SAMPLES, "accuracy": lava["accuracy_by_backend"]["lava"]},
     ]
     print(table(rows))
     same = all(p["first_layer"] is None for p in lava["pairs"])
