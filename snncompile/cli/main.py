@@ -21,6 +21,7 @@ import warnings
 from types import ModuleType
 
 from snncompile import __version__
+from snncompile.cli.flags import cli_message
 from snncompile.cli.output import dumps
 from snncompile.errors import SnnCompileError, one_line
 
@@ -129,7 +130,7 @@ def _main(argv: list[str] | None) -> int:
             if issubclass(w.category, UserWarning):
                 print(f"warning: {one_line(str(w.message))}", file=sys.stderr)
     except SnnCompileError as exc:
-        print(f"snncompile {args.command}: error: {one_line(with_model(named(str(exc), args), args))}", file=sys.stderr)
+        print(f"snncompile {args.command}: error: {one_line(with_model(named(cli_message(exc), args), args))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -52,9 +52,9 @@ def resolve_targets(spec: str | Sequence[str]) -> list[Target]:
 def synthetic_input(graph: Graph, steps: int = 100, rate: float = 0.1, seed: int = 0) -> dict[str, np.ndarray]:
     """Bernoulli spike trains at ``rate`` per input per step (one sample)."""
     if not 0 <= rate <= 1:
-        raise InputError(f"--rate: a spike probability per step must be in [0, 1], found {rate}")
+        raise InputError(f"rate={rate}: a spike probability per step must be in [0, 1]", options=("rate",))
     if steps < 1:
-        raise InputError(f"--steps must be at least 1, found {steps}")
+        raise InputError(f"steps={steps}: must be at least 1", options=("steps",))
     for n in graph.inputs:
         check_bytes(steps * math.prod(graph.nodes[n].shape) * 8,  # type: ignore[attr-defined]
                     f"a random input of {steps} steps for '{n}'")

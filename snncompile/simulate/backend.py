@@ -22,7 +22,7 @@ import importlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,6 +30,8 @@ import numpy as np
 
 from snncompile.errors import InputError, SnnCompileError, UnsupportedError
 from snncompile.ir import Graph, Input, NeuronNode, Node
+from snncompile.ir.graph import is_spike_train
+from snncompile.ir.placement import lags as lags_of
 from snncompile.ir.placement import on_host
 from snncompile.ir.stage import is_float_graph
 from snncompile.limits import check_bytes
@@ -60,7 +62,7 @@ class GraphKind(str, Enum):
 
 @dataclass(frozen=True)
 class RunInputs:
-    """Inputs per Input node, (batch, time, *shape), checked against the graph."""
+    """Inputs per Input node, ``(batch, time, *shape)``, checked against the graph."""
 
     arrays: dict[str, np.ndarray]
     length: int
@@ -74,8 +76,8 @@ class RunInputs:
 
 def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray,
                      labels: np.ndarray | None = None) -> RunInputs:
-    """One array per Input node (a bare array for single-input graphs), each (batch, time,
-    *shape), of real numbers or booleans (complex, dates, strings and objects refused),
+    """One array per Input node (a bare array for single-input graphs), each ``(batch, time,
+    *shape)``, of real numbers or booleans (complex, dates, strings and objects refused),
     finite, with at least one sample and one step, batch and time agreeing; returned in
     native byte order. An input that feeds a compiled graph's chip nodes carries integer
     payloads (spikes 0/1 or graded integers) that fit in int32 (Lava's RingBuffer).
@@ -204,9 +206,21 @@ class Backend(ABC):
         names = resolve_record(graph, record)
         v_names = [n for n in resolve_record(graph, membranes) if isinstance(graph.nodes[n], NeuronNode)]
         check_run_size(graph, data.batch, steps, [*names, *v_names])
-        return self.execute(graph, data, steps, names, v_names, progress, **options)
+        result = self.execute(graph, data, steps, names, v_names, progress, **options)
+        return describe_result(result, graph)
 
     __call__ = run
+
+
+def describe_result(result: SimResult, graph: Graph) -> SimResult:
+    """``result`` with what its series are: which nodes' are spike trains (``spiking``)
+    and by how many steps each trails the float timeline (``shifted_by``: the lags of a
+    compiled graph's nodes; none for a float graph)."""
+    kept = [*result.outputs, *result.recorded, *result.counters]
+    spiking = frozenset(n for n in kept if n in graph.nodes and is_spike_train(graph, n))
+    lags = lags_of(graph)
+    shifted = {n: lags[n] for n in dict.fromkeys([*kept, *result.membranes, *result.currents]) if lags.get(n)}
+    return replace(result, spiking=spiking, shifted_by=shifted)
 
 
 #: backend name -> backend
