@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +30,7 @@ class Report:
     estimates: tuple[Estimate, ...]
     placements: Mapping[str, Placement]
     input_note: str
+    targets: Mapping[str, Target] = field(default_factory=dict)  # name -> the target estimated
 
     def to_dict(self) -> dict:
         return {
@@ -73,7 +74,7 @@ def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Seque
     activity = record_activity(graph, inputs, steps=steps, backend=backend, progress=progress)
     metrics = compute_metrics(graph, activity)
     estimates, placements = estimate_targets(graph, metrics, targets, weight_bits=weight_bits, host=host)
-    return Report(model, metrics, activity, estimates, placements, input_note)
+    return Report(model, metrics, activity, estimates, placements, input_note, {t.name: t for t in targets})
 
 
 def estimate_targets(graph: Graph, metrics: Metrics, targets: Sequence[Target], weight_bits: int | None = None,

@@ -15,5 +15,5 @@ def test_api_reference_builds_without_warnings(tmp_path):
     assert run.returncode == 0, run.stderr
     page = (out / "index.html").read_text()
     for name in ("load_model", "ModelOptions", "SimResult", "spike_counts", "time_base", "run_flushed",
-                 "build_artifact", "SnnCompileError"):
+                 "build_artifact", "SnnCompileError", "write_html_report"):
         assert f'id="{name}"' in page or f".{name}\"" in page, name
