@@ -31,6 +31,11 @@ FLAGS: dict[str, str] = {
     "chunk_batches": "--chunk-batches",
     "retries": "--retries",
     "batch_size": "--batch-size",
+    "format": "--data-format",
+    "labels": "--labels",
+    "time_unit": "--time-unit",
+    "binning": "--bin",
+    "limit": "--limit",
     "tolerance_steps": "--tolerance-steps",
     "mismatches": "--mismatches",
     "all_on_chip": "--all-on-chip",
@@ -45,14 +50,16 @@ def flag(parameter: str) -> str:
 
 def cli_message(exc: BaseException) -> str:
     """``exc``'s message with the parameters it names (its ``options``, written
-    ``name=VALUE`` or ``name=``) as flags: ``--flag VALUE``, ``--flag``."""
+    ``name=VALUE`` or ``name=``) as flags: ``--flag VALUE``, ``--flag`` (and ``name=True``
+    of a switch: ``--flag``)."""
     message = str(exc)
     for name in getattr(exc, "options", ()):
-        pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}=(?=(\S?))")
+        pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}=(?:True\b)?(?=(\S?))")
         message = pattern.sub(_as_flag(flag(name)), message)
     return message
 
 
 def _as_flag(name: str):
     """A substitution: the flag, then a space when a value follows (``--dt 0.001``)."""
-    return lambda m: name + (" " if m.group(1) and m.group(1) not in ",;)" else "")
+    return lambda m: name + (" " if m.group(1) and m.group(1) not in ",;:)" and not m.group(0).endswith("True")
+                             else "")

@@ -13,6 +13,10 @@ def test_parameters_become_flags_only_where_the_error_lists_them():
     assert cli_message(exc) == ("m.py: pass --weights FILE or --input-shape SHAPE; its dt and weights.pt stay; "
                                 "--comparator, --from only apply")
     assert cli_message(InputError("weights=x")) == "weights=x"  # options not listed: left alone
+    assert cli_message(InputError("all_on_chip=True: 2 node(s)", options=("all_on_chip",))) == "--all-on-chip: 2 node(s)"
+    assert cli_message(InputError("borrow=: expected T=D", options=("borrow",))) == "--borrow: expected T=D"
+    assert cli_message(InputError("x.npz: time_unit=, binning= do(es) not apply", options=("time_unit", "binning"))) \
+        == "x.npz: --time-unit, --bin do(es) not apply"
     assert flag("weight_split") == "--weight-split" == FLAGS["weight_split"] and flag("new_thing") == "--new-thing"
 
 
