@@ -29,8 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from snncompile.errors import InputError, SnnCompileError, UnsupportedError
-from snncompile.ir import Graph, Input, NeuronNode, Node
-from snncompile.ir.graph import is_spike_train
+from snncompile.ir import Graph, Input, NeuronNode, Node, Output
 from snncompile.ir.placement import lags as lags_of
 from snncompile.ir.placement import on_host
 from snncompile.ir.stage import is_float_graph
@@ -213,14 +212,27 @@ class Backend(ABC):
 
 
 def describe_result(result: SimResult, graph: Graph) -> SimResult:
-    """``result`` with what its series are: which nodes' are spike trains (``spiking``)
-    and by how many steps each trails the float timeline (``shifted_by``: the lags of a
-    compiled graph's nodes; none for a float graph)."""
+    """``result`` with what its series are: which hold the spikes of which spiking node
+    (``spiking``: a spiking node's own series, an Output that copies one undelayed) and by
+    how many steps each trails the float timeline (``shifted_by``: the lags of a compiled
+    graph's nodes; none for a float graph)."""
     kept = [*result.outputs, *result.recorded, *result.counters]
-    spiking = frozenset(n for n in kept if n in graph.nodes and is_spike_train(graph, n))
+    spiking = {n: source for n in kept if n in graph.nodes and (source := spike_source(graph, n)) is not None}
     lags = lags_of(graph)
     shifted = {n: lags[n] for n in dict.fromkeys([*kept, *result.membranes, *result.currents]) if lags.get(n)}
     return replace(result, spiking=spiking, shifted_by=shifted)
+
+
+def spike_source(graph: Graph, name: str) -> str | None:
+    """The spiking node whose spikes ``name``'s series holds: itself when it spikes, its
+    source when it is an Output fed by one spiking node without delay; else None."""
+    node = graph.nodes[name]
+    if node.spiking:
+        return name
+    edges = graph.incoming(name)
+    if isinstance(node, Output) and len(edges) == 1 and edges[0].delay == 0 and graph.nodes[edges[0].src].spiking:
+        return edges[0].src
+    return None
 
 
 #: backend name -> backend

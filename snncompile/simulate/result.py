@@ -18,8 +18,8 @@ class SimResult:
       post-reset for IMMEDIATE reset timing, pre-reset for DELAYED (see ResetTiming)
     - ``dt``: seconds per step; ``backend``: who computed it; ``latency``: steps the
       backend adds per synapse stage (0 for the reference semantics)
-    - ``spiking``: the nodes whose series are spike trains (0/1): what
-      :meth:`spike_counts` counts
+    - ``spiking``: series name -> the spiking node whose spikes (0/1) it holds (itself,
+      or for an Output the spiking node it copies): what :meth:`spike_counts` counts
     - ``shifted_by``: node -> steps its series trails the float timeline (the chip's
       pipeline lag, see :mod:`snncompile.simulate.flush`); empty when every series is on
       the float timeline (step ``t`` is the float model's step ``t``). A compiled graph run
@@ -40,7 +40,7 @@ class SimResult:
     currents: dict[str, np.ndarray] = field(default_factory=dict)
     counters: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     cycles: dict | None = None
-    spiking: frozenset[str] = frozenset()
+    spiking: dict[str, str] = field(default_factory=dict)
     shifted_by: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -82,11 +82,15 @@ class SimResult:
         return next(iter(self.outputs.values()))
 
     def spike_trains(self) -> dict[str, np.ndarray]:
-        """Every spike train the run kept (the outputs, and what was recorded, of the
-        nodes in ``spiking``): node -> ``(batch, time, *shape)``. Synaptic currents, membranes
-        and graded payloads are no spikes and are left out."""
-        kept = {**self.outputs, **self.recorded}
-        return {n: a for n, a in kept.items() if n in self.spiking}
+        """Every spiking node's spike train the run kept, by node name: recorded, or
+        given by the Output that copies it (see ``spiking``) -> ``(batch, time, *shape)``.
+        Synaptic currents, membranes and graded payloads are no spikes and are left out."""
+        trains: dict[str, np.ndarray] = {}
+        for series in (self.recorded, self.outputs):
+            for name, array in series.items():
+                if name in self.spiking:
+                    trains.setdefault(self.spiking[name], array)
+        return trains
 
     def spike_counts(self) -> dict[str, int]:
         """Spikes per spiking node, summed over batch, time and neurons: of every spike

@@ -29,17 +29,19 @@ def inputs():
     return (np.random.default_rng(0).random((3, 30, 4)) < 0.5).astype(np.float32)
 
 
-def test_spike_counts_without_record_counts_the_spiking_outputs(network, inputs):
+def test_spike_counts_without_record_count_the_output_layer_by_its_name(network, inputs):
     result = simulate(network, inputs)
-    assert result.spike_counts() == {"y": int(result.outputs["y"].sum())} and result.spike_counts()["y"] > 0
+    assert result.spiking == {"y": "o"}  # the Output copies the spiking layer 'o'
+    assert result.spike_counts() == {"o": int(result.outputs["y"].sum())} and result.spike_counts()["o"] > 0
 
 
 def test_record_all_counts_spikes_of_spiking_nodes_only(network, inputs):
     result = simulate(network, inputs, record="all")
     counts = result.spike_counts()
-    assert set(counts) == {"h", "o", "y"}  # fc1, fc2 carry synaptic currents: no spikes
+    assert set(counts) == {"h", "o"}  # fc1, fc2 carry synaptic currents: no spikes; y copies o
     assert counts["h"] == int(result.recorded["h"].sum()) > 0
-    assert set(result.spike_trains()) == {"h", "o", "y"}
+    assert counts["o"] == int(result.outputs["y"].sum())
+    assert set(result.spike_trains()) == {"h", "o"}
     # rates in Hz: spikes per neuron per step / dt
     assert result.spike_rates()["h"] == pytest.approx(result.recorded["h"].mean() / 1e-3)
 
