@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 STAMP  := $(VENV)/.snncompile-installed
 
-.PHONY: demo test test-slow lint typecheck bench env clean
+.PHONY: demo test test-slow lint typecheck bench docs env clean
 
 env: $(STAMP)
 
@@ -45,6 +45,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy snncompile
+
+# the API reference from the docstrings (Sphinx autodoc, warnings as errors; the tests build it too)
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs/api build/api
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

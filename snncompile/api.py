@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,15 @@ from snncompile.npz import read_npz
 @dataclass(frozen=True)
 class ModelOptions:
     """How to read a model: the choices a file format may not carry (None: not given,
-    the file's own hints or the format's defaults apply; see docs/nir.md)."""
+    the file's own hints or the format's defaults apply; see docs/nir.md).
+
+    - ``weights``: a PyTorch ``state_dict`` file for ``file.py:factory`` models (read with
+      ``weights_only=True``: never unpickled);
+    - ``input_shape``: one step's input shape for PyTorch models and netx files;
+    - ``dt``: the time step in seconds; ``reset`` (``zero``, ``subtract``, ``none``),
+      ``reset_timing`` (``immediate``, ``delayed``), ``comparator`` (``>``, ``>=``),
+      ``discretization`` (``euler``, ``exact``) and ``dialect`` (the framework that wrote a
+      NIR file: ``snntorch``, ``norse``, ...) for NIR files."""
 
     weights: str | None = None
     input_shape: tuple[int, ...] | None = None
@@ -51,8 +60,8 @@ class ModelOptions:
         """Refuse NIR-only choices for another kind of model (never ignore a flag)."""
         given = [k for k in ("comparator", "discretization", "dialect") if getattr(self, k) is not None]
         if given:
-            flags = ", ".join("--from" if k == "dialect" else f"--{k}" for k in given)
-            raise InputError(f"{spec}: {flags} only apply to NIR models (.nir)")
+            raise InputError(f"{spec}: {', '.join(k + '=' for k in given)} only apply to NIR models (.nir)",
+                             options=given)
 
 
 Loader = Callable[[str, ModelOptions], Graph]
@@ -84,7 +93,7 @@ def model_kind(spec: str) -> str:
         return "netx"
     suffix = os.path.splitext(spec)[1].lower()
     if suffix in NOT_MODELS:
-        raise InputError(f"{spec}: {NOT_MODELS[suffix](spec)}")
+        raise InputError(f"{spec}: {NOT_MODELS[suffix](spec)}", options=("weights",))
     raise InputError(
         f"{spec}: unknown model kind; expected a .nir file, file.py:factory, a .snnir IR file, "
         "a .snnc artifact, a .net netx file or zoo:NAME"
@@ -99,7 +108,7 @@ def _torch_file(spec: str) -> str:
             else f"a pickle that would run code ({classes[0]})" if classes
             else "a PyTorch file (torch.save), e.g. a state_dict")
     return (f"{what}: weights without a network snncompile can read; pass the Python file that builds the network "
-            f"as file.py:factory with --weights FILE ({SAVE_STATE_DICT})")
+            f"as file.py:factory with weights=FILE ({SAVE_STATE_DICT})")
 
 
 #: files users pass as MODEL that are not models snncompile reads: suffix -> what it is and what to do
@@ -109,14 +118,40 @@ NOT_MODELS: dict[str, Callable[[str], str]] = {
     ".ckpt": _torch_file,
     ".onnx": lambda _: "an ONNX file, which snncompile writes (export --to onnx) but does not read; pass the model "
                        "it was exported from (.nir, file.py:factory, .snnir)",
-    ".npz": lambda _: "a NumPy archive: data, not a model; pass it as --input and name the model first",
-    ".npy": lambda _: "a NumPy array: data, not a model; pass it as --input or --data and name the model first",
+    ".npz": lambda _: "a NumPy archive: data, not a model; pass it as input data and name the model first",
+    ".npy": lambda _: "a NumPy array: data, not a model; pass it as input data and name the model first",
 }
 
 
-def load_model(spec: str, options: ModelOptions | None = None) -> Graph:
-    """Read MODEL (see module docstring) into a validated IR graph."""
-    options = options or ModelOptions()
+def model_options(options: ModelOptions | None = None, **given: Any) -> ModelOptions:
+    """``options`` (default: none given) with the keyword choices ``given`` (the fields
+    of :class:`ModelOptions`); an unknown keyword is an InputError listing the known."""
+    known = {f.name for f in fields(ModelOptions)}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise InputError(f"unknown model option(s) {', '.join(k + '=' for k in unknown)}; "
+                         f"known: {', '.join(k + '=' for k in sorted(known))}")
+    if "input_shape" in given and given["input_shape"] is not None:
+        shape = given["input_shape"]
+        given["input_shape"] = (int(shape),) if isinstance(shape, int) else tuple(int(v) for v in shape)
+    if "weights" in given and given["weights"] is not None:
+        given["weights"] = os.fspath(given["weights"])
+    return replace(options or ModelOptions(), **given)
+
+
+def load_model(spec: str | os.PathLike[str], options: ModelOptions | None = None, **choices: Any) -> Graph:
+    """Read MODEL (see module docstring) into a validated IR graph.
+
+    The choices a file does not carry are keywords (the fields of :class:`ModelOptions`)
+    or one ``options`` object::
+
+        graph = load_model("model.py:net", weights="net.pt", input_shape=(12,))
+        graph = load_model("braille.nir", dt=1e-3, reset="subtract")
+
+    Raises :class:`~snncompile.errors.InputError` (or another
+    :class:`~snncompile.errors.SnnCompileError`) naming the file and what is wrong."""
+    spec = os.fspath(spec)
+    options = model_options(options, **choices)
     kind = model_kind(spec)
     path = spec.rsplit(":", 1)[0] if kind == "torch" else spec
     if kind != "zoo" and not os.path.exists(path):
@@ -135,7 +170,8 @@ def _load_ir(spec: str, options: ModelOptions) -> Graph:
     options.nir_only(spec)
     graph = load_graph(spec)
     if options.dt is not None and options.dt != graph.dt:
-        raise InputError(f"{spec}: the IR file fixes dt={graph.dt}; --dt {options.dt} cannot change it")
+        raise InputError(f"{spec}: the IR file fixes its dt ({graph.dt:g} s); dt={options.dt:g} cannot change it",
+                         options=("dt",))
     return graph
 
 
@@ -178,7 +214,7 @@ def load_for_backend(spec: str, backend: str, options: ModelOptions | None = Non
     from snncompile.simulate import graph_for
 
     if options is not None and options.dt is not None:
-        raise InputError(f"{spec}: a compiled artifact fixes its dt; --dt cannot change it")
+        raise InputError(f"{spec}: a compiled artifact fixes its dt; dt= cannot change it", options=("dt",))
     if options is not None:
         options.nir_only(spec)
     return graph_for(load_artifact(spec), backend).validate()
@@ -218,9 +254,8 @@ def _load_torch(spec: str, options: ModelOptions) -> Graph:
 
     options.nir_only(spec)
     if options.input_shape is None:
-        raise InputError(
-            f"{spec}: a PyTorch model needs its per-step input shape: pass --input X.npz or --input-shape"
-        )
+        raise InputError(f"{spec}: a PyTorch model needs its per-step input shape: pass input_shape=SHAPE "
+                         "(one step's features, e.g. (12,) or (2, 34, 34))", options=("input_shape",))
     # the user's code runs here: bounded in time, and whatever it raises named as its error
     with time_limit(FACTORY_TIMEOUT, f"{spec}: importing, building and tracing the model"):
         module = load_factory(spec, options.weights, options.input_shape)
@@ -238,7 +273,7 @@ def _load_torch(spec: str, options: ModelOptions) -> Graph:
 
 @dataclass
 class InputData:
-    """Arrays per Input node, (batch, time, *shape), plus optional labels (batch,)."""
+    """Arrays per Input node, ``(batch, time, *shape)``, plus optional labels ``(batch,)``."""
 
     arrays: dict[str, np.ndarray]
     labels: np.ndarray | None = None

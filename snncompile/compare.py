@@ -76,7 +76,7 @@ def agreement_within(a: np.ndarray, b: np.ndarray, k: int) -> float:
     at most k steps then agrees (both its place and the gap it left are found in the
     other train); a spike missing or extra does not. ``k = 0`` is the exact agreement."""
     if k < 0:
-        raise InputError(f"--tolerance-steps must be 0 or more, found {k}")
+        raise InputError(f"tolerance_steps={k}: must be 0 or more", options=("tolerance_steps",))
     if not a.size:
         return 1.0
     steps = a.shape[1]
@@ -162,7 +162,7 @@ def write_mismatches(path: str, mismatches: Sequence[Mismatches]) -> int:
                                      _number(m.value_a[i]), _number(m.value_b[i])))
         return rows
     if not str(path).lower().endswith(".npz"):
-        raise InputError(f"--mismatches {path}: expected a .csv or .npz file name")
+        raise InputError(f"mismatches={path}: expected a .csv or .npz file name", options=("mismatches",))
 
     def column(get) -> np.ndarray:
         parts = [np.asarray(get(m)) for m in mismatches]
@@ -226,7 +226,8 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     (:func:`agreement_within`); ``keep_mismatches`` keeps every differing entry
     (``mismatches``, see :func:`write_mismatches`)."""
     if tolerance_steps < 0:
-        raise InputError(f"--tolerance-steps must be 0 or more, found {tolerance_steps}")
+        raise InputError(f"tolerance_steps={tolerance_steps}: must be 0 or more",
+                         options=("tolerance_steps",))
     if len(backends) < 2:
         raise InputError(f"compare needs at least two backends, found {list(backends)}")
     if not isinstance(inputs, Mapping):

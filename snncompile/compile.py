@@ -99,8 +99,8 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     budget on the calibration input. Gathers everything an artifact records."""
     host_target = load_target(host)
     if host_target.kind != "host":  # a chip descriptor has no host timing: its figures would be silently absent
-        raise InputError(f"--host {host}: expected a host descriptor (a target of kind 'host', such as "
-                         f"{DEFAULT_HOST}), found kind '{host_target.kind}'")
+        raise InputError(f"host={host}: expected a host descriptor (a target of kind 'host', such as "
+                         f"{DEFAULT_HOST}), found kind '{host_target.kind}'", options=("host",))
     descriptor = load_target_descriptor(target) if isinstance(target, str) else target
     spec = spec_from_target(descriptor)
     options = options or QuantizeOptions()

@@ -86,9 +86,10 @@ class PartitionReport:
 
 
 def all_on_chip_error(host_reasons: Mapping[str, str], graph: Graph, target: str) -> PartitionError:
-    """The --all-on-chip refusal: every node that would run on the host, with why."""
+    """The ``all_on_chip`` refusal: every node that would run on the host, with why."""
     detail = "; ".join(f"'{n}' ({graph.nodes[n].kind}): {why}" for n, why in host_reasons.items())
-    return PartitionError(f"--all-on-chip: {len(host_reasons)} node(s) cannot run on {target}: {detail}")
+    return PartitionError(f"all_on_chip=True: {len(host_reasons)} node(s) cannot run on {target}: {detail}",
+                          options=("all_on_chip",))
 
 
 def build_partition_report(compiled: Graph, host_reasons: Mapping[str, str], target: str, host: Any) -> PartitionReport:

@@ -140,7 +140,7 @@ def test_first_difference_and_agreement_within_k_steps():
     a[0, 0, 1] = a[0, 1, 1] = a[0, 2, 1] = 1
     b[0, 0, 1] = b[0, 2, 1] = 1  # a gap inside a burst: a's spike at step 1 has no 0 near it in a
     assert agreement_within(a, b, 1) == pytest.approx(1 - 2 / a.size)
-    with pytest.raises(InputError, match="--tolerance-steps"):
+    with pytest.raises(InputError, match="tolerance_steps"):
         agreement_within(a, b, -1)
 
 

@@ -273,6 +273,6 @@ def test_partition_survives_save_and_load(tmp_path):
 def test_host_must_be_a_host_descriptor():
     """issue 13: --host loihi2 (a chip) was accepted, and the host part's time and energy
     silently had no figures."""
-    with pytest.raises(InputError, match=r"--host loihi2: expected a host descriptor \(a target of kind 'host', "
+    with pytest.raises(InputError, match=r"host=loihi2: expected a host descriptor \(a target of kind 'host', "
                                          r"such as host-cortex-a72\), found kind 'neuromorphic'"):
         build_artifact(model(), "loihi2", host="loihi2")

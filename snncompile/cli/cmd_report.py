@@ -1,15 +1,15 @@
-"""``snncompile report MODEL [--target all] [--input X.npz] -o report.html``: the estimate
-tables, mapping verdicts and PNG pictures (written beside the HTML file)."""
+"""``snncompile report MODEL [--target all] [--input X.npz] -o report.html``: one
+self-contained HTML page (pictures embedded) with accuracy, quantization and error budget
+(for a compiled artifact), estimates, mapping reasons and plots
+(:mod:`snncompile.reports.html`)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from snncompile.cli.cmd_estimate import add_input_arguments, build_report
 from snncompile.cli.common import add_model_arguments
 from snncompile.errors import UnsupportedError
-from snncompile.fileio import atomic_open
 
 NAME = "report"
 HELP = "write an HTML report with estimate tables, mapping verdicts and PNG plots"
@@ -27,24 +27,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict:
     try:  # before the estimate runs: matplotlib is the optional 'plots' extra
-        from snncompile.estimate.plots import save_all
+        import snncompile.estimate.plots  # noqa: F401
     except ModuleNotFoundError as exc:
         if exc.name != "matplotlib":
             raise
         raise UnsupportedError("report draws its pictures with matplotlib, which is not installed: "
                                "pip install 'snncompile[plots]'") from None
-    from snncompile.estimate.html import build_html
+    from snncompile.api import load_inputs, model_kind, read_input_file
+    from snncompile.reports.html import compiled_summary, write_html_report
 
     report = build_report(args)
-    out = Path(args.output)
-    images = save_all(report, out.parent, out.stem)
-    data = report.to_dict()
-    with atomic_open(out) as fh:
-        fh.write(build_html(data, images, out.parent))
-    return {"model": args.model, "input": args.input, "output": str(out),
-            "images": {k: str(v) for k, v in images.items()}, "targets": sorted(data["mapping"])}
+    labels = read_input_file(args.input).get("labels") if args.input else None
+    compiled = None
+    if model_kind(args.model) == "artifact":
+        from snncompile.compile import load_artifact
+
+        artifact = load_artifact(args.model)
+        data = load_inputs(args.input, artifact.float_graph) if args.input else None
+        compiled = compiled_summary(artifact, None if data is None else data.arrays,
+                                    None if data is None else data.labels)
+    out = write_html_report(report, args.output, labels=labels, compiled=compiled)
+    result = report.to_dict()
+    return {"model": args.model, "input": args.input, "output": str(out), "targets": sorted(result["mapping"])}
 
 
 def render(result: dict) -> str:
-    lines = [f"wrote {result['output']}"] + [f"wrote {p}" for p in result["images"].values()]
-    return "\n".join(lines)
+    return f"wrote {result['output']} (one file, pictures embedded)"

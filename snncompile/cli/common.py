@@ -117,7 +117,8 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
         if traced_from is None or (args.weights and str(args.weights) in str(exc)):
             raise
         named = str(exc) if args.model in str(exc) else f"{args.model}: {exc}"
-        raise InputError(f"{named} (traced with the per-step input shape {shape} of {traced_from})") from None
+        raise InputError(f"{named} (traced with the per-step input shape {shape} of {traced_from})",
+                         options=exc.options) from None
 
 
 def add_data_arguments(p: argparse.ArgumentParser) -> None:

@@ -24,6 +24,7 @@ import warnings
 from types import ModuleType
 
 from snncompile import __version__
+from snncompile.cli.flags import cli_message
 from snncompile.cli.output import dumps
 from snncompile.cli.schema import envelope, error_envelope, error_kind, hint_of
 from snncompile.errors import SnnCompileError, one_line
@@ -179,7 +180,7 @@ def _main(argv: list[str] | None) -> int:
         for line in shown:
             print(f"warning: {line}", file=sys.stderr)
     except SnnCompileError as exc:
-        message = one_line(with_model(named(str(exc), args), args))
+        message = one_line(with_model(named(cli_message(exc), args), args))
         print(f"snncompile {args.command}: error: {message}", file=sys.stderr)
         if args.json:
             print(dumps(error_envelope(args.command, message, error_kind(exc), hint_of(message), exc.exit_code,

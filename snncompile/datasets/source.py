@@ -59,7 +59,7 @@ class DataOptions:
         for name in ("steps", "limit"):
             value = getattr(self, name)
             if value is not None and int(value) < 1:
-                raise InputError(f"--{name} must be at least 1, found {value}")
+                raise InputError(f"{name}={value}: must be at least 1", options=(name,))
         if self.time_unit is not None and not self.time_unit > 0:
             raise InputError(f"time unit must be > 0 seconds, found {self.time_unit}")
 
@@ -190,8 +190,8 @@ def detect_format(path: str) -> str:
     found = [name for name, cls in READERS.items() if cls.detect(path)]
     if len(found) != 1:
         what = "none" if not found else ", ".join(found)
-        raise InputError(f"{path}: cannot tell the data format (matches: {what}); pass --data-format "
-                         f"{'|'.join(READERS)}")
+        raise InputError(f"{path}: cannot tell the data format (matches: {what}); pass format="
+                         f"{'|'.join(READERS)}", options=("format",))
     return found[0]
 
 
@@ -217,16 +217,17 @@ def open_data(path: str | os.PathLike, graph: Graph | Layout, options: DataOptio
     return dataset
 
 
-#: option -> its command-line flag (for errors)
-FLAGS = {"labels": "--labels", "steps": "--steps", "time_unit": "--time-unit", "binning": "--bin"}
+#: the options some formats do not read (refused, never ignored, for those)
+FORMAT_OPTIONS = ("labels", "steps", "time_unit", "binning")
 
 
 def refuse_unused(reader: type[Dataset], options: DataOptions, path: str) -> None:
     """A choice the format does not read is an error, never ignored."""
-    given = [name for name in FLAGS if getattr(options, name) is not None and name not in reader.options]
+    given = [name for name in FORMAT_OPTIONS if getattr(options, name) is not None and name not in reader.options]
     if given:
-        flags = ", ".join(FLAGS[n] for n in given)
-        raise InputError(f"{path}: {flags} do(es) not apply to {reader.format} data ({reader.description})")
+        names = ", ".join(f"{n}=" for n in given)
+        raise InputError(f"{path}: {names} do(es) not apply to {reader.format} data ({reader.description})",
+                         options=given)
 
 
 def reopen(spec: DataSpec) -> Dataset:
@@ -239,11 +240,11 @@ def batch_ranges(dataset: Dataset, batch_size: int) -> list[tuple[int, int]]:
     span, in order. The same set and batch size always give the same batches, so a
     batch computes the same numbers in whichever process runs it."""
     if batch_size < 1:
-        raise InputError(f"--batch-size must be at least 1, found {batch_size}")
+        raise InputError(f"batch_size={batch_size}: must be at least 1", options=("batch_size",))
     n = len(dataset)
     for node, shape in dataset.spec.layout.inputs.items():
         check_shape((min(batch_size, n), dataset.steps, *shape), 4,
-                    f"{dataset.spec.path}: a batch of --batch-size {batch_size} for input '{node}'")
+                    f"{dataset.spec.path}: a batch of batch_size={batch_size} for input '{node}'")
     out = []
     for lo, hi in dataset.spans():
         hi = min(hi, n)

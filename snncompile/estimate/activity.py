@@ -32,6 +32,8 @@ class Activity:
     emitted: Mapping[str, np.ndarray]
     membranes: Mapping[str, np.ndarray]
     backend: str = "reference"
+    outputs: tuple[str, ...] = ()  # the graph's Output nodes (their series are in ``emitted``)
+    time_base: str = ""  # the run's time base (SimResult.time_base)
 
 
 def shifted(array: np.ndarray, delay: int) -> np.ndarray:
@@ -79,7 +81,7 @@ def activity_from_result(graph: Graph, inputs: Mapping[str, np.ndarray] | np.nda
         data = {n: np.asarray(inputs[n]) for n in graph.inputs}
     else:
         data = {graph.inputs[0]: np.asarray(inputs)}
-    emitted = {**result.recorded}
+    emitted = {**result.outputs, **result.recorded}
     for name, array in data.items():
         emitted[name] = _pad_time(array, result.steps)
     names = [n for n, node in graph.items() if is_synapse(node)] if synapses is None else list(synapses)
@@ -92,6 +94,8 @@ def activity_from_result(graph: Graph, inputs: Mapping[str, np.ndarray] | np.nda
         emitted=emitted,
         membranes=dict(result.membranes),
         backend=result.backend,
+        outputs=tuple(result.outputs),
+        time_base=result.time_base,
     )
 
 

@@ -35,7 +35,7 @@ def parse_borrow(specs: list[str] | None) -> dict[str, str]:
     for spec in specs or []:
         name, sep, donor = spec.partition("=")
         if not sep or not name.strip() or not donor.strip():
-            raise InputError(f"--borrow: expected TARGET=DONOR (e.g. loihi2=loihi), found '{spec}'")
+            raise InputError(f"borrow=: expected TARGET=DONOR (e.g. loihi2=loihi), found '{spec}'", options=("borrow",))
         out[name.strip()] = donor.strip()
     return out
 
@@ -43,7 +43,7 @@ def parse_borrow(specs: list[str] | None) -> dict[str, str]:
 def apply_borrowing(targets: list[Target], borrow: dict[str, str]) -> list[Target]:
     unknown = sorted(set(borrow) - {t.name for t in targets})
     if unknown:
-        raise InputError(f"--borrow names {unknown}, which are not among the estimated targets")
+        raise InputError(f"borrow= names {unknown}, which are not among the estimated targets", options=("borrow",))
     return [_borrow_all(t, load_target(borrow[t.name])) if t.name in borrow else t for t in targets]
 
 

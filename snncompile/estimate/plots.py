@@ -1,9 +1,11 @@
 """Report pictures (matplotlib, Agg backend): each function takes the report data and
-returns a Figure; :func:`save_all` writes them as PNGs (atomically)."""
+returns a Figure, its layers labelled with their kind and its axes with units;
+:func:`embedded_figures` gives each as a PNG ``data:`` URI for a self-contained page."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import base64
+import io
 
 import matplotlib
 
@@ -13,27 +15,36 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from snncompile.estimate.run import Report  # noqa: E402
-from snncompile.fileio import atomic_path  # noqa: E402
+
+
+def _time_unit(dt: float) -> tuple[float, str]:
+    """Seconds -> a readable unit: (factor, name)."""
+    return (1e3, "ms") if dt >= 1e-5 else (1e6, "us")
 
 
 def spike_raster(report: Report, sample: int = 0, max_neurons: int = 200) -> Figure:
-    """Spikes of every spiking neuron node for one sample; layers stacked bottom-up."""
+    """Spikes of every spiking neuron node for one sample; layers stacked bottom-up,
+    each labelled ``name (kind)``; time in seconds' units (and steps of ``dt``)."""
     fig, ax = plt.subplots(figsize=(9, 4.5))
     offset = 0
     ticks = []
     spiking = [n for n in report.metrics.neurons if n.spiking]
     colors = plt.cm.tab10(np.arange(max(len(spiking), 1)) % 10)
+    dt = report.activity.dt
+    factor, unit = _time_unit(dt) if dt else (1.0, "steps")
     for color, layer in zip(colors, spiking):
         out = np.asarray(report.activity.emitted[layer.name])[sample].reshape(report.activity.steps, -1)
         out = out[:, :max_neurons]
         t, i = np.nonzero(out)
-        ax.scatter(t, i + offset, s=2, color=color, marker="|")
-        ticks.append((offset + out.shape[1] / 2, f"{layer.name}\n({layer.neurons})"))
+        ax.scatter(t * (dt * factor if dt else 1.0), i + offset, s=2, color=color, marker="|")
+        ticks.append((offset + out.shape[1] / 2, f"{layer.name} ({layer.kind})\n{layer.neurons} neurons"))
         offset += out.shape[1] + 2
         ax.axhline(offset - 1, color="0.85", lw=0.5)
     ax.set_yticks([p for p, _ in ticks], [n for _, n in ticks], fontsize=8)
-    ax.set_xlabel("time step")
-    ax.set_xlim(-0.5, report.activity.steps - 0.5)
+    ax.set_ylim(-1, max(offset - 1, 1))
+    ax.set_ylabel("neurons, layer by layer")
+    ax.set_xlabel(f"time ({unit}; one step = {dt * factor:g} {unit})" if dt else "time (steps)")
+    ax.set_xlim(-0.5 * dt * factor if dt else -0.5, (report.activity.steps - 0.5) * (dt * factor if dt else 1.0))
     ax.set_title(f"Spike raster, sample {sample} (first {max_neurons} neurons per layer)")
     fig.tight_layout()
     return fig
@@ -43,16 +54,17 @@ def layer_activity(report: Report) -> Figure:
     """Per-layer spikes (neuron nodes) and synaptic events / effective ACs (synapse nodes)."""
     m = report.metrics
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
-    names = [n.name for n in m.neurons]
+    names = [f"{n.name} ({n.kind})" for n in m.neurons]
     a1.bar(names, [n.spikes for n in m.neurons], color="tab:orange")
     a1.set_ylabel("spikes per inference")
     a1.set_title("Spikes per neuron layer")
-    syn = [s.name for s in m.synapses]
+    syn = [f"{s.name} ({s.kind})" for s in m.synapses]
     x = np.arange(len(syn))
     a2.bar(x - 0.2, [s.synaptic_events for s in m.synapses], 0.4, label="synaptic events (x fan-out)")
     a2.bar(x + 0.2, [s.effective_acs + s.effective_macs for s in m.synapses], 0.4,
            label="effective ops (NeuroBench)")
     a2.set_xticks(x, syn)
+    a2.set_ylabel("operations per inference")
     a2.set_title("Synaptic operations per synapse layer")
     a2.legend(fontsize=8)
     for ax in (a1, a2):
@@ -82,18 +94,62 @@ def layer_energy(report: Report) -> Figure:
     return fig
 
 
+#: target kind -> (short label in the plot, the page's note): why it has no utilisation bar
+NO_CORES = {
+    "mcu": ("MCU: no cores\n(flash and RAM\ninstead)",
+            "an MCU has no cores to fill: every layer runs on its CPU, from flash (weights) and RAM (states); "
+            "compiling for it reports their sizes"),
+}
+NO_CAPACITY = ("no capacity\ngiven", "the target gives no per-core or chip-wide capacity to compare with")
+
+
+def utilisation_rows(report: Report) -> list[dict]:
+    """Per mapped target: the fullest resource as a fraction of its limit (per core, or
+    chip-wide: cores, neurons), what it is, the verdict, and why a target shows no bar."""
+    rows = []
+    for name, p in report.placements.items():
+        target = report.targets.get(name)
+        kind = target.kind if target is not None else ""
+        fractions = [(r["utilisation"], f"core {r['core']}") for r in p.core_rows() if r["utilisation"] is not None]
+        if target is not None:
+            fractions += [(r["utilisation"], r["resource"]) for r in p.chip_rows(target)
+                          if r["utilisation"] is not None]
+        peak, what = max(fractions, default=(None, ""), key=lambda f: f[0])
+        label, why = NO_CORES.get(kind, NO_CAPACITY) if peak is None else ("", "")
+        rows.append({"target": name, "kind": kind, "fits": p.fits, "cores": len(p.cores),
+                     "fullest": None if peak is None else peak, "resource": what,
+                     "violations": sorted({v.rule for v in p.violations}), "label": label, "note": why})
+    return rows
+
+
 def core_utilisation(report: Report) -> Figure:
-    """Utilisation (tightest resource) of every core used, per target."""
-    placed = {t: p for t, p in report.placements.items() if p.cores}
-    fig, ax = plt.subplots(figsize=(9, 4))
-    for i, (name, p) in enumerate(placed.items()):
-        util = [r["utilisation"] or 0.0 for r in p.core_rows()]
-        ax.scatter(np.full(len(util), i), util, s=18, label=name)
-        ax.bar(i, max(util), 0.6, alpha=0.15)
-    ax.axhline(1.0, color="red", lw=1, ls="--")
-    ax.set_xticks(range(len(placed)), [f"{t}\n{len(p.cores)} cores" for t, p in placed.items()], fontsize=8)
-    ax.set_ylabel("fraction of the tightest per-core limit")
-    ax.set_title("Core utilisation (dots: cores; bar: fullest core)")
+    """Per target, the fullest resource in % of its limit (dots: each core); over 100 %
+    is drawn as it is, and a target that does not fit is red and says so, whatever its
+    utilisation; targets without cores (MCUs) say why they have no bar."""
+    rows = utilisation_rows(report)
+    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(rows) + 2), 4.5))
+    top = max([100.0, *(100 * r["fullest"] for r in rows if r["fullest"] is not None)])
+    for i, r in enumerate(rows):
+        p = report.placements[r["target"]]
+        color = "tab:blue" if r["fits"] else "tab:red"
+        if r["fullest"] is not None:
+            ax.bar(i, 100 * r["fullest"], 0.6, color=color, alpha=0.35, edgecolor=color)
+            cores = [100 * c["utilisation"] for c in p.core_rows() if c["utilisation"] is not None]
+            ax.scatter(np.full(len(cores), i), cores, s=14, color=color, zorder=3)
+        n = len(report.placements[r["target"]].violations)
+        verdict = "fits" if r["fits"] else f"DOES NOT FIT\n({n} violation{'s' if n != 1 else ''})"
+        ax.text(i, top * 1.03, verdict, ha="center", va="bottom", fontsize=7, color=color)
+        if r["label"]:
+            ax.text(i, top * 0.5, r["label"], ha="center", va="center", fontsize=7, color="0.3")
+    ax.axhline(100, color="red", lw=1, ls="--")
+    ax.text(-0.55, 100, "capacity (100 %)", va="bottom", ha="left", fontsize=7, color="red")
+    ax.set_ylim(0, top * 1.22)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_xticks(range(len(rows)), [f"{r['target']}\n{r['cores']} cores" + (f"\n({r['resource']})"
+                                                                             if r["resource"] else "")
+                                     for r in rows], fontsize=8)
+    ax.set_ylabel("% of the tightest limit (per core or chip-wide)")
+    ax.set_title("Core utilisation (bar: fullest resource; dots: cores; red: does not fit)")
     fig.tight_layout()
     return fig
 
@@ -132,14 +188,14 @@ PLOTS = {
 }
 
 
-def save_all(report: Report, folder: str | Path, stem: str) -> dict[str, Path]:
-    """Write every plot as ``folder/stem_<name>.png``; returns name -> path."""
-    out = {}
-    for name, fn in PLOTS.items():
-        path = Path(folder) / f"{stem}_{name}.png"
-        fig = fn(report)
-        with atomic_path(path, suffix=".png") as tmp:
-            fig.savefig(tmp, dpi=110, format="png")
-        plt.close(fig)
-        out[name] = path
-    return out
+def figure_data_uri(fig: Figure, dpi: int = 100) -> str:
+    """``fig`` as a PNG ``data:`` URI (embedded in the page: no file beside it)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def embedded_figures(report: Report) -> dict[str, str]:
+    """Every plot of :data:`PLOTS` as a PNG ``data:`` URI: name -> URI."""
+    return {name: figure_data_uri(fn(report)) for name, fn in PLOTS.items()}

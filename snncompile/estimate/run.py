@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +30,7 @@ class Report:
     estimates: tuple[Estimate, ...]
     placements: Mapping[str, Placement]
     input_note: str
+    targets: Mapping[str, Target] = field(default_factory=dict)  # name -> the target estimated
 
     def to_dict(self) -> dict:
         return {
@@ -52,9 +53,9 @@ def resolve_targets(spec: str | Sequence[str]) -> list[Target]:
 def synthetic_input(graph: Graph, steps: int = 100, rate: float = 0.1, seed: int = 0) -> dict[str, np.ndarray]:
     """Bernoulli spike trains at ``rate`` per input per step (one sample)."""
     if not 0 <= rate <= 1:
-        raise InputError(f"--rate: a spike probability per step must be in [0, 1], found {rate}")
+        raise InputError(f"rate={rate}: a spike probability per step must be in [0, 1]", options=("rate",))
     if steps < 1:
-        raise InputError(f"--steps must be at least 1, found {steps}")
+        raise InputError(f"steps={steps}: must be at least 1", options=("steps",))
     for n in graph.inputs:
         check_bytes(steps * math.prod(graph.nodes[n].shape) * 8,  # type: ignore[attr-defined]
                     f"a random input of {steps} steps for '{n}'")
@@ -73,7 +74,7 @@ def run_estimates(graph: Graph, inputs: Mapping[str, np.ndarray], targets: Seque
     activity = record_activity(graph, inputs, steps=steps, backend=backend, progress=progress)
     metrics = compute_metrics(graph, activity)
     estimates, placements = estimate_targets(graph, metrics, targets, weight_bits=weight_bits, host=host)
-    return Report(model, metrics, activity, estimates, placements, input_note)
+    return Report(model, metrics, activity, estimates, placements, input_note, {t.name: t for t in targets})
 
 
 def estimate_targets(graph: Graph, metrics: Metrics, targets: Sequence[Target], weight_bits: int | None = None,

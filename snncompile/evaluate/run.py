@@ -125,11 +125,11 @@ def evaluate(graph: Graph, dataset: Dataset, backend: str, *, batch_size: int = 
              progress: bool = False, model: str = "") -> Evaluation:
     """Evaluate ``graph`` on every sample of ``dataset`` (see module docstring)."""
     if workers < 1:
-        raise InputError(f"--workers must be at least 1, found {workers}")
+        raise InputError(f"workers={workers}: must be at least 1", options=("workers",))
     if chunk_batches is not None and chunk_batches < 1:
-        raise InputError(f"--chunk-batches must be at least 1, found {chunk_batches}")
+        raise InputError(f"chunk_batches={chunk_batches}: must be at least 1", options=("chunk_batches",))
     if retries < 0:
-        raise InputError(f"--retries must be at least 0, found {retries}")
+        raise InputError(f"retries={retries}: must be at least 0", options=("retries",))
     classes(graph)  # one output, before any work
     job = EvalJob(graph, dataset.spec, backend, steps)
     ranges = batch_ranges(dataset, batch_size)

@@ -27,16 +27,33 @@ def render_budget(budget: ErrorBudget, where: str = "") -> str:
     rise in points with each source alone exact, and with every source exact."""
     from snncompile.cli.output import table
 
+    lines = [table(budget_rows(budget), budget_columns(budget), title=budget_title(budget, where))]
+    return "\n".join(lines + budget_summary(budget))
+
+
+def budget_title(budget: ErrorBudget, where: str = "") -> str:
+    return (f"error budget {where} ({budget.samples} samples, {budget.steps} steps): % agreement with float; "
+            "per source, points gained with that source alone exact").replace("  ", " ")
+
+
+def budget_columns(budget: ErrorBudget) -> list[str]:
+    return ["layer", "kind", "chip", *budget.sources, "all exact"]
+
+
+def budget_rows(budget: ErrorBudget) -> list[dict]:
+    """The error budget's table: per layer and output, % agreement and points per source."""
     def row(b, kind: str) -> dict:
         out = {"layer": b.name, "kind": kind, "chip": f"{100 * b.chip:.2f}"}
         out.update({s: f"{100 * b.gains[s]:+.2f}" for s in budget.sources})
         out["all exact"] = f"{100 * b.exact:.2f}"
         return out
 
-    rows = [row(b, "spikes") for b in budget.layers] + [row(b, "output") for b in budget.outputs]
-    title = (f"error budget {where} ({budget.samples} samples, {budget.steps} steps): % agreement with float; "
-             "per source, points gained with that source alone exact").replace("  ", " ")
-    lines = [table(rows, ["layer", "kind", "chip", *budget.sources, "all exact"], title=title)]
+    return [row(b, "spikes") for b in budget.layers] + [row(b, "output") for b in budget.outputs]
+
+
+def budget_summary(budget: ErrorBudget) -> list[str]:
+    """The budget's verdict in lines: accuracies, the largest source and what to try."""
+    lines = []
     if budget.accuracy:
         lines.append("accuracy: " + ", ".join(f"{k} {v:.4f}" for k, v in budget.accuracy.items()))
     if budget.largest:
@@ -48,4 +65,4 @@ def render_budget(budget: ErrorBudget, where: str = "") -> str:
         lines.append("no single source explains the difference (the sources interact)"
                      if (budget.outputs or budget.layers) and (budget.outputs or budget.layers)[-1].chip < 1
                      else "the chip agrees with float everywhere")
-    return "\n".join(lines)
+    return lines

@@ -22,14 +22,15 @@ import importlib
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from snncompile.errors import InputError, SnnCompileError, UnsupportedError
-from snncompile.ir import Graph, Input, NeuronNode, Node
+from snncompile.ir import Graph, Input, NeuronNode, Node, Output
+from snncompile.ir.placement import lags as lags_of
 from snncompile.ir.placement import on_host
 from snncompile.ir.stage import is_float_graph
 from snncompile.limits import check_bytes
@@ -60,7 +61,7 @@ class GraphKind(str, Enum):
 
 @dataclass(frozen=True)
 class RunInputs:
-    """Inputs per Input node, (batch, time, *shape), checked against the graph."""
+    """Inputs per Input node, ``(batch, time, *shape)``, checked against the graph."""
 
     arrays: dict[str, np.ndarray]
     length: int
@@ -74,8 +75,8 @@ class RunInputs:
 
 def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray,
                      labels: np.ndarray | None = None) -> RunInputs:
-    """One array per Input node (a bare array for single-input graphs), each (batch, time,
-    *shape), of real numbers or booleans (complex, dates, strings and objects refused),
+    """One array per Input node (a bare array for single-input graphs), each ``(batch, time,
+    *shape)``, of real numbers or booleans (complex, dates, strings and objects refused),
     finite, with at least one sample and one step, batch and time agreeing; returned in
     native byte order. An input that feeds a compiled graph's chip nodes carries integer
     payloads (spikes 0/1 or graded integers) that fit in int32 (Lava's RingBuffer).
@@ -204,9 +205,34 @@ class Backend(ABC):
         names = resolve_record(graph, record)
         v_names = [n for n in resolve_record(graph, membranes) if isinstance(graph.nodes[n], NeuronNode)]
         check_run_size(graph, data.batch, steps, [*names, *v_names])
-        return self.execute(graph, data, steps, names, v_names, progress, **options)
+        result = self.execute(graph, data, steps, names, v_names, progress, **options)
+        return describe_result(result, graph)
 
     __call__ = run
+
+
+def describe_result(result: SimResult, graph: Graph) -> SimResult:
+    """``result`` with what its series are: which hold the spikes of which spiking node
+    (``spiking``: a spiking node's own series, an Output that copies one undelayed) and by
+    how many steps each trails the float timeline (``shifted_by``: the lags of a compiled
+    graph's nodes; none for a float graph)."""
+    kept = [*result.outputs, *result.recorded, *result.counters]
+    spiking = {n: source for n in kept if n in graph.nodes and (source := spike_source(graph, n)) is not None}
+    lags = lags_of(graph)
+    shifted = {n: lags[n] for n in dict.fromkeys([*kept, *result.membranes, *result.currents]) if lags.get(n)}
+    return replace(result, spiking=spiking, shifted_by=shifted)
+
+
+def spike_source(graph: Graph, name: str) -> str | None:
+    """The spiking node whose spikes ``name``'s series holds: itself when it spikes, its
+    source when it is an Output fed by one spiking node without delay; else None."""
+    node = graph.nodes[name]
+    if node.spiking:
+        return name
+    edges = graph.incoming(name)
+    if isinstance(node, Output) and len(edges) == 1 and edges[0].delay == 0 and graph.nodes[edges[0].src].spiking:
+        return edges[0].src
+    return None
 
 
 #: backend name -> backend

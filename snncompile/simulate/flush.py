@@ -39,7 +39,7 @@ def on_float_timeline(result: SimResult, graph: Graph, steps: int) -> SimResult:
         return {n: a[:, lags.get(n, 0):lags.get(n, 0) + steps] for n, a in series.items()}
 
     return replace(result, outputs=cut(result.outputs), recorded=cut(result.recorded),
-                   membranes=cut(result.membranes), currents=cut(result.currents))
+                   membranes=cut(result.membranes), currents=cut(result.currents), shifted_by={})
 
 
 def run_flushed(run: Callable[..., SimResult], graph: Graph, steps: int, **options: Any) -> tuple[SimResult, int]:

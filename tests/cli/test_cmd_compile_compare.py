@@ -69,7 +69,7 @@ def test_bad_options_are_one_line(run_cli, ir_model, tmp_path):
     err = one_line_error(run_cli, "compile", ir_model, "-o", tmp_path / "a.snnc", "--target", "speck")
     assert "network does not fit speck: 1 violation: neuron model at lif: LIF (limit if; " in err
     err = one_line_error(run_cli, "compile", ir_model, "-o", tmp_path / "a.snnc", "--scale", "-3")
-    assert "scale of every layer must be > 0" in err
+    assert "--scale -3.0 for every layer: must be > 0" in err
 
 
 def readout_model(tmp_path):

@@ -60,16 +60,13 @@ def test_map_lists_every_violation_and_exits_2(run_cli, tmp_path):
     assert code == 2 and len(json.loads(out)["violations"]) == 4
 
 
-def test_report_writes_html_and_pngs(run_cli, ir_model, input_file, tmp_path):
+def test_report_writes_one_html_file(run_cli, ir_model, input_file, tmp_path):
     html = tmp_path / "out" / "r.html"
     code, out, err = run_cli("report", ir_model, "--input", input_file, "--target", "loihi,cortex-m4", "-o", html)
     assert code == 0, err
     text = html.read_text()
-    assert "Targets side by side" in text and "r_raster.png" in text and "Davies" in text
-    for name in ("raster", "activity", "energy", "cores", "targets"):
-        png = tmp_path / "out" / f"r_{name}.png"
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temp files left
+    assert "Targets side by side" in text and "src='data:image/png;base64," in text and "Davies" in text
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["r.html"]  # no PNGs beside it, no temp files
 
 
 def test_estimate_fixed_graph_on_the_emulator(run_cli, tmp_path):

@@ -145,7 +145,7 @@ def test_a_batch_beyond_the_limit_is_refused_with_its_size(tmp_path, monkeypatch
     ds = open_data(tmp_path / "s.h5", SHD, DataOptions(steps=1000))
     monkeypatch.setenv("SNNCOMPILE_MAX_ARRAY_BYTES", str(3 * 1000 * 700 * 4))
     assert len(batch_ranges(ds, 3)) == 2
-    with pytest.raises(InputError, match=r"s.h5: a batch of --batch-size 4 for input 'in' of shape "
+    with pytest.raises(InputError, match=r"s.h5: a batch of batch_size=4 for input 'in' of shape "
                                          r"\(4, 1000, 700\) needs"):
         batch_ranges(ds, 4)
 

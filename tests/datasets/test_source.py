@@ -48,13 +48,13 @@ def test_formats_are_detected_and_unknown_paths_named(tmp_path):
 def test_bad_options_are_refused():
     with pytest.raises(InputError, match="binning"):
         DataOptions(binning="mean")
-    with pytest.raises(InputError, match="--steps must be at least 1"):
+    with pytest.raises(InputError, match="steps=0: must be at least 1"):
         DataOptions(steps=0)
 
 
 def test_choices_a_format_does_not_read_are_refused(tmp_path):
     np.savez(tmp_path / "x.npz", input=np.zeros((2, 4, 3)))
-    with pytest.raises(InputError, match=r"x.npz: --time-unit, --bin do\(es\) not apply to npz data"):
+    with pytest.raises(InputError, match=r"x.npz: time_unit=, binning= do\(es\) not apply to npz data"):
         open_data(tmp_path / "x.npz", LAYOUT, DataOptions(time_unit=1e-6, binning="binary"))
-    with pytest.raises(InputError, match="--labels do"):
+    with pytest.raises(InputError, match="labels= do"):
         open_data(tmp_path / "x.npz", LAYOUT, DataOptions(labels="y.npy"))

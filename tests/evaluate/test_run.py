@@ -93,10 +93,10 @@ def test_lava_evaluates_what_the_emulator_does(braille_arrays, tmp_path):
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [
-    ("workers", 0, "--workers must be at least 1, found 0"),
-    ("chunk_batches", 0, "--chunk-batches must be at least 1, found 0"),
-    ("chunk_batches", -2, "--chunk-batches must be at least 1, found -2"),
-    ("retries", -1, "--retries must be at least 0, found -1"),
+    ("workers", 0, "workers=0: must be at least 1"),
+    ("chunk_batches", 0, "chunk_batches=0: must be at least 1"),
+    ("chunk_batches", -2, "chunk_batches=-2: must be at least 1"),
+    ("retries", -1, "retries=-1: must be at least 0"),
 ])
 def test_absurd_scheduling_options_are_refused_by_name(braille_graph, braille_shards, option, value, message):
     """0 chunk batches was taken for 'automatic' and -1 retries passed to Ray (issue 13)."""

@@ -92,34 +92,35 @@ class QuantizeOptions:
     def __post_init__(self) -> None:
         problems = []
         if self.rounding not in ROUNDINGS:
-            problems.append(f"rounding must be one of {ROUNDINGS}, found '{self.rounding}'")
+            problems.append(f"rounding={self.rounding!r}: must be one of {ROUNDINGS}")
         if self.bias_split not in (1, 2):
-            problems.append(f"bias_split must be 1 or 2, found {self.bias_split}")
+            problems.append(f"bias_split={self.bias_split}: must be 1 or 2")
         if self.weight_split not in (1, 2):
-            problems.append(f"weight_split must be 1 or 2, found {self.weight_split}")
+            problems.append(f"weight_split={self.weight_split}: must be 1 or 2")
         if self.bias_timing not in BIAS_TIMINGS:
-            problems.append(f"bias_timing must be one of {BIAS_TIMINGS}, found '{self.bias_timing}'")
+            problems.append(f"bias_timing={self.bias_timing!r}: must be one of {BIAS_TIMINGS}")
         if self.weight_bits is not None and not (1 <= int(self.weight_bits) <= 16):
-            problems.append(f"weight_bits must be in 1..16, found {self.weight_bits}")
+            problems.append(f"weight_bits={self.weight_bits}: must be in 1..16")
         if not (self.headroom >= 1):
-            problems.append(f"headroom must be >= 1, found {self.headroom}")
+            problems.append(f"headroom={self.headroom}: must be >= 1")
         if not (0 < self.percentile <= 100):
-            problems.append(f"percentile must be in (0, 100], found {self.percentile}")
+            problems.append(f"percentile={self.percentile}: must be in (0, 100]")
         for name in ("scale", "threshold_scale"):
             for layer, value in _items(getattr(self, name)):
                 if not (0 < float(value) < math.inf):
-                    problems.append(f"{name} of {layer} must be > 0 and finite, found {value}")
+                    problems.append(f"{name}={value} for {layer}: must be > 0 and finite")
                 elif not (2.0**-64 <= float(value) <= 2.0**64):
-                    problems.append(f"{name} of {layer} must be in [2**-64, 2**64], found {value}")
+                    problems.append(f"{name}={value} for {layer}: must be in [2**-64, 2**64]")
         if self.threshold_resolution is not None and not (1 <= int(self.threshold_resolution) <= 2**31 - 1):
-            problems.append(f"threshold_resolution must be in 1..{2**31 - 1}, found {self.threshold_resolution}")
+            problems.append(f"threshold_resolution={self.threshold_resolution}: must be in 1..{2**31 - 1}")
         if self.decay_unity is not None and not (1 <= int(self.decay_unity) <= 2**31 - 1):
-            problems.append(f"decay_unity must be in 1..{2**31 - 1}, found {self.decay_unity}")
+            problems.append(f"decay_unity={self.decay_unity}: must be in 1..{2**31 - 1}")
         for layer, value in _items(self.weight_exp):
             if not (-64 <= int(value) <= 64):
-                problems.append(f"weight_exp of {layer} must be in -64..64, found {value}")
-        if problems:
-            raise InputError("quantize options: " + "; ".join(problems))
+                problems.append(f"weight_exp={value} for {layer}: must be in -64..64")
+        if problems:  # each problem starts with the option's name
+            raise InputError("quantize options: " + "; ".join(problems),
+                             options=dict.fromkeys(p.split("=")[0] for p in problems))
 
     @property
     def bias_parts(self) -> int:

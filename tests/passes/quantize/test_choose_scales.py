@@ -32,5 +32,5 @@ def test_one_bit_leaves_mixed_sign_weights_nothing_and_is_refused_by_synapse(loi
 
 @pytest.mark.parametrize("value", [0, -1, 2**31])
 def test_threshold_resolution_out_of_range_is_refused(value):
-    with pytest.raises(InputError, match=f"threshold_resolution must be in 1..2147483647, found {value}"):
+    with pytest.raises(InputError, match=f"threshold_resolution={value}: must be in 1..2147483647"):
         QuantizeOptions(threshold_resolution=value)
