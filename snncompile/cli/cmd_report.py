@@ -12,7 +12,7 @@ from snncompile.cli.common import add_model_arguments
 from snncompile.errors import UnsupportedError
 
 NAME = "report"
-HELP = "write an HTML report with estimate tables, mapping verdicts and PNG plots"
+HELP = "write one self-contained HTML report: accuracy, quantization, estimates, mapping verdicts, plots"
 EXAMPLES = """
 snncompile report model.nir --input x.npz -o report.html
 snncompile report model.snnc --target loihi2,speck --borrow loihi2=loihi -o report.html

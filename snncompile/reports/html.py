@@ -105,8 +105,8 @@ def _quantization_section(compiled: CompiledSummary | None) -> list[str]:
                 _p("A float model: nothing is quantized. Report a compiled artifact (snncompile compile ... "
                    "-o model.snnc) to see its quantization and error budget.")]
     q = compiled.quantization
-    columns = ["layer", "scale", "vth", "du", "dv", "lag", "synapse", "w_exp", "clipped", "w_rel_err",
-               "u_peak", "v_peak", "spike_agree", "limited_by"]
+    columns = ["layer", "scale", "vth", "du", "dv", "lag", "synapse", "w_exp", "clipped", "relative_error",
+               "u_peak", "v_peak", "spike_agreement", "limited_by"]
     out = [f"<h2>Quantization for {html.escape(q.target)}</h2>", html_table(q.rows(), columns)]
     out += [_p(f"note: {n}") for n in q.notes]
     out.append("<h2>Error budget</h2>")

@@ -76,9 +76,9 @@ class QuantizationReport:
                     "layer": lay.name, "scale": lay.scale, "vth": lay.vth, "du": lay.du, "dv": lay.dv,
                     "lag": lay.lag, "synapse": syn.name if syn else "", "w_exp": syn.weight_exp if syn else None,
                     "clipped": syn.clipped if syn else None,
-                    "w_rel_err": syn.relative_error if syn else None,
+                    "relative_error": syn.relative_error if syn else None,
                     "u_peak": lay.u_peak, "v_peak": lay.v_peak,
-                    "spike_agree": lay.spike_agreement, "limited_by": lay.limited_by,
+                    "spike_agreement": lay.spike_agreement, "limited_by": lay.limited_by,
                 })
         return rows
 

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 def render_report(report: QuantizationReport) -> str:
     from snncompile.cli.output import table
 
-    columns = ["layer", "scale", "vth", "du", "dv", "lag", "synapse", "w_exp", "clipped", "w_rel_err",
-               "u_peak", "v_peak", "spike_agree", "limited_by"]
+    columns = ["layer", "scale", "vth", "du", "dv", "lag", "synapse", "w_exp", "clipped", "relative_error",
+               "u_peak", "v_peak", "spike_agreement", "limited_by"]
     lines = [table(report.rows(), columns, title=f"quantization for {report.target}")]
     lines += [f"note: {n}" for n in report.notes]
     if report.budget is not None:

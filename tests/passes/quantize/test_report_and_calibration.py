@@ -58,4 +58,4 @@ def test_report_fields(loihi2):
     data = json.loads(json.dumps(q.report.to_dict()))
     assert QuantizationReport.from_dict(data) == q.report
     text = render_report(q.report)
-    assert "quantization for loihi2" in text and "w_rel_err" in text and "spike_agree" in text
+    assert "quantization for loihi2" in text and "relative_error" in text and "spike_agreement" in text and "w_rel_err" not in text
