@@ -54,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold-resolution", type=int,
                    help="raise the automatic scale until thresholds have this many units (default 256; "
                         "16384 with --weight-split 2)")
-    p.add_argument("--bias-split", type=int, choices=(1, 2), default=1,
+    p.add_argument("--bias-split", type=int, choices=(1, 2), default=None,
                    help="2: each bias column (a bias into a current-based neuron) gets a residual column and the "
                         "neuron's bias register their steady-state rest (one synapse per neuron more); default: as "
                         "--weight-split chooses")
