@@ -32,6 +32,7 @@ import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -108,7 +109,8 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     float_graph, retimed = source_graph(float_graph, spec, options)  # the model the compiled graph keeps
     if fit_check and isinstance(descriptor, Target):
         check_fits(float_graph, descriptor, options, caps)
-    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps, budget=budget)
+    fits = partial(fits_with, float_graph, descriptor, caps) if fit_check and isinstance(descriptor, Target) else None
+    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps, budget=budget, fits=fits)
     parts = q.partition
     if all_on_chip and parts is not None and parts.host_reasons:
         raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)
@@ -122,7 +124,7 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
             "snncompile": __version__,
             "source": _file_record(source),
             "calibration": _file_record(calibration_source),
-            "options": options.to_dict(),
+            "options": (q.options or options).to_dict(),
             "created": created(),
         },
         partition=partition,
@@ -151,6 +153,17 @@ def check_fits(float_graph: Graph, target: Target, options: QuantizeOptions, cap
     placement = map_graph(chip, target, strict=False)
     if not placement.fits:
         raise MappingError(target.name, placement.violations, compact=True, context=context)
+
+
+def fits_with(float_graph: Graph, target: Target, caps: Capabilities | None, options: QuantizeOptions) -> bool:
+    """Whether ``float_graph`` compiled with ``options`` keeps ``target``'s mapping rules."""
+    from snncompile.mapping import MappingError
+
+    try:
+        check_fits(float_graph, target, options, caps)
+    except MappingError:
+        return False
+    return True
 
 
 def created() -> str | None:

@@ -32,7 +32,8 @@ def artifact(tmp_path):
     src = tmp_path / "m.snnir"
     save_graph(model(), src)
     x = (np.random.default_rng(0).random((3, 20, 3)) < 0.5).astype(float)
-    art = build_artifact(model(), "loihi2", QuantizeOptions(rounding="trunc"), calibrate=x, source=str(src))
+    art = build_artifact(model(), "loihi2", QuantizeOptions(rounding="trunc", auto_precision=False), calibrate=x,
+                         source=str(src))
     path = tmp_path / "m.snnc"
     save_artifact(art, path)
     return art, path, src

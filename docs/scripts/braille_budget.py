@@ -3,7 +3,7 @@ paper's Braille networks compiled for loihi2, calibrated on the first half of
 braille7_fold0; output-layer spike agreement with float over the whole fold, accuracy on
 the second half, and the error budget on the calibration half.
 
-    python docs/scripts/braille_budget.py zero '{}' '{"weight_split": 2, "bias_split": 2, "scale_search": true}'
+    python docs/scripts/braille_budget.py zero '{"auto_precision": false}' '{}'   # single precision; the default
 """
 
 import json

@@ -7,6 +7,7 @@ Prints a Markdown table.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -23,7 +24,9 @@ NETWORKS = [  # file, float reset, reset timing (snnTorch trained with delayed s
     ("braille_noDelay_noBias_subtract", "subtract", "delayed"),
     ("braille_noDelay_noBias_subtract", "subtract", "immediate"),
 ]
-VARIANTS = [("default", QuantizeOptions()), ("--split-sign", QuantizeOptions(split_sign=True))]
+VARIANTS = [("default", QuantizeOptions()),  # precision chosen by calibration agreement (choose_precision)
+            ("--weight-split 1", QuantizeOptions(auto_precision=False)),
+            ("--split-sign --weight-split 1", QuantizeOptions(split_sign=True, auto_precision=False))]
 
 
 def main(samples: int, n_lava: int) -> None:
@@ -45,7 +48,8 @@ def main(samples: int, n_lava: int) -> None:
                     same = cl.pairs[0].first_layer is None
                     lava = f"{cl.accuracy['lava']:.3f}, {'yes' if same else 'NO'}"
                 except SnnCompileError as exc:
-                    lava = f"not expressible: {one_line(str(exc))[:90]}"
+                    why = re.search(r"reset '[a-z]+'", one_line(str(exc)))  # the Lava backend's own reason
+                    lava = f"not expressible ({why.group(0) if why else one_line(str(exc))[:60]})"
             print(f"| {name} | {reset} ({timing}) | {label} | {c.accuracy['reference']:.3f} | "
                   f"{c.accuracy['emulator']:.3f} | {c.output_agreement['reference vs emulator']:.3f} | {lava} |")
 

@@ -40,9 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-sign", action="store_true",
                    help="split mixed-sign dense weights into excitatory + inhibitory matrices (one more bit each)")
     p.add_argument("--graded-input", action="store_true", help="input values are integer payloads, not spikes")
-    p.add_argument("--weight-split", type=int, choices=(1, 2), default=1,
+    p.add_argument("--weight-split", type=int, choices=(1, 2), default=None,
                    help="2: each chip synapse gets a residual synapse for what its mantissas rounded away "
-                        "(about twice the weight bits, twice the synaptic work); default 1")
+                        "(about twice the weight bits, twice the synaptic work); 1: never. Default: 1, or with "
+                        "--calibrate 2 (with --bias-split 2 --scale-search) when a layer's spikes agree with float "
+                        "on less than 99%% of the calibration input and that does better (said in the report)")
     p.add_argument("--bias-timing", choices=BIAS_TIMINGS, default="exact",
                    help="exact (default): a bias starts with its layer's input, through a delayed synapse; "
                         "register: the neuron's bias register (one synapse fewer, starts lag steps early)")
@@ -57,9 +59,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threshold-resolution", type=int,
                    help="raise the automatic scale until thresholds have this many units (default 256; "
                         "16384 with --weight-split 2)")
-    p.add_argument("--bias-split", type=int, choices=(1, 2), default=1,
+    p.add_argument("--bias-split", type=int, choices=(1, 2), default=None,
                    help="2: each bias column (a bias into a current-based neuron) gets a residual column and the "
-                        "neuron's bias register their steady-state rest (one synapse per neuron more); default 1")
+                        "neuron's bias register their steady-state rest (one synapse per neuron more); default: as "
+                        "--weight-split chooses")
     p.add_argument("--scale-search", action="store_true",
                    help="with --calibrate: try each spiking layer's scale at powers of two around the automatic "
                         "one and keep the scale whose compiled spikes agree best with float on that input")
@@ -100,13 +103,14 @@ def options_from_args(args: argparse.Namespace) -> QuantizeOptions:
         decay_unity=args.decay_unity,
         split_sign=args.split_sign,
         graded_input=args.graded_input,
-        weight_split=args.weight_split,
+        weight_split=args.weight_split or 1,
         bias_timing=args.bias_timing,
         fire_on_gt=args.fire_on_gt,
         threshold_resolution=args.threshold_resolution,
         retime_recurrences=args.retime_recurrences,
-        bias_split=args.bias_split,
+        bias_split=args.bias_split or 1,
         scale_search=args.scale_search,
+        auto_precision=args.weight_split is None and args.bias_split is None,
     )
 
 

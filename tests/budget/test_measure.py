@@ -15,7 +15,7 @@ from .conftest import braille
 def budget(spikes):
     x, y = spikes
     g = braille("zero")
-    q = quantize(g, "loihi2", QuantizeOptions(), calibrate=x[:20])
+    q = quantize(g, "loihi2", QuantizeOptions(auto_precision=False), calibrate=x[:20])  # single precision
     return error_budget(g, q, x[:16], y[:16])
 
 

@@ -31,7 +31,7 @@ lags; :func:`error_budget` measures where the fixed graph's error comes from
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,7 @@ from snncompile.passes.quantize.add_synapse_latency import (
 )
 from snncompile.passes.quantize.calibrate import measure_ranges
 from snncompile.passes.quantize.choose_scales import ScalePlan, choose_scales
+from snncompile.passes.quantize.choose_precision import choose_precision, leaves_precision_open
 from snncompile.passes.quantize.context import QuantizeContext, Step, analyze, run_steps, transform
 from snncompile.passes.quantize.layers import Layer, find_layers
 from snncompile.passes.quantize.options import QuantizeOptions
@@ -224,7 +225,9 @@ class Quantized:
     partitioned); ``prepared``: the float graph the scales were chosen on (after folding,
     partition and entries); ``plan``, ``report``; ``lags``: steps each fixed node trails
     the float graph; ``partition``: the labelled float graph and host reasons (None when
-    compiled without capabilities); ``context``: the pipeline's final context."""
+    compiled without capabilities); ``context``: the pipeline's final context;
+    ``options``: the options it was compiled with (those given, or the ones
+    :mod:`~snncompile.passes.quantize.choose_precision` chose)."""
 
     fixed: Graph
     prepared: Graph
@@ -233,6 +236,7 @@ class Quantized:
     lags: Mapping[str, int]
     partition: Partition | None = None
     context: QuantizeContext | None = None
+    options: QuantizeOptions | None = None
 
 
 def _partition(graph: Graph, ctx: QuantizeContext) -> tuple[Graph, QuantizeContext]:
@@ -365,23 +369,41 @@ QUANTIZE_STEPS: tuple[Step, ...] = (
 def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
              calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
              capabilities: Capabilities | None = None, plan: ScalePlan | None = None,
-             budget: bool = False) -> Quantized:
+             budget: bool = False, fits: Callable[[QuantizeOptions], bool] | None = None) -> Quantized:
     """Run :data:`QUANTIZE_STEPS` on ``graph``. ``plan``: use these scales instead of
-    choosing them. With ``calibrate`` and ``budget``, the report holds the error budget
-    on the calibration input's first :data:`BUDGET_SAMPLES` samples
-    (:mod:`snncompile.budget`; it runs the graph about ten times)."""
-    ctx = QuantizeContext(spec_from_target(target), options or QuantizeOptions(), calibrate, capabilities, plan)
-    fixed, ctx = run_steps(graph, ctx, QUANTIZE_STEPS)
-    assert ctx.prepared is not None and ctx.plan is not None
-    report = build_report(ctx.prepared, fixed, ctx.plan, ctx.lags, calibrate, ctx.ranges, list(ctx.notes))
-    done = Quantized(fixed, ctx.prepared, ctx.plan, report, ctx.lags, ctx.partition, ctx)
+    choosing them. With ``calibrate``, the precision of the weights may be chosen by the
+    spikes they give (:mod:`~snncompile.passes.quantize.choose_precision`; ``fits``: whether
+    the target can hold a compilation with the given options). With ``calibrate`` and
+    ``budget``, the report holds the error budget on the calibration input's first
+    :data:`BUDGET_SAMPLES` samples (:mod:`snncompile.budget`; it runs the graph about ten
+    times)."""
+    spec = spec_from_target(target)
+    options = options or QuantizeOptions()
+
+    def compile_with(opts: QuantizeOptions) -> Quantized:
+        return _compile(graph, QuantizeContext(spec, opts, calibrate, capabilities, plan))
+
+    done = compile_with(options)
+    if calibrate is not None and plan is None and leaves_precision_open(options, spec):
+        done, note = choose_precision(done, options, compile_with, fits)
+        if note is not None:
+            done = dataclasses.replace(done, report=dataclasses.replace(done.report, notes=done.report.notes + (note,)))
     if budget and calibrate is not None:
+        report = done.report
         try:
             report = dataclasses.replace(report, budget=error_budget(graph, done, _first(calibrate, BUDGET_SAMPLES)))
         except SnnCompileError as exc:  # a node the ideal emulator has no form for: say so, compile anyway
             report = dataclasses.replace(report, notes=report.notes + (f"error budget not measured: {one_line(str(exc))}",))
         done = dataclasses.replace(done, report=report)
     return done
+
+
+def _compile(graph: Graph, ctx: QuantizeContext) -> Quantized:
+    options = ctx.options
+    fixed, ctx = run_steps(graph, ctx, QUANTIZE_STEPS)
+    assert ctx.prepared is not None and ctx.plan is not None
+    report = build_report(ctx.prepared, fixed, ctx.plan, ctx.lags, ctx.calibrate, ctx.ranges, list(ctx.notes))
+    return Quantized(fixed, ctx.prepared, ctx.plan, report, ctx.lags, ctx.partition, ctx, options)
 
 
 #: calibration samples the error budget in a compile report is measured on at most

@@ -68,7 +68,12 @@ class QuantizeOptions:
       (default): one column;
     - ``scale_search``: with calibration input, try each spiking layer's scale at powers of
       two around the automatic choice and keep the one whose compiled spikes agree best
-      with the float model's on that input (:mod:`~snncompile.passes.quantize.search_scales`).
+      with the float model's on that input (:mod:`~snncompile.passes.quantize.search_scales`);
+    - ``auto_precision`` (default True): with calibration input, when ``weight_split`` and
+      ``bias_split`` are 1, ``weight_bits`` is not given and a chip layer's spikes agree with float on less than 99 % of
+      the calibration input, compile again with ``weight_split=2, bias_split=2,
+      scale_search=True`` and keep the better, saying so in the report
+      (:mod:`~snncompile.passes.quantize.choose_precision`); False: never.
     """
 
     scale: PerLayer = None
@@ -88,6 +93,7 @@ class QuantizeOptions:
     retime_recurrences: bool = False
     bias_split: int = 1
     scale_search: bool = False
+    auto_precision: bool = True
 
     def __post_init__(self) -> None:
         problems = []

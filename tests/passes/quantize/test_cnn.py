@@ -20,7 +20,7 @@ CNN = Path(__file__).parents[2] / "data/nir_paper/02_cnn/cnn_sinabs.nir"
 def test_cnn_compiles_and_follows_float(loihi2):
     g = read_nir(CNN)
     x = (np.random.default_rng(0).random((2, 12, 2, 34, 34)) < 0.1).astype(float)
-    q = quantize(g, loihi2, calibrate=x)
+    q = quantize(g, loihi2, QuantizeOptions(auto_precision=False), calibrate=x)  # single precision
     kinds = [n.kind for n in q.fixed.nodes.values()]
     assert "SumPool2d" not in kinds and kinds.count("FixedConv2d") == 3 and kinds.count("FixedLinear") == 2
     assert q.fixed.nodes["5"].weight.shape == (8, 16, 6, 6) and q.fixed.nodes["5"].stride == (2, 2)
