@@ -35,6 +35,7 @@ CONFIG = ROOT / "benchmarks" / "mutation.toml"
 WORK = ROOT / ".mutation"
 BIN = Path(sys.executable).parent
 TIMEOUT_S = 120.0
+SAMPLED_OUT = "sampled out"
 
 
 def load() -> dict:
@@ -95,6 +96,8 @@ def run_module(module: dict, operators: list[str], all_operators: list[str], res
     if not db.exists():
         subprocess.run([BIN / "cosmic-ray", "init", config, db], cwd=tree, check=True)
         subprocess.run([BIN / "cr-filter-operators", db, config], cwd=tree, check=True)
+        if module.get("sample", 1.0) < 1.0:
+            sample(db, module["sample"])
     print(f"--- {module['path']}: {test_command(module)}", flush=True)
     env = {**os.environ, "PYTHONPATH": str(tree)}
     subprocess.run([BIN / "cosmic-ray", "exec", config, db], cwd=tree, check=True, env=env)
@@ -135,6 +138,21 @@ def mutated_line(module_path: str, start_line: int) -> str:
     return lines[start_line - 1].strip() if start_line <= len(lines) else ""
 
 
+def sample(db: Path, fraction: float) -> None:
+    """Run only a seeded random ``fraction`` of a module's mutants (the others are marked
+    skipped, "sampled out", and reported as such)."""
+    import random
+
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    with use_db(str(db), WorkDB.Mode.open) as work:
+        pending = sorted(item.job_id for item in work.pending_work_items)
+        rng = random.Random(0)
+        out = [j for j in pending if rng.random() >= fraction]
+        work.set_multiple_results(out, WorkResult(output=SAMPLED_OUT, worker_outcome=WorkerOutcome.SKIPPED))
+
+
 def mutant_line(diff: str) -> str:
     """The mutated line of a cosmic-ray diff (its first added line), stripped."""
     return next((d[1:].strip() for d in diff.splitlines() if d.startswith("+") and not d.startswith("+++")), "")
@@ -146,7 +164,7 @@ def results(module: dict, equivalent: list[dict]) -> dict:
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
     db = WORK / f"{slug(module['path'])}.sqlite"
-    counts = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "pending": 0}
+    counts = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "pending": 0, "sampled out": 0}
     survivors = []
     if not db.exists():
         return {"counts": counts, "survivors": survivors}
@@ -155,6 +173,9 @@ def results(module: dict, equivalent: list[dict]) -> dict:
         for item in work.work_items:
             result = done.get(item.job_id)
             if result is not None and result.worker_outcome == WorkerOutcome.SKIPPED:
+                if result.output == SAMPLED_OUT:
+                    counts["mutants"] += 1
+                    counts["sampled out"] += 1
                 continue
             counts["mutants"] += 1
             if result is None:
@@ -176,7 +197,7 @@ def results(module: dict, equivalent: list[dict]) -> dict:
 
 
 def score(c: dict) -> str:
-    live = c["mutants"] - c["equivalent"] - c["pending"]
+    live = c["mutants"] - c["equivalent"] - c["pending"] - c["sampled out"]
     return f"{100 * c['killed'] / live:.1f} %" if live else "-"
 
 
@@ -190,11 +211,11 @@ def table(summary: dict) -> str:
     from benchmarks.doc_tables import markdown_table
 
     total = {k: sum(s["counts"][k] for s in summary.values()) for k in next(iter(summary.values()))["counts"]}
-    rows = [[f"`{path}`", *(str(s["counts"][k]) for k in ("mutants", "killed", "equivalent", "survived")),
-             score(s["counts"])] for path, s in summary.items()]
-    rows.append(["**all**", *(str(total[k]) for k in ("mutants", "killed", "equivalent", "survived")),
-                 f"**{score(total)}**"])
-    text = markdown_table(["module", "mutants", "killed", "equivalent", "survived", "score"], rows)
+    columns = ("mutants", "sampled out", "killed", "equivalent", "survived")
+    rows = [[f"`{path}`", *(str(s["counts"][k]) for k in columns), score(s["counts"])] for path, s in summary.items()]
+    rows.append(["**all**", *(str(total[k]) for k in columns), f"**{score(total)}**"])
+    text = markdown_table(["module", "mutants", "not run (sampled out)", "killed", "equivalent", "survived",
+                           "score"], rows)
     pending = [p for p, s in summary.items() if s["counts"]["pending"]]
     if pending:
         text += "\n\nNot finished (pending mutants not counted): " + ", ".join(f"`{p}`" for p in pending)

@@ -134,3 +134,34 @@ def test_finish_synapse_shifts_wraps_and_clears():
     acc[:] = [[3, -3, 1 << 22]]
     K.finish_synapse(acc, 1, 24, out)
     assert out.tolist() == [[6, -6, -(1 << 23)]]
+
+
+def test_random_spikes_follow_the_ir_definition():
+    """RandomSpikes' own definition (ir.random_source: r = mix(...) >> 32 compared with
+    p * 2**32) for three samples of step 4."""
+    from snncompile.ir.random_source import RandomSpikes
+
+    node = RandomSpikes(shape=(30,), probability=np.linspace(0.05, 0.95, 30), seed=12)
+    out = np.zeros(3 * 30, np.int8)
+    K.random_spikes(12, 5, 4, node.threshold(), out, 3)
+    np.testing.assert_array_equal(out.reshape(3, 30), node.spikes(np.arange(5, 8), 4))
+
+
+@pytest.mark.parametrize(("timing", "u"), [("after_decay", 50 + 50), ("before_decay", 150 - 75)])
+def test_saturating_current_decays_before_or_after_the_input(timing, u):
+    """after_decay: u = sat(D(u) + a); before_decay: u = D(sat(u + a)); D(x) = x - (x >> 1)."""
+    lif = FixedLIF(shape=(1,), state_bits=16, decay_bits=0, decay_encoding="shift", du=1, dv=1, vth=30000,
+                   vth_shift=0, act_shift=0, state_range="twos_complement", current_overflow="saturate",
+                   input_timing=timing)
+    assert _step(lif, 50, u0=100, a_lo=-32768, a_hi=32767)[0] == u
+
+
+def test_membrane_readout_lists_the_flat_index_of_each_nonzero_output():
+    """output="v": the payload is v; ``active`` holds b * N + n of each nonzero v."""
+    lif = FixedLIF(shape=(3,), du=4095, dv=0, output="v")
+    a = np.array([[0, 2, 0], [1, 0, 3]], np.int64)
+    u, v = np.zeros((2, 3), np.int64), np.zeros((2, 3), np.int64)
+    out, active, left = np.zeros((2, 3), np.int64), np.zeros(6, np.int64), np.zeros((2, 3), np.int64)
+    count = K.lif_step(a, a, a, u, v, np.zeros(3, np.int64), K.lif_params(lif), out, active, left)
+    assert out.tolist() == (a << 6).tolist()          # v = u = a << 6
+    assert active[:count].tolist() == [1, 3, 5]

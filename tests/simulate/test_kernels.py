@@ -67,3 +67,42 @@ def test_random_source_starts_at_step_zero():
     got = simulate(g.validate(), np.zeros((2, 3, 1))).outputs["y"]
     want = np.stack([node.spikes(np.arange(2), t) for t in range(3)], axis=1)
     np.testing.assert_array_equal(got, want)
+
+
+def test_undelayed_synapses_do_the_float_operations_of_pytorchs_own_layers():
+    """Without delays a Linear / Conv1d adds its bias inside the product, as nn.Linear and
+    nn.Conv1d do (F.linear(x, W, b) and F.linear(x, W) + b round differently), so a
+    framework's layer is reproduced bit for bit."""
+    w, b = RNG.normal(size=(50, 300)), RNG.normal(size=50) * 100
+    x = RNG.normal(size=(2, 3, 300))
+    got = simulate(_graph(Linear(weight=w, bias=b), (300,)), x).output()
+    layer = np.stack([torch.nn.functional.linear(torch.as_tensor(x[:, t]), torch.as_tensor(w), torch.as_tensor(b))
+                      .numpy() for t in range(3)], axis=1)   # step by step, as a framework runs it
+    np.testing.assert_array_equal(got, layer)
+    wc, bc = RNG.normal(size=(4, 20, 3)), RNG.normal(size=4) * 100
+    xc = RNG.normal(size=(2, 3, 20, 16))
+    got = simulate(_graph(Conv1d(weight=wc, bias=bc), (20, 16)), xc).output()
+    conv = np.stack([torch.nn.functional.conv1d(torch.as_tensor(xc[:, t]), torch.as_tensor(wc), torch.as_tensor(bc))
+                     .numpy() for t in range(3)], axis=1)
+    np.testing.assert_array_equal(got, conv)
+
+
+def test_batchnorm_with_affine_parameters_is_pytorchs_eval_mode():
+    mean, var, w, b = RNG.normal(size=3), RNG.random(3) + 0.5, RNG.normal(size=3), RNG.normal(size=3)
+    x = RNG.normal(size=(2, 4, 3, 5))
+    from snncompile.ir import BatchNorm
+
+    got = simulate(_graph(BatchNorm(mean=mean, var=var, weight=w, bias=b), (3, 5)), x).output()
+    bn = torch.nn.BatchNorm1d(3, dtype=torch.float64).eval()
+    with torch.no_grad():
+        bn.running_mean[:], bn.running_var[:], bn.weight[:], bn.bias[:] = (torch.as_tensor(a) for a in (mean, var, w, b))
+        want = np.stack([bn(torch.as_tensor(x[:, t])).numpy() for t in range(4)], axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_scale_multiplies():
+    from snncompile.ir import Scale
+
+    x = RNG.normal(size=(2, 3, 4))
+    s = np.array([2.0, -0.5, 3.0, 0.25])
+    np.testing.assert_array_equal(simulate(_graph(Scale(scale=s), (4,)), x).output(), x * s)
