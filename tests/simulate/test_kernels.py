@@ -106,3 +106,10 @@ def test_scale_multiplies():
     x = RNG.normal(size=(2, 3, 4))
     s = np.array([2.0, -0.5, 3.0, 0.25])
     np.testing.assert_array_equal(simulate(_graph(Scale(scale=s), (4,)), x).output(), x * s)
+
+
+def test_an_empty_delay_population_runs():
+    from snncompile.ir import Delay
+
+    got = simulate(_graph(Delay(delay=np.zeros((0,), int)), (0,)), np.zeros((1, 3, 0))).output()
+    assert got.shape == (1, 3, 0)

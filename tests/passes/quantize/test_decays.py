@@ -44,3 +44,9 @@ def test_no_leak_and_no_current_memory_at_the_ends():
     the encoding without constants keeps no current."""
     assert MULTIPLY.membrane("n", 0.0, 12, 4096, "nearest") == 4095
     assert NONE.kept_current(0, 1, 2) == 0.0
+
+
+def test_no_current_memory_is_the_largest_du_whatever_the_unity():
+    """With decay_unity 4095 (the NIR paper's choice) the formula would give
+    rnd(4095) - 1 = 4094, which keeps 1/4096 of u on the chip; no memory is du = 4095."""
+    assert MULTIPLY.current("n", 0.0, 12, 4095, "trunc") == 4095
