@@ -63,3 +63,24 @@ def test_exponent_for():
 def test_split_bias_uses_smallest_exponent_and_clips(loihi2):
     mant, exp, clipped = split_bias(np.array([100.0, -5000.0, 4095.0 * 128 * 2]), loihi2, "nearest")
     assert exp.tolist() == [0, 1, 7] and mant.tolist() == [100, -2500, 4095] and clipped == 1
+
+
+def test_weight_grids_are_lavas_ranges(loihi2):
+    """Lava's 8-bit weights (docs/loihi.md): excitatory [0, 255], inhibitory [-255, 0],
+    mixed [-256, 255] with one LSB dropped: even mantissas in [-256, 254]."""
+    def grid(w):
+        g = weight_grid(np.array(w, float), loihi2)
+        return g.lo, g.hi, g.step, g.sign_mode
+
+    assert grid([0.5, 1.0]) == (0, 255, 1, "excitatory")
+    assert grid([-0.5, -1.0]) == (-255, 0, 1, "inhibitory")
+    assert grid([-0.5, 1.0]) == (-256, 254, 2, "mixed")
+
+
+def test_exponents_of_tiny_ranges():
+    """1e-30 / 2**-107 = 162 <= 255 < 324; a range within 1e-9 above 255 * 2**-64 is
+    that exponent (the log says -63); a ratio that underflows to 0 (log2 of 0 has no
+    integer) gets -64, where the search stops."""
+    assert exponent_for(1e-30, 255) == -107
+    assert exponent_for(255 * 2.0**-64 * (1 + 1e-12), 255) == -64
+    assert exponent_for(5e-324, 255) == -64

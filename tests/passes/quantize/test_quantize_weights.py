@@ -81,3 +81,51 @@ def test_a_delayed_convolution_has_no_integer_form(loihi2):
     g.chain("x", "conv", "lif", "flat", "y")
     with pytest.raises(SnnCompileError, match="node 'conv' \\(Conv1d\\): per-synapse delays on a convolution"):
         quantize(g, loihi2)
+
+
+def _two_layers(bias: bool = False) -> Graph:
+    rng = np.random.default_rng(3)
+    g = Graph()
+    g.add("x", Input(shape=(6,)))
+    g.add("fc1", Linear(weight=rng.normal(0.3, 0.4, (8, 6)), bias=rng.normal(0.1, 0.05, 8) if bias else None))
+    g.add("lif1", LIF(shape=(8,), decay=0.5, threshold=1.0, reset="subtract"))
+    g.add("fc2", Linear(weight=rng.normal(0.3, 0.4, (4, 8))))
+    g.add("lif2", LIF(shape=(4,), decay=0.5, threshold=1.0, reset="subtract"))
+    g.add("y", Output(shape=(4,)))
+    g.chain("x", "fc1", "lif1", "fc2", "lif2", "y")
+    return g.validate()
+
+
+def _fields(node: FixedLinear) -> tuple[int, int]:
+    return node.num_message_bits, node.max_payload
+
+
+def test_what_each_synapse_reads_follows_its_source():
+    """Xylo Audio 2 (targets/xylo-audio2.toml): the input synapse reads spike counts up to
+    max_input_payload = 15 (4 bits); the hidden one counts up to the hidden neurons'
+    max_spikes_hidden = 31 (5 bits). Loihi 2 with graded_input: only the input synapse
+    reads 24-bit payloads; the one fed by neurons reads binary spikes."""
+    from snncompile.passes.quantize import QuantizeOptions, spec_from_target
+
+    g, x = _two_layers(), spikes((4, 20, 6))
+    q = quantize(g, spec_from_target("xylo-audio2"), calibrate=x)
+    assert q.fixed.nodes["lif1"].max_spikes == 31
+    assert _fields(q.fixed.nodes["fc1"]) == (4, 15)
+    assert _fields(q.fixed.nodes["fc2"]) == (5, 31)
+    q = quantize(g, spec_from_target("loihi2"), QuantizeOptions(graded_input=True), calibrate=x)
+    assert q.fixed.nodes["fc1"].num_message_bits == 24
+    assert _fields(q.fixed.nodes["fc2"]) == (0, 0)
+    # two spikes at most: a count of 0..2 needs 2 bits
+    import dataclasses
+
+    two = dataclasses.replace(spec_from_target("xylo-audio2"), max_spikes_hidden=2)
+    assert _fields(quantize(g, two, calibrate=x).fixed.nodes["fc2"]) == (2, 2)
+
+
+def test_the_bias_column_reads_binary_spikes_and_is_not_delayed(loihi2):
+    """A bias arrives through its own synapse from a Constant source (bias_timing
+    "exact"): one binary spike per step, never the layer's per-synapse delays."""
+    q = quantize(delayed_mlp(), loihi2, calibrate=spikes((4, 20, 12)))
+    assert q.fixed.nodes["bias_source"].kind == "Constant"
+    bias = q.fixed.nodes["lif1.bias"]
+    assert bias.delays is None and _fields(bias) == (0, 0)
