@@ -165,3 +165,34 @@ def test_membrane_readout_lists_the_flat_index_of_each_nonzero_output():
     count = K.lif_step(a, a, a, u, v, np.zeros(3, np.int64), K.lif_params(lif), out, active, left)
     assert out.tolist() == (a << 6).tolist()          # v = u = a << 6
     assert active[:count].tolist() == [1, 3, 5]
+
+
+def test_refractory_neuron_is_silent_for_its_period():
+    """refractory = 2: after a spike, two steps hold v and send nothing; a constant input
+    that passes the threshold every step then fires at steps 0, 3, 6."""
+    lif = FixedLIF(shape=(1,), du=4095, dv=0, vth=1, refractory=2)
+    one = np.ones((1, 1), np.int64)
+    u, v, left = np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64)
+    out, active = np.zeros((1, 1), np.int64), np.zeros(1, np.int64)
+    spikes = []
+    for _ in range(7):
+        K.lif_step(one * 5, one, one, u, v, np.zeros(1, np.int64), K.lif_params(lif), out, active, left)
+        spikes.append(int(out[0, 0]))
+    assert spikes == [1, 0, 0, 1, 0, 0, 1]
+
+
+@pytest.mark.parametrize("saturate", [False, True])
+def test_synapse_counts_its_operations_per_destination_core(saturate):
+    """Source 0 reaches targets 0, 1, 2 (cores 0, 0, 1): 2 synops on core 0, 1 on core 1."""
+    indptr, indices, weights = np.array([0, 3]), np.array([0, 1, 2]), np.array([1, 1, 1], np.int64)
+    cores, counted = np.array([0, 0, 1]), np.zeros((1, 2), np.int64)
+    x, active = np.array([[1]], np.int64), np.array([0], np.int64)
+    if saturate:
+        s, lo, hi = np.zeros((1, 3), np.int64), np.full((1, 3), -9, np.int64), np.full((1, 3), 9, np.int64)
+        synops = K.csr_saturate(active, 1, x, 1, False, 0, indptr, indices, weights, 0, -9, 9, s, lo, hi,
+                                cores, 2, counted)
+    else:
+        synops = K.csr_accumulate(active, 1, x, 1, False, 0, indptr, indices, weights, np.zeros(3, np.uint8),
+                                  0, 1, np.zeros((1, 1, 3), np.int64), cores, 2, counted)
+    assert synops == 3
+    assert counted.tolist() == [[2, 1]]

@@ -65,7 +65,7 @@ def test_split_bias_uses_smallest_exponent_and_clips(loihi2):
     assert exp.tolist() == [0, 1, 7] and mant.tolist() == [100, -2500, 4095] and clipped == 1
 
 
-def test_weight_grids_are_lavas_ranges(loihi2):
+def test_weight_grids_are_the_chips_8_bit_ranges(loihi2):
     """Lava's 8-bit weights (docs/loihi.md): excitatory [0, 255], inhibitory [-255, 0],
     mixed [-256, 255] with one LSB dropped: even mantissas in [-256, 254]."""
     def grid(w):
@@ -84,3 +84,17 @@ def test_exponents_of_tiny_ranges():
     assert exponent_for(1e-30, 255) == -107
     assert exponent_for(255 * 2.0**-64 * (1 + 1e-12), 255) == -64
     assert exponent_for(5e-324, 255) == -64
+
+
+def test_grid_magnitude_and_what_counts_as_clipped(loihi2):
+    """An inhibitory grid's usable magnitude is 255; a target on the grid's edge is not
+    clipped, one beyond it is (mixed: even mantissas in [-256, 254])."""
+    assert weight_grid(np.array([-0.5, -1.0]), loihi2).magnitude == 255
+    grid = weight_grid(np.array([-0.5, 1.0]), loihi2)
+    m, clipped = quantize_to_grid(np.array([-256.0, 254.0, 300.0, -300.0]), grid, "nearest")
+    assert m.tolist() == [-256, 254, 254, -256] and clipped == 2
+
+
+def test_the_downward_search_stops_at_minus_64():
+    """Within 1e-9 above 255 * 2**-65 the log says -64 and the search does not go below."""
+    assert exponent_for(255 * 2.0**-65 * (1 + 1e-12), 255) == -64

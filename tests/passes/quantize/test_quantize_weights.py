@@ -129,3 +129,20 @@ def test_the_bias_column_reads_binary_spikes_and_is_not_delayed(loihi2):
     assert q.fixed.nodes["bias_source"].kind == "Constant"
     bias = q.fixed.nodes["lif1.bias"]
     assert bias.delays is None and _fields(bias) == (0, 0)
+
+
+def test_zero_delays_compile_to_a_plain_synapse_and_the_largest_delay_fits(loihi2):
+    """All-zero delays are no per-synapse delays (the FixedLinear can be stored as dense
+    rows); a delay of exactly the target's largest (63 on Loihi 2) compiles, 64 does not."""
+    g = delayed_mlp()
+    g.nodes["fc2"] = g.nodes["fc2"].replace(delays=np.zeros((5, 24), int))
+    d = np.zeros((24, 12), int)
+    d[0, 0] = loihi2.max_delay
+    g.nodes["fc1"] = g.nodes["fc1"].replace(delays=d)
+    q = quantize(g, loihi2, calibrate=spikes((2, 10, 12)))
+    assert q.fixed.nodes["fc2"].delays is None
+    assert q.fixed.nodes["fc1"].delays.max() == 63
+    d[0, 0] = 64
+    g.nodes["fc1"] = g.nodes["fc1"].replace(delays=d)
+    with pytest.raises(SnnCompileError, match="fc1.*delay 64 steps exceeds"):
+        quantize(g, loihi2, calibrate=spikes((2, 10, 12)))
