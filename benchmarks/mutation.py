@@ -63,9 +63,10 @@ def slug(path: str) -> str:
 def test_command(module: dict) -> str:
     env = "NUMBA_DISABLE_JIT=1 " if module.get("nojit") else ""
     tests = " ".join(module["tests"])
-    # Lava's runs are left out: they are slow, and a mutant should be killed without them
-    return (f"env {env}OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 {BIN / 'python'} -m pytest -x -q -p no:cacheprovider "
-            f"-k 'not lava' {tests}")
+    # ``deselect``: tests left out, such as Lava's runs (slow; a mutant should die without them)
+    skip = "".join(f" --deselect {t}" for t in module.get("deselect", []))
+    return (f"env {env}OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 {BIN / 'python'} -m pytest -x -q -p no:cacheprovider"
+            f"{skip} {tests}")
 
 
 def session_config(module: dict, operators: list[str], all_operators: list[str]) -> Path:

@@ -63,3 +63,12 @@ def test_the_current_limits_the_scale(calibrated):
     assert layer.limited_by == "calibrated u"
     state_max = 2**23 - 1  # loihi2's 24-bit signed state; headroom 2 (the default)
     assert layer.scale * u.max() <= state_max / 2 < 2 * layer.scale * u.max()
+
+
+def test_one_step_of_calibration_data_is_enough():
+    """A single step: |u| = |x W^T| and |v| = |u + bias| by hand."""
+    x = np.array([[[1.0, 0.0, 1.0, 1.0]]])
+    q = quantize(network(), "loihi2", QuantizeOptions(percentile=100.0), calibrate=x)
+    u, v = by_hand(x)
+    assert q.plan.layers["n"].range.u_abs == pytest.approx(u.max(), rel=1e-12) == 20.0
+    assert q.plan.layers["n"].range.v_abs == pytest.approx(v.max(), rel=1e-12) == 19.5

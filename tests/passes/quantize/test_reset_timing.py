@@ -105,3 +105,12 @@ def test_large_corrections_use_an_exponent(loihi2):
     x = n.vth * n.dv / 4096  # 49805 * 2048 / 4096: far beyond 8 bits
     chip = int(fix.effective_weight()[0, 0]) * 2**fix.weight_exp
     assert fix.weight_exp > 0 and abs(chip + x) <= 2 ** (fix.weight_exp - 1)
+
+
+def test_chip_keeps_loihis_decay_factors():
+    """Lava's LIF: v keeps (4096 - dv) / 4096, u keeps (4096 - (du + 1)) / 4096."""
+    from snncompile.ir.fixed import FixedLIF
+    from snncompile.passes.quantize.add_reset_correction import chip_keeps
+
+    assert chip_keeps(FixedLIF(shape=(1,), du=1023, dv=256)) == (3840 / 4096, 3072 / 4096)
+    assert chip_keeps(FixedLIF(shape=(1,), du=4095, dv=0)) == (1.0, 0.0)
