@@ -72,3 +72,23 @@ def test_one_step_of_calibration_data_is_enough():
     u, v = by_hand(x)
     assert q.plan.layers["n"].range.u_abs == pytest.approx(u.max(), rel=1e-12) == 20.0
     assert q.plan.layers["n"].range.v_abs == pytest.approx(v.max(), rel=1e-12) == 19.5
+
+
+def test_a_delayed_edge_shifts_the_input_by_its_delay():
+    """The same network with the synapse's edge delayed by 3 steps: by hand, the input
+    of step t is that of step t - 3 (zeros before)."""
+    g = Graph()
+    g.add("x", Input(shape=(4,)))
+    g.add("fc", Linear(weight=W))
+    g.add("n", CubaLIF(shape=(2,), syn_decay=SYN_DECAY, decay=DECAY, bias=BIAS, threshold=THRESHOLD,
+                       reset="subtract"))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "fc")
+    g.connect("fc", "n", 3)
+    g.chain("n", "y")
+    x = (np.random.default_rng(4).random((2, 30, 4)) < 0.5).astype(float)
+    q = quantize(g, "loihi2", QuantizeOptions(percentile=100.0), calibrate=x)
+    shifted = np.concatenate([np.zeros((2, 3, 4)), x[:, :-3]], axis=1)
+    u, v = by_hand(shifted)
+    assert q.plan.layers["n"].range.u_abs == pytest.approx(u.max(), rel=1e-12)
+    assert q.plan.layers["n"].range.v_abs == pytest.approx(v.max(), rel=1e-12)
