@@ -10,6 +10,7 @@
 """
 
 import numpy as np
+import pytest
 
 from snncompile.compare import aligned
 from snncompile.emulator import emulate
@@ -114,3 +115,30 @@ def test_chip_keeps_loihis_decay_factors():
 
     assert chip_keeps(FixedLIF(shape=(1,), du=1023, dv=256)) == (3840 / 4096, 3072 / 4096)
     assert chip_keeps(FixedLIF(shape=(1,), du=4095, dv=0)) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize(("vth", "mantissa"), [(16, -1), (4, None), (48, -3)])
+def test_correction_tap_by_hand(vth, mantissa):
+    """x = (vth << 6) * dv / 4096 / 2**6 = vth * 256 / 4096 = vth / 16 (du = 4095: no
+    current, so one tap): vth 16 gives the mantissa -1 (inhibitory), 48 gives -3, and 4
+    rounds to 0, which adds no synapse."""
+    from types import SimpleNamespace
+
+    from snncompile.ir.fixed import FixedLIF, SignMode
+    from snncompile.passes.quantize import QuantizeOptions, spec_from_target
+    from snncompile.passes.quantize.add_reset_correction import add_reset_correction
+
+    prepared = Graph()
+    prepared.add("n", LIF(shape=(3,), decay=0.9375, threshold=1.0, reset="subtract", reset_timing="delayed"))
+    fixed = Graph()
+    fixed.add("n", FixedLIF(shape=(3,), du=4095, dv=256, vth=vth, reset="subtract"))
+    plan = SimpleNamespace(layers=["n"], spec=spec_from_target("loihi2"), options=QuantizeOptions())
+    out = add_reset_correction(fixed, prepared, plan, {})
+    if mantissa is None:
+        assert list(out.nodes) == ["n"]
+        return
+    assert list(out.nodes) == ["n", "n.reset_fix"]
+    tap = out.nodes["n.reset_fix"]
+    assert np.array_equal(tap.weight, np.eye(3, dtype=int) * mantissa) and tap.weight_exp == 0
+    assert tap.sign_mode is SignMode.INHIBITORY
+    assert [(e.src, e.dst, e.delay) for e in out.edges] == [("n", "n.reset_fix", 0), ("n.reset_fix", "n", 1)]
