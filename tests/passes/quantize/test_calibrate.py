@@ -54,6 +54,8 @@ def test_ranges_equal_the_equations_by_hand(calibrated):
     assert layer.range.u_abs == pytest.approx(u.max(), rel=1e-12)  # the accumulated current
     assert layer.range.v_abs == pytest.approx(v.max(), rel=1e-12)  # v as compared, before reset
     assert u.max() > 10 * np.abs(x @ W.T).max()  # accumulation is what makes u large here
+    # every value compared with the threshold (normalised by it: 1.0 here), step by step
+    np.testing.assert_allclose(np.abs(layer.range.compared), v, rtol=1e-12, atol=1e-12)
 
 
 def test_the_current_limits_the_scale(calibrated):
