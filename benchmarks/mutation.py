@@ -214,14 +214,14 @@ def table(summary: dict) -> str:
     from benchmarks.doc_tables import markdown_table
 
     total = {k: sum(s["counts"][k] for s in summary.values()) for k in next(iter(summary.values()))["counts"]}
-    columns = ("mutants", "sampled out", "killed", "equivalent", "survived")
-    rows = [[f"`{path}`", *(str(s["counts"][k]) for k in columns), score(s["counts"])] for path, s in summary.items()]
-    rows.append(["**all**", *(str(total[k]) for k in columns), f"**{score(total)}**"])
-    text = markdown_table(["module", "mutants", "not run (sampled out)", "killed", "equivalent", "survived",
-                           "score"], rows)
-    pending = [p for p, s in summary.items() if s["counts"]["pending"]]
-    if pending:
-        text += "\n\nNot finished (pending mutants not counted): " + ", ".join(f"`{p}`" for p in pending)
+    def cells(c: dict) -> list[str]:
+        return [str(c["mutants"]), f"{c['sampled out']} + {c['pending']}",
+                *(str(c[k]) for k in ("killed", "equivalent", "survived"))]
+
+    rows = [[f"`{path}`", *cells(s["counts"]), score(s["counts"])] for path, s in summary.items()]
+    rows.append(["**all**", *cells(total), f"**{score(total)}**"])
+    text = markdown_table(["module", "mutants", "not run (sampled out + unfinished)", "killed", "equivalent",
+                           "survived", "score"], rows)
     listed = [[f"`{path}`", str(v["line_no"]), f"`{v['line']}` → `{v['mutant']}`",
                v["equivalent"] or "**survived**"]
               for path, s in summary.items() for v in s["survivors"]]

@@ -184,3 +184,24 @@ def test_a_host_segment_output_is_compared_as_values(x):
     assert c.output_agreement == {"reference vs emulator": 1.0}
     assert c.output_max_error["reference vs emulator"] < 1e-12
     assert c.accuracy["reference"] == c.accuracy["emulator"]
+
+
+def test_readout_scale_is_found_through_flattens():
+    """An output fed by a membrane readout (through Flatten nodes) carries v / scale; one
+    fed by spikes has no scale."""
+    from snncompile.compare import readout_scale
+    from snncompile.ir import Flatten
+    from snncompile.ir.fixed import FixedLIF
+
+    g = Graph()
+    g.add("x", Input(shape=(2, 3)))
+    g.add("r", FixedLIF(shape=(2, 3), output="v", scale=4.0))
+    g.add("f1", Flatten())
+    g.add("f2", Flatten())
+    g.add("y", Output(shape=(6,)))
+    g.add("s", FixedLIF(shape=(2, 3)))
+    g.add("z", Output(shape=(2, 3)))
+    g.chain("x", "r", "f1", "f2", "y")
+    g.chain("x", "s", "z")
+    assert readout_scale(g, "y") == 4.0
+    assert readout_scale(g, "z") is None

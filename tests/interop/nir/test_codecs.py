@@ -76,3 +76,23 @@ def test_writers_produce_nir_parameters():
     assert np.allclose(cuba.tau_syn, 2e-4) and np.allclose(cuba.w_in, 2.0) and np.allclose(cuba.r, 10.0)
     assert np.allclose(to_nir(_single(IF(shape=(2,), gain=3.0))).nodes["n"].r, 3.0)
     assert np.allclose(to_nir(_single(Integrator(shape=(2,), gain=0.5))).nodes["n"].r, 0.5)
+
+
+def _conv(kernel, padding, dilation=1, bias=True):
+    rng = np.random.default_rng(0)
+    return nir.Conv2d(input_shape=(8, 8), weight=rng.normal(size=(4, 2, *kernel)), stride=1, padding=padding,
+                      dilation=dilation, groups=1, bias=rng.normal(size=4) if bias else None)
+
+
+@pytest.mark.parametrize(("kernel", "dilation", "padding"), [((3, 3), 1, (1, 1)), ((5, 3), 2, (4, 2)),
+                                                             ((1, 1), 1, (0, 0))])
+def test_same_padding_is_half_the_dilated_kernel(kernel, dilation, padding):
+    """padding='same' at stride 1 pads d (k - 1) / 2 on each side; a bias per output channel."""
+    node = _only(read_nir(nir.NIRGraph.from_list(_conv(kernel, "same", dilation))), "Conv2d")
+    assert node.padding == padding
+    assert node.bias.shape == (4,)
+
+
+def test_same_padding_that_needs_asymmetry_is_refused():
+    with pytest.raises(Exception, match="needs asymmetric padding"):
+        read_nir(nir.NIRGraph.from_list(_conv((2, 2), "same")))

@@ -7,7 +7,7 @@ weights' grid whose |u| stays within ``state_max / headroom``."""
 import numpy as np
 import pytest
 
-from snncompile.ir import CubaLIF, Graph, Input, Linear, Output
+from snncompile.ir import LIF, CubaLIF, Graph, Input, Linear, Output
 from snncompile.passes.quantize import QuantizeOptions, quantize
 
 SYN_DECAY, DECAY, BIAS, THRESHOLD = 0.95, 0.0, -0.5, 1.0
@@ -94,3 +94,23 @@ def test_a_delayed_edge_shifts_the_input_by_its_delay():
     u, v = by_hand(shifted)
     assert q.plan.layers["n"].range.u_abs == pytest.approx(u.max(), rel=1e-12)
     assert q.plan.layers["n"].range.v_abs == pytest.approx(v.max(), rel=1e-12)
+
+
+def test_a_leaky_neuron_with_immediate_reset_is_rebuilt_before_its_reset():
+    """Recorded v is after the reset; calibration rebuilds v_t = 0.5 v_{t-1} + x_t W^T + 0.1
+    (the value compared with the threshold) from it: here by hand."""
+    w = np.array([[0.6, 0.3], [0.2, 0.9]])
+    g = Graph()
+    g.add("x", Input(shape=(2,)))
+    g.add("fc", Linear(weight=w))
+    g.add("n", LIF(shape=(2,), decay=0.5, bias=0.1, threshold=1.0, reset="subtract"))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "fc", "n", "y")
+    x = (np.random.default_rng(5).random((3, 25, 2)) < 0.6).astype(float)
+    v, vs = np.zeros((3, 2)), []
+    for t in range(25):
+        v = 0.5 * v + x[:, t] @ w.T + 0.1
+        vs.append(np.abs(v))
+        v = v - (v > 1.0)
+    q = quantize(g, "loihi2", QuantizeOptions(percentile=100.0), calibrate=x)
+    assert q.plan.layers["n"].range.v_abs == pytest.approx(np.max(vs), rel=1e-12)

@@ -133,7 +133,7 @@ def test_correction_tap_by_hand(vth, mantissa):
     fixed = Graph()
     fixed.add("n", FixedLIF(shape=(3,), du=4095, dv=256, vth=vth, reset="subtract"))
     plan = SimpleNamespace(layers=["n"], spec=spec_from_target("loihi2"), options=QuantizeOptions())
-    out = add_reset_correction(fixed, prepared, plan, {})
+    out = add_reset_correction(fixed, prepared, plan, {} if vth == 16 else {"n": 2})
     if mantissa is None:
         assert list(out.nodes) == ["n"]
         return
@@ -141,4 +141,5 @@ def test_correction_tap_by_hand(vth, mantissa):
     tap = out.nodes["n.reset_fix"]
     assert np.array_equal(tap.weight, np.eye(3, dtype=int) * mantissa) and tap.weight_exp == 0
     assert tap.sign_mode is SignMode.INHIBITORY
+    assert tap.meta["lag"] == (0 if vth == 16 else 2)  # the neuron's lag (0 when it has none)
     assert [(e.src, e.dst, e.delay) for e in out.edges] == [("n", "n.reset_fix", 0), ("n.reset_fix", "n", 1)]
