@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from snncompile.compare import (
+    MISMATCH_COLUMNS,
     agreement_within,
     aligned,
     aligned_agreement,
@@ -123,6 +124,7 @@ def test_divergence_names_sample_and_neuron_and_mismatches_are_all_kept(loihi2, 
     write_mismatches(str(npz_path), c.mismatches)
     with np.load(npz_path) as f:
         assert f["step"].tolist() == kept.step.tolist() and set(f["layer"].tolist()) == {"o"}
+        assert set(f.files) == set(MISMATCH_COLUMNS)  # the .npz has the .csv's columns
     assert not list(tmp_path.glob(".m.*"))  # no temporary file left: written atomically
     with pytest.raises(InputError, match=".csv or .npz"):
         write_mismatches(str(tmp_path / "m.txt"), c.mismatches)
@@ -137,6 +139,7 @@ def test_first_difference_and_agreement_within_k_steps():
     assert agreement_within(a, b, 1) == 1.0
     b[0, 6, 0] = 1  # an extra spike with nothing near it in a: never forgiven
     assert agreement_within(a, b, 1) == agreement_within(a, b, 7) == pytest.approx(1 - 1 / a.size)
+    assert agreement_within(b, a, 1) == agreement_within(a, b, 1)  # symmetric: an extra spike in either
     a[0, 0, 1] = a[0, 1, 1] = a[0, 2, 1] = 1
     b[0, 0, 1] = b[0, 2, 1] = 1  # a gap inside a burst: a's spike at step 1 has no 0 near it in a
     assert agreement_within(a, b, 1) == pytest.approx(1 - 2 / a.size)
