@@ -48,6 +48,10 @@ def test_exact_quantization_agrees_everywhere(loihi2, x):
     assert all(r.spikes_a == r.spikes_b > 0 for r in pair.layers)
     assert c.output_agreement == {"reference vs emulator": 1.0}
     assert c.accuracy["reference"] == c.accuracy["emulator"]
+    from snncompile.compare import render_comparison
+
+    shown = render_comparison(c.to_dict())
+    assert f"accuracy reference: {c.accuracy['reference']:.4f}" in shown and "identical spikes" in shown
 
 
 def test_first_divergence_names_layer_and_step(loihi2, x):
@@ -112,6 +116,7 @@ def test_divergence_names_sample_and_neuron_and_mismatches_are_all_kept(loihi2, 
     first = np.lexsort((neuron, sample, step))[0]  # earliest step, then sample, then neuron
     assert (pair.first_step, pair.first_sample, pair.first_neuron) == (step[first], sample[first], neuron[first])
     (kept,) = c.mismatches
+    assert c.tolerance_steps == 0 and pair.layers[-1].agreement == pytest.approx(np.mean(a == b))  # exact by default
     assert kept.layer == "o" and len(kept.sample) == int((a != b).sum())
     assert "mismatches" not in c.to_dict()
     csv_path, npz_path = tmp_path / "m.csv", tmp_path / "m.npz"
