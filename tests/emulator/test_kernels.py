@@ -10,14 +10,14 @@ from snncompile.emulator import kernels as K
 from snncompile.ir.fixed import FixedLIF
 
 
-def _step(node: FixedLIF, a, u0=0, v0=0, a_lo=None, a_hi=None):
+def _step(node: FixedLIF, a, u0=0, v0=0, a_lo=None, a_hi=None, bias=0):
     """One lif_step of a one-neuron population; returns (u, v, output, active count)."""
     one = np.ones((1, 1), np.int64)
     u, v = one * u0, one * v0
     out, active, left = np.zeros((1, 1), np.int64), np.zeros(1, np.int64), np.zeros((1, 1), np.int64)
     lo = one * (a_lo if a_lo is not None else -(1 << 40))
     hi = one * (a_hi if a_hi is not None else 1 << 40)
-    count = K.lif_step(one * a, lo, hi, u, v, np.zeros(1, np.int64), K.lif_params(node), out, active, left)
+    count = K.lif_step(one * a, lo, hi, u, v, np.full(1, bias, np.int64), K.lif_params(node), out, active, left)
     return int(u[0, 0]), int(v[0, 0]), int(out[0, 0]), count
 
 
@@ -63,6 +63,7 @@ def test_saturate_each_membrane_update_by_hand():
     decay D(1000) = 1000 - (1000 >> 1) = 500, u = sat(D(0) + 300) = 300."""
     u, v, out, _ = _step(_xylo_like(), 300, v0=1000, a_lo=-32768, a_hi=32767)
     assert (u, v, out) == (300, 1000 - 500 + 300, 0)
+    assert _step(_xylo_like(), 300, v0=1000, a_lo=-32768, a_hi=32767, bias=7)[1] == 1000 - 500 + 300 + 7
     # near the top: v = 32000 (D: 16000), u = 20000: dv = -16000 + 20000, v = sat(36000) = 32767
     u, v, out, _ = _step(_xylo_like(vth=32767), 20000, v0=32000, a_lo=-32768, a_hi=32767)
     assert (u, v, out) == (20000, 32767, 0)
