@@ -256,7 +256,8 @@ def main() -> None:
     if args.write_docs:
         from benchmarks.doc_tables import write_block
 
-        flags = "".join(f" --module {m}" for m in args.module or []) + (" --recheck" if args.recheck else "")
+        flags = ("".join(f" --module {m}" for m in args.module or []) + (" --recheck" if args.recheck else "")
+                 + (" --report" if args.report else ""))
         write_block("mutation.md", "mutation", table(summary), f"python -m benchmarks.mutation{flags} --write-docs")
 
 

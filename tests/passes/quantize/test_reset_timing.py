@@ -143,3 +143,26 @@ def test_correction_tap_by_hand(vth, mantissa):
     assert tap.sign_mode is SignMode.INHIBITORY
     assert tap.meta["lag"] == (0 if vth == 16 else 2)  # the neuron's lag (0 when it has none)
     assert [(e.src, e.dst, e.delay) for e in out.edges] == [("n", "n.reset_fix", 0), ("n.reset_fix", "n", 1)]
+
+
+def test_a_current_based_neuron_gets_the_second_tap():
+    """du = 2047: u keeps (4096 - 2048) / 4096 = 1/2 of the injection, so a second tap
+    one step later adds +x/2: vth 64 gives x = 4, taps -4 (delay 1) and +2 (delay 2)."""
+    from types import SimpleNamespace
+
+    from snncompile.ir.fixed import FixedLIF, SignMode
+    from snncompile.passes.quantize import QuantizeOptions, spec_from_target
+    from snncompile.passes.quantize.add_reset_correction import add_reset_correction
+
+    prepared = Graph()
+    prepared.add("n", CubaLIF(shape=(2,), syn_decay=0.5, decay=0.9375, threshold=1.0, reset="subtract",
+                              reset_timing="delayed"))
+    fixed = Graph()
+    fixed.add("n", FixedLIF(shape=(2,), du=2047, dv=256, vth=64, reset="subtract"))
+    plan = SimpleNamespace(layers=["n"], spec=spec_from_target("loihi2"), options=QuantizeOptions())
+    out = add_reset_correction(fixed, prepared, plan, {})
+    first, second = out.nodes["n.reset_fix"], out.nodes["n.reset_fix2"]
+    assert np.array_equal(first.weight, -4 * np.eye(2, dtype=int)) and first.sign_mode is SignMode.INHIBITORY
+    assert np.array_equal(second.weight, 2 * np.eye(2, dtype=int)) and second.sign_mode is SignMode.EXCITATORY
+    delays = {(e.src, e.dst): e.delay for e in out.edges}
+    assert delays[("n.reset_fix", "n")] == 1 and delays[("n.reset_fix2", "n")] == 2
