@@ -122,7 +122,9 @@ def recheck(module: dict, equivalent: list[dict]) -> None:
     try:
         with use_db(str(db), WorkDB.Mode.open) as work:
             for item, result in list(work.completed_work_items):
-                if result.test_outcome != TestOutcome.SURVIVED:
+                if result.test_outcome != TestOutcome.SURVIVED or any(
+                        e["module"] == module["path"] and e["operator"] == item.mutations[0].operator_name
+                        and e["mutant"] == mutant_line(result.diff or "") for e in equivalent):
                     continue
                 new = mutate_and_test(item.mutations, test_command(module), TIMEOUT_S)
                 work.set_result(item.job_id, new)

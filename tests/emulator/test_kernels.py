@@ -197,3 +197,27 @@ def test_synapse_counts_its_operations_per_destination_core(saturate):
                                   0, 1, np.zeros((1, 1, 3), np.int64), cores, 2, counted)
     assert synops == 3
     assert counted.tolist() == [[2, 1]]
+
+
+def test_no_reset_sends_one_spike_and_keeps_v():
+    lif = FixedLIF(shape=(1,), vth=1, vth_shift=0, act_shift=0, state_bits=16, decay_encoding="none",
+                   reset="none", max_spikes=3, state_range="twos_complement")
+    _, v, out, _ = _step(lif, 7)
+    assert (v, out) == (7, 1)
+
+
+@pytest.mark.parametrize("saturate", [False, True])
+def test_synops_count_the_active_rows_only_and_no_core_counters_without_cores(saturate):
+    """Rows 0 (one synapse) and 1 (three): only source 1 is active, so 3 synops; with
+    neurons_per_core = 0 the per-core counters stay untouched."""
+    indptr, indices, weights = np.array([0, 1, 4]), np.array([0, 0, 1, 2]), np.array([1, 1, 1, 1], np.int64)
+    x, active, counted = np.array([[0, 1]], np.int64), np.array([1], np.int64), np.zeros((1, 1), np.int64)
+    if saturate:
+        s, lo, hi = np.zeros((1, 3), np.int64), np.full((1, 3), -9, np.int64), np.full((1, 3), 9, np.int64)
+        synops = K.csr_saturate(active, 1, x, 2, False, 0, indptr, indices, weights, 0, -9, 9, s, lo, hi,
+                                np.zeros(3, np.int64), 0, counted)
+    else:
+        synops = K.csr_accumulate(active, 1, x, 2, False, 0, indptr, indices, weights, np.zeros(4, np.uint8),
+                                  0, 1, np.zeros((1, 1, 3), np.int64), np.zeros(3, np.int64), 0, counted)
+    assert synops == 3
+    assert not counted.any()
