@@ -50,3 +50,9 @@ def test_no_current_memory_is_the_largest_du_whatever_the_unity():
     """With decay_unity 4095 (the NIR paper's choice) the formula would give
     rnd(4095) - 1 = 4094, which keeps 1/4096 of u on the chip; no memory is du = 4095."""
     assert MULTIPLY.current("n", 0.0, 12, 4095, "trunc") == 4095
+
+
+def test_shift_of_a_small_decay_is_zero_and_large_shifts_fill_the_field():
+    """decay 0.2: round(-log2 0.8) = round(0.32) = 0; 1 - 2**-7 needs d = 7, which 3 bits hold."""
+    assert SHIFT.membrane("n", 0.2, 4, 16, "nearest") == 0
+    assert SHIFT.membrane("n", 1 - 2**-7, 3, 8, "nearest") == 7
