@@ -213,3 +213,15 @@ def test_readout_scale_is_found_through_flattens():
     g.chain("x", "s", "z")
     assert readout_scale(g, "y") == 4.0
     assert readout_scale(g, "z") is None
+
+
+def test_first_difference_at_a_step_is_the_lowest_sample_then_neuron():
+    a, b = np.zeros((2, 6, 3)), np.zeros((2, 6, 3))
+    a[1, 3, 0] = a[0, 3, 2] = a[1, 4, 1] = 1
+    assert first_difference(a, b) == (3, 0, 2)
+
+
+def test_no_mismatches_write_empty_columns(tmp_path):
+    assert write_mismatches(str(tmp_path / "m.npz"), []) == 0
+    with np.load(tmp_path / "m.npz") as f:
+        assert set(f.files) == set(MISMATCH_COLUMNS) and all(f[k].size == 0 for k in f.files)
