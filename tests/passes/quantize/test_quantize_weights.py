@@ -146,3 +146,20 @@ def test_zero_delays_compile_to_a_plain_synapse_and_the_largest_delay_fits(loihi
     g.nodes["fc1"] = g.nodes["fc1"].replace(delays=d)
     with pytest.raises(SnnCompileError, match="fc1.*delay 64 steps exceeds"):
         quantize(g, loihi2, calibrate=spikes((2, 10, 12)))
+
+
+def test_a_synapse_behind_a_flatten_reads_binary_spikes(loihi2):
+    """Loihi's neurons send one spike at most: a synapse fed through a Flatten reads 0/1."""
+    rng = np.random.default_rng(4)
+    g = Graph()
+    g.add("x", Input(shape=(2, 6)))
+    g.add("fc1", Linear(weight=rng.normal(0.3, 0.4, (4, 6))))
+    g.add("lif1", LIF(shape=(2, 4), decay=0.5, threshold=1.0))
+    g.add("flat", Flatten())
+    g.add("fc2", Linear(weight=rng.normal(0.3, 0.4, (3, 8))))
+    g.add("lif2", LIF(shape=(3,), decay=0.5, threshold=1.0))
+    g.add("y", Output(shape=(3,)))
+    g.chain("x", "fc1", "lif1", "flat", "fc2", "lif2", "y")
+    q = quantize(g.validate(), loihi2, calibrate=spikes((2, 10, 2, 6)))
+    assert [e.src for e in q.fixed.incoming("fc2")] == ["flat"]
+    assert _fields(q.fixed.nodes["fc2"]) == (0, 0)
