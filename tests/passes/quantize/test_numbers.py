@@ -100,7 +100,7 @@ def test_the_downward_search_stops_at_minus_64():
     assert exponent_for(255 * 2.0**-65 * (1 + 1e-12), 255) == -64
 
 
-def test_fewer_weight_bits_coarsen_the_grid(loihi2):
+def test_fewer_weight_bits_coarsen_every_sign_modes_grid(loihi2):
     """6 of 8 bits: Lava drops the 2 low bits, so multiples of 4 up to 252 on each side
     (and of 8 for a mixed-sign matrix, which loses one more)."""
     for w, expected in (([0.5], (0, 252, 4)), ([-0.5], (-252, 0, 4)), ([-0.5, 0.5], (-256, 248, 8))):
