@@ -1,7 +1,7 @@
 """Start-up of the command line: ``--version``, ``--help``, each command's ``--help``,
 and the import time of the emulator's path.
 
-    python -m benchmarks.cli_startup [--repeats 5]
+    python -m benchmarks.cli_startup [--repeats 5] [--write-docs]
 
 Each is a fresh ``python -m snncompile`` process (the console script does the same);
 the figure is the best wall time of ``--repeats`` runs (see benchmarks/timing.py), with
@@ -38,7 +38,14 @@ def run(repeats: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    print_report(run(parser.parse_args().repeats))
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/loihi.md")
+    args = parser.parse_args()
+    report = run(args.repeats)
+    print_report(report)
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        write_block("loihi.md", "cli_startup", report_table(report), f"python -m benchmarks.cli_startup --repeats {args.repeats} --write-docs")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Emulator vs Lava through the command line, as a user runs them.
 
-    python -m benchmarks.cli_vs_lava [--steps 1000] [--batch 256] [--repeats 3] [--keep DIR]
+    python -m benchmarks.cli_vs_lava [--steps 1000] [--batch 256] [--repeats 3] [--keep DIR] [--write-docs]
 
 A float 3 x 256 LIF network (.snnir) is compiled with ``snncompile compile`` for loihi2;
 then, each a fresh ``snncompile`` process that reads the artifact and the input file and
@@ -92,13 +92,20 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keep", help="work in this folder (kept) instead of a temporary one")
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/loihi.md")
     args = parser.parse_args()
     if args.keep:
         Path(args.keep).mkdir(parents=True, exist_ok=True)
-        print_report(run(Path(args.keep), args.steps, args.batch, args.repeats))
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        print_report(run(Path(tmp), args.steps, args.batch, args.repeats))
+        report = run(Path(args.keep), args.steps, args.batch, args.repeats)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = run(Path(tmp), args.steps, args.batch, args.repeats)
+    print_report(report)
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        write_block("loihi.md", "cli_vs_lava", report_table(report), f"python -m benchmarks.cli_vs_lava --steps {args.steps} --batch {args.batch} "
+                    f"--repeats {args.repeats} --write-docs")
 
 
 if __name__ == "__main__":

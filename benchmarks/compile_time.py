@@ -1,6 +1,6 @@
 """Compile time through the command line: ``snncompile compile`` of 4 dense LIF layers.
 
-    python -m benchmarks.compile_time [--widths 512,1600] [--repeats 2]
+    python -m benchmarks.compile_time [--widths 512,1600] [--repeats 2] [--write-docs]
 
 4 x 512^2 is about 1 M synapses, 4 x 1600^2 about 10 M. Each model is a float ``.snnir``
 (weights N(0, 1/n)), compiled for loihi2 without calibration data, in a fresh process:
@@ -57,8 +57,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--widths", default="512,1600")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/loihi.md")
     args = parser.parse_args()
-    print_report(run([int(w) for w in args.widths.split(",")], args.repeats))
+    report = run([int(w) for w in args.widths.split(",")], args.repeats)
+    print_report(report)
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        write_block("loihi.md", "compile_time", report_table(report), f"python -m benchmarks.compile_time --widths {args.widths} --repeats {args.repeats} --write-docs")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Differential sweep: emulator vs Lava fixed_pt on random fixed graphs.
 
-    python -m benchmarks.differential [--examples 200] [--seed 0] [--json out.json]
+    python -m benchmarks.differential [--examples 200] [--seed 0] [--json out.json] [--write-docs]
 
 Draws ``--examples`` graphs from :func:`snncompile.testing.fixed_graphs.fixed_cases`
 (generation only, no shrinking: each Lava run costs about a second), runs both, and
@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json")
+    parser.add_argument("--write-docs", action="store_true", help="write the sweep's table into docs/loihi.md")
     args = parser.parse_args()
     start = time.perf_counter()
     stats = sweep(args.examples, args.seed)
@@ -87,6 +88,17 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(stats, f, indent=2)
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        drawn = ", ".join(f"{k} {v}" for k, v in sorted(stats["kinds"].items(), key=lambda kv: -kv[1]))
+        report = {f"seed {args.seed}": {
+            "graphs": stats["graphs"], "values compared (outputs, spikes, u, v)": stats["values_compared"],
+            "mismatching graphs": len(stats["mismatching_graphs"]), "Lava errors": len(stats["errors"]),
+            "graphs containing each feature": drawn,
+            "time emulator / Lava / wall s": f"{stats['emulator_s']:.1f} / {stats['lava_s']:.1f} / {stats['wall_s']:.0f}"}}
+        write_block("loihi.md", "differential", report_table(report),
+                    f"python -m benchmarks.differential --examples {args.examples} --seed {args.seed} --write-docs")
 
 
 if __name__ == "__main__":

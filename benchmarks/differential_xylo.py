@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hidden", type=int, default=120, help="largest hidden population (up to 3 of them)")
     parser.add_argument("--json")
+    parser.add_argument("--write-docs", action="store_true", help="write the sweep into docs/neuromorphic-targets.md")
     args = parser.parse_args()
     start = time.perf_counter()
     stats = sweep(args.examples, args.seed, args.hidden)
@@ -97,6 +98,19 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(stats, f, indent=2)
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        report = {f"seed {args.seed}": {
+            "networks compared": stats["networks"], "neurons in all": stats["neurons"],
+            "values compared (outputs, spike counts, currents, membranes)": stats["values_compared"],
+            "mismatching networks": len(stats["mismatching"]),
+            "networks that exercised": ", ".join(f"{k} {v}" for k, v in sorted(stats["exercised"].items())),
+            "time emulator / XyloSim / wall s": f"{stats['emulator_s']:.1f} / {stats['xylosim_s']:.1f} / "
+                                                f"{stats['wall_s']:.0f}"}}
+        write_block("neuromorphic-targets.md", "differential_xylo", report_table(report),
+                    f"python -m benchmarks.differential_xylo --examples {args.examples} --seed {args.seed} "
+                    f"--hidden {args.hidden} --write-docs")
 
 
 if __name__ == "__main__":

@@ -45,3 +45,18 @@ def write_block(doc: str, name: str, table: str, command: str) -> None:
     with atomic_path(path) as tmp:
         Path(tmp).write_text(new)
     print(f"wrote the {name} table into {path.relative_to(ROOT)}")
+
+
+def _value(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def report_table(report: dict) -> str:
+    """A benchmark's report (``{section: {quantity: value}}``, what
+    ``benchmarks.timing.print_report`` prints) as one markdown table."""
+    rows = [[section, key, _value(value)] for section, values in report.items() for key, value in values.items()]
+    return markdown_table(["run", "quantity", "value"], rows)

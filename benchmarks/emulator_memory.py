@@ -95,17 +95,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--only", choices=sorted(NETWORKS), help="measure one network in this process")
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/loihi.md")
     args = parser.parse_args()
     if args.only:
         print(json.dumps(measure(args.only, args.steps)))
         return
+    report = {}
     for name in NETWORKS:
         proc = subprocess.run([sys.executable, "-m", "benchmarks.emulator_memory", "--only", name, "--steps",
                                str(args.steps)], capture_output=True, text=True, check=True)
+        report[name] = json.loads(proc.stdout.strip().splitlines()[-1])
         print(name)
-        for key, value in json.loads(proc.stdout.strip().splitlines()[-1]).items():
+        for key, value in report[name].items():
             text = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}" if isinstance(value, int) else value
             print(f"  {key:66s} {text}")
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        write_block("loihi.md", "emulator_memory", report_table(report), f"python -m benchmarks.emulator_memory --steps {args.steps} --write-docs")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Emulator vs Lava fixed_pt throughput, scaling over cores, and synaptic events per
 second per core, in process (``benchmarks.cli_vs_lava`` does the same through the CLI).
 
-    python -m benchmarks.emulator_vs_lava [--steps 1000] [--batch 256] [--repeats 3] [--json out.json]
+    python -m benchmarks.emulator_vs_lava [--steps 1000] [--batch 256] [--repeats 3] [--json out.json] [--write-docs]
 
 1. Three layers of 256 FixedLIF (dense synapses), ``--steps`` steps. Lava runs batch 1
    (it has no batch); the emulator runs batch 1 (one thread) and ``--batch`` on one and
@@ -151,12 +151,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-lava", action="store_true")
     parser.add_argument("--json", help="also write the report here")
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/loihi.md")
     args = parser.parse_args()
     report = run(args.steps, args.batch, lava=not args.no_lava, repeats=args.repeats)
     print_report(report)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        write_block("loihi.md", "emulator_vs_lava", report_table(report), f"python -m benchmarks.emulator_vs_lava --steps {args.steps} --batch {args.batch} "
+                    f"--repeats {args.repeats} --write-docs")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ float graph on the reference). Prints the wall time in one process and with ``--
 Ray workers (a local Ray started for the run, and again on a Ray already running), the
 ratios, and checks that both give the same numbers.
 
-    python -m benchmarks.evaluate_workers [--backend reference] [--network subtract] [--copies 4] [--workers 2] [--limit N]
+    python -m benchmarks.evaluate_workers [--backend reference] [--network subtract] [--copies 4] [--workers 2] [--limit N] [--write-docs]
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=35)
     parser.add_argument("--limit", type=int, help="only the first N samples (Lava runs about one per second)")
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/evaluate.md")
     args = parser.parse_args()
     torch.set_num_threads(1)  # as each Ray worker runs
     file, reset, timing = NETWORKS[args.network]
@@ -79,6 +80,20 @@ def main() -> None:
     print(f"{args.workers} Ray workers, Ray started for the run: {t_cold:7.2f} s  ({t_one / t_cold:.2f}x)")
     print(f"{args.workers} Ray workers, Ray already running:    {t_warm:7.2f} s  ({t_one / t_warm:.2f}x)")
     print(f"accuracy {one.accuracy:.4f}, the same numbers in all three runs")
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        run = f"{args.backend}, {args.network} reset, {len(data)} samples, batch {args.batch_size}"
+        report = {run: {"one process s": t_one,
+                        f"{args.workers} Ray workers, Ray started for the run s": t_cold,
+                        f"{args.workers} Ray workers, Ray already running s": t_warm,
+                        "speed-up, Ray started for the run": t_one / t_cold,
+                        "speed-up, Ray already running": t_one / t_warm,
+                        "accuracy (the same in all three runs)": round(one.accuracy, 4)}}
+        limit = f" --limit {args.limit}" if args.limit else ""
+        write_block("evaluate.md", "evaluate_workers", report_table(report),
+                    f"python -m benchmarks.evaluate_workers --backend {args.backend} --network {args.network} "
+                    f"--copies {args.copies} --workers {args.workers} --batch-size {args.batch_size}{limit} --write-docs")
 
 
 if __name__ == "__main__":

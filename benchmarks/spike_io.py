@@ -1,7 +1,7 @@
 """Writing and reading a simulation's spikes: the record of 256 samples x 1000 steps x 256
 neurons (what ``snncompile simulate -o`` writes for the 3 x 256 benchmark network).
 
-    python -m benchmarks.spike_io [--batch 256] [--steps 1000] [--width 256] [--repeats 3]
+    python -m benchmarks.spike_io [--batch 256] [--steps 1000] [--width 256] [--repeats 3] [--write-docs]
 
 Compares, in the same run, what ``simulate -o`` wrote before (``np.savez_compressed`` of
 float 0/1 arrays) with what it writes now (:func:`snncompile.npz.write_npz`: bool,
@@ -56,8 +56,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--width", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/loihi.md")
     args = parser.parse_args()
-    print_report(run(args.batch, args.steps, args.width, args.repeats))
+    report = run(args.batch, args.steps, args.width, args.repeats)
+    print_report(report)
+    if args.write_docs:
+        from benchmarks.doc_tables import report_table, write_block
+
+        write_block("loihi.md", "spike_io", report_table(report), f"python -m benchmarks.spike_io --batch {args.batch} --steps {args.steps} --width {args.width} "
+                    f"--repeats {args.repeats} --write-docs")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from snncompile.compare import (
+    MISMATCH_COLUMNS,
     agreement_within,
     aligned,
     aligned_agreement,
@@ -47,6 +48,10 @@ def test_exact_quantization_agrees_everywhere(loihi2, x):
     assert all(r.spikes_a == r.spikes_b > 0 for r in pair.layers)
     assert c.output_agreement == {"reference vs emulator": 1.0}
     assert c.accuracy["reference"] == c.accuracy["emulator"]
+    from snncompile.compare import render_comparison
+
+    shown = render_comparison(c.to_dict())
+    assert f"accuracy reference: {c.accuracy['reference']:.4f}" in shown and "identical spikes" in shown
 
 
 def test_first_divergence_names_layer_and_step(loihi2, x):
@@ -111,6 +116,7 @@ def test_divergence_names_sample_and_neuron_and_mismatches_are_all_kept(loihi2, 
     first = np.lexsort((neuron, sample, step))[0]  # earliest step, then sample, then neuron
     assert (pair.first_step, pair.first_sample, pair.first_neuron) == (step[first], sample[first], neuron[first])
     (kept,) = c.mismatches
+    assert c.tolerance_steps == 0 and pair.layers[-1].agreement == pytest.approx(np.mean(a == b))  # exact by default
     assert kept.layer == "o" and len(kept.sample) == int((a != b).sum())
     assert "mismatches" not in c.to_dict()
     csv_path, npz_path = tmp_path / "m.csv", tmp_path / "m.npz"
@@ -123,6 +129,7 @@ def test_divergence_names_sample_and_neuron_and_mismatches_are_all_kept(loihi2, 
     write_mismatches(str(npz_path), c.mismatches)
     with np.load(npz_path) as f:
         assert f["step"].tolist() == kept.step.tolist() and set(f["layer"].tolist()) == {"o"}
+        assert set(f.files) == set(MISMATCH_COLUMNS)  # the .npz has the .csv's columns
     assert not list(tmp_path.glob(".m.*"))  # no temporary file left: written atomically
     with pytest.raises(InputError, match=".csv or .npz"):
         write_mismatches(str(tmp_path / "m.txt"), c.mismatches)
@@ -137,6 +144,7 @@ def test_first_difference_and_agreement_within_k_steps():
     assert agreement_within(a, b, 1) == 1.0
     b[0, 6, 0] = 1  # an extra spike with nothing near it in a: never forgiven
     assert agreement_within(a, b, 1) == agreement_within(a, b, 7) == pytest.approx(1 - 1 / a.size)
+    assert agreement_within(b, a, 1) == agreement_within(a, b, 1)  # symmetric: an extra spike in either
     a[0, 0, 1] = a[0, 1, 1] = a[0, 2, 1] = 1
     b[0, 0, 1] = b[0, 2, 1] = 1  # a gap inside a burst: a's spike at step 1 has no 0 near it in a
     assert agreement_within(a, b, 1) == pytest.approx(1 - 2 / a.size)
@@ -184,3 +192,36 @@ def test_a_host_segment_output_is_compared_as_values(x):
     assert c.output_agreement == {"reference vs emulator": 1.0}
     assert c.output_max_error["reference vs emulator"] < 1e-12
     assert c.accuracy["reference"] == c.accuracy["emulator"]
+
+
+def test_readout_scale_is_found_through_flattens():
+    """An output fed by a membrane readout (through Flatten nodes) carries v / scale; one
+    fed by spikes has no scale."""
+    from snncompile.compare import readout_scale
+    from snncompile.ir import Flatten
+    from snncompile.ir.fixed import FixedLIF
+
+    g = Graph()
+    g.add("x", Input(shape=(2, 3)))
+    g.add("r", FixedLIF(shape=(2, 3), output="v", scale=4.0))
+    g.add("f1", Flatten())
+    g.add("f2", Flatten())
+    g.add("y", Output(shape=(6,)))
+    g.add("s", FixedLIF(shape=(2, 3)))
+    g.add("z", Output(shape=(2, 3)))
+    g.chain("x", "r", "f1", "f2", "y")
+    g.chain("x", "s", "z")
+    assert readout_scale(g, "y") == 4.0
+    assert readout_scale(g, "z") is None
+
+
+def test_first_difference_at_a_step_is_the_lowest_sample_then_neuron():
+    a, b = np.zeros((2, 6, 3)), np.zeros((2, 6, 3))
+    a[1, 3, 0] = a[0, 3, 2] = a[1, 4, 1] = 1
+    assert first_difference(a, b) == (3, 0, 2)
+
+
+def test_no_mismatches_write_empty_columns(tmp_path):
+    assert write_mismatches(str(tmp_path / "m.npz"), []) == 0
+    with np.load(tmp_path / "m.npz") as f:
+        assert set(f.files) == set(MISMATCH_COLUMNS) and all(f[k].size == 0 for k in f.files)

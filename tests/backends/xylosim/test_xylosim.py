@@ -116,6 +116,10 @@ def test_inputs_must_be_spike_counts_and_only_neurons_are_recorded():
         xylosim(g, np.zeros((1, 3, 2), int), record="all")
 
 
+#: the Braille RNN compiled for xylo-audio2, braille7_fold0 (docs/neuromorphic-targets.md shows it)
+BRAILLE_ACCURACY = 0.8429
+
+
 def test_the_nir_papers_braille_rnn_compiled_for_xylo_runs_the_same_on_xylosim():
     """The subtract-reset Braille RNN (snnTorch, delayed reset) compiled for Xylo Audio 2:
     XyloSim gives the emulator's spikes, currents and membranes; the accuracy on
@@ -136,7 +140,7 @@ def test_the_nir_papers_braille_rnn_compiled_for_xylo_runs_the_same_on_xylosim()
     lag = art.lags[art.fixed.outputs[0]]
     steps = x.shape[1] + lag
     emu = emulate(art.fixed, x, steps=steps)
-    assert accuracy(emu.output()[:, lag:], y) == pytest.approx(0.8429, abs=1e-4)
+    assert accuracy(emu.output()[:, lag:], y) == pytest.approx(BRAILLE_ACCURACY, abs=5e-5)
     some = x[::7]  # 40 samples of every class
     emu, xs = emulate(art.fixed, some, steps=steps, **RECORD), xylosim(art.fixed, some, steps=steps, **RECORD)
     assert emu.recorded["lif1.lif"].max() > 1  # hidden neurons send several spikes in a step

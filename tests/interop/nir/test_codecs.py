@@ -76,3 +76,72 @@ def test_writers_produce_nir_parameters():
     assert np.allclose(cuba.tau_syn, 2e-4) and np.allclose(cuba.w_in, 2.0) and np.allclose(cuba.r, 10.0)
     assert np.allclose(to_nir(_single(IF(shape=(2,), gain=3.0))).nodes["n"].r, 3.0)
     assert np.allclose(to_nir(_single(Integrator(shape=(2,), gain=0.5))).nodes["n"].r, 0.5)
+
+
+def _conv(kernel, padding, dilation=1, bias=True):
+    rng = np.random.default_rng(0)
+    return nir.Conv2d(input_shape=(8, 8), weight=rng.normal(size=(4, 2, *kernel)), stride=1, padding=padding,
+                      dilation=dilation, groups=1, bias=rng.normal(size=4) if bias else None)
+
+
+@pytest.mark.parametrize(("kernel", "dilation", "padding"), [((3, 3), 1, (1, 1)), ((5, 3), 2, (4, 2)),
+                                                             ((1, 1), 1, (0, 0))])
+def test_same_padding_is_half_the_dilated_kernel(kernel, dilation, padding):
+    """padding='same' at stride 1 pads d (k - 1) / 2 on each side; a bias per output channel."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        node = _only(read_nir(nir.NIRGraph.from_list(_conv(kernel, "same", dilation))), "Conv2d")
+    assert not [w for w in caught if "bias of shape" in str(w.message)]  # (4,) is read as it is
+    assert node.padding == padding
+    assert node.bias.shape == (4,)
+
+
+def test_same_padding_that_needs_asymmetry_is_refused():
+    with pytest.raises(Exception, match="needs asymmetric padding"):
+        read_nir(nir.NIRGraph.from_list(_conv((2, 2), "same")))
+
+
+def test_conv1d_written_and_read_back_by_hand():
+    """An IR Conv1d over (2, 10) without bias: NIR's Conv1d holds input_shape 10, stride,
+    padding, dilation and a zero bias of one entry per output channel (NIR convolutions
+    always have one); reading it back restores "no bias"."""
+    from snncompile.ir import Conv1d
+
+    w = np.random.default_rng(1).normal(size=(4, 2, 3))
+    g = Graph()
+    g.add("x", Input(shape=(2, 10)))
+    g.add("c", Conv1d(weight=w, stride=2, padding=1))
+    g.add("y", Output(shape=(4, 5)))
+    g.chain("x", "c", "y")
+    written = to_nir(g.validate())
+    conv = written.nodes["c"]
+    assert isinstance(conv, nir.Conv1d)
+    assert int(conv.input_shape) == 10 and np.array_equal(conv.bias, np.zeros(4))
+    back = _only(read_nir(written), "Conv1d")
+    assert back.bias is None and back.stride == (2,) and back.padding == (1,) and back.dilation == (1,)
+    assert np.array_equal(back.weight, w)
+
+
+def test_a_scalar_conv_bias_is_one_per_output_channel():
+    conv = _conv((3, 3), (1, 1))
+    conv.bias = np.array(0.5)
+    with pytest.warns(UserWarning, match=r"bias of shape \(\) read as shape \(4,\)"):
+        node = _only(read_nir(nir.NIRGraph.from_list(conv)), "Conv2d")
+    assert np.array_equal(node.bias, np.full(4, 0.5))
+
+
+def test_sum_pool_fields_are_pairs():
+    pool = nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0]))
+    graph = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([2, 4, 4])), "pool": pool,
+                                "output": nir.Output(output_type=np.array([2, 2, 2]))},
+                         edges=[("input", "pool"), ("pool", "output")])
+    node = _only(read_nir(graph), "SumPool2d")
+    assert (node.kernel_size, node.stride, node.padding) == ((2, 2), (2, 2), (0, 0))
+
+
+@pytest.mark.parametrize("delays", [[-1e-4], [1e-4, 1.5e-4]])
+def test_delays_must_be_whole_non_negative_steps(delays):
+    with pytest.raises(Exception, match="needs a whole, non-negative number of steps"):
+        read_nir(nir.NIRGraph.from_list(nir.Delay(delay=np.array(delays))), dt=1e-4)

@@ -63,3 +63,46 @@ def test_exponent_for():
 def test_split_bias_uses_smallest_exponent_and_clips(loihi2):
     mant, exp, clipped = split_bias(np.array([100.0, -5000.0, 4095.0 * 128 * 2]), loihi2, "nearest")
     assert exp.tolist() == [0, 1, 7] and mant.tolist() == [100, -2500, 4095] and clipped == 1
+
+
+def test_weight_grids_are_the_chips_8_bit_ranges(loihi2):
+    """Lava's 8-bit weights (docs/loihi.md): excitatory [0, 255], inhibitory [-255, 0],
+    mixed [-256, 255] with one LSB dropped: even mantissas in [-256, 254]."""
+    def grid(w):
+        g = weight_grid(np.array(w, float), loihi2)
+        return g.lo, g.hi, g.step, g.sign_mode
+
+    assert grid([0.5, 1.0]) == (0, 255, 1, "excitatory")
+    assert grid([-0.5, -1.0]) == (-255, 0, 1, "inhibitory")
+    assert grid([-0.5, 1.0]) == (-256, 254, 2, "mixed")
+
+
+def test_exponents_of_tiny_ranges():
+    """1e-30 / 2**-107 = 162 <= 255 < 324; a range within 1e-9 above 255 * 2**-64 is
+    that exponent (the log says -63); a ratio that underflows to 0 (log2 of 0 has no
+    integer) gets -64, where the search stops."""
+    assert exponent_for(1e-30, 255) == -107
+    assert exponent_for(255 * 2.0**-64 * (1 + 1e-12), 255) == -64
+    assert exponent_for(5e-324, 255) == -64
+
+
+def test_grid_magnitude_and_what_counts_as_clipped(loihi2):
+    """An inhibitory grid's usable magnitude is 255; a target on the grid's edge is not
+    clipped, one beyond it is (mixed: even mantissas in [-256, 254])."""
+    assert weight_grid(np.array([-0.5, -1.0]), loihi2).magnitude == 255
+    grid = weight_grid(np.array([-0.5, 1.0]), loihi2)
+    m, clipped = quantize_to_grid(np.array([-256.0, 254.0, 300.0, -300.0]), grid, "nearest")
+    assert m.tolist() == [-256, 254, 254, -256] and clipped == 2
+
+
+def test_the_downward_search_stops_at_minus_64():
+    """Within 1e-9 above 255 * 2**-65 the log says -64 and the search does not go below."""
+    assert exponent_for(255 * 2.0**-65 * (1 + 1e-12), 255) == -64
+
+
+def test_fewer_weight_bits_coarsen_every_sign_modes_grid(loihi2):
+    """6 of 8 bits: Lava drops the 2 low bits, so multiples of 4 up to 252 on each side
+    (and of 8 for a mixed-sign matrix, which loses one more)."""
+    for w, expected in (([0.5], (0, 252, 4)), ([-0.5], (-252, 0, 4)), ([-0.5, 0.5], (-256, 248, 8))):
+        g = weight_grid(np.array(w), loihi2, bits=6)
+        assert (g.lo, g.hi, g.step) == expected

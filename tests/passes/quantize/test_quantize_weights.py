@@ -81,3 +81,85 @@ def test_a_delayed_convolution_has_no_integer_form(loihi2):
     g.chain("x", "conv", "lif", "flat", "y")
     with pytest.raises(SnnCompileError, match="node 'conv' \\(Conv1d\\): per-synapse delays on a convolution"):
         quantize(g, loihi2)
+
+
+def _two_layers(bias: bool = False) -> Graph:
+    rng = np.random.default_rng(3)
+    g = Graph()
+    g.add("x", Input(shape=(6,)))
+    g.add("fc1", Linear(weight=rng.normal(0.3, 0.4, (8, 6)), bias=rng.normal(0.1, 0.05, 8) if bias else None))
+    g.add("lif1", LIF(shape=(8,), decay=0.5, threshold=1.0, reset="subtract"))
+    g.add("fc2", Linear(weight=rng.normal(0.3, 0.4, (4, 8))))
+    g.add("lif2", LIF(shape=(4,), decay=0.5, threshold=1.0, reset="subtract"))
+    g.add("y", Output(shape=(4,)))
+    g.chain("x", "fc1", "lif1", "fc2", "lif2", "y")
+    return g.validate()
+
+
+def _fields(node: FixedLinear) -> tuple[int, int]:
+    return node.num_message_bits, node.max_payload
+
+
+def test_what_each_synapse_reads_follows_its_source():
+    """Xylo Audio 2 (targets/xylo-audio2.toml): the input synapse reads spike counts up to
+    max_input_payload = 15 (4 bits); the hidden one counts up to the hidden neurons'
+    max_spikes_hidden = 31 (5 bits). Loihi 2 with graded_input: only the input synapse
+    reads 24-bit payloads; the one fed by neurons reads binary spikes."""
+    from snncompile.passes.quantize import QuantizeOptions, spec_from_target
+
+    g, x = _two_layers(), spikes((4, 20, 6))
+    q = quantize(g, spec_from_target("xylo-audio2"), calibrate=x)
+    assert q.fixed.nodes["lif1"].max_spikes == 31
+    assert _fields(q.fixed.nodes["fc1"]) == (4, 15)
+    assert _fields(q.fixed.nodes["fc2"]) == (5, 31)
+    q = quantize(g, spec_from_target("loihi2"), QuantizeOptions(graded_input=True), calibrate=x)
+    assert q.fixed.nodes["fc1"].num_message_bits == 24
+    assert _fields(q.fixed.nodes["fc2"]) == (0, 0)
+    # two spikes at most: a count of 0..2 needs 2 bits
+    import dataclasses
+
+    two = dataclasses.replace(spec_from_target("xylo-audio2"), max_spikes_hidden=2)
+    assert _fields(quantize(g, two, calibrate=x).fixed.nodes["fc2"]) == (2, 2)
+
+
+def test_the_bias_column_reads_binary_spikes_and_is_not_delayed(loihi2):
+    """A bias arrives through its own synapse from a Constant source (bias_timing
+    "exact"): one binary spike per step, never the layer's per-synapse delays."""
+    q = quantize(delayed_mlp(), loihi2, calibrate=spikes((4, 20, 12)))
+    assert q.fixed.nodes["bias_source"].kind == "Constant"
+    bias = q.fixed.nodes["lif1.bias"]
+    assert bias.delays is None and _fields(bias) == (0, 0)
+
+
+def test_zero_delays_compile_to_a_plain_synapse_and_the_largest_delay_fits(loihi2):
+    """All-zero delays are no per-synapse delays (the FixedLinear can be stored as dense
+    rows); a delay of exactly the target's largest (63 on Loihi 2) compiles, 64 does not."""
+    g = delayed_mlp()
+    g.nodes["fc2"] = g.nodes["fc2"].replace(delays=np.zeros((5, 24), int))
+    d = np.zeros((24, 12), int)
+    d[0, 0] = loihi2.max_delay
+    g.nodes["fc1"] = g.nodes["fc1"].replace(delays=d)
+    q = quantize(g, loihi2, calibrate=spikes((2, 10, 12)))
+    assert q.fixed.nodes["fc2"].delays is None
+    assert q.fixed.nodes["fc1"].delays.max() == 63
+    d[0, 0] = 64
+    g.nodes["fc1"] = g.nodes["fc1"].replace(delays=d)
+    with pytest.raises(SnnCompileError, match="fc1.*delay 64 steps exceeds"):
+        quantize(g, loihi2, calibrate=spikes((2, 10, 12)))
+
+
+def test_a_synapse_behind_a_flatten_reads_binary_spikes(loihi2):
+    """Loihi's neurons send one spike at most: a synapse fed through a Flatten reads 0/1."""
+    rng = np.random.default_rng(4)
+    g = Graph()
+    g.add("x", Input(shape=(2, 6)))
+    g.add("fc1", Linear(weight=rng.normal(0.3, 0.4, (4, 6))))
+    g.add("lif1", LIF(shape=(2, 4), decay=0.5, threshold=1.0))
+    g.add("flat", Flatten())
+    g.add("fc2", Linear(weight=rng.normal(0.3, 0.4, (3, 8))))
+    g.add("lif2", LIF(shape=(3,), decay=0.5, threshold=1.0))
+    g.add("y", Output(shape=(3,)))
+    g.chain("x", "fc1", "lif1", "flat", "fc2", "lif2", "y")
+    q = quantize(g.validate(), loihi2, calibrate=spikes((2, 10, 2, 6)))
+    assert [e.src for e in q.fixed.incoming("fc2")] == ["flat"]
+    assert _fields(q.fixed.nodes["fc2"]) == (0, 0)

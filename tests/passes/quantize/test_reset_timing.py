@@ -10,6 +10,7 @@
 """
 
 import numpy as np
+import pytest
 
 from snncompile.compare import aligned
 from snncompile.emulator import emulate
@@ -105,3 +106,63 @@ def test_large_corrections_use_an_exponent(loihi2):
     x = n.vth * n.dv / 4096  # 49805 * 2048 / 4096: far beyond 8 bits
     chip = int(fix.effective_weight()[0, 0]) * 2**fix.weight_exp
     assert fix.weight_exp > 0 and abs(chip + x) <= 2 ** (fix.weight_exp - 1)
+
+
+def test_chip_keeps_loihis_decay_factors():
+    """Lava's LIF: v keeps (4096 - dv) / 4096, u keeps (4096 - (du + 1)) / 4096."""
+    from snncompile.ir.fixed import FixedLIF
+    from snncompile.passes.quantize.add_reset_correction import chip_keeps
+
+    assert chip_keeps(FixedLIF(shape=(1,), du=1023, dv=256)) == (3840 / 4096, 3072 / 4096)
+    assert chip_keeps(FixedLIF(shape=(1,), du=4095, dv=0)) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize(("vth", "mantissa"), [(16, -1), (4, None), (48, -3)])
+def test_correction_tap_by_hand(vth, mantissa):
+    """x = (vth << 6) * dv / 4096 / 2**6 = vth * 256 / 4096 = vth / 16 (du = 4095: no
+    current, so one tap): vth 16 gives the mantissa -1 (inhibitory), 48 gives -3, and 4
+    rounds to 0, which adds no synapse."""
+    from types import SimpleNamespace
+
+    from snncompile.ir.fixed import FixedLIF, SignMode
+    from snncompile.passes.quantize import QuantizeOptions, spec_from_target
+    from snncompile.passes.quantize.add_reset_correction import add_reset_correction
+
+    prepared = Graph()
+    prepared.add("n", LIF(shape=(3,), decay=0.9375, threshold=1.0, reset="subtract", reset_timing="delayed"))
+    fixed = Graph()
+    fixed.add("n", FixedLIF(shape=(3,), du=4095, dv=256, vth=vth, reset="subtract"))
+    plan = SimpleNamespace(layers=["n"], spec=spec_from_target("loihi2"), options=QuantizeOptions())
+    out = add_reset_correction(fixed, prepared, plan, {} if vth == 16 else {"n": 2})
+    if mantissa is None:
+        assert list(out.nodes) == ["n"]
+        return
+    assert list(out.nodes) == ["n", "n.reset_fix"]
+    tap = out.nodes["n.reset_fix"]
+    assert np.array_equal(tap.weight, np.eye(3, dtype=int) * mantissa) and tap.weight_exp == 0
+    assert tap.sign_mode is SignMode.INHIBITORY
+    assert tap.meta["lag"] == (0 if vth == 16 else 2)  # the neuron's lag (0 when it has none)
+    assert [(e.src, e.dst, e.delay) for e in out.edges] == [("n", "n.reset_fix", 0), ("n.reset_fix", "n", 1)]
+
+
+def test_a_current_based_neuron_gets_the_second_tap():
+    """du = 2047: u keeps (4096 - 2048) / 4096 = 1/2 of the injection, so a second tap
+    one step later adds +x/2: vth 64 gives x = 4, taps -4 (delay 1) and +2 (delay 2)."""
+    from types import SimpleNamespace
+
+    from snncompile.ir.fixed import FixedLIF, SignMode
+    from snncompile.passes.quantize import QuantizeOptions, spec_from_target
+    from snncompile.passes.quantize.add_reset_correction import add_reset_correction
+
+    prepared = Graph()
+    prepared.add("n", CubaLIF(shape=(2,), syn_decay=0.5, decay=0.9375, threshold=1.0, reset="subtract",
+                              reset_timing="delayed"))
+    fixed = Graph()
+    fixed.add("n", FixedLIF(shape=(2,), du=2047, dv=256, vth=64, reset="subtract"))
+    plan = SimpleNamespace(layers=["n"], spec=spec_from_target("loihi2"), options=QuantizeOptions())
+    out = add_reset_correction(fixed, prepared, plan, {})
+    first, second = out.nodes["n.reset_fix"], out.nodes["n.reset_fix2"]
+    assert np.array_equal(first.weight, -4 * np.eye(2, dtype=int)) and first.sign_mode is SignMode.INHIBITORY
+    assert np.array_equal(second.weight, 2 * np.eye(2, dtype=int)) and second.sign_mode is SignMode.EXCITATORY
+    delays = {(e.src, e.dst): e.delay for e in out.edges}
+    assert delays[("n.reset_fix", "n")] == 1 and delays[("n.reset_fix2", "n")] == 2

@@ -1,0 +1,267 @@
+"""Mutation testing of the core with cosmic-ray (``make mutation``).
+
+For each module of ``benchmarks/mutation.toml`` cosmic-ray changes the code one
+operator at a time (``+`` to ``-``, ``<`` to ``<=``, a constant by one, a loop to zero
+iterations, ...) and runs the module's own fast tests on the mutant; a mutant is
+*killed* when they fail, *survived* when they pass. The work happens in a copy of the
+tracked files (``.mutation/tree``), never in the checkout. A survivor is either killed by
+a new test or listed under ``[[equivalent]]`` with the reason it cannot change
+behaviour; the score is ``killed / (mutants - equivalent)``.
+
+    python -m benchmarks.mutation [--module PATH ...] [--write-docs]
+
+Per-module results are kept in ``.mutation/<module>.sqlite`` (cosmic-ray sessions; an
+``--resume`` continues an interrupted run; ``--recheck`` runs the survivors again) and summarised in ``.mutation/summary.json``; ``--write-docs``
+writes the score table and the survivors into docs/mutation.md
+(benchmarks/doc_tables.py). ``--report`` prints the summary of the stored sessions
+without running anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "benchmarks" / "mutation.toml"
+WORK = ROOT / ".mutation"
+BIN = Path(sys.executable).parent
+TIMEOUT_S = 120.0
+SAMPLED_OUT = "sampled out"
+
+
+def load() -> dict:
+    return tomllib.loads(CONFIG.read_text())
+
+
+def copy_tree(tree: Path) -> None:
+    """The tracked files (and uncommitted edits to them) into ``tree``."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.split()
+    if tree.exists():
+        shutil.rmtree(tree)
+    for name in files:
+        if name.startswith(".mutation/") or not (ROOT / name).is_file():
+            continue
+        target = tree / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+
+
+def slug(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def test_command(module: dict) -> str:
+    env = "NUMBA_DISABLE_JIT=1 " if module.get("nojit") else ""
+    tests = " ".join(module["tests"])
+    # ``deselect``: tests left out, such as Lava's runs (slow; a mutant should die without them)
+    skip = "".join(f" --deselect {t}" for t in module.get("deselect", []))
+    return (f"env {env}OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 {BIN / 'python'} -m pytest -x -q -p no:cacheprovider"
+            f"{skip} {tests}")
+
+
+def session_config(module: dict, operators: list[str], all_operators: list[str]) -> Path:
+    excluded = [f"{op}$" for op in all_operators if op not in operators]
+    text = "\n".join([
+        "[cosmic-ray]",
+        f"module-path = {json.dumps(module['path'])}",
+        f"timeout = {TIMEOUT_S}",
+        "excluded-modules = []",
+        f"test-command = {json.dumps(test_command(module))}",
+        "[cosmic-ray.distributor]",
+        'name = "local"',
+        "[cosmic-ray.filters.operators-filter]",
+        f"exclude-operators = {json.dumps(excluded)}",
+        "",
+    ])
+    path = WORK / f"{slug(module['path'])}.toml"
+    path.write_text(text)
+    return path
+
+
+def run_module(module: dict, operators: list[str], all_operators: list[str], resume: bool) -> None:
+    """Mutate one module in its own copy of the tree (modules run side by side)."""
+    config = session_config(module, operators, all_operators)
+    db = WORK / f"{slug(module['path'])}.sqlite"
+    tree = WORK / "trees" / slug(module["path"])
+    copy_tree(tree)
+    if db.exists() and not resume:
+        db.unlink()
+    if not db.exists():
+        subprocess.run([BIN / "cosmic-ray", "init", config, db], cwd=tree, check=True)
+        subprocess.run([BIN / "cr-filter-operators", db, config], cwd=tree, check=True)
+        if module.get("sample", 1.0) < 1.0:
+            sample(db, module["sample"])
+    print(f"--- {module['path']}: {test_command(module)}", flush=True)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    subprocess.run([BIN / "cosmic-ray", "exec", config, db], cwd=tree, check=True, env=env)
+    print(f"--- {module['path']} done", flush=True)
+
+
+def recheck(module: dict, equivalent: list[dict]) -> None:
+    """Run the stored survivors of a module again (after new tests), in a fresh copy."""
+    from cosmic_ray.mutating import mutate_and_test
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome
+
+    db = WORK / f"{slug(module['path'])}.sqlite"
+    tree = WORK / "trees" / slug(module["path"])
+    copy_tree(tree)
+    here, path = os.getcwd(), os.environ.get("PYTHONPATH")
+    os.chdir(tree)
+    os.environ["PYTHONPATH"] = str(tree)
+    try:
+        with use_db(str(db), WorkDB.Mode.open) as work:
+            for item, result in list(work.completed_work_items):
+                if result.test_outcome != TestOutcome.SURVIVED or any(
+                        e["module"] == module["path"] and e["operator"] == item.mutations[0].operator_name
+                        and e["mutant"] == mutant_line(result.diff or "") for e in equivalent):
+                    continue
+                new = mutate_and_test(item.mutations, test_command(module), TIMEOUT_S)
+                work.set_result(item.job_id, new)
+                m = item.mutations[0]
+                print(f"{module['path']}:{m.start_pos[0]} {m.operator_name}: {new.test_outcome}", flush=True)
+    finally:
+        os.chdir(here)
+        if path is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = path
+
+
+def mutated_line(module_path: str, start_line: int) -> str:
+    lines = (ROOT / module_path).read_text().splitlines()
+    return lines[start_line - 1].strip() if start_line <= len(lines) else ""
+
+
+def sample(db: Path, fraction: float) -> None:
+    """Run only a seeded random ``fraction`` of a module's mutants (the others are marked
+    skipped, "sampled out", and reported as such)."""
+    import random
+
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    with use_db(str(db), WorkDB.Mode.open) as work:
+        pending = sorted(item.job_id for item in work.pending_work_items)
+        rng = random.Random(0)
+        out = [j for j in pending if rng.random() >= fraction]
+        work.set_multiple_results(out, WorkResult(output=SAMPLED_OUT, worker_outcome=WorkerOutcome.SKIPPED))
+
+
+def mutant_line(diff: str) -> str:
+    """The mutated line of a cosmic-ray diff (its first added line), stripped."""
+    return next((d[1:].strip() for d in diff.splitlines() if d.startswith("+") and not d.startswith("+++")), "")
+
+
+def results(module: dict, equivalent: list[dict]) -> dict:
+    """Counts and survivors of one module's stored session."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    db = WORK / f"{slug(module['path'])}.sqlite"
+    counts = {"mutants": 0, "killed": 0, "survived": 0, "equivalent": 0, "pending": 0, "sampled out": 0}
+    survivors = []
+    if not db.exists():
+        return {"counts": counts, "survivors": survivors}
+    with use_db(str(db), WorkDB.Mode.open) as work:
+        done = {item.job_id: result for item, result in work.completed_work_items}
+        for item in work.work_items:
+            result = done.get(item.job_id)
+            if result is not None and result.worker_outcome == WorkerOutcome.SKIPPED:
+                if result.output == SAMPLED_OUT:
+                    counts["mutants"] += 1
+                    counts["sampled out"] += 1
+                continue
+            counts["mutants"] += 1
+            if result is None:
+                counts["pending"] += 1
+                continue
+            if result.test_outcome != TestOutcome.SURVIVED:
+                counts["killed"] += 1   # tests failed, crashed or timed out
+                continue
+            mutation = item.mutations[0]
+            line = mutated_line(module["path"], mutation.start_pos[0])
+            mutant = mutant_line(result.diff or "")
+            why = next((e["reason"] for e in equivalent if e["module"] == module["path"]
+                        and e["operator"] == mutation.operator_name and e["mutant"] == mutant), None)
+            counts["equivalent" if why else "survived"] += 1
+            survivors.append({"line_no": mutation.start_pos[0], "line": line, "mutant": mutant,
+                              "operator": mutation.operator_name,
+                              "occurrence": mutation.occurrence, "equivalent": why, "diff": result.diff})
+    return {"counts": counts, "survivors": survivors}
+
+
+def score(c: dict) -> str:
+    live = c["mutants"] - c["equivalent"] - c["pending"] - c["sampled out"]
+    return f"{100 * c['killed'] / live:.1f} %" if live else "-"
+
+
+def summarise(config: dict, modules: list[dict]) -> dict:
+    summary = {m["path"]: results(m, config.get("equivalent", [])) for m in modules}
+    (WORK / "summary.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def table(summary: dict) -> str:
+    from benchmarks.doc_tables import markdown_table
+
+    total = {k: sum(s["counts"][k] for s in summary.values()) for k in next(iter(summary.values()))["counts"]}
+    def cells(c: dict) -> list[str]:
+        return [str(c["mutants"]), f"{c['sampled out']} + {c['pending']}",
+                *(str(c[k]) for k in ("killed", "equivalent", "survived"))]
+
+    rows = [[f"`{path}`", *cells(s["counts"]), score(s["counts"])] for path, s in summary.items()]
+    rows.append(["**all**", *cells(total), f"**{score(total)}**"])
+    text = markdown_table(["module", "mutants", "not run (sampled out + unfinished)", "killed", "equivalent",
+                           "survived", "score"], rows)
+    listed = [[f"`{path}`", str(v["line_no"]), f"`{v['line']}` → `{v['mutant']}`",
+               v["equivalent"] or "**survived**"]
+              for path, s in summary.items() for v in s["survivors"]]
+    if listed:
+        text += "\n\nSurvivors:\n\n" + markdown_table(["module", "line", "code → mutant", "equivalent because"], listed)
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--module", action="append", help="only these modules (paths as in mutation.toml)")
+    parser.add_argument("--jobs", type=int, default=1, help="modules mutated side by side")
+    parser.add_argument("--resume", action="store_true", help="continue the stored sessions")
+    parser.add_argument("--recheck", action="store_true", help="run the stored survivors again (after new tests)")
+    parser.add_argument("--report", action="store_true", help="summarise the stored sessions, run nothing")
+    parser.add_argument("--write-docs", action="store_true", help="write the score table into docs/mutation.md")
+    args = parser.parse_args()
+    config = load()
+    modules = [m for m in config["module"] if not args.module or m["path"] in args.module]
+    if args.recheck:
+        for module in modules:
+            recheck(module, config.get("equivalent", []))
+    elif not args.report:
+        from cosmic_ray.plugins import operator_names
+
+        WORK.mkdir(exist_ok=True)
+        everything = sorted(operator_names())
+        with ThreadPoolExecutor(args.jobs) as pool:
+            list(pool.map(lambda m: run_module(m, config["operators"], everything, args.resume), modules))
+    summary = summarise(config, config["module"])
+    print(table(summary))
+    if args.write_docs:
+        from benchmarks.doc_tables import write_block
+
+        flags = ("".join(f" --module {m}" for m in args.module or []) + (" --recheck" if args.recheck else "")
+                 + (" --report" if args.report else ""))
+        write_block("mutation.md", "mutation", table(summary), f"python -m benchmarks.mutation{flags} --write-docs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Accuracies and mismatch counts written in docs/ are the ones the code produces now.
+
+Each entry of ``CLAIMS`` is a figure as a doc prints it and a function that recomputes
+it the way the doc says it was obtained; the test fails when the code no longer gives the
+doc's figure (or the doc lost it). Figures a test already computes and pins exactly are
+listed in ``PINNED``: the doc must show the pinned value, so the doc and that test cannot
+drift apart (the pinning test fails when the code changes). The walkthrough is checked by
+test_walkthrough.py; benchmark tables are written by the benchmarks (doc_tables); the
+seed table (docs/zoo.md) by tests/zoo/test_table.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+RNN = DATA / "nir_paper" / "03_rnn"
+
+
+@dataclass(frozen=True)
+class Claim:
+    doc: str
+    compute: Callable[[], str]   # the figure as the doc prints it
+    slow: bool = False
+
+
+@cache
+def fold0() -> tuple[np.ndarray, np.ndarray]:
+    with np.load(DATA / "braille" / "braille7_fold0.npz") as d:
+        return d["spikes"], d["labels"]
+
+
+@cache
+def fold0_file(tmp: str) -> Path:
+    x, y = fold0()
+    path = Path(tmp) / "fold0.npz"
+    np.savez(path, input=x.astype(np.float32), labels=y)
+    return path
+
+
+def cli_json(*argv) -> dict:
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    from snncompile.cli.main import main
+
+    out = StringIO()
+    with redirect_stdout(out):
+        assert main([str(a) for a in argv]) == 0
+    return json.loads(out.getvalue())
+
+
+def evaluate_float(tmp: str) -> str:
+    """docs/evaluate.md: ``snncompile evaluate braille_noDelay_noBias_subtract.nir --reset
+    subtract --reset-timing delayed --data fold0.npz``."""
+    r = cli_json("evaluate", RNN / "braille_noDelay_noBias_subtract.nir", "--reset", "subtract",
+                 "--reset-timing", "delayed", "--data", fold0_file(tmp), "--target", "none", "--json",
+                 "--no-progress")
+    return f"accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['samples']})"
+
+
+def evaluate_compiled(tmp: str) -> str:
+    """docs/evaluate.md: compiled for loihi2 with ``--calibrate fold0.npz``, evaluated on
+    the emulator."""
+    art = Path(tmp) / "braille.snnc"
+    from snncompile.cli.main import main
+
+    assert main([str(a) for a in ("compile", RNN / "braille_noDelay_noBias_subtract.nir", "--reset", "subtract",
+                                  "--reset-timing", "delayed", "--target", "loihi2", "--calibrate",
+                                  fold0_file(tmp), "-o", art)]) == 0
+    r = cli_json("evaluate", art, "--data", fold0_file(tmp), "--target", "none", "--json", "--no-progress")
+    return f"accuracy {r['accuracy']:.4f} ({r['correct']}/{r['samples']})"
+
+
+def _example(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def estimates_accuracy(title: str, samples: int) -> Callable[[str], str]:
+    """docs/estimates.md (``python examples/estimates_braille.py``): the float reference's
+    accuracy on the first ``samples`` of braille7_fold0."""
+    def compute(tmp: str) -> str:
+        from snncompile.simulate import accuracy, simulate
+
+        build = dict(_example("estimates_braille").networks())[title]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = build()
+        x, y = fold0()
+        acc = accuracy(simulate(graph, x[:samples].astype(np.float64)).output(), y[:samples])
+        return f"{samples} samples of braille7_fold0, 256 steps; accuracy {acc:.3f}"
+    return compute
+
+
+CLAIMS = {
+    "evaluate-float": Claim("evaluate.md", evaluate_float),
+    "evaluate-loihi2": Claim("evaluate.md", evaluate_compiled),
+    "estimates-braille-zero": Claim("estimates.md", estimates_accuracy("Braille RNN, reset to zero", 280)),
+    "estimates-braille-subtract": Claim("estimates.md", estimates_accuracy("Braille RNN, delayed subtract", 280)),
+    "estimates-l2mu": Claim("estimates.md", estimates_accuracy("L2MU", 40)),
+}
+
+
+def _pinned(test_file: str, name: str):
+    spec = importlib.util.spec_from_file_location(f"pinned_{name}", ROOT / "tests" / test_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+#: (doc, the doc's text with ``{}`` for the value, test file, its constant, key or None, format)
+PINNED = [
+    ("mcu.md", "accuracy {} on both", "backends/c/test_real_networks.py", "ACCURACY", "braille-rnn", ".3f"),
+    ("mcu.md", "accuracy {} on both", "backends/c/test_real_networks.py", "ACCURACY", "l2mu", ".3f"),
+    ("neuromorphic-targets.md", "| compiled for xylo-audio2: emulator | {} |", "backends/xylosim/test_xylosim.py",
+     "BRAILLE_ACCURACY", None, ".4f"),
+    ("frontend-torch.md", "(accuracy {} both ways)", "frontends/torch/test_braille_trained.py", "ACCURACY",
+     None, ".3f"),
+]
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.slow] if c.slow else [])
+                                  for n, c in CLAIMS.items()])
+def test_documented_figure_is_what_the_code_gives(name, tmp_path_factory):
+    claim = CLAIMS[name]
+    figure = claim.compute(str(tmp_path_factory.getbasetemp()))
+    text = " ".join((ROOT / "docs" / claim.doc).read_text().split())
+    assert figure in text, f"docs/{claim.doc} does not say {figure!r} (what the code gives now)"
+
+
+@pytest.mark.parametrize(("doc", "pattern", "test_file", "constant", "key", "fmt"), PINNED)
+def test_documented_figure_is_the_one_a_test_pins(doc, pattern, test_file, constant, key, fmt):
+    value = _pinned(test_file, constant)
+    value = value[key] if key is not None else value
+    figure = pattern.format(format(value, fmt))
+    text = " ".join((ROOT / "docs" / doc).read_text().split())
+    assert figure in text, f"docs/{doc} does not say {figure!r}, which tests/{test_file} pins"
+
+
+#: docs/mixed.md's accuracy column (float / compiled) against the generated seed table in
+#: docs/zoo.md (tests/zoo/test_table.py checks that table against the code)
+SEED_ROWS = {"Spikformer": "zoo:spikformer", "TIM as coded": "zoo:tim", "TIM as intended": "zoo:tim-intended",
+             "SpikMamba": "zoo:spikmamba"}
+
+
+@pytest.mark.parametrize("network", sorted(SEED_ROWS))
+def test_mixed_accuracies_are_the_seed_tables(network):
+    import re
+
+    mixed = re.search(rf"^\| {network} \|.*?\| ([0-9.]+) / ([0-9.]+) \|", (ROOT / "docs" / "mixed.md").read_text(), re.M)
+    assert mixed, f"docs/mixed.md has no accuracy for {network}"
+    row = next(line for line in (ROOT / "docs" / "zoo.md").read_text().splitlines()
+               if line.startswith("| ") and f"(`{SEED_ROWS[network]}`)" in line)
+    seed = re.search(r"accuracy: ([0-9.]+) float, ([0-9.]+) loihi2", row)
+    assert seed, f"docs/zoo.md's row of {SEED_ROWS[network]} has no loihi2 accuracy"
+    assert mixed.groups() == seed.groups(), f"docs/mixed.md says {mixed.groups()}, the seed table {seed.groups()}"
