@@ -40,8 +40,26 @@ def artifact_budget(artifact: Any, inputs: Mapping[str, np.ndarray] | np.ndarray
     different = differences(artifact.fixed, q.fixed)
     if different:
         raise UnsupportedError(f"cannot reproduce this artifact's compilation to explain it (differs at "
-                               f"{', '.join(different[:5])}): compiled by another snncompile version?")
+                               f"{', '.join(different[:5])}): {_why_not(artifact.fixed, q.fixed, different, stored)}")
     return error_budget(artifact.float_graph, q, inputs, labels)
+
+
+def _why_not(stored_graph: Graph, again: Graph, different: list[str], options: Any) -> str:
+    """The likely reason a reproduction differs: ``fire_on_gt`` thresholds chosen from the
+    calibration membranes (which an artifact does not store: only their file's hash), or
+    another snncompile version."""
+    from snncompile.ir.fixed import FixedLIF
+
+    def off_by_one(name: str) -> bool:
+        a, b = stored_graph.nodes.get(name), again.nodes.get(name)
+        return (isinstance(a, FixedLIF) and isinstance(b, FixedLIF) and a.vth == b.vth - 1
+                and _same_node(a.replace(vth=b.vth), b))
+
+    if options.fire_on_gt and all(off_by_one(n) for n in different):
+        return ("with fire_on_gt the threshold of " + ", ".join(f"'{n}'" for n in different) + " was lowered by one "
+                "unit from the calibration membranes (exact hits), which the artifact does not store; compile "
+                "without fire_on_gt to explain it, or compare it without explain")
+    return "compiled by another snncompile version?"
 
 
 def _capabilities(artifact: Any) -> Any:
