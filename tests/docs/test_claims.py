@@ -169,3 +169,20 @@ def test_mixed_accuracies_are_the_seed_tables(network):
     seed = re.search(r"accuracy: ([0-9.]+) float, ([0-9.]+) loihi2", row)
     assert seed, f"docs/zoo.md's row of {SEED_ROWS[network]} has no loihi2 accuracy"
     assert mixed.groups() == seed.groups(), f"docs/mixed.md says {mixed.groups()}, the seed table {seed.groups()}"
+
+
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m7"])
+def test_mcu_costs_are_the_documented_fit(target):
+    """targets/cortex-m*.toml hold the costs that benchmarks/mcu_cycles.py fitted and wrote
+    into docs/mcu.md: refitting (and rewriting the doc) without updating the target, or the
+    reverse, fails here."""
+    import re
+
+    from snncompile.targets import load_target
+
+    row = re.search(rf"^\| {target}(?: \(instructions\))? \| ([0-9.]+).*?\| ([0-9.]+).*?\| [0-9.]+.*?\| ([0-9.]+)",
+                    (ROOT / "docs" / "mcu.md").read_text(), re.M)
+    assert row, f"docs/mcu.md has no fitted costs for {target}"
+    t = load_target(target)
+    toml = [t.number("cycles", key) or 0.0 for key in ("per_synop", "per_neuron_update", "per_step")]
+    assert [float(v) for v in row.groups()] == pytest.approx(toml, abs=1e-6), f"docs/mcu.md {row.groups()}, {target}.toml {toml}"
