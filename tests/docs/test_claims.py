@@ -82,8 +82,8 @@ def evaluate_compiled(tmp: str) -> str:
     return f"accuracy {r['accuracy']:.4f} ({r['correct']}/{r['samples']})"
 
 
-def _example(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+def _script(folder: str, name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -91,12 +91,12 @@ def _example(name: str):
 
 
 def estimates_accuracy(title: str, samples: int) -> Callable[[str], str]:
-    """docs/estimates.md (``python examples/estimates_braille.py``): the float reference's
+    """docs/estimates.md (``python -m benchmarks.estimates_braille``): the float reference's
     accuracy on the first ``samples`` of braille7_fold0."""
     def compute(tmp: str) -> str:
         from snncompile.simulate import accuracy, simulate
 
-        build = dict(_example("estimates_braille").networks())[title]
+        build = dict(_script("benchmarks", "estimates_braille").networks())[title]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             graph = build()
