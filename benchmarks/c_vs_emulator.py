@@ -19,12 +19,9 @@ import json
 import re
 import time
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
-
-from snncompile.emulator import emulate
+from benchmarks.sweep import sweep as run_sweep
 from snncompile.simulate.backend import get_backend
 from snncompile.testing.c_graphs import c_cases
-from snncompile.testing.fixed_graphs import compare_runs
 
 RECORD = dict(record="all", membranes="neurons", currents="neurons")
 FEATURES = {"conv": r"\bconv", "per-synapse delays": r"\+delays", "recurrence": r"\brec", "graded input": r"^T=\d+ (large )?graded",
@@ -34,28 +31,15 @@ FEATURES = {"conv": r"\bconv", "per-synapse delays": r"\+delays", "recurrence": 
 
 
 def sweep(examples: int, rng_seed: int) -> dict:
-    stats: dict = {"graphs": 0, "values_compared": 0, "mismatching_graphs": [], "kinds": {}}
     backend = get_backend("c")
 
-    @seed(rng_seed)
-    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(c_cases(max_steps=24))
-    def one(case):
-        emu = emulate(case.graph, case.inputs, **RECORD)
-        c = backend.run(case.graph, case.inputs, **RECORD)
-        stats["graphs"] += 1
-        for feature, pattern in FEATURES.items():
-            if re.search(pattern, case.description):
-                stats["kinds"][feature] = stats["kinds"].get(feature, 0) + 1
-        for kind in ("outputs", "recorded", "membranes", "currents"):
-            stats["values_compared"] += int(sum(a.size for a in getattr(emu, kind).values()))
-        problems = compare_runs(emu, c, case.graph)
-        if problems:
-            stats["mismatching_graphs"].append(f"{case.description}: {problems[:3]}")
+    def kinds(case, emu) -> dict[str, bool]:
+        return {feature: bool(re.search(pattern, case.description)) for feature, pattern in FEATURES.items()}
 
-    one()
-    return stats
+    s = run_sweep(c_cases(max_steps=24), examples, rng_seed, lambda case: backend.run(case.graph, case.inputs, **RECORD),
+                  RECORD, kinds)
+    return {"graphs": s.cases, "values_compared": s.values_compared, "mismatching_graphs": s.mismatching,
+            "kinds": {k: v for k, v in s.exercised.items() if v}}
 
 
 def main() -> None:
