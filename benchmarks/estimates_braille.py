@@ -67,13 +67,13 @@ def tables(samples: int, l2mu_samples: int) -> str:
         t = d["metrics"]["totals"]
         out.append(f"### {title}")
         out.append(f"{n} samples of braille7_fold0, 256 steps; accuracy {acc:.3f}; per inference: "
-              f"{t['Effective_ACs']:.0f} effective ACs, {t['Effective_MACs']:.0f} MACs, "
-              f"{t['synaptic_events']:.0f} synaptic events, {t['spikes']:.0f} spikes, "
-              f"{t['neuron_updates']:.0f} neuron updates, ActivationSparsity {t['ActivationSparsity']:.3f}, "
-              f"Footprint {t['Footprint']} B.")
+                   f"{t['Effective_ACs']:.0f} effective ACs, {t['Effective_MACs']:.0f} MACs, "
+                   f"{t['synaptic_events']:.0f} synaptic events, {t['spikes']:.0f} spikes, "
+                   f"{t['neuron_updates']:.0f} neuron updates, ActivationSparsity {t['ActivationSparsity']:.3f}, "
+                   f"Footprint {t['Footprint']} B.")
         rows = R.side_by_side_rows(d)
         out.append(markdown(rows, ["target", "model", "energy/inference", "latency/inference", "latency/step",
-                              "cycles/step", "fits", "cores", "missing"]))
+                                   "cycles/step", "fits", "cores", "missing"]))
         fails = [f"{t}: " + "; ".join(f"{v['rule']} at {v['node']} ({v['actual']} > {v['limit']})"
                                       for v in p["violations"])
                  for t, p in d["mapping"].items() if p["violations"]]
