@@ -1,14 +1,15 @@
 """Differential sweep: the generated C (backend ``c``, compiled with this machine's C
 compiler) vs the emulator on random fixed graphs.
 
-    python -m benchmarks.c_vs_emulator [--examples 100] [--seed 0] [--json out.json]
+    python -m benchmarks.c_vs_emulator [--examples 100] [--seed 0] [--json out.json] [--write-docs]
 
 Draws ``--examples`` graphs from :func:`snncompile.testing.c_graphs.c_cases` (Lava's
 random graphs plus subtract/no reset, ``>=``, graded spikes, delayed bias sources,
 skip synapses and summed synapse inputs), runs both on the same input and compares
 every output, every node's payloads and every population's ``u`` and ``v`` at every
 step. Prints the number of graphs, of values compared, of mismatching graphs (listing
-each) and how often each feature was drawn.
+each) and how often each feature was drawn. ``--write-docs`` writes that table into
+docs/mcu.md (benchmarks/doc_tables.py).
 """
 
 from __future__ import annotations
@@ -18,12 +19,9 @@ import json
 import re
 import time
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
-
-from snncompile.emulator import emulate
+from benchmarks.sweep import sweep as run_sweep
 from snncompile.simulate.backend import get_backend
 from snncompile.testing.c_graphs import c_cases
-from snncompile.testing.fixed_graphs import compare_runs
 
 RECORD = dict(record="all", membranes="neurons", currents="neurons")
 FEATURES = {"conv": r"\bconv", "per-synapse delays": r"\+delays", "recurrence": r"\brec", "graded input": r"^T=\d+ (large )?graded",
@@ -33,28 +31,15 @@ FEATURES = {"conv": r"\bconv", "per-synapse delays": r"\+delays", "recurrence": 
 
 
 def sweep(examples: int, rng_seed: int) -> dict:
-    stats: dict = {"graphs": 0, "values_compared": 0, "mismatching_graphs": [], "kinds": {}}
     backend = get_backend("c")
 
-    @seed(rng_seed)
-    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(c_cases(max_steps=24))
-    def one(case):
-        emu = emulate(case.graph, case.inputs, **RECORD)
-        c = backend.run(case.graph, case.inputs, **RECORD)
-        stats["graphs"] += 1
-        for feature, pattern in FEATURES.items():
-            if re.search(pattern, case.description):
-                stats["kinds"][feature] = stats["kinds"].get(feature, 0) + 1
-        for kind in ("outputs", "recorded", "membranes", "currents"):
-            stats["values_compared"] += int(sum(a.size for a in getattr(emu, kind).values()))
-        problems = compare_runs(emu, c, case.graph)
-        if problems:
-            stats["mismatching_graphs"].append(f"{case.description}: {problems[:3]}")
+    def kinds(case, emu) -> dict[str, bool]:
+        return {feature: bool(re.search(pattern, case.description)) for feature, pattern in FEATURES.items()}
 
-    one()
-    return stats
+    s = run_sweep(c_cases(max_steps=24), examples, rng_seed, lambda case: backend.run(case.graph, case.inputs, **RECORD),
+                  RECORD, kinds)
+    return {"graphs": s.cases, "values_compared": s.values_compared, "mismatching_graphs": s.mismatching,
+            "kinds": {k: v for k, v in s.exercised.items() if v}}
 
 
 def main() -> None:
@@ -62,6 +47,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json")
+    parser.add_argument("--write-docs", action="store_true", help="write the sweep's table into docs/mcu.md")
     args = parser.parse_args()
     start = time.perf_counter()
     stats = sweep(args.examples, args.seed)
@@ -76,6 +62,22 @@ def main() -> None:
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(stats, handle, indent=1)
+    if args.write_docs:
+        write_docs(stats, args)
+
+
+def write_docs(stats: dict, args: argparse.Namespace) -> None:
+    from benchmarks.doc_tables import report_table, write_block
+
+    drawn = ", ".join(f"{k} {v}" for k, v in sorted(stats["kinds"].items(), key=lambda kv: -kv[1]))
+    report = {f"seed {args.seed}": {
+        "graphs (up to 24 steps each)": stats["graphs"],
+        "values compared (outputs, payloads, u, v per node and step)": stats["values_compared"],
+        "mismatching graphs": len(stats["mismatching_graphs"]),
+        "graphs containing each feature": drawn,
+        "wall s": stats["wall_s"]}}
+    write_block("mcu.md", "c_vs_emulator", report_table(report),
+                f"python -m benchmarks.c_vs_emulator --examples {args.examples} --seed {args.seed} --write-docs")
 
 
 if __name__ == "__main__":

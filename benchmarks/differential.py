@@ -16,12 +16,9 @@ import re
 import time
 import warnings
 
-import numpy as np
-from hypothesis import HealthCheck, Phase, given, seed, settings
-
+from benchmarks.sweep import sweep as run_sweep
 from snncompile.backends.lava import run_lava
-from snncompile.emulator import emulate
-from snncompile.testing.fixed_graphs import compare_runs, fixed_cases
+from snncompile.testing.fixed_graphs import fixed_cases
 
 #: what a case exercises -> the pattern in its description
 FEATURES = {"large values": r"\blarge\b", "graded input": r"\bgraded\b", "Lava Sparse": r"\bsparse\b",
@@ -31,38 +28,19 @@ RECORD = dict(record="neurons", membranes="neurons", currents="neurons")
 
 
 def sweep(examples: int, rng_seed: int, max_steps: int = 24) -> dict:
-    stats: dict = {"graphs": 0, "values_compared": 0, "mismatching_graphs": [], "errors": [],
-                   "emulator_s": 0.0, "lava_s": 0.0, "kinds": {}}
+    def lava(case):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return run_lava(case.graph, case.inputs, sparse=case.sparse, **RECORD)
 
-    @seed(rng_seed)
-    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(fixed_cases(max_steps=max_steps))
-    def one(case):
-        start = time.perf_counter()
-        emu = emulate(case.graph, case.inputs, **RECORD)
-        mid = time.perf_counter()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                lava = run_lava(case.graph, case.inputs, sparse=case.sparse, **RECORD)
-        except Exception as exc:  # a Lava failure is a finding, not a crash of the sweep
-            stats["errors"].append(f"{case.description}: {type(exc).__name__}: {exc}")
-            return
-        stats["lava_s"] += time.perf_counter() - mid
-        stats["emulator_s"] += mid - start
-        stats["graphs"] += 1
-        for feature, pattern in FEATURES.items():
-            if re.search(pattern, case.description):
-                stats["kinds"][feature] = stats["kinds"].get(feature, 0) + 1
-        for kind in ("outputs", "recorded", "membranes", "currents"):
-            stats["values_compared"] += int(sum(np.asarray(a).size for a in getattr(emu, kind).values()))
-        problems = compare_runs(emu, lava, case.graph)
-        if problems:
-            stats["mismatching_graphs"].append(f"{case.description}: {problems[:3]}")
+    def kinds(case, emu) -> dict[str, bool]:
+        return {feature: bool(re.search(pattern, case.description)) for feature, pattern in FEATURES.items()}
 
-    one()
-    return stats
+    # a Lava failure is a finding, not a crash of the sweep
+    s = run_sweep(fixed_cases(max_steps=max_steps), examples, rng_seed, lava, RECORD, kinds, failures=(Exception,))
+    return {"graphs": s.cases, "values_compared": s.values_compared, "mismatching_graphs": s.mismatching,
+            "errors": s.errors, "emulator_s": s.emulator_s, "lava_s": s.other_s,
+            "kinds": {k: v for k, v in s.exercised.items() if v}}
 
 
 def main() -> None:

@@ -20,11 +20,9 @@ import json
 import time
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from snncompile.emulator import emulate
+from benchmarks.sweep import sweep as run_sweep
 from snncompile.simulate import get_backend
-from snncompile.testing.fixed_graphs import compare_runs
 from snncompile.testing.xylo_graphs import xylo_cases
 
 RECORD = dict(record="neurons", membranes="neurons", currents="neurons")
@@ -46,33 +44,16 @@ def _exercised(case, emu) -> dict[str, bool]:
 
 
 def sweep(examples: int, rng_seed: int, max_hidden: int, max_steps: int = 60) -> dict:
-    stats: dict = {"networks": 0, "values_compared": 0, "mismatching": [], "exercised": {},
-                   "neurons": 0, "emulator_s": 0.0, "xylosim_s": 0.0}
     xylosim = get_backend("xylosim")
 
-    @seed(rng_seed)
-    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(xylo_cases(max_steps=max_steps, max_hidden=max_hidden, batch=2))
-    def one(case):
-        start = time.perf_counter()
-        emu = emulate(case.graph, case.inputs, **RECORD)
-        mid = time.perf_counter()
-        xs = xylosim(case.graph, case.inputs, **RECORD)
-        stats["xylosim_s"] += time.perf_counter() - mid
-        stats["emulator_s"] += mid - start
-        stats["networks"] += 1
-        stats["neurons"] += sum(a.shape[-1] for a in emu.membranes.values())
-        for kind in ("outputs", "recorded", "membranes", "currents"):
-            stats["values_compared"] += int(sum(np.asarray(a).size for a in getattr(emu, kind).values()))
-        for feature, hit in _exercised(case, emu).items():
-            stats["exercised"][feature] = stats["exercised"].get(feature, 0) + int(hit)
-        problems = compare_runs(emu, xs, case.graph)
-        if problems:
-            stats["mismatching"].append(f"{case.description}: {problems[:3]}")
+    def exercised(case, emu) -> dict[str, int | bool]:
+        return {**_exercised(case, emu), "neurons": sum(a.shape[-1] for a in emu.membranes.values())}
 
-    one()
-    return stats
+    s = run_sweep(xylo_cases(max_steps=max_steps, max_hidden=max_hidden, batch=2), examples, rng_seed,
+                  lambda case: xylosim(case.graph, case.inputs, **RECORD), RECORD, exercised)
+    neurons = s.exercised.pop("neurons", 0)
+    return {"networks": s.cases, "values_compared": s.values_compared, "mismatching": s.mismatching,
+            "exercised": s.exercised, "neurons": neurons, "emulator_s": s.emulator_s, "xylosim_s": s.other_s}
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Generated C on Cortex-M4 / M7 instruction sets: flash, RAM, cycles per step, and the
 cycles per synaptic operation / neuron update / spike fitted over many networks.
 
-    python -m benchmarks.mcu_cycles [--steps 48] [--quick] [--json out.json]
+    python -m benchmarks.mcu_cycles [--steps 48] [--quick] [--json out.json] [--write-docs]
 
 Networks: the NIR paper's Braille RNN and the trained L2MU (both compiled for the
 target from tests/data with the automatic scales, run on sample 0 of braille7_fold0),
@@ -10,7 +10,8 @@ weight densities (dense rows and sparse CSR tables) and input rates, so that eve
 term varies. Each network is cross-compiled (zig cc), sized from its ELF and executed
 on the instruction-set simulator (unicorn + capstone, :mod:`snncompile.backends.c.iss`);
 its outputs there are checked equal to the emulator's. Prints per network and target
-the measured figures and the least-squares costs (what targets/cortex-m*.toml hold).
+the measured figures and the least-squares costs (what targets/cortex-m*.toml hold);
+``--write-docs`` writes them into docs/mcu.md (benchmarks/doc_tables.py).
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("all", "real", "synthetic"), default="all",
                         help="real: the Braille RNN and the L2MU only (e.g. with --steps 256, a whole sample)")
     parser.add_argument("--json")
+    parser.add_argument("--write-docs", action="store_true", help="write the tables into docs/mcu.md")
     args = parser.parse_args()
     start = time.perf_counter()
     result = run(args.steps, args.quick, args.only)
@@ -119,6 +121,65 @@ def main() -> None:
                   f"+ {bound['per_spike']:.2f} x spikes + {bound['per_step']:.0f}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
+    if args.write_docs:
+        from benchmarks.doc_tables import write_block
+
+        command = " ".join(["python -m benchmarks.mcu_cycles", f"--steps {args.steps}", *(["--quick"] if args.quick else []),
+                            *([f"--only {args.only}"] if args.only != "all" else []), "--write-docs"])
+        write_block("mcu.md", "mcu_cycles", doc_tables(result, args.steps), command)
+
+
+SAMPLE_STEPS = 256  # one braille7 sample
+
+
+def doc_tables(result: dict, steps: int) -> str:
+    """The measurements per network, the Cortex-M4's latency and energy for the real
+    networks (from the target's clock and energy per cycle) and the fitted costs."""
+    from benchmarks.doc_tables import markdown_table
+    from snncompile.targets.loader import load_target
+
+    rows, real = [], []
+    for name, per_target in result["networks"].items():
+        for target, r in per_target.items():
+            refill = (f"{r['cycles_per_step_mean_refill1']:,.0f} .. {r['cycles_per_step_mean_refill3']:,.0f}"
+                      if target == "cortex-m4" else "(instructions)")
+            rows.append([name, target, f"{r['flash_bytes']:,} B", f"{r['ram_bytes']:,} + {r['peak_stack_bytes']} B",
+                         f"{r['cycles_per_step_mean']:,.0f} ({r['cycles_per_step_max']:,.0f})", refill,
+                         f"{r['instructions_per_step_mean']:,.0f}", f"{r['synops_per_step']:,.0f}",
+                         f"{r['neuron_updates_per_step']:,.0f}", f"{r['fit_error_relative']:+.0%}"])
+            if target == "cortex-m4" and not name.startswith("synthetic"):
+                real.append((name, r))
+    parts = [f"Every network over the first {steps} steps of its input (the real ones: sample 0 of braille7_fold0):",
+             markdown_table(["network", "target", "flash", "RAM (static + peak stack)", "cycles/step mean (max)",
+                             "P = 1 .. 3", "instructions/step", "synaptic ops/step", "neuron updates/step",
+                             "fit error"], rows)]
+    if real:
+        m4 = load_target("cortex-m4")
+        clock, joules = m4.number("timing", "clock_hz"), m4.number("energy", "energy_per_cycle_j")
+        assert clock and joules
+        lines = [[name, f"{r['cycles_per_step_mean'] / clock * 1e6:,.1f} us ({r['cycles_per_step_mean_refill1'] / clock * 1e6:,.1f}"
+                  f" .. {r['cycles_per_step_mean_refill3'] / clock * 1e6:,.1f} us for P = 1 .. 3)",
+                  f"{r['cycles_per_step_mean'] * SAMPLE_STEPS / clock * 1e3:,.1f} ms",
+                  f"{r['cycles_per_step_mean'] * SAMPLE_STEPS * joules * 1e3:.3g} mJ"] for name, r in real]
+        parts += [f"On the Cortex-M4 at {clock / 1e6:g} MHz (`timing.clock_hz`) and {joules * 1e9:g} nJ per cycle "
+                  f"(`energy.energy_per_cycle_j`), from the mean cycles per step above ({SAMPLE_STEPS} steps per inference):",
+                  markdown_table(["network", "latency per step", f"per inference ({SAMPLE_STEPS} steps)",
+                                  "energy per inference"], lines)]
+    fits = []
+    for target, f in result["fits"].items():
+        bounds = f.get("refill_bounds")
+
+        def span(key: str, fmt: str, f: dict = f, bounds: list | None = bounds) -> str:
+            value = format(f[key], fmt)
+            return f"{value} ({format(bounds[0][key], fmt)} .. {format(bounds[1][key], fmt)})" if bounds else value
+        fits.append([target if bounds else f"{target} (instructions)", span("per_synop", ".2f"),
+                     span("per_neuron_update", ".1f"), span("per_spike", ".2f"), span("per_step", ".0f"),
+                     f"{f['rms_relative']:.0%}", f"{f['steps']:,}"])
+    parts += [f"Costs fitted over every step of the {len(result['networks'])} networks above (non-negative least "
+              "squares; in brackets the Cortex-M4's with P = 1 and P = 3):",
+              markdown_table(["target", "per synaptic op", "per neuron update", "per spike", "per step",
+                              "rms error of the fit", "steps fitted"], fits)]
+    return "\n\n".join(parts)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import os
 import pickletools
 import re
 import zipfile
+import zlib
 
 #: what a plain state_dict's pickle refers to: its container and the tensor rebuilders
 _STATE_DICT_PREFIXES = ("collections.OrderedDict", "torch._utils._rebuild_", "torch.storage.", "torch.serialization.")
@@ -32,7 +33,9 @@ def pickled_classes(path: str | os.PathLike) -> list[str]:
             if name is None:
                 return []
             data = archive.read(name)
-    except (OSError, zipfile.BadZipFile, ValueError):
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError, zlib.error, NotImplementedError, RuntimeError):
+        # zipfile refuses flags it does not implement (NotImplementedError: patched data)
+        # and encrypted entries (RuntimeError); a broken deflate stream is a zlib.error
         return []
     found: list[str] = []
     strings: list[str] = []  # the strings pushed so far: STACK_GLOBAL takes the last two

@@ -41,3 +41,20 @@ def test_other_files_hold_nothing(tmp_path):
     text = tmp_path / "a.pt"
     text.write_text("not a zip")
     assert pickled_classes(text) == [] and pickled_classes(tmp_path / "missing.pt") == []
+
+
+def test_an_archive_zipfile_cannot_read_holds_nothing(tmp_path):
+    """Flags zipfile refuses with NotImplementedError (patched data, bit 5) or
+    RuntimeError (encrypted, bit 0): found by the fuzz campaign (case 0:1290)."""
+    path = tmp_path / "sd.pt"
+    torch.save(nn.Sequential(nn.Linear(3, 2)).state_dict(), path)
+    raw = path.read_bytes()
+    for bit in (0x20, 0x01):
+        data = bytearray(raw)
+        at = data.index(b"PK\x01\x02")
+        while at >= 0:  # every central directory entry: the flags at offset 8
+            data[at + 8] |= bit
+            at = data.find(b"PK\x01\x02", at + 4)
+        broken = tmp_path / f"flag{bit}.pt"
+        broken.write_bytes(bytes(data))
+        assert pickled_classes(broken) == [] and module_classes(broken) == []

@@ -82,8 +82,8 @@ def evaluate_compiled(tmp: str) -> str:
     return f"accuracy {r['accuracy']:.4f} ({r['correct']}/{r['samples']})"
 
 
-def _example(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+def _script(folder: str, name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -91,12 +91,12 @@ def _example(name: str):
 
 
 def estimates_accuracy(title: str, samples: int) -> Callable[[str], str]:
-    """docs/estimates.md (``python examples/estimates_braille.py``): the float reference's
+    """docs/estimates.md (``python -m benchmarks.estimates_braille``): the float reference's
     accuracy on the first ``samples`` of braille7_fold0."""
     def compute(tmp: str) -> str:
         from snncompile.simulate import accuracy, simulate
 
-        build = dict(_example("estimates_braille").networks())[title]
+        build = dict(_script("benchmarks", "estimates_braille").networks())[title]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             graph = build()
@@ -152,20 +152,40 @@ def test_documented_figure_is_the_one_a_test_pins(doc, pattern, test_file, const
     assert figure in text, f"docs/{doc} does not say {figure!r}, which tests/{test_file} pins"
 
 
-#: docs/mixed.md's accuracy column (float / compiled) against the generated seed table in
-#: docs/zoo.md (tests/zoo/test_table.py checks that table against the code)
+#: docs/mixed.md's worst chip layer, same class and accuracy (float / compiled) columns
+#: against the generated seed table in docs/zoo.md (tests/zoo/test_table.py checks that
+#: table against the code)
 SEED_ROWS = {"Spikformer": "zoo:spikformer", "TIM as coded": "zoo:tim", "TIM as intended": "zoo:tim-intended",
              "SpikMamba": "zoo:spikmamba"}
 
 
 @pytest.mark.parametrize("network", sorted(SEED_ROWS))
-def test_mixed_accuracies_are_the_seed_tables(network):
+def test_mixed_figures_are_the_seed_tables(network):
     import re
 
-    mixed = re.search(rf"^\| {network} \|.*?\| ([0-9.]+) / ([0-9.]+) \|", (ROOT / "docs" / "mixed.md").read_text(), re.M)
-    assert mixed, f"docs/mixed.md has no accuracy for {network}"
+    mixed = re.search(rf"^\| {network} \| ([0-9.]+) %[^|]*\| ([0-9.]+) % \| ([0-9.]+) / ([0-9.]+) \|",
+                      (ROOT / "docs" / "mixed.md").read_text(), re.M)
+    assert mixed, f"docs/mixed.md has no worst layer, same class and accuracy for {network}"
     row = next(line for line in (ROOT / "docs" / "zoo.md").read_text().splitlines()
                if line.startswith("| ") and f"(`{SEED_ROWS[network]}`)" in line)
-    seed = re.search(r"accuracy: ([0-9.]+) float, ([0-9.]+) loihi2", row)
-    assert seed, f"docs/zoo.md's row of {SEED_ROWS[network]} has no loihi2 accuracy"
+    seed = re.search(r"chip layers ≥ ([0-9.]+) % \(\d+\); same class ([0-9.]+) % \| accuracy: ([0-9.]+) float, "
+                     r"([0-9.]+) loihi2", row)
+    assert seed, f"docs/zoo.md's row of {SEED_ROWS[network]} has no loihi2 agreement and accuracy"
     assert mixed.groups() == seed.groups(), f"docs/mixed.md says {mixed.groups()}, the seed table {seed.groups()}"
+
+
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m7"])
+def test_mcu_costs_are_the_documented_fit(target):
+    """targets/cortex-m*.toml hold the costs that benchmarks/mcu_cycles.py fitted and wrote
+    into docs/mcu.md: refitting (and rewriting the doc) without updating the target, or the
+    reverse, fails here."""
+    import re
+
+    from snncompile.targets import load_target
+
+    row = re.search(rf"^\| {target}(?: \(instructions\))? \| ([0-9.]+).*?\| ([0-9.]+).*?\| [0-9.]+.*?\| ([0-9.]+)",
+                    (ROOT / "docs" / "mcu.md").read_text(), re.M)
+    assert row, f"docs/mcu.md has no fitted costs for {target}"
+    t = load_target(target)
+    toml = [t.number("cycles", key) or 0.0 for key in ("per_synop", "per_neuron_update", "per_step")]
+    assert [float(v) for v in row.groups()] == pytest.approx(toml, abs=1e-6), f"docs/mcu.md {row.groups()}, {target}.toml {toml}"

@@ -1,10 +1,12 @@
 """Energy and latency per target for the Braille networks of docs/estimates.md.
 
-    python examples/estimates_braille.py [--samples N] [--l2mu-samples M]
+    python -m benchmarks.estimates_braille [--samples N] [--l2mu-samples M] [--write-docs]
 
 Networks: the NIR paper's two Braille RNNs (reset to zero / snnTorch's delayed subtract)
 and the L2MU, all run by the float reference simulator on the first samples of
-braille7_fold0 (256 steps, dt = 1e-4 s). Prints Markdown tables.
+braille7_fold0 (256 steps, dt = 1e-4 s). Prints Markdown tables; ``--write-docs`` writes
+them into docs/estimates.md (benchmarks/doc_tables.py). tests/docs/test_claims.py checks
+the accuracies they state.
 """
 
 from __future__ import annotations
@@ -44,18 +46,16 @@ def markdown(rows: list[dict], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--samples", type=int, default=280)
-    ap.add_argument("--l2mu-samples", type=int, default=40)
-    args = ap.parse_args()
+def tables(samples: int, l2mu_samples: int) -> str:
+    """One section per network: its activity, the side-by-side table, what does not fit."""
+    out: list[str] = []
     data = np.load(f"{DATA}/braille/braille7_fold0.npz", allow_pickle=False)
     # Loihi 2 has no per-op energies; its target file suggests Loihi 1's, with a warning
     borrowed = dataclasses.replace(borrow_figures(load_target("loihi2"), load_target("loihi")),
                                    name="loihi2 (Loihi 1 energies, borrowed)")
     targets = resolve_targets("all") + [borrowed]
     for title, build in networks():
-        n = args.l2mu_samples if title == "L2MU" else args.samples
+        n = l2mu_samples if title == "L2MU" else samples
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             graph = build()
@@ -65,20 +65,36 @@ def main() -> None:
         d = report.to_dict()
         acc = accuracy(report.activity.emitted[graph.outputs[0]], labels)
         t = d["metrics"]["totals"]
-        print(f"\n### {title}\n")
-        print(f"{n} samples of braille7_fold0, 256 steps; accuracy {acc:.3f}; per inference: "
-              f"{t['Effective_ACs']:.0f} effective ACs, {t['Effective_MACs']:.0f} MACs, "
-              f"{t['synaptic_events']:.0f} synaptic events, {t['spikes']:.0f} spikes, "
-              f"{t['neuron_updates']:.0f} neuron updates, ActivationSparsity {t['ActivationSparsity']:.3f}, "
-              f"Footprint {t['Footprint']} B.\n")
+        out.append(f"### {title}")
+        out.append(f"{n} samples of braille7_fold0, 256 steps; accuracy {acc:.3f}; per inference: "
+                   f"{t['Effective_ACs']:.0f} effective ACs, {t['Effective_MACs']:.0f} MACs, "
+                   f"{t['synaptic_events']:.0f} synaptic events, {t['spikes']:.0f} spikes, "
+                   f"{t['neuron_updates']:.0f} neuron updates, ActivationSparsity {t['ActivationSparsity']:.3f}, "
+                   f"Footprint {t['Footprint']} B.")
         rows = R.side_by_side_rows(d)
-        print(markdown(rows, ["target", "model", "energy/inference", "latency/inference", "latency/step",
-                              "cycles/step", "fits", "cores", "missing"]))
+        out.append(markdown(rows, ["target", "model", "energy/inference", "latency/inference", "latency/step",
+                                   "cycles/step", "fits", "cores", "missing"]))
         fails = [f"{t}: " + "; ".join(f"{v['rule']} at {v['node']} ({v['actual']} > {v['limit']})"
                                       for v in p["violations"])
                  for t, p in d["mapping"].items() if p["violations"]]
         if fails:
-            print("\nDoes not fit:\n" + "\n".join(f"- {f}" for f in fails))
+            out.append("Does not fit:\n" + "\n".join(f"- {f}" for f in fails))
+    return "\n\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=280)
+    ap.add_argument("--l2mu-samples", type=int, default=40)
+    ap.add_argument("--write-docs", action="store_true", help="write the tables into docs/estimates.md")
+    args = ap.parse_args()
+    text = tables(args.samples, args.l2mu_samples)
+    print(text)
+    if args.write_docs:
+        from benchmarks.doc_tables import write_block
+
+        write_block("estimates.md", "estimates_braille", text, f"python -m benchmarks.estimates_braille --samples "
+                    f"{args.samples} --l2mu-samples {args.l2mu_samples} --write-docs")
 
 
 if __name__ == "__main__":
