@@ -76,8 +76,8 @@ from snncompile.passes.quantize.add_synapse_latency import (
     timing_problems,
 )
 from snncompile.passes.quantize.calibrate import measure_ranges
-from snncompile.passes.quantize.choose_scales import ScalePlan, choose_scales
 from snncompile.passes.quantize.choose_precision import choose_precision, leaves_precision_open
+from snncompile.passes.quantize.choose_scales import ScalePlan, choose_scales
 from snncompile.passes.quantize.context import QuantizeContext, Step, analyze, run_steps, transform
 from snncompile.passes.quantize.layers import Layer, find_layers
 from snncompile.passes.quantize.options import QuantizeOptions

@@ -17,7 +17,7 @@ from snncompile.ir import IF, Graph, Input, Linear, Output
 from snncompile.ir.arithmetic import Accumulate
 from snncompile.ir.fixed import FixedSynapse
 from snncompile.passes.quantize import QuantizeOptions, quantize
-from snncompile.passes.quantize.choose_precision import AGREEMENT_TARGET, leaves_precision_open
+from snncompile.passes.quantize.choose_precision import leaves_precision_open
 from snncompile.passes.quantize.spec import spec_from_target
 
 DATA = Path(__file__).parents[2] / "data"
