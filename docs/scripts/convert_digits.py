@@ -7,9 +7,11 @@ held-out samples): the ANN's accuracy; the converted SNN's accuracy against the 
 steps T for each conversion (IF with scales from the max and from the 99.9th percentile of
 the training split's activations, LIF with the percentile), from the converted PyTorch
 module; its IR graph's accuracy (reference backend) at T = 64; the graph compiled for
-loihi2 (calibration: 64 training samples) and run by the emulator at T = 64; and the
-cortex-m4 estimate (energy and latency per sample at T = 64) of the float graph, which the
-MCU runs in software (its descriptor has no integer neuron convention to compile to).
+loihi2 (calibration: 64 training samples) and run by the emulator at T = 64; the graph
+compiled for cortex-m4 (same calibration) run as generated C (the ``c`` backend: gcc on
+this machine, the static first synapse on the host, replayed) at T = 64, and whether its
+outputs equal the emulator's; and the cortex-m4 estimate (energy and latency per sample at
+T = 64) of the float graph.
 """
 
 from __future__ import annotations
@@ -56,15 +58,21 @@ def main() -> None:
             art = build_artifact(graph, "loihi2", calibrate=calib)
             lag = int(art.lags[graph.outputs[0]])
             emu = get_backend("emulator").run(art.fixed, seq, steps=ZOO_STEPS + lag).output()[:, lag:]
+            m4_art = build_artifact(graph, "cortex-m4", calibrate=calib)
+            c_out = get_backend("c").run(m4_art.fixed, seq).output()
+            c_exact = bool((c_out == get_backend("emulator").run(m4_art.fixed, seq).output()).all())
             m4 = run_estimates(graph, {graph.inputs[0]: seq}, resolve_targets("cortex-m4")).estimates[0]
             row["conversions"][label] = {
                 "scales": conversion.scales, "accuracy against T": against_t, "graph (reference)": ref,
                 "loihi2 (emulator)": accuracy(emu, y), "loihi2 output lag": lag,
                 "loihi2 host nodes": sorted(art.partition.host_nodes) if art.partition else [],
+                "cortex-m4 (generated C)": accuracy(c_out, y), "cortex-m4 C equals emulator": c_exact,
+                "cortex-m4 output lag": int(m4_art.lags[graph.outputs[0]]),
                 "cortex-m4 energy per sample (J)": m4.energy_j, "cortex-m4 latency per sample (s)": m4.latency_s,
             }
             print(f"  {label}: T {', '.join(f'{k}: {v:.4f}' for k, v in against_t.items())}; graph {ref:.4f}, "
-                  f"loihi2 emulator {accuracy(emu, y):.4f} (lag {lag}), cortex-m4 {m4.energy_j} J "
+                  f"loihi2 emulator {accuracy(emu, y):.4f} (lag {lag}), cortex-m4 C {accuracy(c_out, y):.4f} "
+                  f"(= emulator: {c_exact}), estimate {m4.energy_j} J "
                   f"{m4.latency_s} s ({time.time() - t:.0f} s)", flush=True)
         results["networks"][name] = row
     if args.out:

@@ -151,6 +151,14 @@ def _input_node(graph: Graph, name: str) -> Input:
     return node
 
 
+def padded_steps(x: np.ndarray, steps: int) -> np.ndarray:
+    """``x`` (batch, time, ...) cut or zero-padded to ``steps`` steps (an input replayed
+    into a chip segment that runs longer or shorter than the input)."""
+    out = np.zeros((x.shape[0], steps, *x.shape[2:]), x.dtype)
+    out[:, : min(steps, x.shape[1])] = x[:, :steps]
+    return out
+
+
 def resolve_record(graph: Graph, record: Record) -> list[str]:
     """``"all"`` -> every non-Input node; ``"neurons"`` -> neuron nodes; a list -> itself."""
     if record is None:

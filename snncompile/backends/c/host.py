@@ -1,6 +1,11 @@
 """Backend ``c``: the generated C, compiled for this machine with its C compiler (``CC``,
 else ``cc``), run through the host harness. What the MCU runs, on the host: its results
-are tested equal to the emulator's, integer for integer."""
+are tested equal to the emulator's, integer for integer.
+
+A mixed graph (e.g. a converted ANN whose first synapse, on a static image, is computed
+once per sample on the host and enters as a bias) runs each chip segment as generated C
+with the values its host inputs took replayed into it (the emulator runs the host part,
+in float64), as the ``lava`` backend does; host nodes' values are the emulator's."""
 
 from __future__ import annotations
 
@@ -19,9 +24,16 @@ from snncompile.backends.c.project import HOST_CFLAGS, write_project
 from snncompile.errors import InputError, UnsupportedError
 from snncompile.ir import Constant, Graph, Node
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
-from snncompile.ir.placement import on_host
-from snncompile.ir.stage import is_integer
-from snncompile.simulate.backend import Backend, GraphKind, Record, RunInputs, register_backend
+from snncompile.ir.placement import chip_segments, crossings, extract, on_host
+from snncompile.ir.stage import is_integer, is_integer_graph
+from snncompile.simulate.backend import (
+    Backend,
+    GraphKind,
+    Record,
+    RunInputs,
+    padded_steps,
+    register_backend,
+)
 from snncompile.simulate.result import SimResult
 
 
@@ -53,12 +65,24 @@ def node_problem(node: Node) -> str | None:
     return None
 
 
+def check_whole_chip(graph: Graph) -> None:
+    """Raise UnsupportedError naming every node a C project cannot hold: a project is one
+    program for the MCU, so host nodes of a mixed graph are refused here (the backend runs
+    them on the emulator instead)."""
+    bad = {n: why for n, node in graph.items() if (why := node_problem(node))}
+    if bad:
+        detail = "; ".join(f"'{n}' ({graph.nodes[n].kind}): {why}" for n, why in bad.items())
+        raise UnsupportedError(f"the c backend cannot run {len(bad)} node(s): {detail}")
+
+
 class CBackend(Backend):
     name = "c"
     runs = GraphKind.COMPILED
     description = "the generated C99 (what an MCU runs), compiled with this machine's C compiler"
 
     def supports(self, graph: Graph, name: str, node: Node) -> str | None:
+        if on_host(node) and type(node) not in EMITTERS:
+            return None  # a mixed graph's host part: the emulator runs it, its values are replayed
         return node_problem(node)
 
     def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
@@ -66,11 +90,39 @@ class CBackend(Backend):
         from snncompile.simulate.backend import resolve_record
 
         u_names = [n for n in resolve_record(graph, currents) if isinstance(graph.nodes[n], FixedLIF)]
+        if not is_integer_graph(graph):
+            return _run_segments(self, graph, inputs, steps, record, membranes, u_names)
         want_probes = bool(record or membranes or u_names)
         with tempfile.TemporaryDirectory(prefix="snnc-c-") as tmp:
             exe = build_harness(graph, Path(tmp) / "project")
             raw = run_harness(exe, _stack_inputs(graph, inputs), steps, want_probes)
         return _result(graph, raw, inputs.batch, steps, record, membranes, u_names, self.name)
+
+
+def _run_segments(backend: CBackend, graph: Graph, inputs: RunInputs, steps: int, record: list[str],
+                  membranes: list[str], u_names: list[str]) -> SimResult:
+    """Each chip segment as generated C, its host inputs replayed from an emulator run."""
+    from snncompile.emulator import EMULATOR
+
+    boundary = sorted({e.src for e in crossings(graph) if not on_host(graph.nodes[e.dst])})
+    emulated = EMULATOR.execute(graph, inputs, steps, list(dict.fromkeys([*record, *boundary])), [], False)
+    result = SimResult(outputs={}, recorded={}, dt=graph.dt, backend=backend.name)
+    for segment in chip_segments(graph).values():
+        sub, fed = extract(graph, segment)
+        arrays = {n: padded_steps(inputs.arrays[n], steps) for n in sub.inputs if n in inputs.arrays}
+        arrays.update({n: emulated.recorded[n] for n in fed})
+        mine = set(segment)
+        part = backend.execute(sub, RunInputs(arrays, steps, inputs.batch), steps, [n for n in record if n in mine],
+                               [n for n in membranes if n in mine], False, currents=[n for n in u_names if n in mine])
+        result.recorded.update(part.recorded)
+        result.outputs.update({o: a for o, a in part.outputs.items() if o in graph.outputs})
+        result.membranes.update(part.membranes)
+        result.currents.update(part.currents)
+    for n in record:  # host nodes: the emulator's float64 values
+        result.recorded.setdefault(n, emulated.recorded[n])
+    for o in graph.outputs:
+        result.outputs.setdefault(o, emulated.outputs[o])
+    return result
 
 
 def build_harness(graph: Graph, folder: Path, target: str = "host") -> Path:

@@ -122,10 +122,10 @@ def write_artifact_project(artifact, folder: str | os.PathLike) -> Project:  # a
     """The project of a compiled artifact, with the artifact itself as ``model.snnc``
     (so ``simulate``/``compare``/``estimate`` can run it); refuses, naming every node,
     a graph the generated C cannot run (host nodes of a mixed graph)."""
-    from snncompile.backends.c.host import C_BACKEND
+    from snncompile.backends.c.host import check_whole_chip
     from snncompile.compile import save_artifact
 
-    C_BACKEND.check(artifact.fixed)
+    check_whole_chip(artifact.fixed)
     return write_project(artifact.fixed, folder, target=str(artifact.target["name"]),
                          extra=lambda tmp: save_artifact(artifact, tmp / ARTIFACT_NAME))
 

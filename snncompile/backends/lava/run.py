@@ -51,6 +51,7 @@ from snncompile.simulate.backend import (
     GraphKind,
     Record,
     RunInputs,
+    padded_steps,
     register_backend,
 )
 from snncompile.simulate.progress import steps_with_progress
@@ -242,7 +243,7 @@ def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str],
     result = SimResult(outputs={}, recorded={}, dt=graph.dt, backend="lava")
     for segment in chip_segments(graph).values():
         sub, fed = extract(graph, segment)
-        arrays = {n: _padded(inputs.arrays[n], steps) for n in sub.inputs if n in inputs.arrays}
+        arrays = {n: padded_steps(inputs.arrays[n], steps) for n in sub.inputs if n in inputs.arrays}
         arrays.update({n: emulated.recorded[n] for n in fed})
         data = RunInputs(arrays, steps, inputs.batch)
         mine = [n for n in segment if not isinstance(graph.nodes[n], (*FLAT_VIEWS, Output, Constant))]
@@ -257,13 +258,6 @@ def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str],
     for o in graph.outputs:
         result.outputs.setdefault(o, emulated.outputs[o])
     return result
-
-
-def _padded(x: np.ndarray, steps: int) -> np.ndarray:
-    """``x`` (batch, time, ...) cut or zero-padded to ``steps`` steps."""
-    out = np.zeros((x.shape[0], steps, *x.shape[2:]), x.dtype)
-    out[:, : min(steps, x.shape[1])] = x[:, :steps]
-    return out
 
 
 def _build_fixed(graph, plan, shapes, sample, sparse):  # noqa: C901
