@@ -1,7 +1,12 @@
 """The C of one synapse node: for every active source (an event, or a nonzero value),
 add its synapses into the accumulator ring, then hand on this step's slot finished
 (``wrap(acc << shift, accum_bits)``) and clear it. Work per step: spikes x fan-out for
-the events, plus one finish per target."""
+the events, plus one finish per target.
+
+Per-synapse delays with a negative shift: as Lava's DelayDense (and the emulator,
+:mod:`snncompile.emulator.events`), each delay's partial sum of this step is floored on
+its own (``grouped``): the events add into one row per delay, which is then shifted into
+its arrival slot, and the slot is finished without a shift."""
 
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ def synapse_parts(plan: Plan, np_: NodePlan, t: SynapseTables, ring: list[str]) 
     state = [f"{t.acc_type} {ident}_acc[{t.slots}][{t.n_out}];", *ring]
     if t.slots > 1:
         state.append(f"uint32_t {ident}_apos;")
+    if grouped(t):
+        state.append(f"{t.acc_type} {ident}_grp[{t.slots}][{t.n_out}];")
     if t.layout != ROWS:
         assert t.indptr is not None and t.indices is not None
         tables.append(const_array("uint32_t", f"{ident}_ptr", t.indptr))
@@ -30,12 +37,23 @@ def synapse_parts(plan: Plan, np_: NodePlan, t: SynapseTables, ring: list[str]) 
     else:
         state.append(f"int64_t {ident}_x[{t.n_in}];")
         lines += _summed_sources(plan, np_, t, body)
+    if grouped(t):
+        lines.append(f"{{ uint32_t d; for (d = 0; d < {t.slots}u; d++) {{ uint32_t s = S.{ident}_apos + d; "
+                     f"if (s >= {t.slots}u) s -= {t.slots}u; for (j = 0; j < {t.n_out}u; j++) {{ "
+                     f"S.{ident}_acc[s][j] += ({t.acc_type})((int64_t)S.{ident}_grp[d][j] >> {-t.shift}); "
+                     f"S.{ident}_grp[d][j] = 0; }} }} }}")
     out = f"S.{ident}_out[{slot(plan, Read(np_.name, 0))}]"
-    lines.append(f"for (j = 0; j < {t.n_out}u; j++) {{ {out}[j] = {finish('acc[j]', t.shift, t.accum_bits)}; "
+    shift = 0 if grouped(t) else t.shift
+    lines.append(f"for (j = 0; j < {t.n_out}u; j++) {{ {out}[j] = {finish('acc[j]', shift, t.accum_bits)}; "
                  "acc[j] = 0; }")
     if t.slots > 1:
         lines.append(f"S.{ident}_apos = S.{ident}_apos + 1u == {t.slots}u ? 0u : S.{ident}_apos + 1u;")
     return Parts(state, tables, "\n".join(lines))
+
+
+def grouped(t: SynapseTables) -> bool:
+    """Whether each delay's partial sum is floored on its own (module docstring)."""
+    return t.delays is not None and t.shift < 0
 
 
 def _row_code(ident: str, t: SynapseTables) -> str:
@@ -48,6 +66,9 @@ def _row_code(ident: str, t: SynapseTables) -> str:
     add = term.format(w=f"{ident}_w[k]")
     if t.delays is None:
         return f"for (k = {ident}_ptr[i]; k < {ident}_ptr[i + 1]; k++) acc[{ident}_idx[k]] += {add};"
+    if grouped(t):
+        return (f"for (k = {ident}_ptr[i]; k < {ident}_ptr[i + 1]; k++) "
+                f"S.{ident}_grp[{ident}_dly[k]][{ident}_idx[k]] += {add};")
     return (f"for (k = {ident}_ptr[i]; k < {ident}_ptr[i + 1]; k++) {{ "
             f"uint32_t s = S.{ident}_apos + {ident}_dly[k]; if (s >= {t.slots}u) s -= {t.slots}u; "
             f"S.{ident}_acc[s][{ident}_idx[k]] += {add}; }}")

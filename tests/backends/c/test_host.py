@@ -54,6 +54,25 @@ def test_generated_c_equals_the_emulator_on_shared_and_summed_values():
     assert np.any(e.recorded["b"])
 
 
+def test_per_delay_partial_sums_are_floored_on_their_own():
+    """weight_exp -2 and per-synapse delays: input 0 (delay 1) fires at step 0, input 1
+    (delay 0) at step 1; both arrive at step 1, each 2 >> 2 = 0 on its own (Lava's
+    DelayDense, the emulator), not (2 + 2) >> 2 = 1 as one sum. Found by the random
+    graphs test (a sparse delayed FixedLinear behind a Flatten)."""
+    g = Graph()
+    g.add("x", Input(shape=(2,)))
+    g.add("w", FixedLinear(weight=np.array([[2, 2]]), weight_exp=-2, delays=np.array([[1, 0]])))
+    g.add("n", FixedLIF(shape=(1,), du=4095, dv=4095, vth=1000, reset=Reset.ZERO))
+    g.add("y", Output(shape=(1,)))
+    g.chain("x", "w", "n", "y")
+    x = np.array([[[1, 0], [0, 1], [0, 0], [1, 1]]])
+    record = dict(record="all", currents="neurons")
+    e = emulate(g.validate(), x, steps=6, **record)
+    assert e.recorded["w"][0, :, 0].tolist() == [0] * 6  # one sum would give 1 at step 1
+    c = get_backend("c").run(g, x, steps=6, **record)
+    assert compare_runs(e, c, g) == []
+
+
 def test_the_c_backend_names_every_node_it_cannot_run():
     g = Graph()
     g.add("x", Input(shape=(3,)))
