@@ -96,3 +96,15 @@ def test_a_refractory_neuron_is_refused_by_name():
     assert "refractory period 3" in get_backend("c").supports(b.graph, "lif2", b.graph.nodes["lif2"])
     with pytest.raises(UnsupportedError, match="'lif2' \\(FixedLIF\\): refractory period 3 has no C form"):
         generate(b.graph)
+
+
+def test_ternary_host_values_reach_a_c_synapse_as_the_emulator_sends_them():
+    from snncompile.compile import build_artifact
+    from snncompile.testing.mixed_graphs import float_ternary
+
+    x = (np.random.default_rng(3).random((4, 20, 5)) < 0.5).astype(np.int8)
+    fixed = build_artifact(float_ternary(), "cortex-m4", calibrate=x).fixed
+    assert fixed.nodes["fc.q"].kind == "Quantize" and fixed.nodes["fc"].num_message_bits == 24
+    e, c = emulate(fixed, x, record=["fc.q", "out"]), get_backend("c").run(fixed, x, record=["fc.q", "out"])
+    assert np.array_equal(e.output(), c.output()) and np.array_equal(e.recorded["out"], c.recorded["out"])
+    assert (e.recorded["fc.q"] < 0).any() and e.recorded["out"].any()
