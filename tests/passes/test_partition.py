@@ -130,3 +130,12 @@ def test_small_integer_host_values_feed_chip_synapses_where_spikes_are_graded():
     # Loihi's spikes are binary: the ternary values cannot cross, the synapse stays on the host
     loihi = partition(float_ternary(), Capabilities.of(load_target("loihi")))
     assert "comes from host node 't' (Mul)" in loihi.host_reasons["fc"]
+
+
+def test_a_host_neurons_synapses_stay_with_it():
+    # the L2MU: m runs on the host (a loop too fast for the chip); W_m's float sum enters h
+    # through an entry, finer than W_m's weights would be on the chip
+    from snncompile.zoo.l2mu import WEIGHTS, load_l2mu
+
+    p = partition(load_l2mu(WEIGHTS), LOIHI2)
+    assert {"u", "m", "W_m"} <= set(p.host_reasons) and "h" not in p.host_reasons
