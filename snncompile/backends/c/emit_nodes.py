@@ -20,6 +20,7 @@ from snncompile.backends.c.plan import CONST, DENSE, EVENTS, NodePlan, Plan, Rea
 from snncompile.backends.c.synapse_tables import build_tables
 from snncompile.ir import Constant, Input
 from snncompile.ir.fixed import FixedConv1d, FixedConv2d, FixedLIF, FixedLinear
+from snncompile.ir.host import Quantize
 from snncompile.ir.host_tensor import Reshape
 from snncompile.ir.ops import Flatten, Output
 from snncompile.ir.semantics import Comparator, Reset
@@ -69,6 +70,20 @@ def emit_constant(plan: Plan, np_: NodePlan) -> Parts:
     node = np_.node
     assert isinstance(node, Constant)
     return Parts([], [const_array("int32_t", f"{np_.ident}_c", np.asarray(node.value, np.int64).reshape(-1))], "")
+
+
+@emitter(Quantize)
+def emit_quantized(plan: Plan, np_: NodePlan) -> Parts:
+    """The host entry's integer payloads (``E.<ident>_q``, set by ``snn_set_analog``,
+    :mod:`.emit_entry`) from step ``start`` on, zeros before."""
+    node = np_.node
+    assert isinstance(node, Quantize)
+    out, q = f"S.{np_.ident}_out[{slot(plan, Read(np_.name, 0))}]", f"E.{np_.ident}_q"
+    if node.start:
+        step = f"for (i = 0; i < {np_.size}u; i++) {out}[i] = snn_t >= {node.start}u ? {q}[i] : 0;"
+    else:
+        step = f"snn_copy32({out}, {q}, {np_.size}u);"
+    return Parts(ring_state(np_), [], step)
 
 
 @emitter(Flatten, Reshape, Output)
