@@ -145,9 +145,6 @@ def generate(graph: Graph, name: str = "snn_model", target: str = "custom", vers
         emit = EMITTERS.get(type(node))
         if emit is None:
             raise UnsupportedError(f"node '{node_name}' ({node.kind}): no C form")
-        if isinstance(node, FixedLIF) and node.refractory:  # the C has no refractory counter yet
-            raise UnsupportedError(f"node '{node_name}' ({node.kind}): refractory period {node.refractory} has no C "
-                                   "form yet (run it on the emulator or Lava)")
         parts[node_name] = emit(plan, plan.nodes[node_name])
     probes = [plan.nodes[n] for n in plan.order]
     analog = [f" *   {n}: {int(np.prod(plan.shapes[n]))} values, shape {tuple(plan.shapes[n])}" for n in plan.analog]

@@ -123,6 +123,8 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
     assert isinstance(node, FixedLIF)
     n, ident = np_.size, np_.ident
     state = [f"int32_t {ident}_u[{n}];", f"int32_t {ident}_v[{n}];", *ring_state(np_)]
+    if node.refractory:  # steps each neuron has left to wait (a spike sets it to the period)
+        state.append(f"uint32_t {ident}_left[{n}];")
     tables: list[str] = []
     pre: list[str] = []
     terms = []
@@ -154,16 +156,21 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
     cmp = ">=" if node.comparator is Comparator.GE else ">"
     reset = {Reset.ZERO: "0", Reset.SUBTRACT: f"vol - {c_int(vth)}", Reset.NONE: "vol"}[node.reset]
     here = slot(plan, Read(np_.name, 0))
+    silent, rest = "", ""
+    if node.refractory:  # u integrates; v holds and nothing is sent while the counter runs
+        rest = f"S.{ident}_left[i] = {node.refractory}u; "
+        quiet = "" if np_.storage == EVENTS else "out[i] = 0; "
+        silent = f"\n    if (S.{ident}_left[i] > 0u) {{ S.{ident}_left[i]--; {quiet}continue; }}"
     if np_.storage == EVENTS:
         pre.append(f"uint32_t nev = 0; {index_type(n)} *ev = S.{ident}_ev[{here}];")
-        fire = f"if (vol {cmp} {c_int(vth)}) {{ ev[nev++] = ({index_type(n)})i; vol = {reset}; }}"
+        fire = f"if (vol {cmp} {c_int(vth)}) {{ ev[nev++] = ({index_type(n)})i; {rest}vol = {reset}; }}"
         post = f"S.{ident}_nev[{here}] = nev;"
     elif node.reads_membrane:
         pre.append(f"int32_t *out = S.{ident}_out[{here}];")
         fire, post = "out[i] = (int32_t)vol;", ""
     else:  # graded spikes: the payload v >> vth_shift
         pre.append(f"int32_t *out = S.{ident}_out[{here}];")
-        fire = (f"if (vol {cmp} {c_int(vth)}) {{ out[i] = (int32_t)(vol >> {node.vth_shift}); vol = {reset}; }} "
+        fire = (f"if (vol {cmp} {c_int(vth)}) {{ out[i] = (int32_t)(vol >> {node.vth_shift}); {rest}vol = {reset}; }} "
                 "else out[i] = 0;")
         post = ""
     body = f"""for (i = 0; i < {n}u; i++) {{
@@ -171,7 +178,7 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
     int32_t cur = (int32_t)((uint32_t){decay(f'S.{ident}_u[i]', unity - (node.du + 1), node.decay_bits)} + (a << {node.act_shift}));
     if (cur > {c_int(half)}) cur = (int32_t)(cur - {c_int(2 * half)});
     else if (cur <= -{c_int(half)}) cur = (int32_t)(cur + {c_int(2 * half)});
-    S.{ident}_u[i] = cur;
+    S.{ident}_u[i] = cur;{silent}
     {vol_type} vol = ({vol_type}){decay(f'S.{ident}_v[i]', unity - node.dv, node.decay_bits)} + cur{bias_term};
     if (vol > {c_int(half - 1)}) vol = {c_int(half - 1)};
     else if (vol < -{c_int(half - 1)}) vol = -{c_int(half - 1)};

@@ -56,9 +56,6 @@ def node_problem(node: Node) -> str | None:
         if not is_integer(node):
             return "a float node: compile the model for an MCU first (snncompile compile MODEL --target cortex-m4)"
         return "no C form (the generated C runs integer nodes, Inputs, Outputs, Flatten, Reshape, Constants)"
-    if isinstance(node, FixedLIF) and node.refractory:
-        return (f"refractory period {node.refractory}: the generated C has no refractory counter yet "
-                "(run it on the emulator or Lava)")
     if isinstance(node, FixedLIF) and not 1 < node.state_bits <= 31:
         return f"state_bits {node.state_bits}: the C holds states in int32_t (at most 31 bits)"
     if isinstance(node, FixedSynapse) and not 1 < node.accum_bits <= 32:
