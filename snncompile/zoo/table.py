@@ -11,7 +11,8 @@ A row has two kinds of facts:
   :class:`~snncompile.zoo.models.Row`): the float graph against the PyTorch module
   (every neuron module's output over T steps, in the module's dtype), the loihi2 compile
   against the float graph (per chip layer spike agreement, same class), held-out accuracy
-  of both (the RMSE against per-step targets for a regression), and energy and latency
+  of both (the RMSE against per-step targets for a regression, beside the entry's
+  trivial forecast, e.g. persistence), and energy and latency
   per inference on loihi2 (its chip part; with host segments plus their estimate on the
   default host, a Cortex-A72; Loihi 2's missing figures borrowed from Loihi) and on a
   Cortex-M4 (the whole float graph). Not in the fingerprint: snncompile's own code, so
@@ -28,6 +29,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +122,7 @@ def measure(name: str, samples: int | None = None, estimates: bool = True) -> di
     x, labels = x[:n], labels[:n]
     calibration = entry.data("train")[0][:row.calibration]
     dtype = getattr(torch, row.dtype)
+    score = Score(_metric(labels), entry.warmup)
     module_out, module_layers = run_module(entry.build(), graph, x, dtype)
     q = _compile(graph, row, calibration)
     chip_layers = [n for n, node in q.fixed.items() if n in graph.nodes and graph.nodes[n].spiking
@@ -129,9 +132,11 @@ def measure(name: str, samples: int | None = None, estimates: bool = True) -> di
     return {
         "samples": int(n),
         "pytorch": _versus_module(module_out, module_layers, ref, graph, out),
-        "compiled": _versus_compiled(graph, q, x, ref, chip_layers, labels, out),
-        "score": {"metric": _metric(labels), "pytorch": _score(module_out, labels),
-                  "float": _score(ref.outputs[out], labels)},
+        "compiled": _versus_compiled(graph, q, x, ref, chip_layers, labels, out, score),
+        "score": {"metric": score.metric, "pytorch": score(module_out, labels),
+                  "float": score(ref.outputs[out], labels),
+                  **({"baseline": {"name": entry.baseline.name, "score": score(entry.baseline.forecast(x), labels)}}
+                     if entry.baseline is not None else {})},
         "estimates": _estimates(graph, q.fixed, x[:ESTIMATE_SAMPLES]) if estimates else None,
         "notes": list(q.report.notes),
     }
@@ -222,7 +227,8 @@ def _versus_module(module_out, module_layers, ref, graph, out: str) -> dict[str,
     }
 
 
-def _versus_compiled(graph, q, x: np.ndarray, ref, chip_layers: list[str], labels, out: str) -> dict[str, Any]:
+def _versus_compiled(graph, q, x: np.ndarray, ref, chip_layers: list[str], labels, out: str,
+                     score: Score) -> dict[str, Any]:
     from snncompile.compare import aligned, readout_scale
     from snncompile.simulate import classify
 
@@ -238,9 +244,9 @@ def _versus_compiled(graph, q, x: np.ndarray, ref, chip_layers: list[str], label
     return {
         "chip_layers": agreement,
         "same_class": (float(np.mean(classify(values) == classify(ref.outputs[out])))
-                       if _metric(labels) == "accuracy" else None),
+                       if score.metric == "accuracy" else None),
         "output_max_error": float(np.max(np.abs(values - ref.outputs[out]))),
-        "score": _score(values, labels),
+        "score": score(values, labels),
         "host_nodes": len(host),
     }
 
@@ -250,16 +256,24 @@ def _metric(labels: np.ndarray) -> str:
     return "accuracy" if np.asarray(labels).ndim == 1 else "rmse"
 
 
-def _score(outputs: np.ndarray, labels: np.ndarray) -> float | None:
+@dataclass(frozen=True)
+class Score:
     """Held-out accuracy (class = argmax of the outputs summed over time), or the RMSE of
-    the outputs against per-step targets (None when their sizes differ)."""
-    from snncompile.simulate import accuracy
+    the outputs against per-step targets from step ``warmup`` on (the entry's, a
+    forecaster's receptive field; None when the sizes differ)."""
 
-    if _metric(labels) == "accuracy":
-        return accuracy(outputs, labels)
-    if np.size(outputs) != np.size(labels):
-        return None
-    return float(np.sqrt(np.mean((np.reshape(outputs, np.shape(labels)) - labels) ** 2)))
+    metric: str
+    warmup: int = 0
+
+    def __call__(self, outputs: np.ndarray, labels: np.ndarray) -> float | None:
+        from snncompile.simulate import accuracy
+
+        if self.metric == "accuracy":
+            return accuracy(outputs, labels)
+        if np.size(outputs) != np.size(labels):
+            return None
+        error = np.reshape(outputs, np.shape(labels)) - labels
+        return float(np.sqrt(np.mean(error[:, self.warmup:] ** 2)))
 
 
 def _estimates(graph, fixed, x: np.ndarray) -> dict[str, Any]:
@@ -423,7 +437,9 @@ def _measured_cells(m: Mapping[str, Any]) -> list[str]:
         "; ".join(parts),
         f"{chip}; " + (f"same class {_percent(c['same_class'])}" if c["same_class"] is not None
                        else f"outputs max Δ {c['output_max_error']:.1g}"),
-        f"{score['metric']}: {_number(score['float'])} float, {_number(c['score'])} {CHIP} (n = {m['samples']})",
+        f"{score['metric']}: {_number(score['float'])} float, {_number(c['score'])} {CHIP}" + (
+            f", {score['baseline']['name']} {_number(score['baseline']['score'])}" if "baseline" in score else "")
+        + f" (n = {m['samples']})",
         cost(est[CHIP]), cost(est[MCU]),
     ]
 
