@@ -38,11 +38,13 @@ step from ``WARMUP`` = 8 on (the receptive field), in the series' standardised u
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import torch
 from torch import nn
 
-from snncompile.nn import LI, LIF, TemporalConv
+from snncompile.nn import LI, LIF, TemporalConv, reset_states
 
 CHANNELS, HIDDEN, KERNEL, DILATIONS = 4, 32, 2, (1, 2, 4)
 READOUT_DECAY = 0.5
@@ -106,8 +108,10 @@ class SpikingTCN(nn.Module):
 
     def reset(self) -> None:
         """Start a new sequence (what :func:`~snncompile.zoo.stepping.run` calls)."""
-        for m in [*self.convs, self.skip, *self.lifs, self.readout]:
-            m.reset() if isinstance(m, TemporalConv) else m.reset_state()
+        for m in self.modules():
+            if isinstance(m, TemporalConv):
+                m.reset()
+        reset_states(self)
 
     def sequence(self, x: torch.Tensor, record: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
         """The TCN's whole-sequence forward on (batch, T, 4): forecasts (batch, T, 4)."""
@@ -115,7 +119,7 @@ class SpikingTCN(nn.Module):
         xs = x.transpose(0, 1)  # (T, batch, C)
         h = xs
         for i, (conv, lif) in enumerate(zip(self.convs, self.lifs)):
-            z = conv.sequence(h)
+            z = cast(TemporalConv, conv).sequence(h)
             h = torch.stack([lif(z[t]) for t in range(z.shape[0])])
             if record is not None:
                 record[f"lifs.{i}"] = h.transpose(0, 1)
