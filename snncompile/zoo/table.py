@@ -103,6 +103,8 @@ def fingerprint(name: str) -> str:
     row = entry.row
     h.update(json.dumps([entry.input_shape, entry.steps, entry.carries, entry.static, row.issue,
                          dict(row.options), row.dtype, row.samples, row.calibration], default=str).encode())
+    if entry.warmup or entry.baseline is not None:  # later fields: only when set (older rows keep theirs)
+        h.update(json.dumps([entry.warmup, entry.baseline and entry.baseline.name]).encode())
     return h.hexdigest()
 
 
