@@ -13,17 +13,20 @@ series ``x[t]`` (4 real values), its target the series at ``t + 1``.
 
 Network, per step (the layers as a TCN writes them over a (batch, C, T) sequence)::
 
-    TemporalConv(Conv1d(4 -> 32, k=2, dilation 1)) -> LIF
-    TemporalConv(Conv1d(32 -> 32, k=2, dilation 2)) -> LIF
-    TemporalConv(Conv1d(32 -> 32, k=2, dilation 4)) -> LIF
-    Linear(32 -> 4) + skip(x) -> LI (decay 1/2): the forecast is the readout membrane
+    TemporalConv(Conv1d(4 -> 64, k=2, dilation 1)) -> LIF
+    TemporalConv(Conv1d(64 -> 64, k=2, dilation 2)) -> LIF
+    TemporalConv(Conv1d(64 -> 64, k=2, dilation 4)) -> LIF
+    sum over layers i of Linear_i(64 -> 4) + skip(x) -> LI (decay 1/2): the forecast is
+    the readout membrane
 
 causal dilated convolutions over time (time padded ``dilation`` steps on the left),
-receptive field 8 steps. The neurons are :class:`snncompile.nn.LIF` (decay 1/2,
-threshold 1, reset to zero, ``>``). The persistence skip is a fixed convolution over
+receptive field 8 steps; the readout reads the spikes of every layer (a TCN's skip
+connections to its output: the first layer's spikes carry the latest change soonest).
+The neurons are :class:`snncompile.nn.LIF` (decay 1/2, threshold 1, reset to zero,
+``>``). The persistence skip is a fixed convolution over
 time, ``skip(x)[t] = x[t] - READOUT_DECAY * x[t-1]`` (not trained): the leaky readout
-``v[t] = READOUT_DECAY * v[t-1] + Linear(h)[t] + skip(x)[t]`` then holds exactly
-``x[t] + sum_k READOUT_DECAY**k Linear(h)[t-k]``, the current value plus the network's
+``v[t] = READOUT_DECAY * v[t-1] + c[t] + skip(x)[t]`` (``c`` the sum of the Linears) then
+holds exactly ``x[t] + sum_k READOUT_DECAY**k c[t-k]``, the current value plus the network's
 correction; with the correction zero the forecast is persistence. Compiled, every
 ``Conv1d`` over time is two Linear synapses with delays 0 and ``dilation``
 (:mod:`snncompile.frontends.torch.temporal`); the partition puts the synapses fed by the
@@ -46,7 +49,7 @@ from torch import nn
 
 from snncompile.nn import LI, LIF, TemporalConv, reset_states
 
-CHANNELS, HIDDEN, KERNEL, DILATIONS = 4, 32, 2, (1, 2, 4)
+CHANNELS, HIDDEN, KERNEL, DILATIONS = 4, 64, 2, (1, 2, 4)
 READOUT_DECAY = 0.5
 WINDOW, WARMUP, TRAIN, FIT = 64, 8, 560, 448
 #: split -> (first sample, end sample, window stride)
@@ -92,7 +95,8 @@ class SpikingTCN(nn.Module):
         self.convs = nn.ModuleList(TemporalConv(nn.Conv1d(a, b, KERNEL, dilation=d))
                                    for a, b, d in zip(sizes, sizes[1:], DILATIONS))
         self.lifs = nn.ModuleList(LIF(decay=0.5, threshold=1.0) for _ in DILATIONS)
-        self.out = nn.Linear(hidden, CHANNELS)
+        # the readout reads every layer (one bias is enough)
+        self.outs = nn.ModuleList(nn.Linear(hidden, CHANNELS, bias=i == 0) for i in range(len(DILATIONS)))
         self.skip = TemporalConv(nn.Conv1d(CHANNELS, CHANNELS, KERNEL, bias=False))
         with torch.no_grad():  # skip(x)[t] = x[t] - READOUT_DECAY x[t-1] (kernel index 1 is step t)
             eye = torch.eye(CHANNELS)
@@ -101,10 +105,11 @@ class SpikingTCN(nn.Module):
         self.readout = LI(decay=READOUT_DECAY)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = x
-        for conv, lif in zip(self.convs, self.lifs):
+        h, y = x, self.skip(x)
+        for conv, lif, out in zip(self.convs, self.lifs, self.outs):
             h = lif(conv(h))
-        return self.readout(self.out(h) + self.skip(x))
+            y = y + out(h)
+        return self.readout(y)
 
     def reset(self) -> None:
         """Start a new sequence (what :func:`~snncompile.zoo.stepping.run` calls)."""
@@ -117,13 +122,13 @@ class SpikingTCN(nn.Module):
         """The TCN's whole-sequence forward on (batch, T, 4): forecasts (batch, T, 4)."""
         self.reset()
         xs = x.transpose(0, 1)  # (T, batch, C)
-        h = xs
-        for i, (conv, lif) in enumerate(zip(self.convs, self.lifs)):
+        h, y = xs, self.skip.sequence(xs)
+        for i, (conv, lif, out) in enumerate(zip(self.convs, self.lifs, self.outs)):
             z = cast(TemporalConv, conv).sequence(h)
             h = torch.stack([lif(z[t]) for t in range(z.shape[0])])
+            y = y + out(h)
             if record is not None:
                 record[f"lifs.{i}"] = h.transpose(0, 1)
-        y = self.out(h) + self.skip.sequence(xs)
         return torch.stack([self.readout(y[t]) for t in range(y.shape[0])], dim=1)
 
 

@@ -25,7 +25,8 @@ from snncompile.zoo.tcn import (  # noqa: E402
     windows,
 )
 
-# measured (examples/train_tcn.py; docs/delays.md): compiled (loihi2, weight_split=2) against float
+# measured (docs/scripts/delays_numbers.py; docs/delays.md): compiled (loihi2, weight_split=2) against
+# float 0.0170 RMSE (one weight per synapse: 0.0519)
 COMPILED_VS_FLOAT = 0.03
 
 
@@ -48,8 +49,9 @@ def test_data_and_splits():
 def test_without_a_correction_the_forecast_is_persistence():
     model = SpikingTCN().double().eval()
     with torch.no_grad():
-        model.out.weight.zero_()
-        model.out.bias.zero_()
+        for out in model.outs:
+            out.weight.zero_()
+        model.outs[0].bias.zero_()
         x = windows("test")[0][:5]
         forecast = model.sequence(torch.as_tensor(x)).numpy()
     np.testing.assert_allclose(forecast, persistence(x), rtol=0, atol=1e-12)
@@ -131,8 +133,8 @@ def test_partition_puts_the_spiking_layers_and_the_readout_on_chip(compiled):
     from snncompile.ir.placement import Placement, placement_of
 
     where = {n: placement_of(node) for n, node in compiled.fixed.items()}
-    chip = {"lifs.0", "lifs.1", "lifs.2", "convs.1.tap0", "convs.1.tap1", "convs.2.tap0", "convs.2.tap1", "out",
-            "readout"}
+    chip = {"lifs.0", "lifs.1", "lifs.2", "convs.1.tap0", "convs.1.tap1", "convs.2.tap0", "convs.2.tap1", "outs.0",
+            "outs.1", "outs.2", "readout"}
     assert all(where[n] is Placement.CHIP for n in chip)
     # the real-valued input's synapses run on the host and enter the chip at the neurons
     host = {"input", "convs.0.tap0", "convs.0.tap1", "skip.tap0", "skip.tap1", "lifs.0.entry.q", "readout.entry.q"}
