@@ -70,6 +70,12 @@ def spiking_tcn(n_lava: int) -> None:
     print(f"TCN float: held-out RMSE {tcn.rmse(floating, y):.4f} (persistence {tcn.rmse(tcn.persistence(x), y):.4f}, "
           f"zero {tcn.rmse(np.zeros_like(y), y):.4f}); max |IR - PyTorch| "
           f"{np.max(np.abs(simulate(graph, x).output() - floating)):.2e}")
+    def per(forecast: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        return np.sqrt(np.mean((forecast[:, tcn.WARMUP:] - y[:, tcn.WARMUP:]) ** 2, axis=axes))
+
+    persistence = tcn.persistence(x)
+    print(f"TCN float per channel {per(floating, (0, 1)).round(4)}, persistence {per(persistence, (0, 1)).round(4)}; "
+          f"lower than persistence on {int(np.sum(per(floating, (1, 2)) < per(persistence, (1, 2))))} of {len(y)} windows")
     caps = Capabilities.of(load_target("loihi2"))
     for split in (1, 2):
         q = quantize(graph, "loihi2", QuantizeOptions(weight_split=split, auto_precision=False),
