@@ -3,7 +3,7 @@ the PyTorch modules, fixed point (emulator) against float with one and two weigh
 synapse (``weight_split``), Lava against the emulator, and the NIR expansion. Prints the
 numbers of docs/delays.md.
 
-    python docs/scripts/delays_numbers.py [N_LAVA]
+    python docs/scripts/delays_numbers.py [N_LAVA [toy_d] [tcn]]
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import torch
 
 from snncompile.compare import aligned, compare_graphs
 from snncompile.emulator import emulate
+from snncompile.passes.partition import Capabilities
 from snncompile.passes.quantize import QuantizeOptions, quantize
 from snncompile.simulate import simulate
+from snncompile.targets import load_target
 from snncompile.zoo import delays, tcn
 from snncompile.zoo.models import zoo_graph
 
@@ -65,10 +67,19 @@ def spiking_tcn(n_lava: int) -> None:
     x, y = tcn.windows("test")
     with torch.no_grad():
         floating = model.sequence(torch.as_tensor(x)).numpy()
-    print(f"TCN float: held-out RMSE {tcn.rmse(floating, y):.4f}; max |IR - PyTorch| "
+    print(f"TCN float: held-out RMSE {tcn.rmse(floating, y):.4f} (persistence {tcn.rmse(tcn.persistence(x), y):.4f}, "
+          f"zero {tcn.rmse(np.zeros_like(y), y):.4f}); max |IR - PyTorch| "
           f"{np.max(np.abs(simulate(graph, x).output() - floating)):.2e}")
+    def per(forecast: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        return np.sqrt(np.mean((forecast[:, tcn.WARMUP:] - y[:, tcn.WARMUP:]) ** 2, axis=axes))
+
+    persistence = tcn.persistence(x)
+    print(f"TCN float per channel {per(floating, (0, 1)).round(4)}, persistence {per(persistence, (0, 1)).round(4)}; "
+          f"lower than persistence on {int(np.sum(per(floating, (1, 2)) < per(persistence, (1, 2))))} of {len(y)} windows")
+    caps = Capabilities.of(load_target("loihi2"))
     for split in (1, 2):
-        q = quantize(graph, "loihi2", QuantizeOptions(weight_split=split), calibrate=tcn.windows("train")[0])
+        q = quantize(graph, "loihi2", QuantizeOptions(weight_split=split, auto_precision=False),
+                     calibrate=tcn.windows("train")[0], capabilities=caps)
         lag = q.lags["output"]
         fixed = aligned(emulate(q.fixed, x, steps=tcn.WINDOW + lag).output(), lag, tcn.WINDOW)
         forecast = fixed / q.fixed.nodes["readout"].scale
@@ -83,5 +94,8 @@ def spiking_tcn(n_lava: int) -> None:
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 4
-    toy_d(n)
-    spiking_tcn(n)
+    which = sys.argv[2:] or ["toy_d", "tcn"]
+    if "toy_d" in which:
+        toy_d(n)
+    if "tcn" in which:
+        spiking_tcn(n)

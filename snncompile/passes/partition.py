@@ -268,13 +268,15 @@ def _cycle_key(cycle: list[str], position: dict[str, int]) -> tuple[int, list[in
 
 
 def _producers(graph: Graph, name: str) -> list[str]:
-    """The nodes feeding ``name``, looking through data movement (not Inputs)."""
+    """The nodes feeding ``name``, looking through data movement. Inputs count: a
+    real-valued one is a host node (its values reach the chip only through a neuron's
+    entry), a spike input is placed later, by its users."""
     out = []
     for e in graph.incoming(name):
         node = graph.nodes[e.src]
         if type(node).stage is Stage.ANY and not node.source:
             out += _producers(graph, e.src)
-        elif not isinstance(node, Input):
+        else:
             out.append(e.src)
     return out
 

@@ -60,6 +60,15 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """A regression's trivial forecast from the inputs (e.g. persistence: the next value
+    is the current one), scored like the network."""
+
+    name: str
+    forecast: Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
 class ZooModel:
     build: Callable[[], nn.Module] | None  # None: no PyTorch module (``graph`` states the network)
     input_shape: tuple[int, ...]
@@ -70,6 +79,10 @@ class ZooModel:
     description: str
     row: Row = field(default_factory=Row)
     graph: Callable[[], Graph] | None = None  # a hand-built IR graph instead of tracing build()
+    #: a regression: steps not scored (a forecaster's receptive field) and the trivial
+    #: forecast its score is shown beside
+    warmup: int = 0
+    baseline: Baseline | None = None
 
 
 def _spikformer() -> nn.Module:
@@ -172,6 +185,12 @@ def _tcn_data(split: str) -> tuple[np.ndarray, np.ndarray]:
     return windows(split)
 
 
+def _persistence(values: np.ndarray) -> np.ndarray:
+    from snncompile.zoo.tcn import persistence
+
+    return persistence(values)
+
+
 def _stsc() -> nn.Module:
     from snncompile.zoo.stsc import load_stsc
 
@@ -257,9 +276,11 @@ ZOO: dict[str, ZooModel] = {
     "delays": ZooModel(_delays, (16,), 49, "spikes", False, _delay_data,
                        "toy D: learned synaptic delays (DCLS; digits read by two slits, T = 40 + 9 output steps)",
                        row=Row("D learned delays (DCLS)", 8, _GE_SPLIT)),
-    "tcn": ZooModel(_tcn, (16,), 64, "spikes", False, _tcn_data,
-                    "spiking TCN: dilated causal convolutions as delays, EEG forecast one step ahead (T = 64)",
-                    row=Row("TCN (forecast)", 8, {"weight_split": 2}, readout="regression rmse")),
+    "tcn": ZooModel(_tcn, (4,), 64, "values", False, _tcn_data,
+                    "spiking TCN: dilated causal convolutions as delays, EEG forecast one step ahead as a "
+                    "correction of persistence (T = 64)",
+                    row=Row("TCN (forecast)", 8, {"weight_split": 2}, readout="regression rmse"),
+                    warmup=8, baseline=Baseline("persistence", _persistence)),
     "stsc": ZooModel(_stsc, (12,), 18, "values", False, _braille_stsc,
                      "toy E: STSC-SNN (Braille, 16 bins + 2 steps of encoder lag)",
                      Row("E STSC-SNN", 8, _GE)),

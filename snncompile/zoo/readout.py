@@ -63,11 +63,15 @@ class Readout:
     decide: Callable[[np.ndarray], np.ndarray] | None = None
     error: Callable[[np.ndarray, np.ndarray], float | None] | None = None
 
-    def score(self, outputs: np.ndarray, targets: np.ndarray) -> float | None:
-        """Accuracy of the decisions against labels (n,), or the error against targets."""
+    def score(self, outputs: np.ndarray, targets: np.ndarray, warmup: int = 0) -> float | None:
+        """Accuracy of the decisions against labels (n,), or the error against targets per
+        step (n, T, ...) from step ``warmup`` on (a forecaster's receptive field)."""
         if self.decide is None:
             assert self.error is not None
-            return self.error(outputs, targets)
+            if np.size(outputs) != np.size(targets):
+                return None
+            shaped = np.reshape(outputs, np.shape(targets))
+            return self.error(shaped[:, warmup:], np.asarray(targets)[:, warmup:])
         return float(np.mean(self.decide(outputs) == np.asarray(targets).reshape(-1)))
 
     def same_decision(self, a: np.ndarray, b: np.ndarray) -> float | None:

@@ -12,7 +12,8 @@ A row has two kinds of facts:
   (every neuron module's output over T steps, in the module's dtype), the loihi2 compile
   against the float graph (per chip layer spike agreement, same class), the held-out score
   of both (the row's readout, :mod:`snncompile.zoo.readout`: accuracy of a spike-count or
-  first-spike decision, the RMSE against per-step targets for a regression), and energy and latency
+  first-spike decision, the RMSE against per-step targets for a regression, beside the entry's
+  trivial forecast, e.g. persistence), and energy and latency
   per inference on loihi2 (its chip part; with host segments plus their estimate on the
   default host, a Cortex-A72; Loihi 2's missing figures borrowed from Loihi) and on a
   Cortex-M4 (the whole float graph). Not in the fingerprint: snncompile's own code, so
@@ -112,6 +113,8 @@ def fingerprint(name: str) -> str:
     later = {k: getattr(row, k) for k in ("readout",) if getattr(row, k) != getattr(Row(), k)}
     if later:
         h.update(json.dumps(later, sort_keys=True).encode())
+    if entry.warmup or entry.baseline is not None:  # later fields: only when set (older rows keep theirs)
+        h.update(json.dumps([entry.warmup, entry.baseline and entry.baseline.name]).encode())
     return h.hexdigest()
 
 
@@ -143,10 +146,13 @@ def measure(name: str, samples: int | None = None, estimates: bool = True) -> di
     return {
         "samples": int(n),
         "pytorch": None if module_out is None else _versus_module(module_out, module_layers, ref, graph, out),
-        "compiled": _versus_compiled(graph, q, x, ref, chip_layers, labels, out, readout),
+        "compiled": _versus_compiled(graph, q, x, ref, chip_layers, labels, out, readout, entry.warmup),
         "score": {"metric": readout.metric,
-                  "pytorch": None if module_out is None else readout.score(module_out, labels),
-                  "float": readout.score(ref.outputs[out], labels)},
+                  "pytorch": None if module_out is None else readout.score(module_out, labels, entry.warmup),
+                  "float": readout.score(ref.outputs[out], labels, entry.warmup),
+                  **({"baseline": {"name": entry.baseline.name,
+                                   "score": readout.score(entry.baseline.forecast(x), labels, entry.warmup)}}
+                     if entry.baseline is not None else {})},
         "estimates": _estimates(graph, q.fixed, x[:ESTIMATE_SAMPLES]) if estimates else None,
         "notes": list(q.report.notes),
     }
@@ -238,7 +244,7 @@ def _versus_module(module_out, module_layers, ref, graph, out: str) -> dict[str,
 
 
 def _versus_compiled(graph, q, x: np.ndarray, ref, chip_layers: list[str], labels, out: str,
-                     readout) -> dict[str, Any]:
+                     readout, warmup: int = 0) -> dict[str, Any]:
     from snncompile.compare import aligned, readout_scale
 
     steps = x.shape[1]
@@ -254,7 +260,7 @@ def _versus_compiled(graph, q, x: np.ndarray, ref, chip_layers: list[str], label
         "chip_layers": agreement,
         "same_class": readout.same_decision(values, ref.outputs[out]),
         "output_max_error": float(np.max(np.abs(values - ref.outputs[out]))),
-        "score": readout.score(values, labels),
+        "score": readout.score(values, labels, warmup),
         "host_nodes": len(host),
     }
 
@@ -413,7 +419,9 @@ def _measured_cells(m: Mapping[str, Any]) -> list[str]:
         _versus_module_cell(m["pytorch"]),
         f"{chip}; " + (f"same class {_percent(c['same_class'])}" if c["same_class"] is not None
                        else f"outputs max Δ {c['output_max_error']:.1g}"),
-        f"{score['metric']}: {_number(score['float'])} float, {_number(c['score'])} {CHIP} (n = {m['samples']})",
+        f"{score['metric']}: {_number(score['float'])} float, {_number(c['score'])} {CHIP}" + (
+            f", {score['baseline']['name']} {_number(score['baseline']['score'])}" if "baseline" in score else "")
+        + f" (n = {m['samples']})",
         cost(est[CHIP]), cost(est[MCU]),
     ]
 

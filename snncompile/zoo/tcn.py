@@ -1,27 +1,37 @@
 """A spiking temporal convolutional network (TCN) that forecasts a real time series: 4
-EEG channels, one step ahead, read out as a regression from membranes.
+EEG channels, one step ahead, read out as a regression from membranes; it forecasts the
+*change* of the series, on top of persistence (the next value is the current one).
 
 Data: matplotlib's sample ``eeg.dat`` (800 samples x 4 channels of EEG, each channel
 already standardised; used by matplotlib's ``mri_with_eeg`` example; it ships inside
-matplotlib, nothing is downloaded). The first 560 samples train, the last 240 are held
-out. A sample is a window of ``WINDOW`` = 64 consecutive steps (stride 8 in training,
-4 held out); its target at step ``t`` is the series at ``t + 1``.
-
-Encoder (spikes in): each channel drives ``len(LEVELS)`` = 4 threshold units, a
-thermometer code: unit ``j`` of channel ``c`` spikes at step ``t`` when
-``x_c[t] > LEVELS[j]`` (16 inputs).
+matplotlib, nothing is downloaded). The first ``TRAIN`` = 560 samples train, the last 240
+are held out (``"test"``); the training part splits again for model selection: its
+first ``FIT`` = 448 samples fit the weights (``"fit"``), its last 112 validate
+(``"validation"``). A sample is a window of ``WINDOW`` = 64 consecutive steps (stride 8
+in the training parts, 4 in validation and held out); its input at step ``t`` is the
+series ``x[t]`` (4 real values), its target the series at ``t + 1``.
 
 Network, per step (the layers as a TCN writes them over a (batch, C, T) sequence)::
 
-    TemporalConv(Conv1d(16 -> 32, k=2, dilation 1)) -> LIF
-    TemporalConv(Conv1d(32 -> 32, k=2, dilation 2)) -> LIF
-    TemporalConv(Conv1d(32 -> 32, k=2, dilation 4)) -> LIF
-    Linear(32 -> 4) -> LI (decay 1/2): the forecast is the readout membrane
+    TemporalConv(Conv1d(4 -> 64, k=2, dilation 1)) -> LIF
+    TemporalConv(Conv1d(64 -> 64, k=2, dilation 2)) -> LIF
+    TemporalConv(Conv1d(64 -> 64, k=2, dilation 4)) -> LIF
+    sum over layers i of Linear_i(64 -> 4) + skip(x) -> LI (decay 1/2): the forecast is
+    the readout membrane
 
 causal dilated convolutions over time (time padded ``dilation`` steps on the left),
-receptive field 8 steps. The neurons are :class:`snncompile.nn.LIF` (decay 1/2,
-threshold 1, reset to zero, ``>``). Compiled, every ``Conv1d`` over time is two Linear
-synapses per layer with delays 0 and ``dilation`` (:mod:`snncompile.frontends.torch.temporal`).
+receptive field 8 steps; the readout reads the spikes of every layer (a TCN's skip
+connections to its output: the first layer's spikes carry the latest change soonest).
+The neurons are :class:`snncompile.nn.LIF` (decay 1/2, threshold 1, reset to zero,
+``>``). The persistence skip is a fixed convolution over
+time, ``skip(x)[t] = x[t] - READOUT_DECAY * x[t-1]`` (not trained): the leaky readout
+``v[t] = READOUT_DECAY * v[t-1] + c[t] + skip(x)[t]`` (``c`` the sum of the Linears) then
+holds exactly ``x[t] + sum_k READOUT_DECAY**k c[t-k]``, the current value plus the network's
+correction; with the correction zero the forecast is persistence. Compiled, every
+``Conv1d`` over time is two Linear synapses with delays 0 and ``dilation``
+(:mod:`snncompile.frontends.torch.temporal`); the partition puts the synapses fed by the
+real-valued input (the first layer's and the skip's) on the host, whose sums enter the
+chip neurons through entry synapses.
 
 :meth:`SpikingTCN.sequence` is the TCN's own whole-sequence forward (``Conv1d`` over the
 padded time axis, the neurons stepped over time), the oracle of the per-step
@@ -31,17 +41,19 @@ step from ``WARMUP`` = 8 on (the receptive field), in the series' standardised u
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import torch
 from torch import nn
 
-from snncompile.nn import LI, LIF, TemporalConv
+from snncompile.nn import LI, LIF, TemporalConv, reset_states
 
-CHANNELS, HIDDEN, KERNEL, DILATIONS = 4, 32, 2, (1, 2, 4)
-LEVELS = (-1.0, -0.33, 0.33, 1.0)
-INPUTS = CHANNELS * len(LEVELS)
-WINDOW, WARMUP, TRAIN = 64, 8, 560
-STRIDES = {"train": 8, "test": 4}
+CHANNELS, HIDDEN, KERNEL, DILATIONS = 4, 64, 2, (1, 2, 4)
+READOUT_DECAY = 0.5
+WINDOW, WARMUP, TRAIN, FIT = 64, 8, 560, 448
+#: split -> (first sample, end sample, window stride)
+SPLITS = {"train": (0, TRAIN, 8), "fit": (0, FIT, 8), "validation": (FIT, TRAIN, 4), "test": (TRAIN, 800, 4)}
 
 
 def eeg() -> np.ndarray:
@@ -52,22 +64,21 @@ def eeg() -> np.ndarray:
     return np.fromfile(path, dtype=np.float64).reshape(800, CHANNELS)
 
 
-def thermometer(series: np.ndarray) -> np.ndarray:
-    """(..., T, 4) values -> (..., T, 16) spikes: unit ``c * 4 + j`` fires when ``x_c > LEVELS[j]``."""
-    levels = np.asarray(LEVELS)
-    return (series[..., :, None] > levels).reshape(*series.shape[:-1], INPUTS).astype(np.float64)
-
-
 def windows(split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Encoded inputs (n, WINDOW, 16) and targets (n, WINDOW, 4) (the next step's values)."""
-    if split not in STRIDES:
-        raise ValueError(f"split is {split!r}; expected 'train' or 'test'")
-    x = eeg()
-    part = x[:TRAIN] if split == "train" else x[TRAIN:]
-    starts = range(0, len(part) - WINDOW, STRIDES[split])  # the last step's target is inside the part
+    """Inputs (n, WINDOW, 4) (the series) and targets (n, WINDOW, 4) (the next step's values)."""
+    if split not in SPLITS:
+        raise ValueError(f"split is {split!r}; expected one of {sorted(SPLITS)}")
+    first, end, stride = SPLITS[split]
+    part = eeg()[first:end]
+    starts = range(0, len(part) - WINDOW, stride)  # the last step's target is inside the part
     values = np.stack([part[s:s + WINDOW] for s in starts])
     targets = np.stack([part[s + 1:s + WINDOW + 1] for s in starts])
-    return thermometer(values), targets
+    return values, targets
+
+
+def persistence(values: np.ndarray) -> np.ndarray:
+    """The trivial forecast: the next value is the current one."""
+    return values
 
 
 def rmse(forecast: np.ndarray, target: np.ndarray) -> float:
@@ -78,35 +89,46 @@ def rmse(forecast: np.ndarray, target: np.ndarray) -> float:
 class SpikingTCN(nn.Module):
     """The spiking TCN (see the module docstring); ``forward`` is one step."""
 
-    def __init__(self):
+    def __init__(self, hidden: int = HIDDEN):
         super().__init__()
-        sizes = [INPUTS] + [HIDDEN] * len(DILATIONS)
+        sizes = [CHANNELS] + [hidden] * len(DILATIONS)
         self.convs = nn.ModuleList(TemporalConv(nn.Conv1d(a, b, KERNEL, dilation=d))
                                    for a, b, d in zip(sizes, sizes[1:], DILATIONS))
         self.lifs = nn.ModuleList(LIF(decay=0.5, threshold=1.0) for _ in DILATIONS)
-        self.out = nn.Linear(HIDDEN, CHANNELS)
-        self.readout = LI(decay=0.5)
+        # the readout reads every layer (one bias is enough)
+        self.outs = nn.ModuleList(nn.Linear(hidden, CHANNELS, bias=i == 0) for i in range(len(DILATIONS)))
+        self.skip = TemporalConv(nn.Conv1d(CHANNELS, CHANNELS, KERNEL, bias=False))
+        with torch.no_grad():  # skip(x)[t] = x[t] - READOUT_DECAY x[t-1] (kernel index 1 is step t)
+            eye = torch.eye(CHANNELS)
+            self.skip.conv.weight.copy_(torch.stack([-READOUT_DECAY * eye, eye], dim=-1))
+        self.skip.conv.weight.requires_grad_(False)
+        self.readout = LI(decay=READOUT_DECAY)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for conv, lif in zip(self.convs, self.lifs):
-            x = lif(conv(x))
-        return self.readout(self.out(x))
+        h, y = x, self.skip(x)
+        for conv, lif, out in zip(self.convs, self.lifs, self.outs):
+            h = lif(conv(h))
+            y = y + out(h)
+        return self.readout(y)
 
     def reset(self) -> None:
         """Start a new sequence (what :func:`~snncompile.zoo.stepping.run` calls)."""
-        for m in [*self.convs, *self.lifs, self.readout]:
-            m.reset() if isinstance(m, TemporalConv) else m.reset_state()
+        for m in self.modules():
+            if isinstance(m, TemporalConv):
+                m.reset()
+        reset_states(self)
 
     def sequence(self, x: torch.Tensor, record: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
-        """The TCN's whole-sequence forward on (batch, T, 16): forecasts (batch, T, 4)."""
+        """The TCN's whole-sequence forward on (batch, T, 4): forecasts (batch, T, 4)."""
         self.reset()
-        h = x.transpose(0, 1)  # (T, batch, C)
-        for i, (conv, lif) in enumerate(zip(self.convs, self.lifs)):
-            z = conv.sequence(h)
+        xs = x.transpose(0, 1)  # (T, batch, C)
+        h, y = xs, self.skip.sequence(xs)
+        for i, (conv, lif, out) in enumerate(zip(self.convs, self.lifs, self.outs)):
+            z = cast(TemporalConv, conv).sequence(h)
             h = torch.stack([lif(z[t]) for t in range(z.shape[0])])
+            y = y + out(h)
             if record is not None:
                 record[f"lifs.{i}"] = h.transpose(0, 1)
-        y = self.out(h)
         return torch.stack([self.readout(y[t]) for t in range(y.shape[0])], dim=1)
 
 

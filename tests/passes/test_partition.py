@@ -44,6 +44,26 @@ def test_a_synapse_fed_by_host_values_or_feeding_a_host_node_goes_to_the_host():
     assert "not a chip neuron" in p2.host_reasons["read"] and "comes from the host" in p2.host_reasons["y2"]
 
 
+def test_a_synapse_fed_by_a_real_valued_input_goes_to_the_host():
+    """Real values reach the chip only through a neuron's entry (a boundary quantizes
+    them there); a spike input's synapse stays on the chip."""
+    from snncompile.ir import LIF
+
+    def graph(carries: str) -> Graph:
+        g = Graph()
+        g.add("x", Input(shape=(3,), carries=carries))
+        g.add("w", Linear(weight=np.ones((2, 3))))
+        g.add("n", LIF(shape=(2,), decay=0.5, threshold=1.0))
+        g.add("y", Output(shape=(2,)))
+        g.chain("x", "w", "n", "y")
+        return g.validate()
+
+    p = partition(graph("values"), LOIHI2)
+    assert "real-valued input" in p.host_reasons["x"] and "comes from host node 'x'" in p.host_reasons["w"]
+    assert placement_of(p.graph.nodes["n"]) is Placement.CHIP
+    assert set(partition(graph("spikes"), LOIHI2).host_reasons) == set()
+
+
 def test_a_readout_feeding_anything_but_outputs_runs_on_the_host():
     g = Graph()
     g.add("x", Input(shape=(3,)))

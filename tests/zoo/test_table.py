@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("spikingjelly")
@@ -57,6 +58,18 @@ def test_write_replaces_only_the_table(capsys, tmp_path):
     assert doc.read_text() == text
     code, out = cli(capsys, "zoo", "--table", "--write", doc)
     assert out.rstrip().endswith(f"unchanged: {doc}")
+
+
+def test_a_regression_is_scored_from_its_warmup_beside_its_baseline():
+    score = table.Score("rmse", warmup=2)
+    target = np.zeros((1, 4, 1))
+    assert score(np.array([[[9.0], [9.0], [3.0], [4.0]]]), target) == pytest.approx(np.sqrt(12.5))
+    stored = table.load_measurements()["tcn"]["measured"]
+    cell = table._measured_cells(stored)[2]
+    base = stored["score"]["baseline"]
+    assert base["name"] == "persistence" and f"persistence {base['score']:.4f} (n = 44)" in cell
+    assert stored["score"]["float"] < base["score"]  # the forecaster beats persistence
+    assert "persistence" not in table._measured_cells(table.load_measurements()["delays"]["measured"])[2]
 
 
 def test_a_stale_measurement_shows_no_numbers():
