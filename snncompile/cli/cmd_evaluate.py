@@ -28,8 +28,7 @@ HELP = "accuracy, per-class accuracy, confusion, activity and energy/latency ove
 EXAMPLES = """
 snncompile evaluate model.snnc --data test.npz
 snncompile evaluate model.nir --data shd_test.h5 --steps 100 --workers 2 --target loihi2
-snncompile evaluate model.snnc --data test.npz --predictions pred.npz --json
-snncompile evaluate zoo:relpsp --data digits.npz --readout first-spike
+snncompile evaluate model.snnc --data test.npz --readout first-spike --predictions pred.npz --json
 """
 
 
