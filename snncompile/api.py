@@ -198,6 +198,49 @@ def default_backend(spec: str) -> str:
     return "emulator" if model_kind(spec) in INTEGER_MODEL_KINDS else "reference"
 
 
+#: how a readout was chosen: named by the user, declared by the model (a zoo entry's row), or the default
+READOUT_CHOSEN_BY = ("option", "model", "default")
+
+
+def declared_readout(spec: str | None) -> str | None:
+    """The readout MODEL declares: a zoo entry's (``zoo:NAME``, its :class:`~snncompile.zoo.
+    models.Row`), also through a ``.snnc`` artifact compiled from one (its provenance's
+    source); None for any other model."""
+    if not spec:
+        return None
+    source = str(spec)
+    if model_kind(source) == "artifact" and os.path.isfile(source):
+        from snncompile.compile import load_artifact
+
+        record = load_artifact(source).provenance.get("source") or {}
+        source = str(record.get("path") or "") if isinstance(record, dict) else ""
+    if not source.startswith("zoo:"):
+        return None
+    from snncompile.zoo.models import ZOO
+
+    entry = ZOO.get(source.split(":", 1)[1])
+    return None if entry is None else entry.row.readout
+
+
+def choose_readout(readout: str | None = None, model: str | None = None,
+                   classifying: bool = False) -> tuple[str, str]:
+    """The readout to decide by and how it was chosen (:data:`READOUT_CHOSEN_BY`):
+    ``readout`` when given (checked against :data:`~snncompile.simulate.readout.READOUTS`),
+    else the one ``model`` declares (:func:`declared_readout`), else the default (count).
+    ``classifying``: it must decide a class (scoring against labels)."""
+    from snncompile.simulate.readout import DEFAULT_READOUT, classifying_names, get_readout
+
+    if readout is not None:
+        return get_readout(readout, classifying).name, "option"
+    declared = declared_readout(model)
+    if declared is None:
+        return DEFAULT_READOUT, "default"
+    if classifying and not get_readout(declared).classifies:
+        raise InputError(f"{model}: its readout '{declared}' is a regression and decides no class; pass readout= "
+                         f"one of {', '.join(classifying_names())} to classify", options=("readout",))
+    return declared, "model"
+
+
 def load_for_backend(spec: str, backend: str, options: ModelOptions | None = None) -> Graph:
     """MODEL as ``backend`` runs it: for an artifact, the graph that backend executes
     (its compiled graph or the float graph it was compiled from, see

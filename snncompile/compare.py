@@ -16,8 +16,10 @@ entries). Other outputs carry values: a membrane readout (a fixed ``FixedLIF`` w
 ``scale`` to float units) or a host segment's real-valued result (a classifier head after
 a mean over tokens). For them ``output_max_error`` is the largest absolute difference over
 the aligned window, and ``output_agreement`` the fraction of samples given the same class
-(argmax of the summed output, as :func:`~snncompile.simulate.accuracy` uses) — equal
-values entry by entry would only ever hold between two integer backends.
+(as the ``readout`` decides, :mod:`snncompile.simulate.readout`; by default ``count``,
+the argmax of the summed output; a regression readout gives none) — equal values entry by
+entry would only ever hold between two integer backends. With labels, ``accuracy`` per
+backend is the readout's decisions against them.
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ import numpy as np
 from snncompile.errors import InputError, UnsupportedError, one_line
 from snncompile.ir import Flatten, Graph, SpikingNeuron, is_spike_train
 from snncompile.ir.fixed import FixedLIF
-from snncompile.simulate import BackendFailed, GraphKind, SimResult, accuracy, classify, get_backend
+from snncompile.simulate import (
+    DEFAULT_READOUT,
+    BackendFailed,
+    GraphKind,
+    SimResult,
+    get_backend,
+    get_readout,
+)
 
 
 def aligned(series: np.ndarray, lag: int, steps: int) -> np.ndarray:
@@ -197,6 +206,7 @@ class Comparison:
     failed: Mapping[str, str] = field(default_factory=dict)  # backend -> how its run hung or crashed
     spikes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # backend -> layer -> spikes
     tolerance_steps: int = 0
+    readout: str = DEFAULT_READOUT  # decides the classes of accuracy and of value outputs' agreement
     #: every differing entry per pair and layer (only when asked: ``keep_mismatches``)
     mismatches: tuple[Mismatches, ...] = field(default=(), repr=False, compare=False)
 
@@ -214,7 +224,7 @@ class Comparison:
 def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, int],
                    inputs: Mapping[str, np.ndarray] | np.ndarray, backends: Sequence[str],
                    labels: np.ndarray | None = None, progress: bool = False, tolerance_steps: int = 0,
-                   keep_mismatches: bool = False) -> Comparison:
+                   keep_mismatches: bool = False, readout: str = DEFAULT_READOUT) -> Comparison:
     """Run each backend on the graph it executes (float backends on the float graph,
     the others on the compiled graph, see :class:`~snncompile.simulate.GraphKind`) and
     compare every pair, baseline first. A backend that cannot express the graph is
@@ -224,7 +234,9 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
     compared and shown (``spikes`` per layer for every backend that ran), even when only
     one is left. ``tolerance_steps`` k > 0 adds each layer's agreement within +-k steps
     (:func:`agreement_within`); ``keep_mismatches`` keeps every differing entry
-    (``mismatches``, see :func:`write_mismatches`)."""
+    (``mismatches``, see :func:`write_mismatches`); ``readout`` decides classes (a name of
+    :data:`~snncompile.simulate.readout.READOUTS`)."""
+    rule = get_readout(readout)
     if tolerance_steps < 0:
         raise InputError(f"tolerance_steps={tolerance_steps}: must be 0 or more",
                          options=("tolerance_steps",))
@@ -281,19 +293,23 @@ def compare_graphs(float_graph: Graph, fixed_graph: Graph, lags: Mapping[str, in
             if not carries_values[o]:
                 out_agree[key] = float(np.mean(a == b))
             else:
-                out_agree[key] = float(np.mean(classify(a) == classify(b)))
+                same = rule.same_decision(a, b)
+                if same is not None:
+                    out_agree[key] = same
                 out_error[key] = float(np.max(np.abs(a - b))) if a.size else 0.0
     acc = {}
-    if labels is not None and len(outputs) == 1:
+    if labels is not None and len(outputs) == 1 and rule.classifies:
         o = outputs[0]
         for name in backends:
-            acc[name] = accuracy(output(name, o), labels)
+            score = rule.score(output(name, o), labels)
+            assert score is not None
+            acc[name] = score
     batch = int(np.asarray(next(iter(inputs.values()))).shape[0])
     lag_of = {b: lags_ for b, lags_ in lag_of.items() if b in runs}
     spikes = {b: {n: int(aligned(runs[b].recorded[n], lag_of[b][n], steps).sum()) for n in layers} for b in backends}
     return Comparison(tuple(backends), steps, batch, lag_of, tuple(pairs), acc, out_agree,
                       output_max_error=out_error, skipped=skipped, failed=failed, spikes=spikes,
-                      tolerance_steps=tolerance_steps, mismatches=tuple(kept))
+                      tolerance_steps=tolerance_steps, readout=rule.name, mismatches=tuple(kept))
 
 
 def readout_scale(fixed_graph: Graph, output: str) -> float | None:
@@ -349,15 +365,15 @@ def render_comparison(result: Mapping[str, Any]) -> str:
                      if pair.get("first_sample") is not None else "")
             lines.append(f"first divergence: layer '{pair['first_layer']}' at step {pair['first_step']}{where} "
                          "(neuron: index into the layer's flattened shape)")
-    errors = result.get("output_max_error", {})
-    for key, value in result.get("output_agreement", {}).items():
+    errors, agree = result.get("output_max_error", {}), result.get("output_agreement", {})
+    for key in dict.fromkeys([*agree, *errors]):
         if key in errors:
-            lines.append(f"output (values) {key}: same class {value:.4f}, "
-                         f"max |difference| {errors[key]:.6g} (float units)")
+            same = f"same class {agree[key]:.4f}, " if key in agree else ""
+            lines.append(f"output (values) {key}: {same}max |difference| {errors[key]:.6g} (float units)")
         else:
-            lines.append(f"output agreement {key}: {value:.4f}")
+            lines.append(f"output agreement {key}: {agree[key]:.4f}")
     for key, value in result.get("accuracy_by_backend", {}).items():
-        lines.append(f"accuracy {key}: {value:.4f}")
+        lines.append(f"accuracy {key}: {value:.4f} (readout {result.get('readout', DEFAULT_READOUT)})")
     if not result["pairs"] and result.get("spikes_by_backend"):  # one backend left: show what it computed
         spikes = result["spikes_by_backend"]
         rows = [{"layer": layer, **{f"spikes {b}": counts[layer] for b, counts in spikes.items()}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
+from snncompile.cli.common import add_readout_argument, readout_line
 from snncompile.errors import InputError
 
 NAME = "compare"
@@ -28,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mismatches", metavar="FILE",
                    help="write every differing entry (backends, layer, sample, step, neuron, both values) to FILE: "
                         ".csv or .npz, written atomically")
+    add_readout_argument(p)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     p.add_argument("--explain", action="store_true",
                    help="also measure the error budget on this input: per layer, the agreement with float gained "
@@ -36,11 +38,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from snncompile.api import load_inputs
+    from snncompile.api import choose_readout, load_inputs
     from snncompile.compare import compare_graphs, write_mismatches
     from snncompile.compile import load_artifact
 
     artifact = load_artifact(args.artifact)
+    readout, chosen_by = choose_readout(args.readout, args.artifact)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if len(backends) < 2:
         raise InputError(f"--backends: name at least two backends, found '{args.backends}'")
@@ -54,13 +57,13 @@ def run(args: argparse.Namespace) -> dict:
         raise InputError(f"--mismatches {args.mismatches}: expected a .csv or .npz file name")
     result = compare_graphs(artifact.float_graph, artifact.fixed, artifact.lags, inputs, backends, labels,
                             progress=not args.no_progress, tolerance_steps=args.tolerance_steps,
-                            keep_mismatches=bool(args.mismatches))
+                            keep_mismatches=bool(args.mismatches), readout=readout)
     written = write_mismatches(args.mismatches, result.mismatches) if args.mismatches else None
     for name, why in result.failed.items():  # the other backends' results are still shown
         warnings.warn(f"{args.artifact}: backend {name} failed: {why}", stacklevel=1)
     exit_code = 2 if len(result.backends) < 2 else 0  # nothing was compared
     out = {"model": args.artifact, "input": args.input, **result.to_dict(), "exit_code": exit_code,
-           "output": args.mismatches, "mismatches": written}
+           "output": args.mismatches, "mismatches": written, "readout_chosen_by": chosen_by}
     if args.explain:
         from snncompile.budget.artifact import artifact_budget
 
@@ -71,7 +74,9 @@ def run(args: argparse.Namespace) -> dict:
 def render(result: dict) -> str:
     from snncompile.compare import render_comparison
 
-    text = f"{result['model']} on {result['input']}\n" + render_comparison(result)
+    text = (f"{result['model']} on {result['input']}; "
+            f"{readout_line(result['readout'], result['readout_chosen_by'], result['model'])}\n"
+            + render_comparison(result))
     if result.get("output"):
         text += f"\nwrote {result['mismatches']} mismatches to {result['output']}"
     if result.get("budget"):

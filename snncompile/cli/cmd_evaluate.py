@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from snncompile.cli.common import (
     add_data_arguments,
     add_model_arguments,
+    add_readout_argument,
     add_worker_arguments,
     backend_from_args,
     data_options_from_args,
     model_from_args,
+    readout_line,
 )
 from snncompile.cli.output import table
 
@@ -26,7 +28,7 @@ HELP = "accuracy, per-class accuracy, confusion, activity and energy/latency ove
 EXAMPLES = """
 snncompile evaluate model.snnc --data test.npz
 snncompile evaluate model.nir --data shd_test.h5 --steps 100 --workers 2 --target loihi2
-snncompile evaluate model.snnc --data test.npz --predictions pred.npz --json
+snncompile evaluate model.snnc --data test.npz --readout first-spike --predictions pred.npz --json
 """
 
 
@@ -40,7 +42,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", help="targets to estimate energy and latency on: names or .toml paths, comma-separated, "
                                     "'all' or 'none' (default: a .snnc artifact's own target, else all)")
     p.add_argument("--weight-bits", type=int, help="weight width to map with (default: each target's own)")
-    p.add_argument("--predictions", metavar="OUT.npz", help="write each sample's predicted class (and label)")
+    add_readout_argument(p)
+    p.add_argument("--predictions", metavar="OUT.npz",
+                   help="write each sample's predicted class (-1: the readout decided none)")
     add_worker_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -74,7 +78,7 @@ def run(args: argparse.Namespace) -> dict:
     result = evaluate(graph, dataset, backend, batch_size=args.batch_size, steps=args.steps, workers=args.workers,
                       address=args.ray, targets=targets_from_args(args), weight_bits=args.weight_bits,
                       chunk_batches=args.chunk_batches, retries=args.retries, progress=not args.no_progress,
-                      model=args.model)
+                      model=args.model, readout=args.readout)
     if args.predictions:
         write_predictions(result, args.predictions)
     return {**result.to_dict(), "output": args.predictions}
@@ -93,11 +97,12 @@ def write_predictions(result: Evaluation, path: str) -> None:
 def render(result: dict) -> str:
     head = (f"{result['model']} on {result['backend']}: {result['samples']} samples x {result['steps']} steps, "
             f"dt={result['dt']:g} s; data: {result['data']}; {result['workers']} worker(s), {result['chunks']} task(s)")
-    parts = [head]
+    parts = [head, readout_line(result["readout"], result["readout_chosen_by"], result["model"])]
     if result["labelled"]:
-        parts.append(f"accuracy: {result['accuracy']:.4f} ({result['correct']}/{result['samples']})")
-        parts.append(table(result["per_class"], ["class", "name", "samples", "correct", "accuracy", "predicted"],
-                           title="Per class"))
+        undecided = f"; {result['undecided']} undecided (no output spike), counted wrong" if result["undecided"] else ""
+        parts.append(f"accuracy: {result['accuracy']:.4f} ({result['correct']}/{result['samples']}{undecided})")
+        columns = ["class", "name", "samples", "correct", "accuracy", "predicted", *(["undecided"] * bool(undecided))]
+        parts.append(table(result["per_class"], columns, title="Per class"))
         names = [r["name"] for r in result["per_class"]]
         rows = [{"label": n, **{p: v for p, v in zip(names, row)}} for n, row in zip(names, result["confusion"])]
         parts.append(table(rows, ["label", *names], title="Confusion (rows: label, columns: predicted)"))

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from snncompile.cli.common import (
     add_model_arguments,
+    add_readout_argument,
     backend_from_args,
     model_from_args,
+    readout_line,
     warn_output_lags,
     warn_steps,
 )
@@ -41,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--membranes", action="store_true", help="also record membranes of recorded neurons")
     p.add_argument("--backend", choices=backend_names(),
                    help="executor (default: emulator for a .snnc artifact, else reference)")
+    add_readout_argument(p)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--no-flush", action="store_true",
                    help="a compiled graph: stop at the last input step and report the chip's own timeline, instead "
@@ -54,13 +57,14 @@ def _record_arg(text: str | None):
 
 
 def run(args: argparse.Namespace) -> dict:
-    from snncompile.api import load_inputs
+    from snncompile.api import choose_readout, load_inputs
     from snncompile.compare import readout_scale
     from snncompile.ir import is_spike_train
     from snncompile.npz import write_npz
-    from snncompile.simulate import accuracy, get_backend
+    from snncompile.simulate import get_backend, get_readout
     from snncompile.simulate.flush import run_flushed
 
+    readout, chosen_by = choose_readout(args.readout, args.model)
     backend_name = backend_from_args(args)
     graph = model_from_args(args, input_path=args.input, backend=backend_name)
     data = load_inputs(args.input, graph)
@@ -111,8 +115,11 @@ def run(args: argparse.Namespace) -> dict:
         # flushed series are on the float timeline; without the flush the outputs trail it
         "output_lags": {} if flushed else warn_output_lags(graph, result.outputs, args.model),
     }
-    summary["accuracy"] = accuracy(result.output(), data.labels) if data.labels is not None and len(
-        result.outputs) == 1 else None
+    # accuracy: the readout's decisions against the labels (a regression readout decides no class)
+    rule = get_readout(readout)
+    scored = data.labels is not None and len(result.outputs) == 1 and rule.classifies
+    summary.update(readout=readout, readout_chosen_by=chosen_by,
+                   accuracy=rule.score(result.output(), data.labels) if scored else None)  # type: ignore[arg-type]
     return summary
 
 
@@ -140,7 +147,9 @@ def render(result: dict) -> str:
     lines.append(table(rows, ["node", "kind", "shape", "spikes", "sum", *readout]))
     if result.get("accuracy") is not None:
         what = "summed output" if any("sum" in v for v in result["outputs"].values()) else "output spike counts"
-        lines.append(f"accuracy (argmax of {what}): {result['accuracy']:.4f}")
+        how = f"argmax of {what}" if result["readout"] == "count" else result["readout"]
+        lines.append(f"accuracy ({how}): {result['accuracy']:.4f}; "
+                     f"{readout_line(result['readout'], result['readout_chosen_by'], result['model'])}")
     if result.get("output"):
         lines.append(f"wrote {result['output']}")
     return "\n".join(lines)

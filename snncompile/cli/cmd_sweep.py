@@ -8,8 +8,10 @@ from snncompile.cli.cmd_evaluate import model_for_data
 from snncompile.cli.common import (
     add_data_arguments,
     add_model_arguments,
+    add_readout_argument,
     add_worker_arguments,
     data_options_from_args,
+    readout_line,
 )
 from snncompile.cli.output import table
 from snncompile.errors import InputError
@@ -41,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="executor of the compiled cells (default emulator)")
     p.add_argument("--borrow", action="append", metavar="TARGET=DONOR",
                    help="fill TARGET's missing energy figures from DONOR, marked as borrowed (e.g. loihi2=loihi)")
+    add_readout_argument(p)
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the table, plot and artifacts")
     add_worker_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> dict:
         calibrate = {k: v[: args.calibrate_samples] for k, v in load_inputs(args.calibrate, graph).arrays.items()}
     how = SweepRun(args.data, data_options_from_args(args), args.backend, args.batch_size, args.steps, args.workers,
                    args.ray, parse_borrow(args.borrow), not args.no_progress, args.chunk_batches, args.retries,
-                   calibrate_samples=args.calibrate_samples)
+                   calibrate_samples=args.calibrate_samples, readout=args.readout)
     result = run_sweep(graph, cells, args.output, how, calibrate, model=args.model).to_dict()
     # no cell evaluated: the table (with every reason) is shown, and the exit says nothing ran
     return {"model": args.model, "data": args.data, "calibration": args.calibrate, "output": args.output, **result,
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> dict:
 def render(result: dict) -> str:
     columns = ["cell", "status", "accuracy", "energy_j", "latency_s", "pareto", "best", "reason"]
     lines = [table(result["rows"], columns, title=f"Sweep of {result['model']} (energy, latency: per inference)")]
+    lines.append(readout_line(result["readout"], result["readout_chosen_by"], result["model"]))
     lines.append("best per target: " + ", ".join(f"{t}: {c}" for t, c in result["best"].items()))
     lines.append("wrote " + ", ".join(result["files"][k] for k in ("csv", "json", "png", "html")) +
                  f" and the artifacts in {result['files']['cells']}")

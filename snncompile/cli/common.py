@@ -121,6 +121,24 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
                          options=exc.options) from None
 
 
+def add_readout_argument(p: argparse.ArgumentParser) -> None:
+    """``--readout NAME``: how outputs become a class (evaluate, compare, simulate, sweep)."""
+    from snncompile.simulate.readout import classifying_names
+
+    p.add_argument("--readout", choices=classifying_names(),
+                   help="how outputs decide a class: count (the output with the most spikes, or the largest sum, "
+                        "over time; ties to the lowest index), first-spike (the output that spikes first, ties to "
+                        "the lowest index; a sample without output spikes is wrong). Default: the readout a zoo "
+                        "model declares (zoo:relpsp, zoo:first-to-spike: first-spike; also for an artifact compiled "
+                        "from one), else count (docs/evaluate.md)")
+
+
+def readout_line(readout: str, chosen_by: str, model: str) -> str:
+    """What the text output says about the readout used."""
+    why = {"option": "--readout", "model": f"declared by {model}", "default": "default"}[chosen_by]
+    return f"readout: {readout} ({why})"
+
+
 def add_data_arguments(p: argparse.ArgumentParser) -> None:
     """``--data PATH`` and how to read it (evaluate, sweep)."""
     from snncompile.datasets import BINNINGS, READERS

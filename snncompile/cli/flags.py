@@ -40,6 +40,7 @@ FLAGS: dict[str, str] = {
     "mismatches": "--mismatches",
     "all_on_chip": "--all-on-chip",
     "borrow": "--borrow",
+    "readout": "--readout",
 }
 
 

@@ -5,8 +5,10 @@ the backend runs, the data set's spec (reopened where the batch runs), the backe
 name and the batch size. Each batch runs once through ``get_backend(name).run``,
 recording what the counts need (:func:`~snncompile.estimate.counts.counted_nodes`: Lava
 cannot record synapse nodes, and need not), and is reduced to :class:`~snncompile.evaluate.counts.EvalCounts`:
-the predicted class of each sample (argmax of its output summed over time,
-:func:`snncompile.simulate.classify`), the confusion counts and the activity counts.
+the predicted class of each sample (as the job's readout decides it,
+:mod:`snncompile.simulate.readout`: by default the argmax of its output summed over
+time), the confusion counts (samples the readout leaves undecided counted apart) and the
+activity counts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from snncompile.estimate.activity import activity_from_result
 from snncompile.estimate.counts import count_activity, counted_nodes, counted_synapses
 from snncompile.evaluate.counts import Accumulator, EvalCounts
 from snncompile.ir import Graph
-from snncompile.simulate import classify, get_backend
+from snncompile.simulate import DEFAULT_READOUT, get_backend, get_readout
 from snncompile.simulate.progress import sample_bar
 
 Range = tuple[int, int]
@@ -37,6 +39,7 @@ class EvalJob:
     data: DataSpec
     backend: str
     steps: int | None = None  # run this many steps (default: the data's)
+    readout: str = DEFAULT_READOUT  # the decision rule (a name of READOUTS that decides a class)
 
 
 def classes(graph: Graph) -> int:
@@ -51,8 +54,8 @@ def evaluate_batch(job: EvalJob, dataset: Dataset, start: int, stop: int) -> Eva
     record, membranes = counted_nodes(job.graph)
     result = get_backend(job.backend).run(job.graph, batch.arrays, steps=job.steps, record=record,
                                           membranes=membranes)
-    predicted = classify(result.output()).astype(np.int64)
-    confusion = None
+    predicted = get_readout(job.readout, classifying=True).classes(result.output())
+    confusion = undecided = None
     if batch.labels is not None:
         n = classes(job.graph)
         bad = np.flatnonzero((batch.labels < 0) | (batch.labels >= n))
@@ -61,10 +64,12 @@ def evaluate_batch(job: EvalJob, dataset: Dataset, start: int, stop: int) -> Eva
             raise InputError(f"{batch.source or job.data.path}: label {int(batch.labels[i])} of sample {start + i} is not one of "
                              f"the network's {n} output classes")
         confusion = np.zeros((n, n), np.int64)
-        np.add.at(confusion, (batch.labels, predicted), 1)
+        decided = predicted >= 0
+        np.add.at(confusion, (batch.labels[decided], predicted[decided]), 1)
+        undecided = np.bincount(batch.labels[~decided], minlength=n).astype(np.int64)
     activity = activity_from_result(job.graph, batch.arrays, result, synapses=counted_synapses(job.graph))
     counts = count_activity(job.graph, activity)
-    return EvalCounts(np.arange(start, stop, dtype=np.int64), predicted, confusion, counts, batch.dropped)
+    return EvalCounts(np.arange(start, stop, dtype=np.int64), predicted, confusion, counts, batch.dropped, undecided)
 
 
 def evaluate_ranges(job: EvalJob, ranges: Sequence[Range], dataset: Dataset | None = None) -> EvalCounts:

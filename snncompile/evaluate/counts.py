@@ -1,8 +1,11 @@
 """What evaluating part of a data set yields, as counts that add exactly.
 
 - ``confusion[label, predicted]``: samples (int64), when the set has labels;
-- ``indices`` / ``predicted``: every sample's index and predicted class (so a merge can
-  prove each sample was counted once);
+- ``undecided[label]``: samples (int64) the readout decided no class for (a first-spike
+  readout's silent samples, :data:`~snncompile.simulate.readout.SILENT`), when the set
+  has labels: wrong against every label, outside the confusion matrix;
+- ``indices`` / ``predicted``: every sample's index and predicted class (-1: undecided;
+  so a merge can prove each sample was counted once);
 - ``activity``: :class:`~snncompile.estimate.counts.ActivityCounts` for the metrics;
 - ``dropped``: events that fell after the last step (event formats).
 
@@ -27,6 +30,7 @@ class EvalCounts:
     confusion: np.ndarray | None  # (classes, classes) int64: [label, predicted]
     activity: ActivityCounts
     dropped: int = 0
+    undecided: np.ndarray | None = None  # (classes,) int64 per label; None: no labels (or none undecided)
 
     @property
     def samples(self) -> int:
@@ -36,9 +40,11 @@ class EvalCounts:
         if (self.confusion is None) != (other.confusion is None):
             raise ValueError("cannot merge labelled and unlabelled evaluation counts")
         confusion = None if self.confusion is None else self.confusion + other.confusion  # type: ignore[operator]
+        undecided = (self.undecided if other.undecided is None else other.undecided if self.undecided is None
+                     else self.undecided + other.undecided)
         return EvalCounts(np.concatenate([self.indices, other.indices]),
                           np.concatenate([self.predicted, other.predicted]),
-                          confusion, self.activity.merge(other.activity), self.dropped + other.dropped)
+                          confusion, self.activity.merge(other.activity), self.dropped + other.dropped, undecided)
 
 
 class Accumulator:
@@ -67,4 +73,5 @@ class Accumulator:
             seen = np.bincount(indices, minlength=samples)
             raise RuntimeError(f"evaluation lost {int((seen == 0).sum())} and double-counted "
                                f"{int((seen > 1).sum())} of {samples} samples")
-        return EvalCounts(indices, total.predicted[order], total.confusion, total.activity, total.dropped)
+        return EvalCounts(indices, total.predicted[order], total.confusion, total.activity, total.dropped,
+                          total.undecided)

@@ -24,11 +24,12 @@ from snncompile.simulate.backend import (
     register_backend,
     resolve_record,
 )
+from snncompile.simulate.readout import DEFAULT_READOUT, READOUTS, Readout, get_readout
 from snncompile.simulate.result import SimResult, accuracy, classify
 
-__all__ = ["BACKENDS", "BACKEND_MODULES", "Backend", "BackendFailed", "GraphKind", "RunInputs", "SimResult", "accuracy",
-           "backend_names", "classify", "get_backend", "graph_for", "normalize_inputs", "register_backend",
-           "resolve_record", "simulate"]
+__all__ = ["BACKENDS", "BACKEND_MODULES", "Backend", "BackendFailed", "DEFAULT_READOUT", "GraphKind", "READOUTS",
+           "Readout", "RunInputs", "SimResult", "accuracy", "backend_names", "classify", "get_backend", "get_readout",
+           "graph_for", "normalize_inputs", "register_backend", "resolve_record", "simulate"]
 
 
 def __getattr__(name: str) -> Any:

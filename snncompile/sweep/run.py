@@ -5,7 +5,8 @@ target with its options (:func:`snncompile.compile.build_artifact`, the same cal
 input for every cell), keep the artifact as ``cells/<cell>.snnc`` (its provenance holds
 the options, so a chosen point deploys as it was measured), evaluate it over the whole
 data set on ``backend`` (:func:`snncompile.evaluate.evaluate`, sharded over Ray when
-asked) with the target's estimate, and write ``cells/<cell>.json`` (the evaluation).
+asked; classes decided by ``readout``, else the one the model declares, else ``count``)
+with the target's estimate, and write ``cells/<cell>.json`` (the evaluation).
 A cell's energy and latency per inference are its chip estimate's, plus the host
 segments' estimate when the compiled graph has host nodes.
 
@@ -35,7 +36,7 @@ from snncompile.evaluate import Evaluation, evaluate, ray_session
 from snncompile.evaluate.distributed import DEFAULT_RETRIES
 from snncompile.fileio import atomic_open
 from snncompile.ir import Graph
-from snncompile.simulate import graph_for
+from snncompile.simulate import DEFAULT_READOUT, graph_for
 from snncompile.sweep import plot
 from snncompile.sweep.grid import Cell, unsupported
 from snncompile.sweep.pareto import Row, best_per_target, mark, pareto_front
@@ -63,6 +64,7 @@ class SweepRun:
     chunk_batches: int | None = None
     retries: int = DEFAULT_RETRIES
     calibrate_samples: int = CALIBRATION_SAMPLES  # taken from the data when no calibration file is given
+    readout: str | None = None  # the decision rule (None: the model's declared one, else count)
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,12 @@ class SweepResult:
     files: dict[str, str]
     pareto: list[str]
     best: dict[str, str]
+    readout: str = DEFAULT_READOUT
+    readout_chosen_by: str = "default"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "files": self.files, "pareto": self.pareto, "best": self.best}
+        return {"rows": self.rows, "files": self.files, "pareto": self.pareto, "best": self.best,
+                "readout": self.readout, "readout_chosen_by": self.readout_chosen_by}
 
 
 def calibration_from(dataset: Dataset, samples: int = CALIBRATION_SAMPLES) -> dict[str, np.ndarray]:
@@ -90,6 +95,9 @@ def calibration_from(dataset: Dataset, samples: int = CALIBRATION_SAMPLES) -> di
 
 def run_sweep(float_graph: Graph, cells: Sequence[Cell], out: str | os.PathLike, how: SweepRun,
               calibrate: Mapping[str, np.ndarray] | None = None, model: str = "") -> SweepResult:
+    from snncompile.api import choose_readout
+
+    readout = choose_readout(how.readout, model, classifying=True)  # before any compile: a bad one fails now
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: -o names a file; the sweep writes a folder (table, plot, artifacts)")
@@ -105,7 +113,7 @@ def run_sweep(float_graph: Graph, cells: Sequence[Cell], out: str | os.PathLike,
             rows.append(run_cell(float_graph, cell, dataset, folder, how, calibrate, workers, model))
     rows = mark(rows)
     files = write_outputs(rows, folder, model)
-    return SweepResult(rows, files, pareto_front(rows), best_per_target(rows))
+    return SweepResult(rows, files, pareto_front(rows), best_per_target(rows), *readout)
 
 
 @contextlib.contextmanager
@@ -132,7 +140,7 @@ def run_cell(float_graph: Graph, cell: Cell, dataset: Dataset, folder: Path, how
         targets = apply_borrowing([target], {k: v for k, v in how.borrow.items() if k == target.name})
         ev = evaluate(graph, open_data(how.data, graph, how.data_options), how.backend, batch_size=how.batch_size,
                       steps=how.steps, workers=workers, targets=targets, progress=how.progress, model=str(path),
-                      chunk_batches=how.chunk_batches, retries=how.retries)
+                      chunk_batches=how.chunk_batches, retries=how.retries, readout=how.readout)
     except SnnCompileError as exc:
         return {**row, "status": "failed", "reason": one_line(str(exc))}
     with atomic_open(folder / "cells" / f"{cell.id}.json") as handle:

@@ -34,7 +34,7 @@ import math
 import numpy as np
 
 from snncompile.ir import LIF, Graph, Input, Linear, Output, RandomSpikes
-from snncompile.zoo import readout
+from snncompile.simulate import readout
 
 CLASSES = 10
 K = 16
@@ -100,6 +100,6 @@ def decision_probabilities(drive: np.ndarray, steps: int = STEPS) -> np.ndarray:
 
 def first_spike_class(spikes: np.ndarray) -> np.ndarray:
     """(batch, time, classes) -> the class that spiked first (ties: the lower index;
-    :func:`snncompile.zoo.readout.first_spike_class`); ``CLASSES`` for a silent sample
+    :func:`snncompile.simulate.readout.first_spike_class`); ``CLASSES`` for a silent sample
     (the last column of :func:`decision_probabilities`)."""
     return readout.first_spike_class(spikes, silent=CLASSES)

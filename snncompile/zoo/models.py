@@ -1,6 +1,6 @@
 """The zoo's networks as MODELs: ``zoo:spikformer``, ``zoo:tim``, ``zoo:tim-intended``,
 ``zoo:spikmamba`` (issue 7), ``zoo:delays`` (learned delays, DCLS), ``zoo:tcn`` (a
-spiking TCN forecasting a time series; its row's readout ``"regression rmse"``: its
+spiking TCN forecasting a time series; its row's readout ``"rmse"``: its
 data's second array holds targets, not labels), ``zoo:stsc``, ``zoo:backeisnn`` (and ``-back``, ``-plain``),
 ``zoo:sresnet`` (and ``-liaf``), ``zoo:l2mu``, ``zoo:digits-mlp`` and ``zoo:digits-cnn``
 (trained ReLU networks converted to IF neurons), ``zoo:relpsp`` (single-spike timing) and
@@ -42,8 +42,9 @@ class Row:
     PyTorch module computes in (the float graph is compared with it in that dtype);
     ``samples``: held-out samples measured (None: all); ``calibration``: training
     samples the compile chooses its scales on; ``readout``: how outputs become a class
-    or a score (:data:`snncompile.zoo.readout.READOUTS`: "spike count", "first spike",
-    "regression rmse")."""
+    or a score (:data:`snncompile.simulate.readout.READOUTS`: "count", "first-spike",
+    "rmse"); ``evaluate``, ``compare``, ``simulate`` and ``sweep`` of ``zoo:NAME`` (or of an
+    artifact compiled from it) decide by it unless ``--readout`` says otherwise."""
 
     toy: str = ""
     issue: int = 8
@@ -51,10 +52,10 @@ class Row:
     dtype: str = "float64"
     samples: int | None = None
     calibration: int = 64
-    readout: str = "spike count"
+    readout: str = "count"
 
     def __post_init__(self) -> None:
-        from snncompile.zoo.readout import get_readout
+        from snncompile.simulate.readout import get_readout
 
         get_readout(self.readout)
 
@@ -279,7 +280,7 @@ ZOO: dict[str, ZooModel] = {
     "tcn": ZooModel(_tcn, (4,), 64, "values", False, _tcn_data,
                     "spiking TCN: dilated causal convolutions as delays, EEG forecast one step ahead as a "
                     "correction of persistence (T = 64)",
-                    row=Row("TCN (forecast)", 8, {"weight_split": 2}, readout="regression rmse"),
+                    row=Row("TCN (forecast)", 8, {"weight_split": 2}, readout="rmse"),
                     warmup=8, baseline=Baseline("persistence", _persistence)),
     "stsc": ZooModel(_stsc, (12,), 18, "values", False, _braille_stsc,
                      "toy E: STSC-SNN (Braille, 16 bins + 2 steps of encoder lag)",
@@ -312,11 +313,11 @@ ZOO: dict[str, ZooModel] = {
                            Row("ANN→SNN CNN (digits)", 8, _PRECISE_SEARCH)),
     "relpsp": ZooModel(_relpsp, (64,), 24, "spikes", False, _relpsp_data,
                        "ReL-PSP: single-spike timing, 64-32-10, first output spike decides (8x8 digits, T = 24)",
-                       Row("ReL-PSP (digits)", 8, readout="first spike")),
+                       Row("ReL-PSP (digits)", 8, readout="first-spike")),
     "first-to-spike": ZooModel(None, (64,), 16, "spikes", False, _first_to_spike_data,
                                "stochastic first-to-spike: noisy output neurons (seeded random source), "
                                "first output spike decides (binarised 8x8 digits, T = 16)",
-                               Row("stochastic first-to-spike", 8, readout="first spike"),
+                               Row("stochastic first-to-spike", 8, readout="first-spike"),
                                graph=_first_to_spike_graph),
 }
 

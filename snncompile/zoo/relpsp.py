@@ -5,7 +5,7 @@ Backpropagation in Deep Spiking Neural Networks", IEEE TNNLS 2021).
 A neuron's potential is ``V(t) = sum_i w_i K(t - t_i)`` with ``K(x) = max(x, 0)``: each
 input spike adds a ramp of slope ``w_i``, there is no leak, and the neuron fires once,
 when ``V`` first exceeds the threshold; the earliest output spike is the class
-(:func:`snncompile.zoo.readout.first_spike_class`: ties to the lower index). The
+(:func:`snncompile.simulate.readout.first_spike_class`: ties to the lower index). The
 first crossing has the paper's closed form (:func:`first_crossing`): with the inputs
 sorted by time, on the segment ``[t_(k), t_(k+1)]`` ``V(t) = W_k t - S_k`` (``W_k``,
 ``S_k`` the sums of ``w`` and ``w t`` over the first ``k`` inputs), so ``t* = (theta + S_k)

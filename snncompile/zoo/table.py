@@ -11,7 +11,7 @@ A row has two kinds of facts:
   :class:`~snncompile.zoo.models.Row`): the float graph against the PyTorch module
   (every neuron module's output over T steps, in the module's dtype), the loihi2 compile
   against the float graph (per chip layer spike agreement, same class), the held-out score
-  of both (the row's readout, :mod:`snncompile.zoo.readout`: accuracy of a spike-count or
+  of both (the row's readout, :mod:`snncompile.simulate.readout`: accuracy of a spike-count or
   first-spike decision, the RMSE against per-step targets for a regression, beside the entry's
   trivial forecast, e.g. persistence), and energy and latency
   per inference on loihi2 (its chip part; with host segments plus their estimate on the
@@ -91,6 +91,7 @@ def fingerprint(name: str) -> str:
     module's parameters and buffers (without a module: the graph's arrays), the held-out
     and calibration data, the entry."""
     from snncompile.ir.serialize import graph_to_arrays
+    from snncompile.simulate.readout import READOUTS
     from snncompile.zoo.models import Row, zoo_entry, zoo_graph
 
     entry = zoo_entry(name)
@@ -110,7 +111,8 @@ def fingerprint(name: str) -> str:
                          dict(row.options), row.dtype, row.samples, row.calibration], default=str).encode())
     # fields added since: hashed only when not at their default, so that the rows
     # measured before them keep their fingerprints
-    later = {k: getattr(row, k) for k in ("readout",) if getattr(row, k) != getattr(Row(), k)}
+    # (the readout by its label: the rows were measured when that was its name)
+    later = {k: READOUTS[getattr(row, k)].label for k in ("readout",) if getattr(row, k) != getattr(Row(), k)}
     if later:
         h.update(json.dumps(later, sort_keys=True).encode())
     if entry.warmup or entry.baseline is not None:  # later fields: only when set (older rows keep theirs)
@@ -125,8 +127,8 @@ def measure(name: str, samples: int | None = None, estimates: bool = True) -> di
     JSON-ready record."""
     import torch
 
+    from snncompile.simulate.readout import get_readout
     from snncompile.zoo.models import zoo_entry, zoo_graph
-    from snncompile.zoo.readout import get_readout
 
     entry, graph = zoo_entry(name), zoo_graph(name)
     row = entry.row

@@ -59,6 +59,7 @@ def cases(f) -> dict[str, list[tuple[list[str], int]]]:
         "export": [([m, "--to", "snnir", "-o", str(t / "e.snnir")], 0),
                    ([m, "--to", "onnx", "-o", str(t / "e.onnx"), "--for", "snntorch"], 2)],
         "simulate": [([m, "--input", x, "--no-progress"], 0),
+                     ([m, "--input", x, "--no-progress", "--readout", "first-spike"], 0),
                      ([a, "--input", x, "--record", "all", "-o", str(t / "s.npz"), "--no-progress"], 0),
                      ([m, "--input", x, "--steps", "12", "--no-progress"], 0),  # a warning
                      ([m, "--input", str(t / "none.npz")], 2), ([m], 2)],
@@ -76,6 +77,8 @@ def cases(f) -> dict[str, list[tuple[list[str], int]]]:
                      ([m, "--target", "nochip"], 2)],
         "evaluate": [([a, "--data", x, "--no-progress", "--predictions", str(t / "p.npz")], 0),
                      ([m, "--data", x, "--no-progress", "--target", "none"], 0),
+                     ([m, "--data", x, "--no-progress", "--target", "none", "--readout", "first-spike"], 0),
+                     ([m, "--data", x, "--readout", "votes"], 2),
                      ([m, "--data", str(t / "absent.npz")], 2)],
         "sweep": [([m, "--data", x, "--target", "loihi", "--weight-bits", "8", "-o", str(t / "sweep"),
                     "--no-progress"], 0),

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -34,3 +36,14 @@ def test_a_part_twice_or_a_lost_sample_is_an_error_not_a_result():
     acc.add("b", part([1, 2]))
     with pytest.raises(RuntimeError, match="lost 0 and double-counted 1 of 3 samples"):
         acc.finish(3)
+
+
+def test_undecided_samples_add_up_beside_the_confusion():
+    def undecided(indices, per_label):
+        return dataclasses.replace(part(indices, [0] * len(indices)), undecided=np.asarray(per_label, np.int64))
+
+    acc = Accumulator()
+    acc.add(0, undecided([0, 1], [1, 0]))
+    acc.add(1, part([2], [1]))  # a part that decided every sample
+    acc.add(2, undecided([3], [0, 1]))
+    assert acc.finish(4).undecided.tolist() == [1, 1]

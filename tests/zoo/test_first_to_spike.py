@@ -99,7 +99,7 @@ def test_seed_table_row_has_no_module_and_scores_the_first_spike(model):
     """The seed table's measurement (64 held-out digits): no PyTorch module to compare
     with; loihi2 draws the same noise (issue 8's acceptance); the float accuracy is that of
     the first spike over the reference's outputs."""
-    from snncompile.zoo.readout import first_spike_class
+    from snncompile.simulate.readout import first_spike_class
     from snncompile.zoo.table import measure
     from tests.zoo import seeds
 

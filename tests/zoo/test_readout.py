@@ -9,11 +9,11 @@ import pytest
 
 from snncompile.errors import InputError
 from snncompile.simulate import accuracy
+from snncompile.simulate.readout import READOUTS, SILENT, first_spike_class, get_readout
 from snncompile.zoo import first_to_spike
 from snncompile.zoo.models import ZOO, Row
-from snncompile.zoo.readout import READOUTS, SILENT, first_spike_class, get_readout
 
-COUNT, FIRST, RMSE = (READOUTS[k] for k in ("spike count", "first spike", "regression rmse"))
+COUNT, FIRST, RMSE = (READOUTS[k] for k in ("count", "first-spike", "rmse"))
 
 
 def trains(*rows: str) -> np.ndarray:
@@ -83,8 +83,13 @@ def test_regression_scores_rmse_and_has_no_class():
 
 def test_rows_name_registered_readouts():
     assert {ZOO[n].row.readout for n in ZOO} == set(READOUTS)
-    assert ZOO["tcn"].row.readout == "regression rmse" and ZOO["relpsp"].row.readout == "first spike"
-    with pytest.raises(InputError, match="readout 'votes': unknown; known: 'spike count'"):
+    assert ZOO["tcn"].row.readout == "rmse" and ZOO["relpsp"].row.readout == "first-spike"
+    with pytest.raises(InputError, match="readout='votes': unknown readout; choose one of 'count', 'first-spike', "
+                                         "'rmse'") as caught:
         Row(readout="votes")
+    assert caught.value.options == ("readout",)
     with pytest.raises(InputError, match="unknown"):
         get_readout("last spike")
+    with pytest.raises(InputError, match="readout='rmse' is a regression and decides no class; choose one of "
+                                         "'count', 'first-spike'"):
+        get_readout("rmse", classifying=True)

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from snncompile.nn import reset_states
+from snncompile.simulate.readout import first_spike_class
 from snncompile.zoo import relpsp as R
-from snncompile.zoo.readout import first_spike_class
 
 
 def potential(t: np.ndarray, times: np.ndarray, weight: np.ndarray) -> np.ndarray:
