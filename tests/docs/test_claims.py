@@ -189,3 +189,83 @@ def test_mcu_costs_are_the_documented_fit(target):
     t = load_target(target)
     toml = [t.number("cycles", key) or 0.0 for key in ("per_synop", "per_neuron_update", "per_step")]
     assert [float(v) for v in row.groups()] == pytest.approx(toml, abs=1e-6), f"docs/mcu.md {row.groups()}, {target}.toml {toml}"
+
+
+def _estimates_tables() -> tuple[dict, str]:
+    """docs/estimates.md's benchmark block as {network: (per-inference counts, {(target, model): row},
+    does-not-fit text)} and the "Reading the tables" prose."""
+    import re
+
+    text = (ROOT / "docs" / "estimates.md").read_text()
+    block = text.split("<!-- bench:estimates_braille:begin -->")[1].split("<!-- bench:estimates_braille:end -->")[0]
+    networks = {}
+    for section in block.split("\n### ")[0:]:
+        head = re.match(r"(?:### )?(.+)\n\n(\d+) samples of braille7_fold0, 256 steps; accuracy [0-9.]+; per "
+                        r"inference: (\d+) effective ACs, \d+ MACs, (\d+) synaptic events, (\d+) spikes", section)
+        if not head:
+            continue
+        rows = {}
+        for line in section.splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if line.startswith("| ") and len(cells) == 9 and cells[0] != "target":
+                rows[(cells[0], cells[1])] = dict(zip(["energy", "latency", "step", "cycles", "fits"], cells[2:7]))
+        counts = dict(zip(["samples", "acs", "events", "spikes"], map(int, head.groups()[1:])))
+        networks[head.group(1)] = (counts, rows, section.split("Does not fit:")[-1])
+    prose = text.split("Reading the tables")[1].split("## Limits")[0]
+    return networks, " ".join(prose.split())
+
+
+def _unit(cell: str, unit: str) -> float:
+    """'>= 1.643 uJ' in ``unit`` (J or s: n, u, m prefixes)."""
+    number, suffix = cell.removeprefix(">= ").split()
+    return float(number) * {"n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0}[suffix.removesuffix(unit)]
+
+
+def test_estimates_reading_repeats_the_benchmark_tables():
+    """docs/estimates.md's "Reading the tables" figures, recomputed from the tables
+    benchmarks/estimates_braille.py wrote above them."""
+    import re
+
+    nets, prose = _estimates_tables()
+    rnns = [nets["Braille RNN, reset to zero"], nets["Braille RNN, delayed subtract"]]
+    l2mu_counts, l2mu, l2mu_fails = nets["L2MU"]
+
+    def spread(values, scale, fmt):
+        return f"{format(min(values) / scale, fmt)}-{format(max(values) / scale, fmt)}"
+
+    def energies(target, model):
+        return [_unit(r[target, model]["energy"], "J") for _, r, _ in rnns]
+
+    paper, aware = energies("paper-45nm", "paper"), energies("paper-45nm", "memory-aware")
+    software = [e for t in ("cortex-m4", "esp32-s3") for e in energies(t, "mcu")]
+    m4 = next(f for f in (ROOT / "docs" / "estimates.md").read_text().splitlines()
+              if "| cortex-m4 | cycles.per_neuron_update |" in f).split("|")[3]
+    esp = next(f for f in (ROOT / "docs" / "estimates.md").read_text().splitlines()
+               if "| esp32-s3 | cycles.per_neuron_update |" in f).split("|")[3]
+    axons = [int(n) for n in re.findall(r"input axons per core at \w+ \((\d+) > 256\)", l2mu_fails)]
+    fanout = set(re.findall(r"fan-out per neuron at \w+ \((\d+) synapses > 64\)", l2mu_fails))
+    figures = [
+        f"about {spread([c['acs'] for c, _, _ in rnns], 1000, '.0f')} k synaptic operations",
+        f"and {spread([round(c['spikes'], -2) for c, _, _ in rnns], 1, '.0f')} spikes",
+        f"The paper method gives {spread(paper, 1e-9, '.0f')} nJ",
+        f"about {min(a / p for a, p in zip(aware, paper)):.0f}x more ({spread(aware, 1e-9, '.0f')} nJ)",
+        f"figures {spread(energies('loihi', 'chip'), 1e-6, '.1f')} uJ",
+        f"software targets {spread(software, 1e-6, '.0f')} uJ",
+        f"idle power x the {rnns[0][1]['speck', 'chip']['latency']} the input lasts",
+        f"stores {l2mu_counts['events'] / 1e6:.1f} M synaptic events",
+        f"only {l2mu_counts['acs'] / 1e6:.2f} M nonzero pairs",
+        f"a {l2mu_counts['events'] / l2mu_counts['acs']:.1f}x difference",
+        f"it needs {_unit(l2mu['cortex-m4', 'mcu']['step'], 's') * 1e6:.0f} us per step",
+        f"(240 MHz, {_unit(l2mu['esp32-s3', 'mcu']['step'], 's') * 1e6:.0f} us)",
+        f"a neuron update about {float(m4) / float(esp):.0f}x",
+        f"its {min(axons)}-{max(axons)} inputs per neuron",
+        f"reach {''.join(fanout)} targets each (limit 64)",
+        f"The L2MU row uses {l2mu_counts['samples']} samples",
+        f"the Braille RNNs use all {rnns[0][0]['samples']}",
+    ]
+    for figure in figures:
+        assert figure in prose, f"docs/estimates.md's reading of the tables does not say {figure!r}"
+    # which network fits where
+    assert [r["xylo-audio2", "chip"]["fits"] for _, r, _ in rnns][1] == "yes"
+    assert rnns[0][1]["xylo-audio2", "chip"]["fits"].startswith("no")
+    assert rnns[1][1]["loihi", "chip"]["fits"].startswith("no") and rnns[0][1]["loihi", "chip"]["fits"] == "yes"
