@@ -82,6 +82,60 @@ def evaluate_compiled(tmp: str) -> str:
     return f"accuracy {r['accuracy']:.4f} ({r['correct']}/{r['samples']})"
 
 
+def evaluate_printed(tmp: str) -> str:
+    """docs/evaluate.md's example output: what ``snncompile evaluate ... --target
+    loihi2,cortex-m4`` prints (run where the model and the data sit, so that the paths it
+    prints are the doc's file names)."""
+    import os
+    import shutil
+    from contextlib import redirect_stdout
+    from io import StringIO
+
+    from snncompile.cli.main import main
+
+    here, out = os.getcwd(), StringIO()
+    shutil.copy(RNN / "braille_noDelay_noBias_subtract.nir", tmp)
+    fold0_file(tmp)
+    os.chdir(tmp)
+    try:
+        with redirect_stdout(out), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert main(["evaluate", "braille_noDelay_noBias_subtract.nir", "--reset", "subtract", "--reset-timing",
+                         "delayed", "--data", "fold0.npz", "--target", "loihi2,cortex-m4", "--no-progress"]) == 0
+    finally:
+        os.chdir(here)
+    return " ".join(out.getvalue().split())
+
+
+def evaluate_compiled_on_loihi(tmp: str, weight_split: int | None = None) -> str:
+    """docs/evaluate.md: the compiled Braille RNN estimated with Loihi's figures
+    (``evaluate ... --target loihi``), with the precision the compiler chose and the
+    report's ``precision:`` note; ``weight_split=1``: ``compile --weight-split 1``."""
+    from snncompile.cli.main import main
+    from snncompile.compile import load_artifact
+
+    art = Path(tmp) / f"braille_w{weight_split}.snnc"
+    split = ["--weight-split", str(weight_split)] if weight_split else []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([str(a) for a in ("compile", RNN / "braille_noDelay_noBias_subtract.nir", "--reset", "subtract",
+                                      "--reset-timing", "delayed", "--target", "loihi2", *split, "--calibrate",
+                                      fold0_file(tmp), "-o", art)]) == 0
+    r = cli_json("evaluate", art, "--data", fold0_file(tmp), "--target", "loihi", "--json", "--no-progress")
+    (e,) = [e for e in r["estimates"] if e["target"] == "loihi"]
+    if weight_split == 1:
+        return f"(`--weight-split 1`: accuracy {r['accuracy']:.4f}, {e['energy_j']:.3e} J per inference"
+    import re
+
+    note = next(str(n) for n in load_artifact(art).report.notes if str(n).startswith("precision:"))
+    agree = re.search(r"agree with float on ([0-9.]+)%", note)
+    assert agree, note
+    return (f"{e['energy_j']:.3e} J per inference (a lower bound: Loihi's static power is not in the references) "
+            f"and {e['latency_s']:.2e} s per inference (a bound), {e['energy_set_j']:.2e} J over the set. The compile "
+            f"chose split weights (its report's `precision:` note: single-precision weights agreed on "
+            f"{float(agree.group(1)):.1f} % of the output layer's calibration spikes;")
+
+
 def _script(folder: str, name: str):
     spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
     assert spec is not None and spec.loader is not None
@@ -109,6 +163,9 @@ def estimates_accuracy(title: str, samples: int) -> Callable[[str], str]:
 CLAIMS = {
     "evaluate-float": Claim("evaluate.md", evaluate_float),
     "evaluate-loihi2": Claim("evaluate.md", evaluate_compiled),
+    "evaluate-printed": Claim("evaluate.md", evaluate_printed),
+    "evaluate-loihi-estimate": Claim("evaluate.md", evaluate_compiled_on_loihi),
+    "evaluate-single-precision": Claim("evaluate.md", lambda tmp: evaluate_compiled_on_loihi(tmp, 1)),
     "estimates-braille-zero": Claim("estimates.md", estimates_accuracy("Braille RNN, reset to zero", 280)),
     "estimates-braille-subtract": Claim("estimates.md", estimates_accuracy("Braille RNN, delayed subtract", 280)),
     "estimates-l2mu": Claim("estimates.md", estimates_accuracy("L2MU", 40)),
@@ -269,3 +326,27 @@ def test_estimates_reading_repeats_the_benchmark_tables():
     assert [r["xylo-audio2", "chip"]["fits"] for _, r, _ in rnns][1] == "yes"
     assert rnns[0][1]["xylo-audio2", "chip"]["fits"].startswith("no")
     assert rnns[1][1]["loihi", "chip"]["fits"].startswith("no") and rnns[0][1]["loihi", "chip"]["fits"] == "yes"
+
+
+def test_sweep_table_is_the_sweep_csv():
+    """docs/evaluate.md's sweep table and its static-power sentence are what
+    ``python docs/scripts/braille_sweep.py`` wrote into docs/sweep/sweep.csv."""
+    import csv
+
+    from snncompile.targets import load_target
+
+    text = " ".join((ROOT / "docs" / "evaluate.md").read_text().split())
+    with open(ROOT / "docs" / "sweep" / "sweep.csv", newline="") as f:
+        cells = list(csv.DictReader(f))
+    assert cells
+    for c in cells:
+        energy = ("" if c["energy_is_lower_bound"] == "False" else ">= ") + f"{float(c['energy_j']):.3e}"
+        latency = f"{float(c['latency_s']):.2e}" if c["latency_s"] else "unknown"
+        row = (f"| {c['cell']}{' (best)' if c['best'] == 'True' else ''} | {float(c['accuracy']):.4f} | {energy} | "
+               f"{latency} |")
+        assert row in text, f"docs/evaluate.md's sweep table lacks {row!r} (docs/sweep/sweep.csv)"
+    static = load_target("loihi2").number("energy", "static_power_w")
+    latency = {float(c["latency_s"]) for c in cells if c["target"] == "loihi2"}
+    assert len(latency) == 1 and static is not None
+    assert f"static power ({static:g} W, the whole chip's" in text
+    assert f"adds {static * latency.pop():.2e} J per inference" in text
