@@ -136,6 +136,101 @@ def evaluate_compiled_on_loihi(tmp: str, weight_split: int | None = None) -> str
             f"{float(agree.group(1)):.1f} % of the output layer's calibration spikes;")
 
 
+def _test_module(path: str):
+    """A module of tests/ (its helpers and constants), imported by path."""
+    spec = importlib.util.spec_from_file_location(f"claims_{Path(path).stem}", ROOT / "tests" / path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def readout_bounds(tmp: str) -> str:
+    """docs/quantization.md: the readouts' largest error / largest bound / peak |v|, on
+    test_readout.py's single-layer readouts (3 x 5 weights in [-1, 1], 8 x 40 steps of 30 %
+    input spikes, seed 11) and its ``error_bound``."""
+    from snncompile.emulator import emulate
+    from snncompile.passes.quantize import quantize
+    from snncompile.simulate import simulate
+
+    t = _test_module("passes/quantize/test_readout.py")
+    parts, scales = [], set()
+    for kind, label in (("LI", "LI (with bias)"), ("CubaLI", "CubaLI"), ("Integrator", "Integrator")):
+        rng = np.random.default_rng(11)
+        g = t.one_layer(rng.uniform(-1, 1, (3, 5)), t.READOUTS[kind](3),
+                        bias=rng.uniform(-0.05, 0.05, 3) if kind == "LI" else None)
+        q = quantize(g, "loihi2")
+        x = (rng.random((8, 40, 5)) < 0.3).astype(float)
+        v_float = simulate(q.prepared, x).outputs["y"]
+        lag = q.lags["y"]
+        err = np.abs(emulate(q.fixed, x, steps=40 + lag).outputs["y"][:, lag:] / q.fixed.nodes["n"].scale - v_float)
+        bound = t.error_bound(q, x, v_float, lag=lag)
+        scales.add(round(q.fixed.nodes["n"].scale, 1))
+        parts.append(f"{label} {err.max():.3f} / {bound.max():.3f} / {np.abs(v_float).max():.1f}")
+    (scale,) = scales
+    return (f"weights in [-1, 1], `S = {scale}`) the largest error / largest bound / peak `|v|` are "
+            + ", ".join(parts) + " float units")
+
+
+def braille_readout(tmp: str) -> str:
+    """docs/quantization.md: the NIR paper's Braille RNNs with a CubaLI readout (as
+    test_readout.py's ``test_braille_rnn_with_a_membrane_readout``), 40 samples of fold
+    0, calibrated on 10."""
+    from snncompile.compare import compare_graphs
+    from snncompile.interop.nir import read_nir
+    from snncompile.ir import CubaLI
+    from snncompile.passes.quantize import quantize
+    from snncompile.passes.rewrite import replace_node
+    from snncompile.simulate import simulate
+
+    x, y = fold0()
+    x, y = x[:40].astype(np.float64), y[:40]
+    found, flips = [], []
+    for name, reset in (("braille_noDelay_noBias_subtract.nir", dict(reset="subtract", reset_timing="delayed")),
+                        ("braille_noDelay_bias_zero.nir", dict(reset="zero"))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            g = read_nir(RNN / name, dt=1e-4, **reset)
+            out = g.nodes["lif2"]
+            g = replace_node(g, "lif2", CubaLI(shape=out.shape, decay=out.decay, syn_decay=out.syn_decay,
+                                               gain=out.gain, syn_gain=out.syn_gain, bias=out.bias))
+            q = quantize(g, "loihi2", calibrate=x[:10])
+        c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"], labels=y)
+        (pair,) = c.pairs
+        flips += [1 - r.agreement for r in pair.layers]
+        same = round(c.output_agreement["reference vs emulator"] * len(y))
+        found.append((c.accuracy["reference"], c.accuracy["emulator"], same, c.output_max_error["reference vs emulator"],
+                      float(np.abs(simulate(g, x).output()).max())))
+    (a, b, n, e, p), (a2, b2, n2, e2, p2) = found
+    return (f"subtract-reset network float {a:.3f} / emulator {b:.3f}, same class for {n}/{len(y)}, largest membrane "
+            f"difference {e:.1f} (peak {p:.1f}); zero-reset network with biases {a2:.3f} / {b2:.3f}, same class "
+            f"{n2}/{len(y)}, largest difference {e2:.1f} (peak {p2:.1f}). The large differences come from the hidden "
+            f"spikes that flip ({100 * min(flips):.1f}–{100 * max(flips):.1f}%)")
+
+
+def reset_correction(tmp: str) -> str:
+    """docs/quantization.md: test_reset_timing.py's 16-neuron LIF layer (decay 0.8, 4 x 120
+    steps) compiled for loihi2 without the correction (its immediate-subtract twin) and
+    with it, against snnTorch's delayed reset and an immediate subtract in float."""
+    from snncompile.compare import aligned
+    from snncompile.emulator import emulate
+    from snncompile.passes.quantize import quantize
+
+    t = _test_module("passes/quantize/test_reset_timing.py")
+
+    def chip(g):
+        q = quantize(g, "loihi2")
+        return aligned(emulate(q.fixed, t.X, steps=121, record=["n"]).recorded["n"], q.lags["n"], 120)
+
+    delayed, immediate = t.layer("subtract", "delayed"), t.layer("subtract", "immediate")
+    f_delayed, f_immediate = t.spikes(delayed), t.spikes(immediate)
+    without, with_fix = chip(immediate), chip(delayed)
+    return (f"without the correction the fixed graph agreed {100 * np.mean(without == f_delayed):.1f}% with "
+            f"snnTorch's delayed reset (and {100 * np.mean(without == f_immediate):.1f}% with an immediate subtract; "
+            f"{int(without.sum())} vs {int(f_delayed.sum())} spikes); with it {100 * np.mean(with_fix == f_delayed):.1f}% "
+            f"({int(with_fix.sum())} vs {int(f_delayed.sum())} spikes)")
+
+
 def _script(folder: str, name: str):
     spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
     assert spec is not None and spec.loader is not None
@@ -166,6 +261,9 @@ CLAIMS = {
     "evaluate-printed": Claim("evaluate.md", evaluate_printed),
     "evaluate-loihi-estimate": Claim("evaluate.md", evaluate_compiled_on_loihi),
     "evaluate-single-precision": Claim("evaluate.md", lambda tmp: evaluate_compiled_on_loihi(tmp, 1)),
+    "quantization-readout-bounds": Claim("quantization.md", readout_bounds),
+    "quantization-braille-readout": Claim("quantization.md", braille_readout),
+    "quantization-reset-correction": Claim("quantization.md", reset_correction),
     "estimates-braille-zero": Claim("estimates.md", estimates_accuracy("Braille RNN, reset to zero", 280)),
     "estimates-braille-subtract": Claim("estimates.md", estimates_accuracy("Braille RNN, delayed subtract", 280)),
     "estimates-l2mu": Claim("estimates.md", estimates_accuracy("L2MU", 40)),
@@ -350,3 +448,35 @@ def test_sweep_table_is_the_sweep_csv():
     assert len(latency) == 1 and static is not None
     assert f"static power ({static:g} W, the whole chip's" in text
     assert f"adds {static * latency.pop():.2e} J per inference" in text
+
+
+def test_braille_quantization_reading_repeats_its_table():
+    """docs/quantization.md's reading of the Braille table (written by
+    docs/scripts/braille_quantization.py) quotes the table's figures."""
+    text = (ROOT / "docs" / "quantization.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| braille_noDelay_") and len(cells) == 7:
+            rows[(cells[0].split("_")[-1], cells[1].split()[1].strip("()"), cells[2])] = cells[3:6]
+    assert len(rows) == 9
+
+    def arrow(reset, timing, options, agreement=True):
+        f, e, a = rows[(reset, timing, options)]
+        return f"{f} → {e} ({a})" if agreement else f"{f} → {e}"
+
+    reading = " ".join(text.split("Reading:")[1].split("## Where the error comes from")[0].split())
+    default = [rows[k][2] for k in rows if k[2] == "default"]
+    figures = [
+        f"zero-reset {arrow('zero', 'immediate', 'default')}, subtract {arrow('subtract', 'delayed', 'default')} "
+        f"and {arrow('subtract', 'immediate', 'default')}",
+        f"on {100 * float(min(default)):.1f}-{100 * float(max(default)):.1f} % of entries",
+        f"{arrow('subtract', 'delayed', '--weight-split 1', False)} (output agreement "
+        f"{rows[('subtract', 'delayed', '--weight-split 1')][2]})",
+        f"{arrow('subtract', 'delayed', '--split-sign --weight-split 1', False)} with `--split-sign` "
+        f"({rows[('subtract', 'delayed', '--split-sign --weight-split 1')][2]})",
+        f"single precision: {arrow('zero', 'immediate', '--weight-split 1', False)} (`--split-sign` "
+        f"{rows[('zero', 'immediate', '--split-sign --weight-split 1')][1]})",
+    ]
+    for figure in figures:
+        assert figure in reading, f"docs/quantization.md's reading does not say {figure!r} (its table does)"
