@@ -480,3 +480,67 @@ def test_braille_quantization_reading_repeats_its_table():
     ]
     for figure in figures:
         assert figure in reading, f"docs/quantization.md's reading does not say {figure!r} (its table does)"
+
+
+def test_conversion_tables_are_the_scripts_results():
+    """docs/convert.md's tables are what ``docs/scripts/convert_digits.py`` stored in
+    docs/scripts/results/convert_digits.json (the script's run, named in the doc)."""
+    results = json.loads((ROOT / "docs" / "scripts" / "results" / "convert_digits.json").read_text())
+    lines = (ROOT / "docs" / "convert.md").read_text().splitlines()
+    text = " ".join(" ".join(lines).split())
+
+    def points(a: float, b: float) -> str:
+        d = round(100 * (a - b), 2)
+        return "0" if d == 0 else f"{d:.2f}".replace("-", "−")
+
+    for net, r in results["networks"].items():
+        mine = [line for line in lines if line.startswith(f"| {net.upper()} |")]
+        for name, c in r["conversions"].items():
+            t = c["accuracy against T"]
+            row = " | ".join(f"{v:.4f}" for v in (r["ann"], *(t[k] for k in sorted(t, key=int)))) + " |"
+            assert any(line.endswith(row) for line in mine), f"docs/convert.md: {net} {name}: no row ending {row!r}"
+            f, emu, c_ = c["graph (reference)"], c["loihi2 (emulator)"], c["cortex-m4 (generated C)"]
+            row = f"| {f:.4f} | {emu:.4f} | {points(emu, f)} | {c_:.4f} | {points(c_, f)} |"
+            assert any(line.endswith(row) for line in mine), f"docs/convert.md: {net} {name}: no row ending {row!r}"
+            assert c["cortex-m4 C equals emulator"]
+            if name.startswith("IF"):
+                e, s = c["cortex-m4 energy per sample (J)"], c["cortex-m4 latency per sample (s)"]
+                row = f"| {e * 1e6:,.1f} µJ | {s * 1e3:.3g} ms |"
+                assert any(line.endswith(row) for line in mine), f"docs/convert.md: {net} {name}: no row ending {row!r}"
+    scales = [results["networks"]["mlp"]["conversions"][k]["scales"] for k in ("IF, 99.9th percentile", "IF, max")]
+    pct, top = (" / ".join(f"{v:.2f}" for v in s.values()) for s in scales)
+    assert f"(MLP: {pct} against the max's {top})" in text
+
+
+def test_l2mu_tables_are_the_scripts_results():
+    """docs/l2mu.md's tables and per-layer agreements are what
+    ``docs/scripts/l2mu_retiming.py`` stored in docs/scripts/results/l2mu_retiming.json."""
+    results = json.loads((ROOT / "docs" / "scripts" / "results" / "l2mu_retiming.json").read_text())
+    text = (ROOT / "docs" / "l2mu.md").read_text()
+    tables = {"test": text.split("| fold 0 (held out) |")[1].split("\n\n")[0],
+              "train": text.split("| fold 2 |")[1].split("\n\n")[0]}
+    for fold, table in tables.items():
+        r = results["folds"][fold]
+        n = r["samples"]
+
+        def acc(v: float, n: int = n) -> str:
+            return f"{v:.4f} ({round(v * n)}/{n})"
+
+        rows = table.splitlines()
+        want = [("float model", acc(r["float"]), None),
+                ("retimed float model", acc(r["float retimed"]), r["same class, float vs retimed"]),
+                *((f"compiled, {label}", acc(c["emulator"]), c["same class"]) for label, c in zip(
+                    ("short loops on the host (1)", "retimed, whole on chip (2)", "retimed, `--weight-split 2`"),
+                    r["compiled"].values()))]
+        for label, accuracy, same in want:
+            line = next((row for row in rows if row.startswith(f"| {label}")), "").replace("**", "")
+            assert accuracy in line, f"docs/l2mu.md, {fold}: {label!r} should show {accuracy}: {line!r}"
+            assert same is None or f"{same:.4f}" in line, f"docs/l2mu.md, {fold}: {label!r}: same class {same:.4f}"
+    compiled = results["folds"]["test"]["compiled"]
+    prose = " ".join(text.split())
+    assert ", ".join(f"{k} {v:.3f}" for k, v in compiled["retimed"]["layer agreement"].items()) in prose
+    split = compiled["retimed, weight_split=2"]["layer agreement"]
+    assert "`--weight-split 2`: " + " / ".join(f"{v:.3f}" for v in split.values()) in prose
+    for eps, row in results["sensitivity"].items():
+        line = f"| {float(eps):.0e} | " + " | ".join(f"{v:.4f}" for v in row.values()) + " |"
+        assert line.replace("e-0", "e-") in text, f"docs/l2mu.md lacks the sensitivity row {line!r}"
