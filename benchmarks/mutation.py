@@ -238,6 +238,23 @@ def sample(db: Path, fraction: float) -> None:
         work.set_multiple_results(out, WorkResult(output=SAMPLED_OUT, worker_outcome=WorkerOutcome.SKIPPED))
 
 
+def extend(module: dict, count: int) -> None:
+    """Draw ``count`` more of a module's sampled-out mutants (seeded, in job order) and
+    leave them unfinished, for the run that follows to execute."""
+    import random
+    import sqlite3
+
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    db = WORK / f"{slug(module['path'])}.sqlite"
+    with use_db(str(db), WorkDB.Mode.open) as work:
+        out = sorted(item.job_id for item, result in work.completed_work_items if result.output == SAMPLED_OUT)
+        drawn = random.Random(len(out)).sample(out, min(count, len(out)))
+    with sqlite3.connect(db) as con:
+        con.executemany("DELETE FROM work_results WHERE job_id = ?", [(j,) for j in drawn])
+    print(f"--- {module['path']}: {len(drawn)} of {len(out)} sampled-out mutants drawn to run", flush=True)
+
+
 def mutant_line(diff: str) -> str:
     """The mutated line of a cosmic-ray diff (its first added line), stripped."""
     return next((d[1:].strip() for d in diff.splitlines() if d.startswith("+") and not d.startswith("+++")), "")
@@ -318,6 +335,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="modules mutated side by side")
     parser.add_argument("--resume", action="store_true", help="continue the stored sessions")
     parser.add_argument("--recheck", action="store_true", help="run the stored survivors again (after new tests)")
+    parser.add_argument("--extend", type=int, metavar="N",
+                        help="run N more of each module's sampled-out mutants (continues the stored sessions)")
     parser.add_argument("--report", action="store_true", help="summarise the stored sessions, run nothing")
     parser.add_argument("--carry-over", metavar="COMMIT",
                         help="after an edit that changes no behaviour: new sessions on the current code keeping the "
@@ -338,9 +357,13 @@ def main() -> None:
         from cosmic_ray.plugins import operator_names
 
         WORK.mkdir(exist_ok=True)
+        if args.extend:
+            for module in modules:
+                extend(module, args.extend)
         everything = sorted(operator_names())
         with ThreadPoolExecutor(args.jobs) as pool:
-            list(pool.map(lambda m: run_module(m, config["operators"], everything, args.resume), modules))
+            list(pool.map(lambda m: run_module(m, config["operators"], everything, args.resume or bool(args.extend)),
+                          modules))
     summary = summarise(config, config["module"])
     print(table(summary))
     if args.write_docs:
@@ -348,7 +371,8 @@ def main() -> None:
 
         flags = ("".join(f" --module {m}" for m in args.module or []) + (" --recheck" if args.recheck else "")
                  + (" --report" if args.report else "")
-                 + (f" --carry-over {args.carry_over}" if args.carry_over else ""))
+                 + (f" --carry-over {args.carry_over}" if args.carry_over else "")
+                 + (f" --extend {args.extend}" if args.extend else ""))
         write_block("mutation.md", "mutation", table(summary), f"python -m benchmarks.mutation{flags} --write-docs")
 
 

@@ -69,16 +69,27 @@ def evaluate_float(tmp: str) -> str:
     return f"accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['samples']})"
 
 
+@cache
+def braille_artifact(tmp: str, weight_split: int | None = None) -> Path:
+    """``snncompile compile braille_noDelay_noBias_subtract.nir ... --target loihi2
+    --calibrate fold0.npz`` (``--weight-split`` when given), once per run."""
+    from snncompile.cli.main import main
+
+    art = Path(tmp) / f"braille_w{weight_split}.snnc"
+    split = ["--weight-split", str(weight_split)] if weight_split else []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([str(a) for a in ("compile", RNN / "braille_noDelay_noBias_subtract.nir", "--reset", "subtract",
+                                      "--reset-timing", "delayed", "--target", "loihi2", *split, "--calibrate",
+                                      fold0_file(tmp), "-o", art)]) == 0
+    return art
+
+
 def evaluate_compiled(tmp: str) -> str:
     """docs/evaluate.md: compiled for loihi2 with ``--calibrate fold0.npz``, evaluated on
     the emulator."""
-    art = Path(tmp) / "braille.snnc"
-    from snncompile.cli.main import main
-
-    assert main([str(a) for a in ("compile", RNN / "braille_noDelay_noBias_subtract.nir", "--reset", "subtract",
-                                  "--reset-timing", "delayed", "--target", "loihi2", "--calibrate",
-                                  fold0_file(tmp), "-o", art)]) == 0
-    r = cli_json("evaluate", art, "--data", fold0_file(tmp), "--target", "none", "--json", "--no-progress")
+    r = cli_json("evaluate", braille_artifact(tmp), "--data", fold0_file(tmp), "--target", "none", "--json",
+                 "--no-progress")
     return f"accuracy {r['accuracy']:.4f} ({r['correct']}/{r['samples']})"
 
 
@@ -111,16 +122,9 @@ def evaluate_compiled_on_loihi(tmp: str, weight_split: int | None = None) -> str
     """docs/evaluate.md: the compiled Braille RNN estimated with Loihi's figures
     (``evaluate ... --target loihi``), with the precision the compiler chose and the
     report's ``precision:`` note; ``weight_split=1``: ``compile --weight-split 1``."""
-    from snncompile.cli.main import main
     from snncompile.compile import load_artifact
 
-    art = Path(tmp) / f"braille_w{weight_split}.snnc"
-    split = ["--weight-split", str(weight_split)] if weight_split else []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert main([str(a) for a in ("compile", RNN / "braille_noDelay_noBias_subtract.nir", "--reset", "subtract",
-                                      "--reset-timing", "delayed", "--target", "loihi2", *split, "--calibrate",
-                                      fold0_file(tmp), "-o", art)]) == 0
+    art = braille_artifact(tmp, weight_split)
     r = cli_json("evaluate", art, "--data", fold0_file(tmp), "--target", "loihi", "--json", "--no-progress")
     (e,) = [e for e in r["estimates"] if e["target"] == "loihi"]
     if weight_split == 1:
