@@ -548,3 +548,19 @@ def test_l2mu_tables_are_the_scripts_results():
     for eps, row in results["sensitivity"].items():
         line = f"| {float(eps):.0e} | " + " | ".join(f"{v:.4f}" for v in row.values()) + " |"
         assert line.replace("e-0", "e-") in text, f"docs/l2mu.md lacks the sensitivity row {line!r}"
+
+
+def test_mixed_all_on_chip_example_is_what_compile_says(capsys, tmp_path):
+    """docs/mixed.md's ``--all-on-chip`` excerpt: each piece between its ``...`` is in
+    what ``snncompile compile zoo:spikformer --all-on-chip`` prints."""
+    from snncompile.cli.main import main
+
+    assert main(["compile", "zoo:spikformer", "--all-on-chip", "-o", str(tmp_path / "x.snnc")]) == 2
+    said = " ".join(capsys.readouterr().err.split())
+    text = (ROOT / "docs" / "mixed.md").read_text()
+    example = " ".join(text.split("--all-on-chip` turns the host list into the error, exit 2:")[1]
+                       .split("```")[1].split())
+    pieces = [p.strip(" ;") for p in example.split("...") if p.strip(" ;")]
+    assert len(pieces) >= 3
+    for piece in pieces:
+        assert piece in said, f"docs/mixed.md quotes {piece!r}; compile says {said[:300]!r}..."
