@@ -564,3 +564,27 @@ def test_mixed_all_on_chip_example_is_what_compile_says(capsys, tmp_path):
     assert len(pieces) >= 3
     for piece in pieces:
         assert piece in said, f"docs/mixed.md quotes {piece!r}; compile says {said[:300]!r}..."
+
+
+def test_mixed_spikformer_lowering_figures():
+    """docs/mixed.md §2 on the Spikformer toy: the attention scale folded into
+    ``attn_lif``'s threshold and the multiply-adds of both orders of ``(Q Kᵀ) V``."""
+    from snncompile.passes.quantize import QuantizeOptions, partition_float
+    from snncompile.passes.reassociate_attention import chain_costs
+    from snncompile.zoo.models import zoo_graph
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = zoo_graph("spikformer")
+        lowered, _ = partition_float(graph, QuantizeOptions(), None)
+    name = "block.attn.attn_lif"
+    shapes = lowered.infer_shapes()
+    inner = {e.port: shapes[e.src] for e in lowered.incoming("matmul")}   # Q Kᵀ
+    outer = {e.port: shapes[e.src] for e in lowered.incoming("matmul_1")}  # (Q Kᵀ) V
+    first, second = chain_costs(inner["a"], inner["b"], outer["b"])
+    heads, n, d = inner["a"]
+    text = " ".join((ROOT / "docs" / "mixed.md").read_text().split())
+    assert (f"into `attn_lif`'s threshold ({graph.nodes[name].threshold:.1f} → {lowered.nodes[name].threshold:.1f})"
+            in text)
+    assert first == second and f"(N = D = {n} per head: both orders cost {first} multiply-adds)" in text
+    assert n == d and heads >= 1
