@@ -14,6 +14,11 @@ payload unit is one ``a`` unit, the finest input the neuron resolves) and the bo
 the scale ``S · n · g / 2**act_shift``: one float unit of input is then ``S · n · g``
 integer current, as for any other synapse of the layer. Payloads are clipped to
 ``state_bits - act_shift`` bits, so ``a << act_shift`` stays in the state's range.
+
+Host values that are small integers (:mod:`snncompile.passes.integer_values`) may also
+feed a chip synapse directly on a target with graded spikes (the partition decides);
+:func:`add_payload_boundaries` marks each such crossing with a ``Quantize`` of scale 1,
+``<synapse>.q``: the integers cross unchanged, as graded payloads.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from snncompile.ir import Edge, Graph, Linear, NeuronNode, Node
-from snncompile.ir.fixed import GRADED_MESSAGE_BITS, FixedLinear, SignMode
+from snncompile.ir.fixed import GRADED_MESSAGE_BITS, FixedLinear, FixedSynapse, SignMode
 from snncompile.ir.host import Quantize
 from snncompile.ir.placement import (
     ORIGIN,
@@ -35,6 +40,7 @@ from snncompile.ir.placement import (
 )
 
 PASS = "add_chip_entries"
+PAYLOAD_PASS = "add_payload_boundaries"
 ENTRY, BOUNDARY = ".entry", ".entry.q"
 
 
@@ -99,6 +105,28 @@ def add_entry_boundaries(graph: Graph, plan) -> Graph:  # plan: ScalePlan
             if all(is_static(graph.nodes[e.src]) and e.delay == 0 for e in host):
                 boundary = boundary.with_meta(**{STATIC: True})  # a bias: the same payload every step
             nodes[q] = boundary
+            edges += [e.replace(dst=q) for e in host] + [Edge(q, name)]
+        nodes[name] = node
+    return Graph(nodes, edges, graph.dt)
+
+
+def add_payload_boundaries(graph: Graph) -> Graph:
+    """Between host nodes and each chip synapse they feed, a ``Quantize`` of scale 1 and
+    :data:`GRADED_MESSAGE_BITS` bits (exact for the integer values the partition let
+    cross); the host edges keep their delays, summed at the boundary as at the synapse."""
+    crossing = {n for n, node in graph.items() if isinstance(node, FixedSynapse) and not on_host(node)
+                and any(on_host(graph.nodes[e.src]) and not isinstance(graph.nodes[e.src], Quantize)
+                        for e in graph.incoming(n))}
+    if not crossing:
+        return graph
+    nodes: dict[str, Node] = {}
+    edges = [e for e in graph.edges if not (e.dst in crossing and on_host(graph.nodes[e.src]))]
+    for name, node in graph.items():
+        if name in crossing:
+            host = [e for e in graph.incoming(name) if on_host(graph.nodes[e.src])]
+            q = name + ".q"
+            nodes[q] = with_origin(placed(Quantize(scale=np.asarray(1.0), bits=GRADED_MESSAGE_BITS), Placement.HOST,
+                                          segment_of(graph.nodes[host[0].src])), PAYLOAD_PASS, [name])
             edges += [e.replace(dst=q) for e in host] + [Edge(q, name)]
         nodes[name] = node
     return Graph(nodes, edges, graph.dt)

@@ -2,7 +2,8 @@
 
 :func:`c_cases` draws a Lava-runnable graph (:func:`~snncompile.testing.fixed_graphs.fixed_cases`)
 and then uses what Lava cannot run but the emulator and the MCU code do: subtract and no
-reset, ``>=``, graded spikes (``v >> vth_shift``) into graded synapses, a Constant source
+reset, ``>=`` (with or without a refractory period), graded spikes (``v >> vth_shift``) into
+graded synapses, a Constant source
 through a delayed synapse (the quantizer's bias source), an extra synapse from the input
 into a later population (several inputs summed per neuron), and synapse inputs summed
 from two sources.
@@ -31,8 +32,8 @@ def c_cases(draw, max_steps: int = 20) -> Case:
         comparator = draw(st.sampled_from(list(Comparator)))
         consumers = [e.dst for e in g.outgoing(name) if isinstance(g.nodes[e.dst], FixedLinear)]
         graded = bool(consumers) and draw(st.integers(0, 3)) == 0
-        # refractory=0: the generated C has none (backends/c/host.py refuses it by name)
-        g.nodes[name] = node.replace(reset=reset, comparator=comparator, graded=graded, refractory=0)
+        # the drawn refractory period stays: with any reset and comparator here (Lava's has one)
+        g.nodes[name] = node.replace(reset=reset, comparator=comparator, graded=graded)
         if graded:
             for dst in consumers:
                 g.nodes[dst] = g.nodes[dst].replace(num_message_bits=24)

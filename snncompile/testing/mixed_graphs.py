@@ -62,3 +62,30 @@ def float_attention(seed: int = 0, scale: float = 0.25) -> Graph:
     g.add("y", Output(shape=(4, 2)))
     g.chain("qk", "s", "attn", "o.w", "out", "y")
     return g.validate()
+
+
+def float_ternary(seed: int = 0) -> Graph:
+    """BackEISNN's crossing: spiking ``h`` (6 LIF), the sign of a real-valued map ``e`` of
+    its spikes (a host ``Sign``), the ternary product ``t = sign · h`` (host ``Mul``) and a
+    spiking readout ``out`` (3 LIF) whose synapse ``fc`` takes ``t``: on a target with
+    graded spikes ``fc`` runs on the chip, fed -1/0/+1 payloads."""
+    from snncompile.ir import LIF
+    from snncompile.ir.host import Mul
+    from snncompile.ir.host_activation import Sign
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    g.add("x", Input(shape=(5,)))
+    g.add("h.w", Linear(weight=rng.normal(0.5, 0.6, (6, 5))))
+    g.add("h", LIF(shape=(6,), decay=np.asarray(0.7), threshold=np.asarray(1.0)))
+    g.add("e", Linear(weight=rng.normal(0.0, 1.0, (6, 6)), bias=rng.normal(0.0, 0.3, 6)))
+    g.add("sign", Sign())
+    g.add("t", Mul())
+    g.add("fc", Linear(weight=rng.normal(0.3, 0.8, (3, 6))))
+    g.add("out", LIF(shape=(3,), decay=np.asarray(0.8), threshold=np.asarray(1.0)))
+    g.add("y", Output(shape=(3,)))
+    g.chain("x", "h.w", "h", "e", "sign")
+    g.connect("sign", "t", port="a")
+    g.connect("h", "t", port="b")
+    g.chain("t", "fc", "out", "y")
+    return g.validate()

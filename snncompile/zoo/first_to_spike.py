@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from snncompile.ir import LIF, Graph, Input, Linear, Output, RandomSpikes
+from snncompile.zoo import readout
 
 CLASSES = 10
 K = 16
@@ -98,8 +99,7 @@ def decision_probabilities(drive: np.ndarray, steps: int = STEPS) -> np.ndarray:
 
 
 def first_spike_class(spikes: np.ndarray) -> np.ndarray:
-    """(batch, time, classes) -> the class that spiked first (ties: the lower index);
-    ``CLASSES`` for a silent sample."""
-    fired = spikes.any(axis=1)
-    first = np.where(fired, np.argmax(spikes > 0, axis=1), spikes.shape[1])
-    return np.where(fired.any(1), np.argmin(first, axis=1), CLASSES)
+    """(batch, time, classes) -> the class that spiked first (ties: the lower index;
+    :func:`snncompile.zoo.readout.first_spike_class`); ``CLASSES`` for a silent sample
+    (the last column of :func:`decision_probabilities`)."""
+    return readout.first_spike_class(spikes, silent=CLASSES)

@@ -1,15 +1,19 @@
 """The zoo's networks as MODELs: ``zoo:spikformer``, ``zoo:tim``, ``zoo:tim-intended``,
 ``zoo:spikmamba`` (issue 7), ``zoo:delays`` (learned delays, DCLS), ``zoo:tcn`` (a
-spiking TCN forecasting a time series; ``task="regression"``: its data's second array
-holds targets, not labels), ``zoo:stsc``, ``zoo:backeisnn`` (and ``-back``, ``-plain``),
-``zoo:sresnet`` (and ``-liaf``), ``zoo:l2mu`` (issue 8).
+spiking TCN forecasting a time series; its row's readout ``"regression rmse"``: its
+data's second array holds targets, not labels), ``zoo:stsc``, ``zoo:backeisnn`` (and ``-back``, ``-plain``),
+``zoo:sresnet`` (and ``-liaf``), ``zoo:l2mu``, ``zoo:digits-mlp`` and ``zoo:digits-cnn``
+(trained ReLU networks converted to IF neurons), ``zoo:relpsp`` (single-spike timing) and
+``zoo:first-to-spike`` (a seeded random source; no PyTorch module) (issue 8).
 
 Each entry says how to build the trained PyTorch module, its per-step input shape, what
 its input carries (Spikformer's static image is real-valued and repeated every step; the
 event toys take 0/1 frames) and its held-out data; :func:`zoo_graph` traces it into the IR
 with those facts on the ``Input`` node, so nothing about the input is guessed later. A
 network whose step keeps state the tracer cannot see (the L2MU's recurrent spikes) states
-its IR ``graph`` by hand instead; its module is then what that graph is tested against.
+its IR ``graph`` by hand instead; its module is then what that graph is tested against
+(a network with no PyTorch module at all, the first-to-spike classifier, has ``build``
+None).
 Its :class:`Row` says what the seed table (:mod:`snncompile.zoo.table`, docs/zoo.md)
 needs beyond that: a registered entry gets a row.
 """
@@ -37,7 +41,9 @@ class Row:
     ``weight_split=2`` when 8-bit weights are not enough); ``dtype``: the dtype its
     PyTorch module computes in (the float graph is compared with it in that dtype);
     ``samples``: held-out samples measured (None: all); ``calibration``: training
-    samples the compile chooses its scales on."""
+    samples the compile chooses its scales on; ``readout``: how outputs become a class
+    or a score (:data:`snncompile.zoo.readout.READOUTS`: "spike count", "first spike",
+    "regression rmse")."""
 
     toy: str = ""
     issue: int = 8
@@ -45,11 +51,17 @@ class Row:
     dtype: str = "float64"
     samples: int | None = None
     calibration: int = 64
+    readout: str = "spike count"
+
+    def __post_init__(self) -> None:
+        from snncompile.zoo.readout import get_readout
+
+        get_readout(self.readout)
 
 
 @dataclass(frozen=True)
 class ZooModel:
-    build: Callable[[], nn.Module]
+    build: Callable[[], nn.Module] | None  # None: no PyTorch module (``graph`` states the network)
     input_shape: tuple[int, ...]
     steps: int
     carries: str  # what the input carries (see ir.Input)
@@ -57,9 +69,6 @@ class ZooModel:
     data: Callable[[str], tuple[np.ndarray, np.ndarray]]  # split -> (inputs, labels or targets)
     description: str
     row: Row = field(default_factory=Row)
-    #: "classification" (labels; class = argmax of the outputs summed over time) or
-    #: "regression" (targets per step, (n, T, outputs))
-    task: str = "classification"
     graph: Callable[[], Graph] | None = None  # a hand-built IR graph instead of tracing build()
 
 
@@ -84,18 +93,44 @@ def _spikmamba() -> nn.Module:
     return load_spikmamba()
 
 
-# ReL-PSP (snncompile.zoo.relpsp) decides by its first output spike: it joins ZOO once the
-# seed table and evaluate score first-spike decisions (they count spikes over time)
 def _relpsp() -> nn.Module:
     from snncompile.zoo.relpsp import load_relpsp
 
-    return load_relpsp()
+    return load_relpsp().double()
 
 
 def _relpsp_data(split: str) -> tuple[np.ndarray, np.ndarray]:
     from snncompile.zoo import relpsp
 
     return relpsp.data(split)
+
+
+def _converted(name: str) -> Callable[[], nn.Module]:
+    def build() -> nn.Module:
+        from snncompile.zoo.digits_ann import converted
+
+        return converted(name)
+
+    return build
+
+
+def _digits_sequence(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from snncompile.zoo.digits_ann import sequence
+
+    return sequence(split)
+
+
+def _first_to_spike_graph() -> Graph:
+    from snncompile.zoo.first_to_spike import first_to_spike_graph, logits_model
+
+    return first_to_spike_graph(*logits_model())
+
+
+def _first_to_spike_data(split: str) -> tuple[np.ndarray, np.ndarray]:
+    from snncompile.zoo import first_to_spike
+
+    x, labels = first_to_spike.data(split)
+    return first_to_spike.repeat(x), labels
 
 
 def _static(split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -184,6 +219,9 @@ _GE = {"fire_on_gt": True}
 #: with a residual weight twin: toy H's deepest layer agrees 99.9 % instead of 96.8 %, Spikformer's
 #: worst layer 98.6 % instead of 92.7 % (64 held-out samples, measured)
 _GE_SPLIT = {"fire_on_gt": True, "weight_split": 2}
+#: the automatic precision choice without its scale search (it skips it for convolutions): the
+#: converted CNN's worst chip layer agrees 97.1 %; with it 99.8 % (128 held-out samples, measured)
+_PRECISE_SEARCH = {"weight_split": 2, "bias_split": 2, "scale_search": True}
 
 def _l2mu_module() -> nn.Module:
     from snncompile.zoo.l2mu import WEIGHTS, l2mu_module
@@ -221,7 +259,7 @@ ZOO: dict[str, ZooModel] = {
                        row=Row("D learned delays (DCLS)", 8, _GE_SPLIT)),
     "tcn": ZooModel(_tcn, (16,), 64, "spikes", False, _tcn_data,
                     "spiking TCN: dilated causal convolutions as delays, EEG forecast one step ahead (T = 64)",
-                    task="regression", row=Row("TCN (forecast)", 8, {"weight_split": 2})),
+                    row=Row("TCN (forecast)", 8, {"weight_split": 2}, readout="regression rmse")),
     "stsc": ZooModel(_stsc, (12,), 18, "values", False, _braille_stsc,
                      "toy E: STSC-SNN (Braille, 16 bins + 2 steps of encoder lag)",
                      Row("E STSC-SNN", 8, _GE)),
@@ -243,6 +281,22 @@ ZOO: dict[str, ZooModel] = {
     "l2mu": ZooModel(_l2mu_module, (12,), 256, "spikes", False, _braille,
                      "G: the trained L2MU for 7-class Braille (12 taxels, T = 256)",
                      Row("G L2MU (Braille)", 8), graph=_l2mu_graph),
+    "digits-mlp": ZooModel(_converted("mlp"), (1, 8, 8), 64, "values", True, _digits_sequence,
+                           "ANN -> SNN: trained ReLU MLP 64-64-32-10 on 8x8 digits, IF neurons, "
+                           "99.9th-percentile threshold balancing (static image, T = 64)",
+                           Row("ANN→SNN MLP (digits)", 8)),
+    "digits-cnn": ZooModel(_converted("cnn"), (1, 8, 8), 64, "values", True, _digits_sequence,
+                           "ANN -> SNN: trained ReLU CNN (2 conv + avg pool, linear) on 8x8 digits, IF neurons, "
+                           "99.9th-percentile threshold balancing (static image, T = 64)",
+                           Row("ANN→SNN CNN (digits)", 8, _PRECISE_SEARCH)),
+    "relpsp": ZooModel(_relpsp, (64,), 24, "spikes", False, _relpsp_data,
+                       "ReL-PSP: single-spike timing, 64-32-10, first output spike decides (8x8 digits, T = 24)",
+                       Row("ReL-PSP (digits)", 8, readout="first spike")),
+    "first-to-spike": ZooModel(None, (64,), 16, "spikes", False, _first_to_spike_data,
+                               "stochastic first-to-spike: noisy output neurons (seeded random source), "
+                               "first output spike decides (binarised 8x8 digits, T = 16)",
+                               Row("stochastic first-to-spike", 8, readout="first spike"),
+                               graph=_first_to_spike_graph),
 }
 
 
@@ -261,6 +315,7 @@ def zoo_graph(name: str, dt: float | None = None) -> Graph:
         graph = entry.graph()
         graph = graph if dt is None else Graph(dict(graph.nodes), list(graph.edges), dt)
     else:
+        assert entry.build is not None
         graph = trace(entry.build(), entry.input_shape, dt=dt)
     for n in graph.inputs:
         node = graph.nodes[n]

@@ -4,7 +4,8 @@ Backpropagation in Deep Spiking Neural Networks", IEEE TNNLS 2021).
 
 A neuron's potential is ``V(t) = sum_i w_i K(t - t_i)`` with ``K(x) = max(x, 0)``: each
 input spike adds a ramp of slope ``w_i``, there is no leak, and the neuron fires once,
-when ``V`` first exceeds the threshold; the earliest output spike is the class. The
+when ``V`` first exceeds the threshold; the earliest output spike is the class
+(:func:`snncompile.zoo.readout.first_spike_class`: ties to the lower index). The
 first crossing has the paper's closed form (:func:`first_crossing`): with the inputs
 sorted by time, on the segment ``[t_(k), t_(k+1)]`` ``V(t) = W_k t - S_k`` (``W_k``,
 ``S_k`` the sums of ``w`` and ``w t`` over the first ``k`` inputs), so ``t* = (theta + S_k)
@@ -87,15 +88,6 @@ def first_crossing(times: torch.Tensor, weight: torch.Tensor, threshold: float) 
     first = torch.argmax(valid.to(torch.int64), dim=1, keepdim=True)
     t = torch.gather(cand, 1, first)[:, 0]
     return torch.where(valid.any(1), t, torch.full_like(t, float("inf")))
-
-
-def first_spike_class(spikes: np.ndarray) -> np.ndarray:
-    """Class of each sample of (batch, time, classes) output spikes: the earliest spike
-    (ties: the lower index; a silent sample is class 0)."""
-    steps = spikes.shape[1]
-    fired = spikes.any(axis=1)
-    first = np.where(fired, np.argmax(spikes > 0, axis=1), steps)
-    return np.argmin(first, axis=1)
 
 
 class ReLPSPNet(nn.Module):

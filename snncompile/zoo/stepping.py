@@ -9,8 +9,9 @@ the argmax of the outputs summed over time (:func:`predict`).
 State lives in three kinds of module, each reset by its own framework's method (looked
 up by name, :data:`RESET_METHODS`): SpikingJelly's ``MemoryModule.reset()`` (what
 ``spikingjelly.activation_based.functional.reset_net`` calls), BrainCog's
-``BaseNode.n_reset()`` (what ``BaseModule.reset()`` calls) and the zoo's own stateful
-modules (``TIM.reset()``). A multi-step model (``multistep = True``) takes the whole
+``BaseNode.n_reset()`` (what ``BaseModule.reset()`` calls), the zoo's own stateful
+modules (``TIM.reset()``) and snncompile's neurons (``snncompile.nn``
+``NeuronModule.reset_state()``, ReL-PSP's). A multi-step model (``multistep = True``) takes the whole
 sequence in one call, time first.
 
 Weights are stored as ``.npz`` of the state dict's arrays (never pickles) and loaded
@@ -28,7 +29,7 @@ from torch import nn
 from snncompile.errors import InputError
 from snncompile.fileio import atomic_path
 
-RESET_METHODS = ("reset", "n_reset")
+RESET_METHODS = ("reset", "n_reset", "reset_state")
 WEIGHTS = Path(__file__).parent / "weights"
 
 

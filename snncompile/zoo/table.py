@@ -10,8 +10,9 @@ A row has two kinds of facts:
   what they were measured on (the module's weights, the data, the entry and its
   :class:`~snncompile.zoo.models.Row`): the float graph against the PyTorch module
   (every neuron module's output over T steps, in the module's dtype), the loihi2 compile
-  against the float graph (per chip layer spike agreement, same class), held-out accuracy
-  of both (the RMSE against per-step targets for a regression), and energy and latency
+  against the float graph (per chip layer spike agreement, same class), the held-out score
+  of both (the row's readout, :mod:`snncompile.zoo.readout`: accuracy of a spike-count or
+  first-spike decision, the RMSE against per-step targets for a regression), and energy and latency
   per inference on loihi2 (its chip part; with host segments plus their estimate on the
   default host, a Cortex-A72; Loihi 2's missing figures borrowed from Loihi) and on a
   Cortex-M4 (the whole float graph). Not in the fingerprint: snncompile's own code, so
@@ -86,13 +87,18 @@ def _kinds(graph, names: Iterable[str]) -> dict[str, int]:
 # -- measurements ------------------------------------------------------------------------------
 def fingerprint(name: str) -> str:
     """sha256 of what a measurement of ``name`` depends on besides the code: the trained
-    module's parameters and buffers, the held-out and calibration data, the entry."""
-    from snncompile.zoo.models import zoo_entry
+    module's parameters and buffers (without a module: the graph's arrays), the held-out
+    and calibration data, the entry."""
+    from snncompile.ir.serialize import graph_to_arrays
+    from snncompile.zoo.models import Row, zoo_entry, zoo_graph
 
     entry = zoo_entry(name)
     h = hashlib.sha256()
-    for key, value in sorted(entry.build().state_dict().items()):
-        a = value.detach().cpu().numpy()
+    if entry.build is None:
+        arrays = graph_to_arrays(zoo_graph(name))
+    else:
+        arrays = {k: v.detach().cpu().numpy() for k, v in entry.build().state_dict().items()}
+    for key, a in sorted(arrays.items()):
         h.update(f"{key}:{a.dtype}:{a.shape}".encode())
         h.update(np.ascontiguousarray(a).tobytes())
     for split in ("test", "train"):
@@ -101,6 +107,11 @@ def fingerprint(name: str) -> str:
     row = entry.row
     h.update(json.dumps([entry.input_shape, entry.steps, entry.carries, entry.static, row.issue,
                          dict(row.options), row.dtype, row.samples, row.calibration], default=str).encode())
+    # fields added since: hashed only when not at their default, so that the rows
+    # measured before them keep their fingerprints
+    later = {k: getattr(row, k) for k in ("readout",) if getattr(row, k) != getattr(Row(), k)}
+    if later:
+        h.update(json.dumps(later, sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -112,15 +123,18 @@ def measure(name: str, samples: int | None = None, estimates: bool = True) -> di
     import torch
 
     from snncompile.zoo.models import zoo_entry, zoo_graph
+    from snncompile.zoo.readout import get_readout
 
     entry, graph = zoo_entry(name), zoo_graph(name)
     row = entry.row
+    readout = get_readout(row.readout)
     x, labels = entry.data("test")
     n = samples or row.samples or len(labels)
     x, labels = x[:n], labels[:n]
     calibration = entry.data("train")[0][:row.calibration]
     dtype = getattr(torch, row.dtype)
-    module_out, module_layers = run_module(entry.build(), graph, x, dtype)
+    module_out, module_layers = (run_module(entry.build(), graph, x, dtype) if entry.build is not None
+                                 else (None, {}))
     q = _compile(graph, row, calibration)
     chip_layers = [n for n, node in q.fixed.items() if n in graph.nodes and graph.nodes[n].spiking
                    and _on_chip(node)]
@@ -128,10 +142,11 @@ def measure(name: str, samples: int | None = None, estimates: bool = True) -> di
     out = graph.outputs[0]
     return {
         "samples": int(n),
-        "pytorch": _versus_module(module_out, module_layers, ref, graph, out),
-        "compiled": _versus_compiled(graph, q, x, ref, chip_layers, labels, out),
-        "score": {"metric": _metric(labels), "pytorch": _score(module_out, labels),
-                  "float": _score(ref.outputs[out], labels)},
+        "pytorch": None if module_out is None else _versus_module(module_out, module_layers, ref, graph, out),
+        "compiled": _versus_compiled(graph, q, x, ref, chip_layers, labels, out, readout),
+        "score": {"metric": readout.metric,
+                  "pytorch": None if module_out is None else readout.score(module_out, labels),
+                  "float": readout.score(ref.outputs[out], labels)},
         "estimates": _estimates(graph, q.fixed, x[:ESTIMATE_SAMPLES]) if estimates else None,
         "notes": list(q.report.notes),
     }
@@ -222,9 +237,9 @@ def _versus_module(module_out, module_layers, ref, graph, out: str) -> dict[str,
     }
 
 
-def _versus_compiled(graph, q, x: np.ndarray, ref, chip_layers: list[str], labels, out: str) -> dict[str, Any]:
+def _versus_compiled(graph, q, x: np.ndarray, ref, chip_layers: list[str], labels, out: str,
+                     readout) -> dict[str, Any]:
     from snncompile.compare import aligned, readout_scale
-    from snncompile.simulate import classify
 
     steps = x.shape[1]
     lags = {n: int(q.lags.get(n, 0)) for n in [*chip_layers, out]}
@@ -237,29 +252,11 @@ def _versus_compiled(graph, q, x: np.ndarray, ref, chip_layers: list[str], label
     host = [n for n, node in q.fixed.items() if not _on_chip(node)]
     return {
         "chip_layers": agreement,
-        "same_class": (float(np.mean(classify(values) == classify(ref.outputs[out])))
-                       if _metric(labels) == "accuracy" else None),
+        "same_class": readout.same_decision(values, ref.outputs[out]),
         "output_max_error": float(np.max(np.abs(values - ref.outputs[out]))),
-        "score": _score(values, labels),
+        "score": readout.score(values, labels),
         "host_nodes": len(host),
     }
-
-
-def _metric(labels: np.ndarray) -> str:
-    """"accuracy" for class labels (n,), "rmse" for targets per step (a regression)."""
-    return "accuracy" if np.asarray(labels).ndim == 1 else "rmse"
-
-
-def _score(outputs: np.ndarray, labels: np.ndarray) -> float | None:
-    """Held-out accuracy (class = argmax of the outputs summed over time), or the RMSE of
-    the outputs against per-step targets (None when their sizes differ)."""
-    from snncompile.simulate import accuracy
-
-    if _metric(labels) == "accuracy":
-        return accuracy(outputs, labels)
-    if np.size(outputs) != np.size(labels):
-        return None
-    return float(np.sqrt(np.mean((np.reshape(outputs, np.shape(labels)) - labels) ** 2)))
 
 
 def _estimates(graph, fixed, x: np.ndarray) -> dict[str, Any]:
@@ -401,13 +398,6 @@ def _number(value: float | None) -> str:
 def _measured_cells(m: Mapping[str, Any]) -> list[str]:
     from snncompile.estimate.render import energy_text, latency_text
 
-    p = m["pytorch"]
-    parts = []
-    if p["spiking_layers"]:
-        parts.append(f"spikes {_percent(p['spike_agreement'])} ({_layers(p['spiking_layers'])})")
-    if p["analog_layers"]:
-        parts.append(f"analog outputs max Δ {p['analog_max_error']:.1g} ({_layers(p['analog_layers'])})")
-    parts.append(f"outputs max Δ {p['output_max_error']:.1g}")
     c = m["compiled"]
     layers = c["chip_layers"]
     chip = (f"chip layers ≥ {_percent(min(layers.values()))} ({len(layers)})" if layers else "no chip layers")
@@ -420,12 +410,24 @@ def _measured_cells(m: Mapping[str, Any]) -> list[str]:
             f" ({e['target']})" if " + " in e["target"] else "")
 
     return [
-        "; ".join(parts),
+        _versus_module_cell(m["pytorch"]),
         f"{chip}; " + (f"same class {_percent(c['same_class'])}" if c["same_class"] is not None
                        else f"outputs max Δ {c['output_max_error']:.1g}"),
         f"{score['metric']}: {_number(score['float'])} float, {_number(c['score'])} {CHIP} (n = {m['samples']})",
         cost(est[CHIP]), cost(est[MCU]),
     ]
+
+
+def _versus_module_cell(p: Mapping[str, Any] | None) -> str:
+    if p is None:
+        return "no PyTorch module (the IR graph is the network)"
+    parts = []
+    if p["spiking_layers"]:
+        parts.append(f"spikes {_percent(p['spike_agreement'])} ({_layers(p['spiking_layers'])})")
+    if p["analog_layers"]:
+        parts.append(f"analog outputs max Δ {p['analog_max_error']:.1g} ({_layers(p['analog_layers'])})")
+    parts.append(f"outputs max Δ {p['output_max_error']:.1g}")
+    return "; ".join(parts)
 
 
 # -- docs/zoo.md ---------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def test_an_artifact_path_still_writes_only_the_artifact(run_cli, ir_model, tmp_
     assert out.is_file()
 
 
-def test_a_graph_with_host_nodes_has_no_c_form_one_line(run_cli, tmp_path):
+def test_a_host_op_outside_the_c_entry_is_refused_in_one_line(run_cli, tmp_path):
     g = Graph()
     g.add("x", Input(shape=(3,)))
     g.add("ln", LayerNorm(normalized_shape=(3,)))  # a host operation: no integer form
@@ -77,5 +77,6 @@ def test_a_graph_with_host_nodes_has_no_c_form_one_line(run_cli, tmp_path):
     save_graph(g, model)
     code, out, err = run_cli("compile", model, "--target", "cortex-m4", "-o", tmp_path / "p")
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
-    assert "the c backend cannot run" in err and "'ln' (LayerNorm): placed on the host" in err
+    assert "the c backend cannot run 1 node(s) in a C project: 'ln' (LayerNorm): a host operation with no C form" \
+        in err and "run it in process (snncompile simulate MODEL.snnc --backend c" in err
     assert not (tmp_path / "p").exists()

@@ -286,6 +286,9 @@ def _pinned(test_file: str, name: str):
 PINNED = [
     ("mcu.md", "accuracy {} on both", "backends/c/test_real_networks.py", "ACCURACY", "braille-rnn", ".3f"),
     ("mcu.md", "accuracy {} on both", "backends/c/test_real_networks.py", "ACCURACY", "l2mu", ".3f"),
+    ("mcu.md", "accuracy {} (MLP)", "backends/c/test_digits_project.py", "ACCURACY", "mlp", ".4f"),
+    ("mcu.md", "and {} (CNN) on the 450 held-out digits", "backends/c/test_digits_project.py", "ACCURACY", "cnn",
+     ".4f"),
     ("neuromorphic-targets.md", "| compiled for xylo-audio2: emulator | {} |", "backends/xylosim/test_xylosim.py",
      "BRAILLE_ACCURACY", None, ".4f"),
     ("frontend-torch.md", "(accuracy {} both ways)", "frontends/torch/test_braille_trained.py", "ACCURACY",

@@ -6,7 +6,7 @@ from snncompile.ir import LI, Graph, Input, Linear, Output
 from snncompile.ir.placement import Placement, crossings, placement_of, segments
 from snncompile.passes.partition import Capabilities, partition
 from snncompile.targets import load_target
-from snncompile.testing.mixed_graphs import float_attention
+from snncompile.testing.mixed_graphs import float_attention, float_ternary
 
 LOIHI2 = Capabilities.of(load_target("loihi2"))
 
@@ -122,3 +122,20 @@ def test_placement_does_not_depend_on_string_hashing():
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")]
     placements = [json.loads(out.strip().splitlines()[-1]) for out in runs]
     assert placements[0] == placements[1] == placements[2] and placements[0]
+
+
+def test_small_integer_host_values_feed_chip_synapses_where_spikes_are_graded():
+    p = partition(float_ternary(), LOIHI2)
+    assert placement_of(p.graph.nodes["fc"]) is Placement.CHIP and set(p.host_reasons) == {"e", "sign", "t"}
+    # Loihi's spikes are binary: the ternary values cannot cross, the synapse stays on the host
+    loihi = partition(float_ternary(), Capabilities.of(load_target("loihi")))
+    assert "comes from host node 't' (Mul)" in loihi.host_reasons["fc"]
+
+
+def test_a_host_neurons_synapses_stay_with_it():
+    # the L2MU: m runs on the host (a loop too fast for the chip); W_m's float sum enters h
+    # through an entry, finer than W_m's weights would be on the chip
+    from snncompile.zoo.l2mu import WEIGHTS, load_l2mu
+
+    p = partition(load_l2mu(WEIGHTS), LOIHI2)
+    assert {"u", "m", "W_m"} <= set(p.host_reasons) and "h" not in p.host_reasons

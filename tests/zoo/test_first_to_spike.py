@@ -93,3 +93,20 @@ def test_compiled_on_lava_equals_the_emulator(model):
     lava, small = run_lava(q.fixed, spikes[:2], **kw), emulate(q.fixed, spikes[:2], **kw)
     assert np.array_equal(lava.recorded["out"], small.recorded["out"]) and small.recorded["out"].sum() > 0
     assert np.array_equal(lava.membranes["out"], small.membranes["out"])
+
+
+def test_seed_table_row_has_no_module_and_scores_the_first_spike(model):
+    """The seed table's measurement (64 held-out digits): no PyTorch module to compare
+    with; loihi2 draws the same noise (issue 8's acceptance); the float accuracy is that of
+    the first spike over the reference's outputs."""
+    from snncompile.zoo.readout import first_spike_class
+    from snncompile.zoo.table import measure
+    from tests.zoo import seeds
+
+    g, _, _, x, y = model
+    m = measure("first-to-spike", samples=seeds.SAMPLES, estimates=False)
+    assert m["pytorch"] is None and m["score"]["pytorch"] is None
+    seeds.assert_compiled_matches_float(m)
+    seeds.assert_accuracy_kept(m)
+    decided = first_spike_class(simulate(g, F.repeat(x[:seeds.SAMPLES])).output())
+    assert m["score"]["float"] == (decided == y[:seeds.SAMPLES]).mean()

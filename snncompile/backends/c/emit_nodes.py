@@ -20,6 +20,7 @@ from snncompile.backends.c.plan import CONST, DENSE, EVENTS, NodePlan, Plan, Rea
 from snncompile.backends.c.synapse_tables import build_tables
 from snncompile.ir import Constant, Input
 from snncompile.ir.fixed import FixedConv1d, FixedConv2d, FixedLIF, FixedLinear
+from snncompile.ir.host import Quantize
 from snncompile.ir.host_tensor import Reshape
 from snncompile.ir.ops import Flatten, Output
 from snncompile.ir.semantics import Comparator, Reset
@@ -71,6 +72,20 @@ def emit_constant(plan: Plan, np_: NodePlan) -> Parts:
     return Parts([], [const_array("int32_t", f"{np_.ident}_c", np.asarray(node.value, np.int64).reshape(-1))], "")
 
 
+@emitter(Quantize)
+def emit_quantized(plan: Plan, np_: NodePlan) -> Parts:
+    """The host entry's integer payloads (``E.<ident>_q``, set by ``snn_set_analog``,
+    :mod:`.emit_entry`) from step ``start`` on, zeros before."""
+    node = np_.node
+    assert isinstance(node, Quantize)
+    out, q = f"S.{np_.ident}_out[{slot(plan, Read(np_.name, 0))}]", f"E.{np_.ident}_q"
+    if node.start:
+        step = f"for (i = 0; i < {np_.size}u; i++) {out}[i] = snn_t >= {node.start}u ? {q}[i] : 0;"
+    else:
+        step = f"snn_copy32({out}, {q}, {np_.size}u);"
+    return Parts(ring_state(np_), [], step)
+
+
 @emitter(Flatten, Reshape, Output)
 def emit_pass(plan: Plan, np_: NodePlan) -> Parts:
     """Data movement: nothing to do for an alias; with several inputs, their sum."""
@@ -108,6 +123,8 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
     assert isinstance(node, FixedLIF)
     n, ident = np_.size, np_.ident
     state = [f"int32_t {ident}_u[{n}];", f"int32_t {ident}_v[{n}];", *ring_state(np_)]
+    if node.refractory:  # steps each neuron has left to wait (a spike sets it to the period)
+        state.append(f"uint32_t {ident}_left[{n}];")
     tables: list[str] = []
     pre: list[str] = []
     terms = []
@@ -139,16 +156,21 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
     cmp = ">=" if node.comparator is Comparator.GE else ">"
     reset = {Reset.ZERO: "0", Reset.SUBTRACT: f"vol - {c_int(vth)}", Reset.NONE: "vol"}[node.reset]
     here = slot(plan, Read(np_.name, 0))
+    silent, rest = "", ""
+    if node.refractory:  # u integrates; v holds and nothing is sent while the counter runs
+        rest = f"S.{ident}_left[i] = {node.refractory}u; "
+        quiet = "" if np_.storage == EVENTS else "out[i] = 0; "
+        silent = f"\n    if (S.{ident}_left[i] > 0u) {{ S.{ident}_left[i]--; {quiet}continue; }}"
     if np_.storage == EVENTS:
         pre.append(f"uint32_t nev = 0; {index_type(n)} *ev = S.{ident}_ev[{here}];")
-        fire = f"if (vol {cmp} {c_int(vth)}) {{ ev[nev++] = ({index_type(n)})i; vol = {reset}; }}"
+        fire = f"if (vol {cmp} {c_int(vth)}) {{ ev[nev++] = ({index_type(n)})i; {rest}vol = {reset}; }}"
         post = f"S.{ident}_nev[{here}] = nev;"
     elif node.reads_membrane:
         pre.append(f"int32_t *out = S.{ident}_out[{here}];")
         fire, post = "out[i] = (int32_t)vol;", ""
     else:  # graded spikes: the payload v >> vth_shift
         pre.append(f"int32_t *out = S.{ident}_out[{here}];")
-        fire = (f"if (vol {cmp} {c_int(vth)}) {{ out[i] = (int32_t)(vol >> {node.vth_shift}); vol = {reset}; }} "
+        fire = (f"if (vol {cmp} {c_int(vth)}) {{ out[i] = (int32_t)(vol >> {node.vth_shift}); {rest}vol = {reset}; }} "
                 "else out[i] = 0;")
         post = ""
     body = f"""for (i = 0; i < {n}u; i++) {{
@@ -156,7 +178,7 @@ def emit_lif(plan: Plan, np_: NodePlan) -> Parts:
     int32_t cur = (int32_t)((uint32_t){decay(f'S.{ident}_u[i]', unity - (node.du + 1), node.decay_bits)} + (a << {node.act_shift}));
     if (cur > {c_int(half)}) cur = (int32_t)(cur - {c_int(2 * half)});
     else if (cur <= -{c_int(half)}) cur = (int32_t)(cur + {c_int(2 * half)});
-    S.{ident}_u[i] = cur;
+    S.{ident}_u[i] = cur;{silent}
     {vol_type} vol = ({vol_type}){decay(f'S.{ident}_v[i]', unity - node.dv, node.decay_bits)} + cur{bias_term};
     if (vol > {c_int(half - 1)}) vol = {c_int(half - 1)};
     else if (vol < -{c_int(half - 1)}) vol = -{c_int(half - 1)};

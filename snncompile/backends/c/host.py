@@ -2,10 +2,12 @@
 else ``cc``), run through the host harness. What the MCU runs, on the host: its results
 are tested equal to the emulator's, integer for integer.
 
-A mixed graph (e.g. a converted ANN whose first synapse, on a static image, is computed
-once per sample on the host and enters as a bias) runs each chip segment as generated C
-with the values its host inputs took replayed into it (the emulator runs the host part,
-in float64), as the ``lava`` backend does; host nodes' values are the emulator's."""
+A mixed graph whose host part is an entry (:mod:`.entry`: e.g. a converted ANN whose
+first synapse sees the analog image) runs as one generated project, the entry in double
+inside it, as an MCU runs it. Any other mixed graph (and one whose entry nodes are
+recorded) runs each chip segment as generated C with the values its host inputs took
+replayed into it (the emulator runs the host part, in float64), as the ``lava`` backend
+does; host nodes' values are then the emulator's."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.backends.c.emit_nodes import EMITTERS
+from snncompile.backends.c.entry import entry_problems, is_analog_input, is_entry
 from snncompile.backends.c.project import HOST_CFLAGS, write_project
 from snncompile.errors import InputError, UnsupportedError
 from snncompile.ir import Constant, Graph, Node
@@ -53,9 +56,6 @@ def node_problem(node: Node) -> str | None:
         if not is_integer(node):
             return "a float node: compile the model for an MCU first (snncompile compile MODEL --target cortex-m4)"
         return "no C form (the generated C runs integer nodes, Inputs, Outputs, Flatten, Reshape, Constants)"
-    if isinstance(node, FixedLIF) and node.refractory:
-        return (f"refractory period {node.refractory}: the generated C has no refractory counter yet "
-                "(run it on the emulator or Lava)")
     if isinstance(node, FixedLIF) and not 1 < node.state_bits <= 31:
         return f"state_bits {node.state_bits}: the C holds states in int32_t (at most 31 bits)"
     if isinstance(node, FixedSynapse) and not 1 < node.accum_bits <= 32:
@@ -67,12 +67,19 @@ def node_problem(node: Node) -> str | None:
 
 def check_whole_chip(graph: Graph) -> None:
     """Raise UnsupportedError naming every node a C project cannot hold: a project is one
-    program for the MCU, so host nodes of a mixed graph are refused here (the backend runs
-    them on the emulator instead)."""
-    bad = {n: why for n, node in graph.items() if (why := node_problem(node))}
+    program for the MCU, so the host part of a mixed graph must be an entry the C computes
+    in double (:mod:`.entry`); other host nodes are refused by name, op and way out."""
+    bad = entry_problems(graph)
+    bad.update({n: why for n, node in graph.items() if not on_host(node) and (why := node_problem(node))})
     if bad:
         detail = "; ".join(f"'{n}' ({graph.nodes[n].kind}): {why}" for n, why in bad.items())
-        raise UnsupportedError(f"the c backend cannot run {len(bad)} node(s): {detail}")
+        raise UnsupportedError(f"the c backend cannot run {len(bad)} node(s) in a C project: {detail}")
+
+
+def runs_whole(graph: Graph, record: list[str]) -> bool:
+    """Whether the backend runs ``graph`` as one project (its host part an entry, no entry
+    node recorded: the entry keeps no probes)."""
+    return not entry_problems(graph) and not any(is_entry(graph, n) for n in record)
 
 
 class CBackend(Backend):
@@ -90,12 +97,12 @@ class CBackend(Backend):
         from snncompile.simulate.backend import resolve_record
 
         u_names = [n for n in resolve_record(graph, currents) if isinstance(graph.nodes[n], FixedLIF)]
-        if not is_integer_graph(graph):
+        if not is_integer_graph(graph) and not runs_whole(graph, record):
             return _run_segments(self, graph, inputs, steps, record, membranes, u_names)
         want_probes = bool(record or membranes or u_names)
         with tempfile.TemporaryDirectory(prefix="snnc-c-") as tmp:
             exe = build_harness(graph, Path(tmp) / "project")
-            raw = run_harness(exe, _stack_inputs(graph, inputs), steps, want_probes)
+            raw = run_harness(exe, *stack_inputs(graph, inputs), steps, want_probes)
         return _result(graph, raw, inputs.batch, steps, record, membranes, u_names, self.name)
 
 
@@ -138,25 +145,36 @@ def build_harness(graph: Graph, folder: Path, target: str = "host") -> Path:
     return exe
 
 
-def _stack_inputs(graph: Graph, inputs: RunInputs) -> np.ndarray:
-    """(batch, length, input size) int32: every Input's payloads, in graph.inputs order."""
-    parts = []
+def stack_inputs(graph: Graph, inputs: RunInputs) -> tuple[np.ndarray, np.ndarray]:
+    """(batch, length, size) int32 payloads of the integer Inputs and float64 values of the
+    analog ones (:mod:`.entry`), each in graph.inputs order."""
+    parts, analog = [], []
     for name in graph.inputs:
         x = np.asarray(inputs.arrays[name])
+        x = x.reshape(x.shape[0], x.shape[1], -1)
+        if is_analog_input(graph, name):
+            analog.append(x.astype(np.float64))
+            continue
         if x.dtype.kind == "f" and np.any(x != np.round(x)):
             raise InputError(f"input '{name}': the c backend takes integer payloads (spikes 0/1 or graded ints)")
-        x = x.reshape(x.shape[0], x.shape[1], -1)
         if x.size and (x.min() < -(2**31) or x.max() >= 2**31):
             raise InputError(f"input '{name}': payloads must fit in int32")
         parts.append(x.astype(np.int32))
-    return np.concatenate(parts, axis=2) if parts else np.zeros((inputs.batch, inputs.length, 0), np.int32)
+
+    def joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(arrays, axis=2) if arrays else np.zeros((inputs.batch, inputs.length, 0), dtype)
+
+    return joined(parts, np.int32), joined(analog, np.float64)
 
 
-def run_harness(exe: Path, data: np.ndarray, steps: int, probes: bool) -> np.ndarray:
+def run_harness(exe: Path, data: np.ndarray, analog: np.ndarray, steps: int, probes: bool) -> np.ndarray:
+    """Run the host harness (:mod:`.harness`) on int32 ``data`` and float64 ``analog``
+    (batch, length, size each); its int32 output stream."""
     batch, length, width = data.shape
-    head = np.array([batch, steps, length, width, int(probes)], np.int32)
-    done = subprocess.run([str(exe)], input=head.tobytes() + np.ascontiguousarray(data, np.int32).tobytes(),
-                          capture_output=True)
+    head = np.array([batch, steps, length, width, int(probes), analog.shape[2]], np.int32)
+    rows = np.empty((batch, length), [("i", "<i4", (width,)), ("a", "<f8", (analog.shape[2],))])
+    rows["i"], rows["a"] = data, analog
+    done = subprocess.run([str(exe)], input=head.tobytes() + rows.tobytes(), capture_output=True)
     if done.returncode != 0:
         raise UnsupportedError(f"the generated C's harness failed (exit {done.returncode}): "
                                f"{done.stderr.decode(errors='replace').strip()[:500]}")

@@ -10,6 +10,10 @@ Every node in step order gets a C identifier and one of these storage kinds:
 - ``ALIAS``: data movement with one input edge (Flatten, Reshape, Output): no storage,
   readers read its source ``delay`` steps earlier.
 
+A mixed graph's host entry (analog Inputs and the host nodes up to the ``Quantize``
+boundary, :mod:`.entry`) is not in ``order``: it is listed in ``entry`` and computed in
+double by ``snn_set_analog`` (:mod:`.emit_entry`); a ``Quantize`` node is ``DENSE``.
+
 A node read through edges of delay up to ``d`` keeps a ring of ``d + 1`` steps
 (``depth``); an edge reads slot ``pos - delay`` (mod depth). Rings start zeroed, so a
 slot not written yet reads as the emulator's "no value before step 0".
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from snncompile.backends.c.entry import is_entry
 from snncompile.ir import Constant, Graph, Input, Node
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.host_tensor import FLAT_VIEWS
@@ -56,8 +61,10 @@ class NodePlan:
 class Plan:
     graph: Graph
     nodes: dict[str, NodePlan]
-    order: list[str]
+    order: list[str]  # the nodes snn_step runs (the entry left out)
     shapes: dict[str, tuple[int, ...]]
+    entry: list[str] = field(default_factory=list)  # host entry nodes, in step order
+    idents: dict[str, str] = field(default_factory=dict)  # every node's C identifier
 
     def resolve(self, name: str, delay: int = 0) -> Read:
         """Where a read of ``name`` ``delay`` steps back really goes (through aliases)."""
@@ -69,7 +76,13 @@ class Plan:
 
     @property
     def inputs(self) -> list[NodePlan]:
-        return [self.nodes[n] for n in self.graph.inputs]
+        """The integer inputs (``snn_step``'s)."""
+        return [self.nodes[n] for n in self.graph.inputs if n in self.nodes]
+
+    @property
+    def analog(self) -> list[str]:
+        """The analog (float) inputs (``snn_set_analog``'s), in graph order."""
+        return [n for n in self.graph.inputs if n in self.entry]
 
     @property
     def outputs(self) -> list[NodePlan]:
@@ -92,13 +105,16 @@ def storage_of(graph: Graph, name: str, node: Node) -> str:
 
 
 def build_plan(graph: Graph) -> Plan:
-    order = graph.step_order()
+    steps = graph.step_order()
     shapes = graph.infer_shapes()
-    nodes = {name: NodePlan(name, graph.nodes[name], c_identifier(i, name), int(np.prod(shapes[name])),
-                            storage_of(graph, name, graph.nodes[name])) for i, name in enumerate(order)}
-    plan = Plan(graph, nodes, order, shapes)
+    idents = {name: c_identifier(i, name) for i, name in enumerate(steps)}
+    entry = [n for n in steps if is_entry(graph, n)]
+    order = [n for n in steps if n not in set(entry)]
+    nodes = {name: NodePlan(name, graph.nodes[name], idents[name], int(np.prod(shapes[name])),
+                            storage_of(graph, name, graph.nodes[name])) for name in order}
+    plan = Plan(graph, nodes, order, shapes, entry, idents)
     for name in order:  # step order: an alias's source is resolved before the alias is read
-        plan.nodes[name].reads = [plan.resolve(e.src, e.delay) for e in graph.incoming(name)]
+        plan.nodes[name].reads = [plan.resolve(e.src, e.delay) for e in graph.incoming(name) if e.src in nodes]
     for name in order:
         if plan.nodes[name].storage == ALIAS:
             continue

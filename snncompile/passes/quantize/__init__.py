@@ -17,7 +17,7 @@ into the context. In order:
    ``measure_ranges`` (with ``calibrate``), ``choose_scales`` (one scale per layer, one
    exponent per synapse) and, with ``scale_search``, ``search_scales``;
 4. :data:`INTEGER_STEPS`: ``quantize_neurons``, ``quantize_weights``,
-   ``add_entry_boundaries``, ``add_residual_weights`` (``weight_split=2``), the lags
+   ``add_entry_boundaries``, ``add_payload_boundaries``, ``add_residual_weights`` (``weight_split=2``), the lags
    (``node_lags``), ``start_boundaries``, ``add_synapse_latency``, ``add_bias_sources``,
    ``add_reset_correction``, ``add_delayed_biases`` (``bias_timing="exact"``),
    ``complete_placements`` and every node's lag in its meta.
@@ -47,6 +47,7 @@ from snncompile.ir.stage import is_integer
 from snncompile.passes.add_chip_entries import (
     add_chip_entries,
     add_entry_boundaries,
+    add_payload_boundaries,
     start_boundaries,
 )
 from snncompile.passes.fold_batchnorm import fold_batchnorm
@@ -325,6 +326,7 @@ INTEGER_STEPS: tuple[Step, ...] = (
     transform("quantize_neurons", quantize_neurons, plan="plan"),
     transform("quantize_weights", quantize_weights, plan="plan"),
     transform("add_entry_boundaries", add_entry_boundaries, plan="plan"),
+    transform("add_payload_boundaries", add_payload_boundaries),
     transform("add_residual_weights", add_residual_weights, when=_split, prepared="prepared", plan="plan"),
     analyze("residual_notes", lambda g, c: c.noted(residual_notes(g))),
     analyze("integer_only", _integer_only),

@@ -89,13 +89,14 @@ def _check_delays(name: str, node: Any, spec: Any) -> None:
 
 
 def payload_fields(graph: Graph, name: str, plan: ScalePlan) -> dict[str, int]:
-    """What synapse ``name`` reads from its inputs: integer payloads (``graded_input``),
+    """What synapse ``name`` reads from its inputs: integer payloads (``graded_input``, or
+    host values the partition let cross as graded spikes),
     spike counts from neurons that send several spikes per step, input spike counts
     clipped to the target's ``max_input_payload``; else binary spikes."""
     spec, opts = plan.spec, plan.options
     srcs = [graph.nodes[e.src] for e in graph.incoming(name)]
     fed_by_input = any(isinstance(src, Input) for src in srcs)
-    if fed_by_input and opts.graded_input:
+    if (fed_by_input and opts.graded_input) or any(on_host(src) for src in srcs):
         return {"num_message_bits": GRADED_MESSAGE_BITS}
     if fed_by_input and spec.max_input_payload:
         return {"num_message_bits": spec.max_input_payload.bit_length(), "max_payload": spec.max_input_payload}

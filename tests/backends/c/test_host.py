@@ -85,14 +85,30 @@ def test_the_c_backend_names_every_node_it_cannot_run():
         get_backend("c").run(g, np.zeros((1, 4, 3)))
 
 
-def test_a_refractory_neuron_is_refused_by_name():
-    from snncompile.backends.c.emit import generate
+def test_a_refractory_neuron_waits_in_c_as_in_the_emulator():
+    """Period 3, graded and binary, subtract reset: after each spike ``v`` holds and
+    nothing is sent for 3 steps while ``u`` keeps integrating (FixedLIF's docstring)."""
     from snncompile.ir.fixed import FixedGraphBuilder
 
-    b = FixedGraphBuilder((2,))
-    b.linear(np.ones((2, 2), int))
-    b.lif(vth=1, refractory=3)
-    b.output()
-    assert "refractory period 3" in get_backend("c").supports(b.graph, "lif2", b.graph.nodes["lif2"])
-    with pytest.raises(UnsupportedError, match="'lif2' \\(FixedLIF\\): refractory period 3 has no C form"):
-        generate(b.graph)
+    for graded in (False, True):
+        b = FixedGraphBuilder((2,))
+        b.linear(np.array([[40, 0], [25, 30]]))
+        b.lif(vth=60, du=1000, dv=200, refractory=3, reset=Reset.SUBTRACT, graded=graded)
+        b.output()
+        x = np.ones((2, 14, 2), np.int64)
+        e, c = emulate(b.graph, x, **RECORD), get_backend("c").run(b.graph, x, **RECORD)
+        assert compare_runs(e, c, b.graph) == []
+        fired = np.flatnonzero(e.recorded["lif2"][0, :, 0])
+        assert len(fired) >= 2 and np.all(np.diff(fired) >= 4), fired  # 3 silent steps after each spike
+
+
+def test_ternary_host_values_reach_a_c_synapse_as_the_emulator_sends_them():
+    from snncompile.compile import build_artifact
+    from snncompile.testing.mixed_graphs import float_ternary
+
+    x = (np.random.default_rng(3).random((4, 20, 5)) < 0.5).astype(np.int8)
+    fixed = build_artifact(float_ternary(), "cortex-m4", calibrate=x).fixed
+    assert fixed.nodes["fc.q"].kind == "Quantize" and fixed.nodes["fc"].num_message_bits == 24
+    e, c = emulate(fixed, x, record=["fc.q", "out"]), get_backend("c").run(fixed, x, record=["fc.q", "out"])
+    assert np.array_equal(e.output(), c.output()) and np.array_equal(e.recorded["out"], c.recorded["out"])
+    assert (e.recorded["fc.q"] < 0).any() and e.recorded["out"].any()
