@@ -24,14 +24,15 @@ SPEED = [
 ]
 
 #: benchmarks that write their tables into docs/ (benchmarks/doc_tables.py)
-WRITES_DOCS = {"benchmarks.onnx_step", "benchmarks.cli_startup", "benchmarks.cli_vs_lava", "benchmarks.emulator_vs_lava", "benchmarks.spike_io", "benchmarks.emulator_memory", "benchmarks.compile_time", "benchmarks.differential", "benchmarks.mutation", "benchmarks.evaluate_workers", "benchmarks.differential_xylo", "benchmarks.c_vs_emulator", "benchmarks.robustness_costs", "benchmarks.fuzz", "benchmarks.mcu_cycles", "benchmarks.estimates_braille", "benchmarks.mcu_entry"}  # noqa: E501
+WRITES_DOCS = {"benchmarks.onnx_step", "benchmarks.cli_startup", "benchmarks.cli_vs_lava", "benchmarks.emulator_vs_lava", "benchmarks.spike_io", "benchmarks.emulator_memory", "benchmarks.compile_time", "benchmarks.differential", "benchmarks.mutation", "benchmarks.evaluate_workers", "benchmarks.differential_xylo", "benchmarks.c_vs_emulator", "benchmarks.robustness_costs", "benchmarks.fuzz", "benchmarks.mcu_cycles", "benchmarks.estimates_braille", "benchmarks.mcu_entry", "benchmarks.mixed_zoo", "benchmarks.hdf5_flips"}  # noqa: E501
 
 #: correctness runs that write docs too, run by their own commands (not timed, long):
 #: ``python -m benchmarks.differential --write-docs`` (and ``differential_xylo``, ``c_vs_emulator``,
-#: ``mcu_cycles``, ``mcu_entry``, ``robustness_costs``, ``fuzz``, ``estimates_braille``), ``make mutation``
+#: ``mcu_cycles``, ``mcu_entry``, ``robustness_costs``, ``fuzz``, ``estimates_braille``, ``mixed_zoo``,
+#: ``hdf5_flips``), ``make mutation``
 SEPARATE = {"benchmarks.differential", "benchmarks.differential_xylo", "benchmarks.mutation", "benchmarks.c_vs_emulator",
             "benchmarks.mcu_cycles", "benchmarks.mcu_entry", "benchmarks.robustness_costs", "benchmarks.fuzz",
-            "benchmarks.estimates_braille"}
+            "benchmarks.estimates_braille", "benchmarks.mixed_zoo", "benchmarks.hdf5_flips"}
 
 for name in SPEED:
     print(f"\n=== {name} ===", flush=True)

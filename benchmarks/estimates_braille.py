@@ -54,6 +54,8 @@ def tables(samples: int, l2mu_samples: int) -> str:
     borrowed = dataclasses.replace(borrow_figures(load_target("loihi2"), load_target("loihi")),
                                    name="loihi2 (Loihi 1 energies, borrowed)")
     targets = resolve_targets("all") + [borrowed]
+    figures: dict[tuple[str, str], dict] = {}
+    missing: dict[tuple[str, str], dict] = {}
     for title, build in networks():
         n = l2mu_samples if title == "L2MU" else samples
         with warnings.catch_warnings():
@@ -71,6 +73,8 @@ def tables(samples: int, l2mu_samples: int) -> str:
                    f"{t['synaptic_events']:.0f} synaptic events, {t['spikes']:.0f} spikes, "
                    f"{t['neuron_updates']:.0f} neuron updates, ActivationSparsity {t['ActivationSparsity']:.3f}, "
                    f"Footprint {t['Footprint']} B.")
+        figures.update({(r["target"], r["figure"]): r for r in R.figure_rows(d)})
+        missing.update({(r["target"], r["missing"]): r for r in R.missing_rows(d)})
         rows = R.side_by_side_rows(d)
         out.append(markdown(rows, ["target", "model", "energy/inference", "latency/inference", "latency/step",
                                    "cycles/step", "fits", "cores", "missing"]))
@@ -79,6 +83,14 @@ def tables(samples: int, l2mu_samples: int) -> str:
                  for t, p in d["mapping"].items() if p["violations"]]
         if fails:
             out.append("Does not fit:\n" + "\n".join(f"- {f}" for f in fails))
+    out.append("### Figures used, with provenance")
+    out.append(markdown(sorted(figures.values(), key=lambda r: (r["target"], r["figure"])),
+                        ["target", "figure", "value", "provenance", "source"]))
+    out.append("### Figures the models needed but the targets do not give")
+    reason = "missing figure: reason (from the target file)"
+    out.append(markdown([{"target": r["target"], reason: r["missing"]}
+                         for r in sorted(missing.values(), key=lambda r: (r["target"], r["missing"]))],
+                        ["target", reason]))
     return "\n\n".join(out)
 
 

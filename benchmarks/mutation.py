@@ -88,6 +88,13 @@ def session_config(module: dict, operators: list[str], all_operators: list[str])
     return path
 
 
+def init_session(module: dict, config: Path, db: Path, tree: Path) -> None:
+    """A new cosmic-ray session: every mutant of the module, the excluded operators
+    marked skipped."""
+    subprocess.run([BIN / "cosmic-ray", "init", config, db], cwd=tree, check=True)
+    subprocess.run([BIN / "cr-filter-operators", db, config], cwd=tree, check=True)
+
+
 def run_module(module: dict, operators: list[str], all_operators: list[str], resume: bool) -> None:
     """Mutate one module in its own copy of the tree (modules run side by side)."""
     config = session_config(module, operators, all_operators)
@@ -97,14 +104,87 @@ def run_module(module: dict, operators: list[str], all_operators: list[str], res
     if db.exists() and not resume:
         db.unlink()
     if not db.exists():
-        subprocess.run([BIN / "cosmic-ray", "init", config, db], cwd=tree, check=True)
-        subprocess.run([BIN / "cr-filter-operators", db, config], cwd=tree, check=True)
+        init_session(module, config, db, tree)
         if module.get("sample", 1.0) < 1.0:
             sample(db, module["sample"])
     print(f"--- {module['path']}: {test_command(module)}", flush=True)
     env = {**os.environ, "PYTHONPATH": str(tree)}
     subprocess.run([BIN / "cosmic-ray", "exec", config, db], cwd=tree, check=True, env=env)
     print(f"--- {module['path']} done", flush=True)
+
+
+def change_of(source: str, operator_name: str, args: dict, occurrence: int) -> tuple[str, ...] | None:
+    """What a mutant changes: its diff's lines with three lines of context, without line
+    numbers (None when the operator finds no such occurrence)."""
+    import difflib
+
+    from cosmic_ray.mutating import mutate_code
+    from cosmic_ray.plugins import get_operator
+
+    mutated = mutate_code(source, get_operator(operator_name)(**args), occurrence)
+    if mutated is None:
+        return None
+    diff = difflib.unified_diff(source.split("\n"), mutated.split("\n"), lineterm="")
+    return tuple(d for d in diff if not d.startswith(("---", "+++", "@@")))
+
+
+def carry_over(module: dict, operators: list[str], all_operators: list[str], commit: str) -> None:
+    """After an edit of the module that changes no behaviour (dead code deleted, code
+    moved), whose tests are unchanged: a new session on the current code that keeps the
+    stored outcome of every mutant making the same change as before (the same operator
+    and the same diff, context included, at any line). Mutants of removed code are
+    dropped; new ones are left unfinished. ``commit`` holds the code the stored session
+    mutated; the old session is kept as ``.mutation/<module>.before.sqlite``."""
+    from cosmic_ray.mutating import _make_diff, mutate_code
+    from cosmic_ray.plugins import get_operator
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    path = module["path"]
+    db = WORK / f"{slug(path)}.sqlite"
+    before = db.with_suffix(".before.sqlite")
+    shutil.copy2(db, before)
+    old_source = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT, check=True, capture_output=True,
+                                text=True).stdout
+    stored: dict[tuple, list[WorkResult]] = {}
+    with use_db(str(before), WorkDB.Mode.open) as work:
+        done = {item.job_id: result for item, result in work.completed_work_items}
+        for item in work.work_items:
+            m, result = item.mutations[0], done.get(item.job_id)
+            if result is None or (result.worker_outcome == WorkerOutcome.SKIPPED and result.output != SAMPLED_OUT):
+                continue   # unfinished, or an operator mutation.toml leaves out
+            key = (m.operator_name, change_of(old_source, m.operator_name, m.operator_args, m.occurrence))
+            stored.setdefault(key, []).append(result)
+    config = session_config(module, operators, all_operators)
+    tree = WORK / "trees" / slug(path)
+    copy_tree(tree)
+    db.unlink()
+    init_session(module, config, db, tree)
+    source = (ROOT / path).read_text()
+    carried, new = 0, []
+    with use_db(str(db), WorkDB.Mode.open) as work:
+        for item in list(work.pending_work_items):
+            m = item.mutations[0]
+            mutated_key = (m.operator_name, change_of(source, m.operator_name, m.operator_args, m.occurrence))
+            if not stored.get(mutated_key):
+                new.append(f"{path}:{m.start_pos[0]} {m.operator_name}")
+                continue
+            result = stored[mutated_key].pop(0)
+            if result.diff:
+                mutated = mutate_code(source, get_operator(m.operator_name)(**m.operator_args), m.occurrence)
+                result = WorkResult(worker_outcome=result.worker_outcome, output=result.output,
+                                    test_outcome=result.test_outcome, diff="\n".join(_make_diff(source, mutated, path)))
+            work.set_result(item.job_id, result)
+            carried += 1
+    def outcome(r: WorkResult) -> str:
+        return SAMPLED_OUT if r.output == SAMPLED_OUT else str(r.test_outcome)
+
+    dropped = [f"{op}: {' / '.join(d for d in change or () if d[:1] in '-+')} ({outcome(r)})"
+               for (op, change), rs in stored.items() for r in rs]
+    print(f"--- {path}: {carried} outcomes carried over from {commit}; {len(dropped)} mutants of code no longer "
+          f"there dropped; {len(new)} new mutants left unfinished", flush=True)
+    for line in dropped + new:
+        print("   ", line, flush=True)
 
 
 def recheck(module: dict, equivalent: list[dict]) -> None:
@@ -156,6 +236,23 @@ def sample(db: Path, fraction: float) -> None:
         rng = random.Random(0)
         out = [j for j in pending if rng.random() >= fraction]
         work.set_multiple_results(out, WorkResult(output=SAMPLED_OUT, worker_outcome=WorkerOutcome.SKIPPED))
+
+
+def extend(module: dict, count: int) -> None:
+    """Draw ``count`` more of a module's sampled-out mutants (seeded, in job order) and
+    leave them unfinished, for the run that follows to execute."""
+    import random
+    import sqlite3
+
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    db = WORK / f"{slug(module['path'])}.sqlite"
+    with use_db(str(db), WorkDB.Mode.open) as work:
+        out = sorted(item.job_id for item, result in work.completed_work_items if result.output == SAMPLED_OUT)
+        drawn = random.Random(len(out)).sample(out, min(count, len(out)))
+    with sqlite3.connect(db) as con:
+        con.executemany("DELETE FROM work_results WHERE job_id = ?", [(j,) for j in drawn])
+    print(f"--- {module['path']}: {len(drawn)} of {len(out)} sampled-out mutants drawn to run", flush=True)
 
 
 def mutant_line(diff: str) -> str:
@@ -238,28 +335,44 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="modules mutated side by side")
     parser.add_argument("--resume", action="store_true", help="continue the stored sessions")
     parser.add_argument("--recheck", action="store_true", help="run the stored survivors again (after new tests)")
+    parser.add_argument("--extend", type=int, metavar="N",
+                        help="run N more of each module's sampled-out mutants (continues the stored sessions)")
     parser.add_argument("--report", action="store_true", help="summarise the stored sessions, run nothing")
+    parser.add_argument("--carry-over", metavar="COMMIT",
+                        help="after an edit that changes no behaviour: new sessions on the current code keeping the "
+                             "outcomes of unchanged mutants (COMMIT: the code the stored sessions mutated)")
     parser.add_argument("--write-docs", action="store_true", help="write the score table into docs/mutation.md")
     args = parser.parse_args()
     config = load()
     modules = [m for m in config["module"] if not args.module or m["path"] in args.module]
-    if args.recheck:
+    if args.carry_over:
+        from cosmic_ray.plugins import operator_names
+
+        for module in modules:
+            carry_over(module, config["operators"], sorted(operator_names()), args.carry_over)
+    elif args.recheck:
         for module in modules:
             recheck(module, config.get("equivalent", []))
     elif not args.report:
         from cosmic_ray.plugins import operator_names
 
         WORK.mkdir(exist_ok=True)
+        if args.extend:
+            for module in modules:
+                extend(module, args.extend)
         everything = sorted(operator_names())
         with ThreadPoolExecutor(args.jobs) as pool:
-            list(pool.map(lambda m: run_module(m, config["operators"], everything, args.resume), modules))
+            list(pool.map(lambda m: run_module(m, config["operators"], everything, args.resume or bool(args.extend)),
+                          modules))
     summary = summarise(config, config["module"])
     print(table(summary))
     if args.write_docs:
         from benchmarks.doc_tables import write_block
 
         flags = ("".join(f" --module {m}" for m in args.module or []) + (" --recheck" if args.recheck else "")
-                 + (" --report" if args.report else ""))
+                 + (" --report" if args.report else "")
+                 + (f" --carry-over {args.carry_over}" if args.carry_over else "")
+                 + (f" --extend {args.extend}" if args.extend else ""))
         write_block("mutation.md", "mutation", table(summary), f"python -m benchmarks.mutation{flags} --write-docs")
 
 

@@ -225,3 +225,86 @@ def test_no_mismatches_write_empty_columns(tmp_path):
     assert write_mismatches(str(tmp_path / "m.npz"), []) == 0
     with np.load(tmp_path / "m.npz") as f:
         assert set(f.files) == set(MISMATCH_COLUMNS) and all(f[k].size == 0 for k in f.files)
+
+
+def test_aligned_agreement_covers_every_step_of_the_reference():
+    """Fraction of equal entries over all of the reference's steps after its lag (here
+    more steps than neurons), counted by hand."""
+    ref = np.zeros((1, 6, 2))
+    other = np.zeros((1, 7, 2))
+    other[0, 6, 1] = 1  # differs at the reference's last step (other lags by one)
+    assert aligned_agreement(ref, other, lag=1) == pytest.approx(11 / 12)
+    ref[0, 5, 1] = 1
+    assert aligned_agreement(ref, other, lag=1, ref_lag=0) == 1.0
+    assert aligned_agreement(ref, other[:, 2:], lag=0, ref_lag=1) == 1.0
+
+
+def test_mismatches_of_a_wide_layer_name_each_entry():
+    """Every differing (sample, step, neuron) of a layer of several neurons, with both
+    values, as np.nonzero on the two recordings gives them."""
+    from snncompile.compare import mismatches_of
+
+    x = np.zeros((2, 3, 4))
+    y = np.zeros((2, 3, 4))
+    x[1, 2, 3] = y[0, 1, 2] = 1
+    m = mismatches_of("a", "b", "h", x, y)
+    assert (m.sample.tolist(), m.step.tolist(), m.neuron.tolist()) == ([0, 1], [1, 2], [2, 3])
+    assert (m.value_a.tolist(), m.value_b.tolist()) == ([0.0, 1.0], [1.0, 0.0])
+
+
+def test_one_backend_left_is_refused_with_the_others_reason(x):
+    """The emulator cannot run a float graph: only the reference is left, so there is
+    nothing to compare with and the error says why the emulator was left out."""
+    from snncompile.errors import UnsupportedError
+
+    g = two_layers()
+    with pytest.raises(UnsupportedError, match="compare needs two backends.*emulator: "):
+        compare_graphs(g, g, {n: 0 for n in g.nodes}, x, ["reference", "emulator"])
+
+
+def test_batch_is_the_number_of_samples(loihi2):
+    """The comparison's batch is the inputs' first axis (5 samples of 2 inputs)."""
+    g = two_layers()
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**14))
+    x = (np.random.default_rng(4).random((5, 12, 2)) < 0.4).astype(float)
+    assert compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"]).batch == 5
+
+
+def test_a_short_run_is_named_with_its_length():
+    with pytest.raises(InputError, match=r"a run of 10 steps cannot cover lag 2 \+ 9 steps"):
+        aligned(np.zeros((1, 10, 3)), 2, 9)
+
+
+def test_no_progress_unless_asked_and_the_output_agreement_is_shown(loihi2, x, monkeypatch):
+    """compare_graphs asks the backends for no progress bar by default; the rendered
+    comparison lists the output agreement of each pair."""
+    import snncompile.simulate.reference as reference
+    from snncompile.compare import render_comparison
+
+    asked = []
+    real = reference.steps_with_progress
+    monkeypatch.setattr(reference, "steps_with_progress", lambda steps, enabled, label: (
+        asked.append(enabled), real(steps, enabled, label))[1])
+    g = two_layers()
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**14))
+    c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+    assert asked == [False]
+    assert "output agreement reference vs emulator: 1.0000" in render_comparison(c.to_dict())
+
+
+def test_nothing_to_compare_agrees_fully():
+    """No entries (no steps): agreement 1.0, exact or within k steps."""
+    empty = np.zeros((2, 0, 3))
+    assert agreement_within(empty, empty, 0) == agreement_within(empty, empty, 2) == 1.0
+
+
+def test_a_negative_tolerance_is_refused_before_anything_runs(loihi2, x, monkeypatch):
+    import snncompile.simulate.reference as reference
+
+    ran = []
+    monkeypatch.setattr(reference, "steps_with_progress", lambda steps, enabled, label: ran.append(label) or range(steps))
+    g = two_layers()
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**14))
+    with pytest.raises(InputError, match="tolerance_steps=-1: must be 0 or more"):
+        compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"], tolerance_steps=-1)
+    assert ran == []

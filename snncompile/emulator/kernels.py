@@ -12,8 +12,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_I32_HALF = np.int64(1) << 31
-
 
 @njit(cache=True, inline="always")
 def _wrap32(x):

@@ -145,3 +145,52 @@ def test_sum_pool_fields_are_pairs():
 def test_delays_must_be_whole_non_negative_steps(delays):
     with pytest.raises(Exception, match="needs a whole, non-negative number of steps"):
         read_nir(nir.NIRGraph.from_list(nir.Delay(delay=np.array(delays))), dt=1e-4)
+
+
+def test_delays_read_as_whole_steps_by_hand():
+    """delay / dt rounded when within 1e-6 relative (at least 1e-6 steps): 0 s, a
+    billionth of a step and 3 dt read as 0, 0 and 3 steps."""
+    dt = 1e-4
+    node = _only(read_nir(nir.NIRGraph.from_list(nir.Delay(delay=np.array([0.0, 1e-9 * dt, 3 * dt]))), dt=dt), "Delay")
+    assert np.asarray(node.delay).tolist() == [0, 0, 3]
+
+
+def test_a_refused_delay_names_the_value_furthest_from_a_step():
+    """Of 5 dt (whole) and 0.5 dt (not), the message names 0.5 dt = 5e-05 s as 0.5 steps."""
+    with pytest.raises(Exception, match=r"delay 5e-05 s is 0\.5 steps of dt=0\.0001 s"):
+        read_nir(nir.NIRGraph.from_list(nir.Delay(delay=np.array([5e-4, 5e-5]))), dt=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (3, 1)])
+def test_a_vector_with_a_singleton_axis_is_read_flat(shape):
+    """A (1, 3) or (3, 1) Affine bias (NIR's own test suite writes such shapes) reads as
+    the layer's 3 biases, with a warning naming the shape."""
+    affine = nir.Affine(weight=np.ones((3, 2)), bias=np.zeros(3))
+    affine.bias = np.array([0.1, 0.2, 0.3]).reshape(shape)
+    with pytest.warns(UserWarning, match=rf"bias of shape \({shape[0]}, {shape[1]}\) read as shape \(3,\)"):
+        node = _only(read_nir(nir.NIRGraph.from_list(affine)), "Linear")
+    assert np.asarray(node.bias).shape == (3,) and np.allclose(node.bias, [0.1, 0.2, 0.3])
+
+
+def test_a_decay_without_a_positive_time_constant_is_refused_naming_four_values():
+    """Negative decays and decays above 1 have no finite positive tau (Euler: dt / (1 -
+    decay)), nor decay 0 with the exact discretization (-dt / ln 0 = 0): all refused;
+    the message lists the four smallest values."""
+    from snncompile.errors import UnsupportedError
+
+    decay = np.array([0.0, -0.5, -0.25, 1.5, 2.0])
+    import re
+
+    listed = re.escape(f"decay {np.unique(decay)[:4]} has no finite positive NIR")  # -0.5, -0.25, 0, 1.5
+    with pytest.raises(UnsupportedError, match=listed):
+        to_nir(_single(LIF(shape=(5,), decay=decay)))
+    with pytest.raises(UnsupportedError, match="has no finite positive NIR time constant with exact"):
+        to_nir(_single(LIF(shape=(2,), decay=0.0)), discretization="exact")  # tau = -dt / ln 0 = 0
+
+
+def test_a_conv_weight_with_too_few_axes_names_the_axes_needed():
+    conv = nir.Conv1d(input_shape=10, weight=np.ones((4, 2, 3)), stride=1, padding=0, dilation=1, groups=1,
+                      bias=np.zeros(4))
+    conv.weight = np.ones((4, 2))  # NIR's constructor checks the axes; a file need not
+    with pytest.raises(Exception, match=r"Conv1d weight must have 3 axes \(out, in, k\)"):
+        read_nir(nir.NIRGraph.from_list(conv))

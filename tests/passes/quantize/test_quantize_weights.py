@@ -163,3 +163,26 @@ def test_a_synapse_behind_a_flatten_reads_binary_spikes(loihi2):
     q = quantize(g.validate(), loihi2, calibrate=spikes((2, 10, 2, 6)))
     assert [e.src for e in q.fixed.incoming("fc2")] == ["flat"]
     assert _fields(q.fixed.nodes["fc2"]) == (0, 0)
+
+
+def test_mantissas_are_the_scaled_weights_at_their_exponent(loihi2):
+    """Small excitatory weights (Loihi's grid [0, 255], every integer) get an exponent;
+    each mantissa is then the weight in `v` units, S w, divided by 2**(act_shift +
+    weight_exp) and rounded to nearest (Loihi's w << (6 + exp) read back): within half a
+    mantissa step of the float weight."""
+    from snncompile.passes.quantize import QuantizeOptions
+
+    w = np.array([[0.011, 0.023, 0.004], [0.017, 0.008, 0.02]])
+    g = Graph()
+    g.add("x", Input(shape=(3,)))
+    g.add("fc", Linear(weight=w))
+    g.add("n", LIF(shape=(2,), decay=0.9, threshold=1.0))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "fc", "n", "y")
+    scale = 2.0**14
+    q = quantize(g, loihi2, QuantizeOptions(scale=scale, auto_precision=False))
+    fc, n = q.fixed.nodes["fc"], q.fixed.nodes["n"]
+    step = 2.0 ** (fc.weight_exp + n.act_shift) / scale  # one mantissa unit in float weight
+    assert fc.weight_exp + n.act_shift != 0
+    assert np.all(np.abs(fc.effective_weight() * step - w) <= step / 2 + 1e-12)
+    assert np.abs(fc.effective_weight()).max() > 64  # the exponent keeps the mantissas large
