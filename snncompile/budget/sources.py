@@ -45,12 +45,12 @@ def _weights(options: Mapping[str, Any]) -> str:
     if more:
         return (f"{' '.join(more)} (a residual synapse per weight matrix / bias column: about twice the bits; "
                 "compare the estimates for its cost in synapses and energy)")
-    if options.get("weight_split", 1) == 2:
-        return ("--weight-split 3 (a second residual synapse per weight matrix and reset correction: about 22 bits "
-                "of weight; three times the synaptic work)")
     if not options.get("scale_search", False):
         return ("--scale-search with --calibrate (each layer's scale measured: a larger one gives the weights' "
                 "and the residuals' mantissas more of the threshold)")
+    if options.get("weight_split", 1) == 2:
+        return ("--weight-split 3 (a second residual synapse per weight matrix and reset correction: about 22 bits "
+                "of weight; three times the synaptic work)")
     return "--split-sign (weights and biases are split and scales searched: mixed-sign matrices get their dropped bit)"
 
 
