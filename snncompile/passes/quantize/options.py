@@ -80,9 +80,10 @@ class QuantizeOptions:
       with the float model's on that input (:mod:`~snncompile.passes.quantize.search_scales`);
     - ``auto_precision`` (default True): with calibration input, when ``weight_split`` and
       ``bias_split`` are 1, ``weight_bits`` is not given and a chip layer's spikes agree with float on less than 99 % of
-      the calibration input, compile again with ``weight_split=2, bias_split=2,
-      scale_search=True`` and keep the better, saying so in the report
-      (:mod:`~snncompile.passes.quantize.choose_precision`); False: never.
+      the calibration input, compile again with ``weight_split=2, bias_split=2``, then
+      with ``scale_search=True``, then (small networks) with 3 parts, and keep the best,
+      saying so in the report (:mod:`~snncompile.passes.quantize.choose_precision`);
+      False: never.
     """
 
     scale: PerLayer = None
