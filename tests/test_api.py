@@ -56,6 +56,6 @@ def test_api_errors_name_parameters_not_flags(tmp_path):
     (tmp_path / "w.pt").write_bytes(b"not really")
     err = api_error(lambda: load_model(str(tmp_path / "w.pt")))
     assert "as file.py:factory with weights=FILE" in str(err)
-    err = api_error(lambda: QuantizeOptions(weight_split=3, weight_bits=20))
-    assert "weight_split=3: must be 1 or 2; weight_bits=20: must be in 1..16" in str(err)
+    err = api_error(lambda: QuantizeOptions(weight_split=4, weight_bits=20))
+    assert "weight_split=4: must be 1, 2 or 3; weight_bits=20: must be in 1..16" in str(err)
     assert err.options == ("weight_split", "weight_bits")

@@ -7,6 +7,13 @@ the agreement any weight precision can give.
 
     python docs/scripts/l2mu_quantization.py '{}' '{"auto_precision": false}'
     python docs/scripts/l2mu_quantization.py --sensitivity 1e-6 1e-5 1e-4 1e-3
+
+``--exact OPTIONS SOURCES...``: the compiled graph (OPTIONS as above) in the error
+budget's ideal emulator (:mod:`snncompile.budget.ideal`) over the whole fold, once per
+SOURCES, each a ``+``-joined set of sources computed exactly (``none``: as compiled):
+
+    python docs/scripts/l2mu_quantization.py --exact '{"weight_split": 3, "bias_split": 3, "scale_search": true,
+        "auto_precision": false}' none weights decays weights+decays weights+decays+boundary
 """
 
 import dataclasses
@@ -56,9 +63,31 @@ def sensitivity(epsilons: list[str]) -> None:
             n: round(float(np.mean(base.recorded[n] == moved.recorded[n])), 4) for n in LAYERS}}), flush=True)
 
 
+def exact_sources(text: str, combos: list[str]) -> None:
+    from snncompile.budget.exact import exact_parameters
+    from snncompile.budget.ideal import run_ideal
+    from snncompile.compare import aligned_agreement
+
+    g, (x, _) = load_l2mu(WEIGHTS), braille("test")
+    half, descriptor = len(x) // 2, load_target_descriptor("loihi2")
+    q = quantize(g, spec_from_target(descriptor), QuantizeOptions(**json.loads(text)), {g.inputs[0]: x[:half]},
+                 capabilities=Capabilities.of(descriptor))
+    reference = simulate(g, x, record=LAYERS)
+    exact = exact_parameters(q.fixed, q.prepared, q.plan)
+    lags = {n: int(q.lags.get(n, 0)) for n in LAYERS}
+    for combo in combos:
+        sources = [] if combo == "none" else combo.split("+")
+        run = run_ideal(q.fixed, exact, sources, {g.inputs[0]: x}, x.shape[1] + max(lags.values()), LAYERS)
+        print(json.dumps({"options": json.loads(text), "exact": sources, "agreement": {
+            n: round(aligned_agreement(reference.recorded[n], run.recorded[n], lags[n]), 4) for n in LAYERS}}),
+              flush=True)
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     if sys.argv[1:2] == ["--sensitivity"]:
         sensitivity(sys.argv[2:])
+    elif sys.argv[1:2] == ["--exact"]:
+        exact_sources(sys.argv[2], sys.argv[3:])
     else:
         compiled(sys.argv[1:] or ["{}"])

@@ -15,7 +15,7 @@ meta, :data:`SYNAPSE_FORMS`; a synapse without one is a quantized float synapse)
 - a delayed bias column (``add_delayed_biases``): the neuron's ``S n b`` on the column's
   exponent;
 - a reset correction (``add_reset_correction``): its taps from the exact threshold and
-  decays;
+  decays (its residual parts: 0);
 - an entry synapse (``add_chip_entries``): the identity it is (its boundary's scale is a
   float already).
 """
@@ -147,6 +147,8 @@ def _delayed_bias(name: str, node: FixedSynapse, origin: Mapping[str, Any], ctx:
 
 
 def _reset_correction(name: str, node: FixedSynapse, origin: Mapping[str, Any], ctx: _Sources) -> np.ndarray:
+    if origin.get("part", 0):
+        return np.zeros(node.weight.shape)  # a residual part: the first part's exact value is the whole
     neuron = origin["from"][0]
     d, chosen = _float_neuron(ctx, neuron).dynamics(), ctx.plan.layers[neuron]
     threshold = chosen.threshold_scale * chosen.layer.threshold_ref

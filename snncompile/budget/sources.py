@@ -48,6 +48,9 @@ def _weights(options: Mapping[str, Any]) -> str:
     if not options.get("scale_search", False):
         return ("--scale-search with --calibrate (each layer's scale measured: a larger one gives the weights' "
                 "and the residuals' mantissas more of the threshold)")
+    if options.get("weight_split", 1) == 2:
+        return ("--weight-split 3 (a second residual synapse per weight matrix and reset correction: about 22 bits "
+                "of weight; three times the synaptic work)")
     return "--split-sign (weights and biases are split and scales searched: mixed-sign matrices get their dropped bit)"
 
 
@@ -57,7 +60,9 @@ def _decays(options: Mapping[str, Any]) -> str:
 
 
 def _threshold(options: Mapping[str, Any]) -> str:
-    now = options.get("threshold_resolution") or (16384 if options.get("weight_split", 1) == 2 else 256)
+    from snncompile.passes.quantize.options import RESOLUTIONS
+
+    now = options.get("threshold_resolution") or RESOLUTIONS.get(options.get("weight_split", 1), 256)
     return f"--threshold-resolution {int(now) * 16} (a larger membrane scale: finer thresholds)"
 
 

@@ -40,11 +40,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split-sign", action="store_true",
                    help="split mixed-sign dense weights into excitatory + inhibitory matrices (one more bit each)")
     p.add_argument("--graded-input", action="store_true", help="input values are integer payloads, not spikes")
-    p.add_argument("--weight-split", type=int, choices=(1, 2), default=None,
+    p.add_argument("--weight-split", type=int, choices=(1, 2, 3), default=None,
                    help="2: each chip synapse gets a residual synapse for what its mantissas rounded away "
-                        "(about twice the weight bits, twice the synaptic work); 1: never. Default: 1, or with "
-                        "--calibrate 2 (with --bias-split 2 --scale-search) when a layer's spikes agree with float "
-                        "on less than 99%% of the calibration input and that does better (said in the report)")
+                        "(about twice the weight bits, twice the synaptic work); 3: a second residual (about three "
+                        "times the bits and the work); 1: never. Default: 1, or with --calibrate 2 (with "
+                        "--bias-split 2 --scale-search), then 3, when a layer's spikes agree with float on less than "
+                        "99%% of the calibration input and that does better (said in the report)")
     p.add_argument("--bias-timing", choices=BIAS_TIMINGS, default="exact",
                    help="exact (default): a bias starts with its layer's input, through a delayed synapse; "
                         "register: the neuron's bias register (one synapse fewer, starts lag steps early)")
@@ -58,11 +59,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "such a loop runs on the host")
     p.add_argument("--threshold-resolution", type=int,
                    help="raise the automatic scale until thresholds have this many units (default 256; "
-                        "16384 with --weight-split 2)")
-    p.add_argument("--bias-split", type=int, choices=(1, 2), default=None,
+                        "16384 with --weight-split 2, 2097152 with 3)")
+    p.add_argument("--bias-split", type=int, choices=(1, 2, 3), default=None,
                    help="2: each bias column (a bias into a current-based neuron) gets a residual column and the "
-                        "neuron's bias register their steady-state rest (one synapse per neuron more); default: as "
-                        "--weight-split chooses")
+                        "neuron's bias register their steady-state rest (one synapse per neuron more); 3: up to two "
+                        "residual columns; default: as --weight-split chooses")
     p.add_argument("--scale-search", action="store_true",
                    help="with --calibrate: try each spiking layer's scale at powers of two around the automatic "
                         "one and keep the scale whose compiled spikes agree best with float on that input")

@@ -9,11 +9,11 @@ import numpy as np
 from snncompile.errors import SnnCompileError
 from snncompile.ir import Graph, NeuronNode
 from snncompile.ir.fixed import FixedConv2d, FixedLIF, FixedSynapse
-from snncompile.passes.quantize.add_residual_weights import SUFFIX as RESIDUAL
-from snncompile.passes.quantize.add_residual_weights import dense_form, unrolled
+from snncompile.passes.quantize.add_residual_weights import dense_form, residual_suffix, unrolled
 from snncompile.passes.quantize.calibrate import LayerRange
 from snncompile.passes.quantize.choose_scales import ScalePlan, effective_weight, float_weight
 from snncompile.passes.quantize.numbers import quantize_to_grid, split_bias, weight_grid
+from snncompile.passes.quantize.options import MAX_PARTS
 from snncompile.passes.rewrite import node_of
 from snncompile.reports.quantization import LayerReport, QuantizationReport, SynapseReport
 
@@ -57,8 +57,9 @@ def build_report(prepared: Graph, fixed: Graph, plan: ScalePlan, lags: Mapping[s
 
 def chip_weight(fixed: Graph, name: str, act_shift: int) -> np.ndarray:
     """What synapse ``name`` adds to ``v`` per unit input on the chip: its effective
-    mantissas times ``2**(weight_exp + act_shift)``, plus its residual twin's."""
-    parts = [fixed.nodes[p] for p in (name, name + RESIDUAL) if isinstance(fixed.nodes.get(p), FixedSynapse)]
+    mantissas times ``2**(weight_exp + act_shift)``, plus its residuals' (``.lo``, ``.lo2``)."""
+    names = [name + residual_suffix(k) for k in range(MAX_PARTS)]
+    parts = [fixed.nodes[p] for p in names if isinstance(fixed.nodes.get(p), FixedSynapse)]
     values = [p.effective_weight() * 2.0 ** (p.weight_exp + act_shift) for p in parts]  # type: ignore[attr-defined]
     if len({v.shape for v in values}) > 1:  # a convolution beside its unrolled residual: both as matrices
         shapes = fixed.infer_shapes()

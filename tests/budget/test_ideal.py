@@ -17,6 +17,8 @@ from .conftest import braille
     ("subtract", {}),
     ("zero", {"weight_split": 2, "bias_split": 2}),
     ("subtract", {"weight_split": 2, "bias_timing": "register"}),
+    ("zero", {"weight_split": 3, "bias_split": 3}),
+    ("subtract", {"weight_split": 3}),  # reset corrections in three parts too
 ])
 def test_nothing_exact_is_the_integer_emulator(spikes, which, options):
     x = spikes[0][:6]

@@ -166,8 +166,11 @@ def test_compile_precision_and_timing_options(run_cli, input_file, tmp_path):
     synapses = [n for n, node in fixed.items() if node.kind == "FixedLinear"]
     assert len(synapses) == 2 and {e.dst for n in synapses for e in fixed.outgoing(n)} == {"lif"}
     with pytest.raises(SystemExit) as exited:  # argparse refuses it with its usage line
-        run_cli("compile", ir_model, "--calibrate", input_file, "-o", out, "--weight-split", "3")
+        run_cli("compile", ir_model, "--calibrate", input_file, "-o", out, "--weight-split", "4")
     assert exited.value.code == 2
+    code, text, err = run_cli("compile", ir_model, "--calibrate", input_file, "-o", out, "--weight-split", "3")
+    assert code == 0, err
+    assert {n for n, node in load_artifact(out).fixed.items() if node.kind == "FixedLinear"} == {"fc", "fc.lo", "fc.lo2"}
 
 
 def test_compare_names_the_first_mismatch_writes_them_all_and_tolerates_k_steps(run_cli, ir_model, tmp_path):

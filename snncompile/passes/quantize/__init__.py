@@ -17,7 +17,7 @@ into the context. In order:
    ``measure_ranges`` (with ``calibrate``), ``choose_scales`` (one scale per layer, one
    exponent per synapse) and, with ``scale_search``, ``search_scales``;
 4. :data:`INTEGER_STEPS`: ``quantize_neurons``, ``quantize_weights``,
-   ``add_entry_boundaries``, ``add_payload_boundaries``, ``add_residual_weights`` (``weight_split=2``), the lags
+   ``add_entry_boundaries``, ``add_payload_boundaries``, ``add_residual_weights`` (``weight_split`` 2 or 3), the lags
    (``node_lags``), ``start_boundaries``, ``add_synapse_latency``, ``add_bias_sources``,
    ``add_reset_correction``, ``add_delayed_biases`` (``bias_timing="exact"``),
    ``complete_placements`` and every node's lag in its meta.
@@ -303,7 +303,7 @@ def _exact_biases(ctx: QuantizeContext) -> bool:
 
 
 def _split(ctx: QuantizeContext) -> bool:
-    return ctx.options.weight_split == 2
+    return ctx.options.weight_split >= 2
 
 
 def _searched(graph: Graph, ctx: QuantizeContext) -> QuantizeContext:
@@ -327,7 +327,8 @@ INTEGER_STEPS: tuple[Step, ...] = (
     transform("quantize_weights", quantize_weights, plan="plan"),
     transform("add_entry_boundaries", add_entry_boundaries, plan="plan"),
     transform("add_payload_boundaries", add_payload_boundaries),
-    transform("add_residual_weights", add_residual_weights, when=_split, prepared="prepared", plan="plan"),
+    transform("add_residual_weights", add_residual_weights, when=_split, prepared="prepared", plan="plan",
+              parts=lambda c: c.options.weight_split),
     analyze("residual_notes", lambda g, c: c.noted(residual_notes(g))),
     analyze("integer_only", _integer_only),
     analyze("node_lags", _timing),

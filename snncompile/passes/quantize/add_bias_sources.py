@@ -9,7 +9,8 @@ ring buffer or a neuron that fires every step) feeds a one-column synapse
 source sends from step 0; the bias edge is delayed so that the bias reaches each neuron
 at the neuron's own float step 0 (fixed step ``lag``).
 
-With ``parts=2`` (``bias_split=2``) each column gets a residual twin, and the register a
+With ``parts=2`` (``bias_split=2``) each column gets a residual twin (``parts=3``: up to
+two, though a column's exponent stays >= 0, so a second rarely remains), and the register a
 correction: a column holds ``b`` to one unit of ``u`` input (``2**act_shift`` units of ``v``) at best,
 and a bias is there every step: its rounding ``δ`` (``v`` units per step into ``u``)
 shifts the membrane's steady state by ``δ / (1 - α)`` per step (``α``: the ``u`` the
@@ -32,8 +33,7 @@ import numpy as np
 from snncompile.ir import Constant, Graph
 from snncompile.ir.fixed import FixedLIF, FixedSynapse
 from snncompile.ir.placement import LAG, with_origin
-from snncompile.passes.quantize.add_residual_weights import SUFFIX as RESIDUAL
-from snncompile.passes.quantize.add_residual_weights import residual_twin
+from snncompile.passes.quantize.add_residual_weights import residual_chain, residual_suffix
 from snncompile.passes.quantize.choose_scales import BIAS_SUFFIX, ScalePlan, effective_weight
 from snncompile.passes.quantize.numbers import split_bias
 from snncompile.passes.quantize.quantize_weights import fixed_synapse
@@ -62,8 +62,9 @@ def biased_synapses(prepared: Graph, plan: ScalePlan) -> list[tuple[str, str]]:
 def add_bias_sources(graph: Graph, prepared: Graph, plan: ScalePlan, lags: Mapping[str, int],
                      parts: int = 1) -> Graph:
     """The graph with the source and bias synapses (``lags``: of the nodes already there);
-    ``parts=2`` gives each column a residual twin ``<column>.lo`` (exponent at least 0:
-    one always-on input) and each neuron's register the columns' steady-state rest."""
+    ``parts >= 2`` gives each column up to ``parts - 1`` residuals ``<column>.lo``,
+    ``.lo2`` (exponent at least 0: one always-on input) and each neuron's register the
+    columns' steady-state rest."""
     pairs = biased_synapses(prepared, plan)
     if not pairs:
         return graph
@@ -75,9 +76,8 @@ def add_bias_sources(graph: Graph, prepared: Graph, plan: ScalePlan, lags: Mappi
         main = cast(FixedSynapse, with_origin(fixed_synapse(prepared, name, plan, node=prepared.nodes[linear]),
                                               PASS, [linear]))
         columns = {name: main}
-        twin = residual_twin(prepared, name, plan, main, min_exp=0) if parts == 2 else None
-        if twin is not None:
-            columns[name + RESIDUAL] = twin
+        for level, twin in enumerate(residual_chain(prepared, name, plan, main, parts, min_exp=0), start=1):
+            columns[name + residual_suffix(level)] = twin
         for column, node in columns.items():
             g.add(column, node.with_meta(**{LAG: 0}))
             g.connect(SOURCE, column)
@@ -88,7 +88,7 @@ def add_bias_sources(graph: Graph, prepared: Graph, plan: ScalePlan, lags: Mappi
         chip = sum(c.effective_weight()[:, 0] * 2.0 ** (c.weight_exp + plan.spec.activation_shift)
                    for c in columns.values())
         missing[neuron] = missing.get(neuron, 0.0) + exact_column(prepared, name, plan) - chip
-    if parts == 2:
+    if parts >= 2:
         for neuron, delta in missing.items():
             g.nodes[neuron] = corrected(node_of(g, neuron, FixedLIF), delta, plan)
     return g

@@ -30,6 +30,7 @@ from snncompile.ir.fixed import FixedLIF, FixedLinear, SignMode
 from snncompile.ir.host_tensor import Reshape
 from snncompile.ir.placement import LAG, ORIGIN, with_origin
 from snncompile.passes.quantize.add_bias_sources import add_source
+from snncompile.passes.quantize.add_residual_weights import residual_suffix
 from snncompile.passes.quantize.numbers import exponent_for, quantize_to_grid, weight_grid
 from snncompile.passes.quantize.spec import FixedPointSpec
 
@@ -73,7 +74,7 @@ def add_delayed_biases(graph: Graph, spec: FixedPointSpec, lags: Mapping[str, in
         columns = bias_columns(node.effective_bias().reshape(-1).astype(np.float64), spec, parts)
         g.nodes[name] = node.replace(bias_mant=np.zeros((), np.int64), bias_exp=np.zeros((), np.int64))
         for k, (mant, e) in enumerate(columns):
-            syn = name + SUFFIX + (".lo" if k else "")
+            syn = name + SUFFIX + residual_suffix(k)
             column = FixedLinear(weight=mant.reshape(-1, 1), weight_exp=e, sign_mode=SignMode(weight_grid(mant, spec).sign_mode),
                                  num_weight_bits=spec.weight_mantissa_bits, **spec.synapse_fields())
             g.add(syn, with_origin(column, PASS, [name], part=k).with_meta(**{LAG: 0}))

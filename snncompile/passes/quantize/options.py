@@ -21,6 +21,12 @@ from snncompile.errors import InputError
 
 ROUNDINGS = ("nearest", "trunc")
 BIAS_TIMINGS = ("exact", "register")
+#: synapses per weight matrix (or bias column) at most: a main one and its residuals
+MAX_PARTS = 3
+#: the automatic threshold resolution per ``weight_split`` (a residual synapse only pays
+#: off when one synaptic input unit is small beside the threshold; the state range
+#: usually stops the scale before a third part's 2**21)
+RESOLUTIONS = {1: 256, 2: 16384, 3: 16384 * 128}
 
 PerLayer = float | int | Mapping[str, float | int] | None
 
@@ -37,8 +43,9 @@ class QuantizeOptions:
       ``decay_denominator``; the NIR paper used 4095);
     - ``threshold_resolution``: the automatic scale is raised by powers of two until the
       threshold mantissa is at least this large (when the state range allows); default
-      256, or 16384 with ``weight_split=2`` (a residual synapse only pays off when one
-      synaptic input unit is small beside the threshold);
+      256, 16384 with ``weight_split=2``, 2**21 with 3 (:data:`RESOLUTIONS`: a
+      residual synapse only pays off when one synaptic input unit is small beside the
+      threshold; the state range usually stops the scale first);
     - ``headroom``: the automatic scale keeps calibrated state maxima below
       ``state_max / headroom``;
     - ``percentile``: of |u| and |v| over the calibration input, for those maxima;
@@ -53,7 +60,9 @@ class QuantizeOptions:
       neuron's bias register (one synapse fewer; the bias starts ``lag`` steps early);
     - ``weight_split``: 1 (default) one synapse per weight matrix; 2 adds a residual
       synapse holding what the mantissas rounded away (about twice the weight bits, twice
-      the synaptic work; :mod:`~snncompile.passes.quantize.add_residual_weights`);
+      the synaptic work; :mod:`~snncompile.passes.quantize.add_residual_weights`); 3 a
+      second residual, the first one's rounding (about three times the bits and the
+      work); the reset corrections of snnTorch neurons get as many parts;
     - ``fire_on_gt``: ``>=`` neurons fire on ``v > vth << shift`` (one unit of ``v`` from
       ``>=``; Lava's LIF has only ``>``), instead of keeping ``>=``;
     - ``retime_recurrences``: a loop with fewer steps of delay than synapse stages (a
@@ -64,16 +73,17 @@ class QuantizeOptions:
     - ``bias_split``: 2 gives every bias column (a bias carried by a synapse from the
       always-on source) a residual column, as ``weight_split=2`` does for weights, and
       the neuron's bias register the columns' steady-state rest: one synapse per neuron
-      more and, the source being always on, one synaptic event per neuron per step; 1
-      (default): one column;
+      more and, the source being always on, one synaptic event per neuron per step; 3
+      up to two residual columns; 1 (default): one column;
     - ``scale_search``: with calibration input, try each spiking layer's scale at powers of
       two around the automatic choice and keep the one whose compiled spikes agree best
       with the float model's on that input (:mod:`~snncompile.passes.quantize.search_scales`);
     - ``auto_precision`` (default True): with calibration input, when ``weight_split`` and
       ``bias_split`` are 1, ``weight_bits`` is not given and a chip layer's spikes agree with float on less than 99 % of
-      the calibration input, compile again with ``weight_split=2, bias_split=2,
-      scale_search=True`` and keep the better, saying so in the report
-      (:mod:`~snncompile.passes.quantize.choose_precision`); False: never.
+      the calibration input, compile again with ``weight_split=2, bias_split=2``, then
+      with ``scale_search=True``, then (small networks) with 3 parts, and keep the best,
+      saying so in the report (:mod:`~snncompile.passes.quantize.choose_precision`);
+      False: never.
     """
 
     scale: PerLayer = None
@@ -99,10 +109,10 @@ class QuantizeOptions:
         problems = []
         if self.rounding not in ROUNDINGS:
             problems.append(f"rounding={self.rounding!r}: must be one of {ROUNDINGS}")
-        if self.bias_split not in (1, 2):
-            problems.append(f"bias_split={self.bias_split}: must be 1 or 2")
-        if self.weight_split not in (1, 2):
-            problems.append(f"weight_split={self.weight_split}: must be 1 or 2")
+        if self.bias_split not in range(1, MAX_PARTS + 1):
+            problems.append(f"bias_split={self.bias_split}: must be 1, 2 or 3")
+        if self.weight_split not in range(1, MAX_PARTS + 1):
+            problems.append(f"weight_split={self.weight_split}: must be 1, 2 or 3")
         if self.bias_timing not in BIAS_TIMINGS:
             problems.append(f"bias_timing={self.bias_timing!r}: must be one of {BIAS_TIMINGS}")
         if self.weight_bits is not None and not (1 <= int(self.weight_bits) <= 16):
@@ -130,7 +140,7 @@ class QuantizeOptions:
 
     @property
     def bias_parts(self) -> int:
-        """Columns per delayed bias synapse: ``bias_split``, or 2 whenever weights are split."""
+        """Columns per delayed bias synapse: ``bias_split``, or ``weight_split`` when larger."""
         return max(self.bias_split, self.weight_split)
 
     @property
@@ -138,7 +148,7 @@ class QuantizeOptions:
         """The threshold resolution in effect (see ``threshold_resolution``)."""
         if self.threshold_resolution is not None:
             return int(self.threshold_resolution)
-        return 16384 if self.weight_split == 2 else 256
+        return RESOLUTIONS[self.weight_split]
 
     def for_layer(self, name: str, option: str) -> Any:
         """The value of ``option`` for layer ``name`` (None: choose automatically)."""

@@ -146,14 +146,40 @@ def l2mu():
 
 
 def test_the_l2mu_with_default_options(l2mu):
-    """Issue 10 for the L2MU: output agreement >= 95 % over the fold (measured 0.974; 99 %
-    is beyond the float model's own conditioning, docs/quantization.md), accuracy on the
-    second half within one point of float."""
+    """Issue 10 for the L2MU: output agreement >= 95 % over the fold (measured 0.9859 with
+    the three weight parts the default now chooses; 99 % is out of reach on Loihi 2's
+    decay grid, see the next test and docs/quantization.md), accuracy on the second half
+    within one point of float."""
     g, q, x, y = l2mu
     output, float_acc, chip_acc = measured(g, q, x, y)
-    assert output >= 0.95
+    assert output >= 0.98
     assert chip_acc >= float_acc - 0.01
-    assert q.options.weight_split == 2 and any(n.startswith("precision:") for n in q.report.notes)
+    assert q.options.weight_split == 3 and any(n.startswith("precision:") for n in q.report.notes)
+    assert {"W_h.lo2", "h.reset_fix.lo"} <= set(q.fixed.nodes)
+
+
+def test_what_keeps_the_l2mu_under_99_percent(l2mu):
+    """The budget's ideal emulator over the whole fold on the default compilation: exact
+    weights alone leave the output layer under 99 % (the third part took what weights
+    cost); weights AND decays exact pass it. The decays are the target's 12-bit grid
+    (``h`` keeps 2201/4096 of ``v`` per step for the float 0.537238, ``out`` 2830/4096
+    for 0.690991), which no synapse can correct finer than one unit of input (64 ``v``
+    units) per event (docs/quantization.md)."""
+    from snncompile.budget.exact import exact_parameters
+    from snncompile.budget.ideal import run_ideal
+    from snncompile.compare import aligned_agreement
+    from snncompile.simulate import simulate
+
+    g, q, x, _ = l2mu
+    reference = simulate(g, x, record=["out"]).recorded["out"]
+    exact, lag = exact_parameters(q.fixed, q.prepared, q.plan), int(q.lags["out"])
+
+    def agreement(*sources):
+        run = run_ideal(q.fixed, exact, sources, {g.inputs[0]: x}, x.shape[1] + lag, ["out"])
+        return aligned_agreement(reference, run.recorded["out"], lag)
+
+    assert agreement("weights") < 0.99 <= agreement("weights", "decays")
+    assert {(n, q.fixed.nodes[n].dv) for n in ("h", "out")} == {("h", 4096 - 2201), ("out", 4096 - 2830)}
 
 
 def test_the_error_budget_of_a_mixed_graph(l2mu):

@@ -15,7 +15,7 @@ import pytest
 from snncompile.compare import aligned
 from snncompile.emulator import emulate
 from snncompile.ir import LIF, Conv2d, CubaLIF, Graph, Input, Linear, Output
-from snncompile.passes.quantize import quantize
+from snncompile.passes.quantize import QuantizeOptions, quantize
 from snncompile.simulate import simulate
 
 
@@ -166,3 +166,34 @@ def test_a_current_based_neuron_gets_the_second_tap():
     assert np.array_equal(second.weight, 2 * np.eye(2, dtype=int)) and second.sign_mode is SignMode.EXCITATORY
     delays = {(e.src, e.dst): e.delay for e in out.edges}
     assert delays[("n.reset_fix", "n")] == 1 and delays[("n.reset_fix2", "n")] == 2
+
+
+@pytest.mark.parametrize("value, parts, expected", [
+    # 7580.4 / 32 = 236.9 fits 255 at exponent 5; its rest 3.6 can only go on exponent 0
+    (-7580.4, 1, [(-237, 5)]),
+    (-7580.4, 2, [(-237, 5), (4, 0)]),
+    (-7580.4, 3, [(-237, 5), (4, 0)]),  # nothing finer than one unit of one input
+    # 244 << 12 = 999424; the rest 576.7 is 144.175 << 2; its rest 0.7 rounds to 1 << 0
+    (1000000.7, 1, [(244, 12)]),
+    (1000000.7, 2, [(244, 12), (144, 2)]),
+    (1000000.7, 3, [(244, 12), (144, 2), (1, 0)]),
+])
+def test_a_tap_in_parts_by_hand(value, parts, expected):
+    from snncompile.passes.quantize.add_reset_correction import tap_parts
+
+    assert tap_parts(value, 255, "nearest", parts) == expected
+
+
+def test_split_weights_split_the_correction_too():
+    """With weight_split=2 the tap gets a residual '.lo' on exponent 0, and the two sum to
+    the exact tap to half a unit."""
+    from snncompile.passes.quantize.add_reset_correction import chip_keeps, taps
+
+    q = quantize(layer("subtract", "delayed"), "loihi2", QuantizeOptions(weight_split=2, auto_precision=False))
+    fix, lo = q.fixed.nodes["n.reset_fix"], q.fixed.nodes["n.reset_fix.lo"]
+    assert lo.weight_exp == 0 and fix.weight_exp > 0
+    n = q.fixed.nodes["n"]
+    (_, exact), = taps(n.effective_threshold(), *chip_keeps(n), n.act_shift)
+    total = fix.weight[0, 0] * 2.0**fix.weight_exp + lo.weight[0, 0]
+    assert abs(total - exact) <= 0.5 < abs(fix.weight[0, 0] * 2.0**fix.weight_exp - exact)
+    assert {(e.src, e.dst, e.delay) for e in q.fixed.edges} >= {("n", "n.reset_fix.lo", 0), ("n.reset_fix.lo", "n", 1)}
