@@ -61,9 +61,12 @@ def test_write_replaces_only_the_table(capsys, tmp_path):
 
 
 def test_a_regression_is_scored_from_its_warmup_beside_its_baseline():
-    score = table.Score("rmse", warmup=2)
+    from snncompile.simulate.readout import get_readout
+
     target = np.zeros((1, 4, 1))
-    assert score(np.array([[[9.0], [9.0], [3.0], [4.0]]]), target) == pytest.approx(np.sqrt(12.5))
+    # steps 0 and 1 (the warmup) not scored: sqrt((3**2 + 4**2) / 2)
+    assert get_readout("rmse").score(np.array([[[9.0], [9.0], [3.0], [4.0]]]), target, warmup=2) == pytest.approx(
+        np.sqrt(12.5))
     stored = table.load_measurements()["tcn"]["measured"]
     cell = table._measured_cells(stored)[2]
     base = stored["score"]["baseline"]

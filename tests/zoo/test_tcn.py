@@ -114,7 +114,7 @@ def test_zoo_entry_scores_like_the_module():
     from snncompile.zoo.models import ZOO
 
     entry = ZOO["tcn"]
-    assert entry.warmup == WARMUP and entry.task == "regression" and entry.baseline is not None
+    assert entry.warmup == WARMUP and entry.row.readout == "rmse" and entry.baseline is not None
     x = windows("test")[0]
     assert np.array_equal(entry.baseline.forecast(x), persistence(x))
 
