@@ -424,8 +424,9 @@ def untimed(graph: Graph, quantized: Quantized) -> Quantized:
 
 
 def error_budget(graph: Graph, quantized: Quantized, inputs: Mapping[str, np.ndarray] | np.ndarray,
-                 labels: np.ndarray | None = None) -> ErrorBudget:
-    """The error budget of ``quantized`` (compiled from float ``graph``) on ``inputs``."""
+                 labels: np.ndarray | None = None, readout: str = "count") -> ErrorBudget:
+    """The error budget of ``quantized`` (compiled from float ``graph``) on ``inputs``;
+    ``readout`` decides classes (:mod:`snncompile.simulate.readout`)."""
     from snncompile.budget.measure import Compiled, measure_budget
 
     flat = untimed(graph, quantized)
@@ -435,7 +436,7 @@ def error_budget(graph: Graph, quantized: Quantized, inputs: Mapping[str, np.nda
 
     assert quantized.context is not None
     return measure_budget(graph, compiled(quantized), compiled(flat), inputs,
-                          quantized.context.options.to_dict(), labels)
+                          quantized.context.options.to_dict(), labels, readout)
 
 
 __all__ = ["QUANTIZE_STEPS", "Capabilities", "FixedPointSpec", "QuantizationReport", "QuantizeContext",
