@@ -61,12 +61,14 @@ def rmse(outputs: np.ndarray, targets: np.ndarray) -> float | None:
 @dataclass(frozen=True)
 class Readout:
     """``name``: the command line's and JSON's spelling; ``label``: the words prose uses;
-    ``metric``: what :meth:`score` measures; ``decide``: outputs -> class per sample, None
-    for a regression (no class; scored by ``error``)."""
+    ``metric``: what :meth:`score` measures; ``meaning``: the rule in words (help texts,
+    reports); ``decide``: outputs -> class per sample, None for a regression (no class;
+    scored by ``error``)."""
 
     name: str
     label: str
     metric: str
+    meaning: str
     decide: Callable[[np.ndarray], np.ndarray] | None = None
     error: Callable[[np.ndarray, np.ndarray], float | None] | None = None
 
@@ -95,9 +97,14 @@ class Readout:
 
 
 READOUTS: dict[str, Readout] = {r.name: r for r in (
-    Readout("count", "spike count", "accuracy", spike_count_class),
-    Readout("first-spike", "first spike", "first-spike accuracy", first_spike_class),
-    Readout("rmse", "regression rmse", "rmse", error=rmse),
+    Readout("count", "spike count", "accuracy",
+            "the output with the most spikes, or the largest sum, over time; ties to the lowest index",
+            spike_count_class),
+    Readout("first-spike", "first spike", "first-spike accuracy",
+            "the output that spikes first, ties to the lowest index; a sample without output spikes is wrong",
+            first_spike_class),
+    Readout("rmse", "regression rmse", "rmse", "a regression: the root mean square error against targets",
+            error=rmse),
 )}
 
 #: the readout used when neither the user nor the model names one
