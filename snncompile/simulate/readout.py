@@ -2,10 +2,12 @@
 
 The one registry of decision rules (:data:`READOUTS`), used wherever outputs are scored
 against labels: ``evaluate``, ``compare`` (accuracy, same class), ``simulate`` (accuracy
-when the input has labels), ``sweep`` and the zoo's seed table (:mod:`snncompile.zoo.table`,
-whose :class:`~snncompile.zoo.models.Row` names each network's readout). Every command
-takes ``--readout NAME`` (API: ``readout=``). Outputs are (n, T, ...) (the trailing axes
-flattened into outputs):
+when the input has labels), ``sweep``, ``report`` (the page's accuracy), the error budget
+(:mod:`snncompile.budget.measure`: accuracy per run, a value output's same class),
+convert's accuracy against the steps, :func:`snncompile.simulate.accuracy` and the zoo's
+seed table (:mod:`snncompile.zoo.table`, whose :class:`~snncompile.zoo.models.Row` names
+each network's readout). Every command takes ``--readout NAME`` (API: ``readout=``).
+Outputs are (n, T, ...) (the trailing axes flattened into outputs):
 
 - ``"count"`` (the default): class ``argmax_j sum_t y[n, t, j]`` (ties: the lowest
   index; :func:`snncompile.simulate.classify`); score: accuracy.

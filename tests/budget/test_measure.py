@@ -70,6 +70,11 @@ def test_the_readout_decides_the_budgets_accuracy():
                                                                                 "exact")}
         assert ErrorBudget.from_dict(b.to_dict()) == b
         assert f"accuracy (readout {readout}): reference {expected:.4f}" in render_budget(b, "")
+    from snncompile.compile import build_artifact
+
+    # compile's report: the same rule (it has no labels: a value output's same class)
+    assert build_artifact(g, "loihi", calibrate=x, budget=True, readout="first-spike").report.budget.readout == \
+        "first-spike"
     regression = error_budget(g, q, x, labels, readout="rmse")  # no class: no accuracy; spike outputs still compared
     assert regression.accuracy == {} and [o.name for o in regression.outputs] == ["y"]
 

@@ -369,14 +369,15 @@ QUANTIZE_STEPS: tuple[Step, ...] = (
 def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
              calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
              capabilities: Capabilities | None = None, plan: ScalePlan | None = None,
-             budget: bool = False, fits: Callable[[QuantizeOptions], bool] | None = None) -> Quantized:
+             budget: bool = False, fits: Callable[[QuantizeOptions], bool] | None = None,
+             readout: str = "count") -> Quantized:
     """Run :data:`QUANTIZE_STEPS` on ``graph``. ``plan``: use these scales instead of
     choosing them. With ``calibrate``, the precision of the weights may be chosen by the
     spikes they give (:mod:`~snncompile.passes.quantize.choose_precision`; ``fits``: whether
     the target can hold a compilation with the given options). With ``calibrate`` and
     ``budget``, the report holds the error budget on the calibration input's first
     :data:`BUDGET_SAMPLES` samples (:mod:`snncompile.budget`; it runs the graph about ten
-    times)."""
+    times; a value output's same class as ``readout`` decides, :mod:`snncompile.simulate.readout`)."""
     spec = spec_from_target(target)
     options = options or QuantizeOptions()
 
@@ -391,7 +392,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     if budget and calibrate is not None:
         report = done.report
         try:
-            report = dataclasses.replace(report, budget=error_budget(graph, done, _first(calibrate, BUDGET_SAMPLES)))
+            report = dataclasses.replace(report, budget=error_budget(graph, done, _first(calibrate, BUDGET_SAMPLES),
+                                                                    readout=readout))
         except SnnCompileError as exc:  # a node the ideal emulator has no form for: say so, compile anyway
             report = dataclasses.replace(report, notes=report.notes + (f"error budget not measured: {one_line(str(exc))}",))
         done = dataclasses.replace(done, report=report)
