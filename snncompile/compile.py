@@ -91,13 +91,14 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
                    calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
                    source: str | None = None, calibration_source: str | None = None,
                    all_on_chip: bool = False, host: str = DEFAULT_HOST, fit_check: bool = True,
-                   budget: bool = False) -> Artifact:
+                   budget: bool = False, readout: str = "count") -> Artifact:
     """Quantize ``float_graph`` for ``target`` (a name, path, loaded target or mapping):
     what the chip's cores cannot compute runs on the host (``host``, a host descriptor),
     unless ``all_on_chip`` makes that an error listing every such node. A network that
     breaks the target's mapping rules is refused (:func:`check_fits`) unless
     ``fit_check`` is False. With ``budget`` and ``calibrate``, the report holds the error
-    budget on the calibration input. Gathers everything an artifact records."""
+    budget on the calibration input (classes decided by ``readout``). Gathers everything an
+    artifact records."""
     host_target = load_target(host)
     if host_target.kind != "host":  # a chip descriptor has no host timing: its figures would be silently absent
         raise InputError(f"host={host}: expected a host descriptor (a target of kind 'host', such as "
@@ -110,7 +111,8 @@ def build_artifact(float_graph: Graph, target: Any, options: QuantizeOptions | N
     if fit_check and isinstance(descriptor, Target):
         check_fits(float_graph, descriptor, options, caps)
     fits = partial(fits_with, float_graph, descriptor, caps) if fit_check and isinstance(descriptor, Target) else None
-    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps, budget=budget, fits=fits)
+    q: Quantized = quantize(float_graph, spec, options, calibrate, capabilities=caps, budget=budget, fits=fits,
+                            readout=readout)
     parts = q.partition
     if all_on_chip and parts is not None and parts.host_reasons:
         raise all_on_chip_error(parts.host_reasons, parts.graph, spec.target)

@@ -23,10 +23,11 @@ from snncompile.ir import Graph
 
 
 def artifact_budget(artifact: Any, inputs: Mapping[str, np.ndarray] | np.ndarray,
-                    labels: np.ndarray | None = None) -> ErrorBudget:
+                    labels: np.ndarray | None = None, readout: str = "count") -> ErrorBudget:
     """The error budget of ``artifact`` (a :class:`~snncompile.compile.Artifact`) on
-    ``inputs`` (module docstring). Raises UnsupportedError when the compilation cannot be
-    reproduced."""
+    ``inputs`` (module docstring), classes decided by ``readout``
+    (:mod:`snncompile.simulate.readout`). Raises UnsupportedError when the compilation
+    cannot be reproduced."""
     from snncompile.passes.quantize import QuantizeOptions, error_budget, quantize
     from snncompile.passes.quantize.spec import FixedPointSpec
 
@@ -41,7 +42,7 @@ def artifact_budget(artifact: Any, inputs: Mapping[str, np.ndarray] | np.ndarray
     if different:
         raise UnsupportedError(f"cannot reproduce this artifact's compilation to explain it (differs at "
                                f"{', '.join(different[:5])}): {_why_not(artifact.fixed, q.fixed, different, stored)}")
-    return error_budget(artifact.float_graph, q, inputs, labels)
+    return error_budget(artifact.float_graph, q, inputs, labels, readout=readout)
 
 
 def _why_not(stored_graph: Graph, again: Graph, different: list[str], options: Any) -> str:

@@ -7,7 +7,10 @@ every source exact on the graph compiled without synapse latency (``exact``: the
 model's spikes, when the budget is complete). ``lag`` exact is that untimed graph with
 every other source as the chip has it. Spikes are compared on the float timeline (each
 run shifted by its lags, as :mod:`snncompile.compare` does), outputs as compare compares
-them.
+them. Classes (accuracy with labels; a value output's agreement: the share of samples given
+the same class) are decided by ``readout`` (:mod:`snncompile.simulate.readout`, the same
+registry and choice as compare and evaluate; default count); a regression readout decides
+none: no accuracy, and outputs carrying values are left out of the output rows.
 
 A source's *gain* is how much the agreement with float rises when that source alone is
 exact. Sources interact (an error upstream changes what later rounding sees), so gains
@@ -29,6 +32,7 @@ from snncompile.budget.record import ErrorBudget, LayerBudget
 from snncompile.budget.sources import SOURCES, remedy
 from snncompile.ir import Graph, SpikingNeuron
 from snncompile.ir.host import Quantize
+from snncompile.simulate.readout import DEFAULT_READOUT, Readout, get_readout
 
 #: sources switched inside one compiled graph (``lag`` switches graphs)
 SWITCHED = ("weights", "decays", "threshold", "bias", "saturation", "boundary")
@@ -46,16 +50,20 @@ class Compiled:
 
 def measure_budget(float_graph: Graph, timed: Compiled, untimed: Compiled,
                    inputs: Mapping[str, np.ndarray] | np.ndarray, options: Mapping[str, Any],
-                   labels: np.ndarray | None = None) -> ErrorBudget:
+                   labels: np.ndarray | None = None, readout: str = DEFAULT_READOUT) -> ErrorBudget:
     """The budget of ``timed`` (the compiled graph) on ``inputs``; ``untimed`` is the same
     network compiled with the same scales for a target without synapse latency;
-    ``options``: the quantize options in effect (for the suggestion)."""
+    ``options``: the quantize options in effect (for the suggestion); ``readout``: the
+    decision rule of accuracy and same class (a name in
+    :data:`~snncompile.simulate.readout.READOUTS`)."""
+    rule = get_readout(readout)
     with one_thread():
-        return _measure(float_graph, timed, untimed, inputs, options, labels)
+        return _measure(float_graph, timed, untimed, inputs, options, labels, rule)
 
 
 def _measure(float_graph: Graph, timed: Compiled, untimed: Compiled, inputs: Mapping[str, np.ndarray] | np.ndarray,
-             options: Mapping[str, Any], labels: np.ndarray | None) -> ErrorBudget:
+             options: Mapping[str, Any], labels: np.ndarray | None, rule: Readout) -> ErrorBudget:
+    from snncompile.compare import aligned
     from snncompile.simulate import simulate
 
     if not isinstance(inputs, Mapping):
@@ -63,6 +71,9 @@ def _measure(float_graph: Graph, timed: Compiled, untimed: Compiled, inputs: Map
     steps = int(np.asarray(next(iter(inputs.values()))).shape[1])
     layers = [n for n, node in float_graph.items() if isinstance(node, SpikingNeuron) and n in timed.fixed.nodes]
     outputs = [n for n in float_graph.outputs if n in timed.fixed.nodes]
+    scored = labels is not None and len(outputs) == 1 and rule.classifies
+    if not rule.classifies:  # a regression decides no class: only spike outputs are compared
+        outputs = [o for o in outputs if _is_spikes(timed.fixed, o)]
     reference = simulate(float_graph, inputs, record=layers)
     switched = [s for s in SWITCHED if s != "boundary" or _has_boundary(timed.fixed)]
     runs = {"chip": (timed, ()), **{s: (timed, (s,)) for s in switched},
@@ -76,16 +87,12 @@ def _measure(float_graph: Graph, timed: Compiled, untimed: Compiled, inputs: Map
                            steps + max(lags.values(), default=0), layers)
         agreements[run] = {n: _agree(reference.recorded[n], result.recorded[n], lags[n]) for n in layers}
         for o in outputs:
-            agreements[run][o] = _output_agreement(compiled.fixed, o, reference.outputs[o], result.outputs[o], lags[o])
-        if labels is not None and len(outputs) == 1:
-            from snncompile.compare import aligned
-            from snncompile.simulate import accuracy as score
-
-            accuracy[run] = score(aligned(result.outputs[outputs[0]], lags[outputs[0]], steps), labels)
-    if labels is not None and len(outputs) == 1:
-        from snncompile.simulate import accuracy as score
-
-        accuracy = {"reference": score(reference.outputs[outputs[0]], labels), **accuracy}
+            agreements[run][o] = _output_agreement(compiled.fixed, o, reference.outputs[o], result.outputs[o],
+                                                   lags[o], rule)
+        if scored:
+            accuracy[run] = _score(rule, aligned(result.outputs[outputs[0]], lags[outputs[0]], steps), labels)
+    if scored:
+        accuracy = {"reference": _score(rule, reference.outputs[outputs[0]], labels), **accuracy}
     sources = (*switched[:4], "lag", *switched[4:])
 
     def budget(name: str) -> LayerBudget:
@@ -99,8 +106,14 @@ def _measure(float_graph: Graph, timed: Compiled, untimed: Compiled, inputs: Map
     return ErrorBudget(
         samples=int(np.asarray(next(iter(inputs.values()))).shape[0]), steps=steps, sources=sources,
         layers=layer_budgets, outputs=output_budgets, accuracy=accuracy, largest=largest,
-        suggestion=remedy(largest, options) if largest else "",
+        suggestion=remedy(largest, options) if largest else "", readout=rule.name,
     )
+
+
+def _score(rule: Readout, outputs: np.ndarray, labels: Any) -> float:
+    score = rule.score(outputs, labels)
+    assert score is not None  # a classifying readout always scores
+    return score
 
 
 def _largest(sources: Sequence[str], parts: Sequence[LayerBudget]) -> str | None:
@@ -122,18 +135,27 @@ def _agree(reference: np.ndarray, other: np.ndarray, lag: int) -> float:
     return aligned_agreement(reference, other, lag)
 
 
-def _output_agreement(fixed: Graph, name: str, reference: np.ndarray, other: np.ndarray, lag: int) -> float:
-    """Spike outputs: the fraction of equal entries; outputs carrying values (membrane
-    readouts, host results): of samples given the same class (as
-    :func:`snncompile.compare.compare_graphs`)."""
-    from snncompile.compare import aligned, readout_scale
+def _is_spikes(fixed: Graph, name: str) -> bool:
+    """Whether output ``name`` carries spikes (not a membrane readout nor a host value)."""
+    from snncompile.compare import readout_scale
     from snncompile.ir import is_spike_train
-    from snncompile.simulate import classify
+
+    return readout_scale(fixed, name) is None and is_spike_train(fixed, name)
+
+
+def _output_agreement(fixed: Graph, name: str, reference: np.ndarray, other: np.ndarray, lag: int,
+                      rule: Readout) -> float:
+    """Spike outputs: the fraction of equal entries; outputs carrying values (membrane
+    readouts, host results): of samples given the same class by ``rule`` (as
+    :func:`snncompile.compare.compare_graphs`)."""
+    from snncompile.compare import aligned
 
     ours = aligned(other, lag, reference.shape[1])
-    if readout_scale(fixed, name) is None and is_spike_train(fixed, name):
+    if _is_spikes(fixed, name):
         return float(np.mean(reference == ours))
-    return float(np.mean(classify(reference) == classify(ours)))
+    same = rule.same_decision(reference, ours)
+    assert same is not None  # value outputs are compared only under a classifying readout
+    return same
 
 
 def layer_names(budget: ErrorBudget) -> Sequence[str]:

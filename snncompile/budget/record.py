@@ -35,6 +35,7 @@ class ErrorBudget:
     accuracy: Mapping[str, float] = field(default_factory=dict)  # run -> accuracy (with labels)
     largest: str | None = None
     suggestion: str = ""
+    readout: str = "count"  # the decision rule of accuracy and same class (snncompile.simulate.readout)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields; ``accuracy`` (run -> accuracy) as ``accuracy_by_run``: in the
@@ -52,4 +53,5 @@ class ErrorBudget:
 
         return cls(int(data["samples"]), int(data["steps"]), tuple(data["sources"]),
                    tuple(layer(d) for d in data["layers"]), tuple(layer(d) for d in data.get("output_layers", data.get("outputs", ()))),
-                   dict(data.get("accuracy_by_run", data.get("accuracy", {}))), data.get("largest"), data.get("suggestion", ""))
+                   dict(data.get("accuracy_by_run", data.get("accuracy", {}))), data.get("largest"), data.get("suggestion", ""),
+                   str(data.get("readout", "count")))

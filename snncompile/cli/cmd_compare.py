@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.explain:
         from snncompile.budget.artifact import artifact_budget
 
-        out["budget"] = artifact_budget(artifact, inputs, labels).to_dict()
+        out["budget"] = artifact_budget(artifact, inputs, labels, readout=readout).to_dict()
     return out
 
 

@@ -122,7 +122,7 @@ def _is_mcu(target: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> dict:
-    from snncompile.api import default_output_path, load_inputs, model_kind
+    from snncompile.api import choose_readout, default_output_path, load_inputs, model_kind
     from snncompile.compile import build_artifact, save_artifact
 
     if model_kind(args.model) == "torch" and not (args.input_shape or args.calibrate):
@@ -142,7 +142,8 @@ def run(args: argparse.Namespace) -> dict:
     try:
         artifact = build_artifact(graph, args.target, options, calibrate, source=args.model,
                                   calibration_source=args.calibrate, all_on_chip=args.all_on_chip, host=args.host,
-                                  fit_check=not args.no_fit_check, budget=not args.no_budget)
+                                  fit_check=not args.no_fit_check, budget=not args.no_budget,
+                                  readout=choose_readout(None, args.model)[0])  # what compare --explain decides by
     except MappingError as e:  # what `snncompile map` reports, and the way past it
         raise InputError(f"{e}; change the network, or pass --no-fit-check to write the artifact anyway") from None
     project = None

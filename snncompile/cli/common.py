@@ -122,13 +122,12 @@ def model_from_args(args: argparse.Namespace, input_path: str | None = None, bac
 
 
 def add_readout_argument(p: argparse.ArgumentParser) -> None:
-    """``--readout NAME``: how outputs become a class (evaluate, compare, simulate, sweep)."""
-    from snncompile.simulate.readout import classifying_names
+    """``--readout NAME``: how outputs become a class (evaluate, compare, simulate, sweep, report)."""
+    from snncompile.simulate.readout import READOUTS, classifying_names
 
+    rules = ", ".join(f"{n} ({READOUTS[n].meaning})" for n in classifying_names())
     p.add_argument("--readout", choices=classifying_names(),
-                   help="how outputs decide a class: count (the output with the most spikes, or the largest sum, "
-                        "over time; ties to the lowest index), first-spike (the output that spikes first, ties to "
-                        "the lowest index; a sample without output spikes is wrong). Default: the readout a zoo "
+                   help=f"how outputs decide a class: {rules}. Default: the readout a zoo "
                         "model declares (zoo:relpsp, zoo:first-to-spike: first-spike; also for an artifact compiled "
                         "from one), else count (docs/evaluate.md)")
 

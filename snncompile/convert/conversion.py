@@ -115,18 +115,25 @@ def run_steps(model: nn.Module, x: np.ndarray | torch.Tensor, steps: int) -> tor
 
 
 def accuracy_against_steps(model: nn.Module, x: np.ndarray, labels: np.ndarray,
-                           steps: Sequence[int]) -> dict[int, float]:
-    """Accuracy (argmax of output spike counts; ties to the lowest class) after each of
-    ``steps`` steps, from one run of ``max(steps)`` steps."""
+                           steps: Sequence[int], readout: str = "count") -> dict[int, float]:
+    """Accuracy after each of ``steps`` steps, from one run of ``max(steps)`` steps, each
+    sample's class decided by ``readout`` over the steps so far (a name in
+    :data:`~snncompile.simulate.readout.READOUTS`; a rate-coded network decides by
+    ``count``: the output with the most spikes, ties to the lowest class)."""
+    from snncompile.simulate.readout import get_readout
+
+    rule = get_readout(readout, classifying=True)
     inputs = torch.as_tensor(np.asarray(x), dtype=torch.float64)
     wanted, out = set(int(s) for s in steps), {}
     model.reset()  # type: ignore[operator]
-    counts = torch.zeros(())
+    series = []  # each step's output spikes: the readout may look at when they came
     with torch.no_grad():
         for t in range(1, max(wanted) + 1):
-            counts = counts + model(inputs)
+            series.append(model(inputs).numpy())
             if t in wanted:
-                out[t] = float((counts.argmax(dim=-1).numpy() == np.asarray(labels)).mean())
+                score = rule.score(np.stack(series, axis=1), np.asarray(labels))
+                assert score is not None  # a classifying readout
+                out[t] = score
     return out
 
 

@@ -1,7 +1,8 @@
 """The HTML report: ONE self-contained file (its pictures embedded as PNG ``data:`` URIs,
 no link to anything outside it) with
 
-- the run: model, steps, time base and input; the accuracy when the input has labels;
+- the run: model, steps, time base and input; the accuracy when the input has labels
+  (classes decided by the readout, :mod:`snncompile.simulate.readout`; default count);
 - for a compiled artifact, the quantization per layer and the error budget on the input
   (:mod:`snncompile.budget`), and which nodes run on the host and why;
 - per target: energy, latency and whether it fits, and the mapping's reasons: which cores
@@ -27,6 +28,7 @@ from snncompile.estimate import render as R
 from snncompile.estimate.html import STYLE, html_table
 from snncompile.fileio import atomic_path
 from snncompile.mapping.violation import COLUMNS
+from snncompile.simulate.readout import DEFAULT_READOUT, get_readout
 
 if TYPE_CHECKING:
     from snncompile.budget.record import ErrorBudget
@@ -48,16 +50,16 @@ class CompiledSummary:
 
 
 def compiled_summary(artifact: Any, inputs: Mapping[str, np.ndarray] | None = None,
-                     labels: np.ndarray | None = None) -> CompiledSummary:
+                     labels: np.ndarray | None = None, readout: str = DEFAULT_READOUT) -> CompiledSummary:
     """The :class:`CompiledSummary` of ``artifact`` (a :class:`~snncompile.compile.Artifact`),
-    its error budget measured on ``inputs`` when given."""
+    its error budget measured on ``inputs`` when given (classes decided by ``readout``)."""
     from snncompile.budget.artifact import artifact_budget
     from snncompile.errors import SnnCompileError
 
     budget, notes = None, []
     if inputs is not None:
         try:
-            budget = artifact_budget(artifact, inputs, labels)
+            budget = artifact_budget(artifact, inputs, labels, readout=readout)
         except SnnCompileError as exc:
             notes.append(f"error budget not measured: {exc}")
     else:
@@ -65,24 +67,26 @@ def compiled_summary(artifact: Any, inputs: Mapping[str, np.ndarray] | None = No
     return CompiledSummary(artifact.report, budget, artifact.partition, tuple(notes))
 
 
-def run_accuracy(report: Report, labels: np.ndarray | None) -> float | None:
-    """Accuracy of the report's run (argmax of the output's spike counts) on ``labels``;
-    None without labels or with several outputs."""
-    from snncompile.simulate import accuracy
-
+def run_accuracy(report: Report, labels: np.ndarray | None, readout: str = DEFAULT_READOUT) -> float | None:
+    """Accuracy of the report's run on ``labels``, each sample's class decided by
+    ``readout`` (a name in :data:`~snncompile.simulate.readout.READOUTS`); None without
+    labels, with several outputs or under a regression readout (no class)."""
+    rule = get_readout(readout)
     outputs = report.activity.outputs
-    if labels is None or len(outputs) != 1:
+    if labels is None or len(outputs) != 1 or not rule.classifies:
         return None
-    return accuracy(np.asarray(report.activity.emitted[outputs[0]]), labels)
+    return rule.score(np.asarray(report.activity.emitted[outputs[0]]), labels)
 
 
 def _p(text: str) -> str:
     return f"<p class='note'>{html.escape(text)}</p>"
 
 
-def _accuracy_section(report: Report, labels: np.ndarray | None, compiled: CompiledSummary | None) -> list[str]:
+def _accuracy_section(report: Report, labels: np.ndarray | None, compiled: CompiledSummary | None,
+                      readout: str) -> list[str]:
     rows = []
-    run = run_accuracy(report, labels)
+    rule = get_readout(readout)
+    run = run_accuracy(report, labels, readout)
     if run is not None:
         rows.append({"run": f"this report's run ({report.activity.backend})", "samples": len(labels),  # type: ignore[arg-type]
                      "accuracy": f"{run:.4f}"})
@@ -91,10 +95,14 @@ def _accuracy_section(report: Report, labels: np.ndarray | None, compiled: Compi
         rows += [{"run": what, "samples": compiled.budget.samples, "accuracy": f"{compiled.budget.accuracy[k]:.4f}"}
                  for k, what in runs.items() if k in compiled.budget.accuracy]
     if not rows:
-        why = "the input has no 'labels' array" if labels is None else "the model has several outputs"
+        why = ("the input has no 'labels' array" if labels is None else
+               f"the readout '{rule.name}' is a regression and decides no class" if not rule.classifies else
+               "the model has several outputs")
         return ["<h2>Accuracy</h2>", _p(f"not measured: {why}.")]
     return ["<h2>Accuracy</h2>", html_table(rows, ["run", "samples", "accuracy"]),
-            _p("Accuracy is the argmax of each output's spike counts over the run, against the labels.")]
+            _p(f"Accuracy: each sample's class as the readout '{rule.name}' decides it over the run "
+               f"({rule.meaning}), against the labels.")]
+
 
 
 def _quantization_section(compiled: CompiledSummary | None) -> list[str]:
@@ -166,9 +174,10 @@ def _mapping_section(report: Report) -> list[str]:
 
 
 def build_html_report(report: Report, labels: np.ndarray | None = None, compiled: CompiledSummary | None = None,
-                      figures: Mapping[str, str] | None = None) -> str:
+                      figures: Mapping[str, str] | None = None, readout: str = DEFAULT_READOUT) -> str:
     """The report page (module docstring). ``figures``: name -> ``data:`` URI (default:
-    :func:`snncompile.estimate.plots.embedded_figures`, which needs matplotlib)."""
+    :func:`snncompile.estimate.plots.embedded_figures`, which needs matplotlib);
+    ``readout``: the decision rule of its accuracy (the budget's is ``compiled``'s)."""
     if figures is None:
         from snncompile.estimate.plots import embedded_figures
 
@@ -182,7 +191,7 @@ def build_html_report(report: Report, labels: np.ndarray | None = None, compiled
            f"backend ({report.activity.time_base or 'on the float timeline'}); input: {report.input_note}. "
            "Counts are per inference (averaged over the batch). Energies marked >= are lower bounds: the target "
            "lacks some figures (listed below)."),
-        *_accuracy_section(report, labels, compiled),
+        *_accuracy_section(report, labels, compiled, readout),
         *_quantization_section(compiled),
         "<h2>Targets side by side</h2>", html_table(R.side_by_side_rows(data), R.SIDE_BY_SIDE),
         *([_p(line) for line in R.unknown_energy_notes(data)]),
@@ -208,10 +217,10 @@ def build_html_report(report: Report, labels: np.ndarray | None = None, compiled
 
 
 def write_html_report(report: Report, path: str | os.PathLike[str], labels: np.ndarray | None = None,
-                      compiled: CompiledSummary | None = None) -> Path:
+                      compiled: CompiledSummary | None = None, readout: str = DEFAULT_READOUT) -> Path:
     """Write :func:`build_html_report` to ``path`` atomically (a reader never sees half a
     page); returns the path."""
-    text = build_html_report(report, labels, compiled)
+    text = build_html_report(report, labels, compiled, readout=readout)
     out = Path(path)
     with atomic_path(out, suffix=".html") as tmp:
         Path(tmp).write_text(text, encoding="utf-8")

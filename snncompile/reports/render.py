@@ -55,7 +55,8 @@ def budget_summary(budget: ErrorBudget) -> list[str]:
     """The budget's verdict in lines: accuracies, the largest source and what to try."""
     lines = []
     if budget.accuracy:
-        lines.append("accuracy: " + ", ".join(f"{k} {v:.4f}" for k, v in budget.accuracy.items()))
+        lines.append(f"accuracy (readout {budget.readout}): "
+                     + ", ".join(f"{k} {v:.4f}" for k, v in budget.accuracy.items()))
     if budget.largest:
         source = budget.largest
         peak = max((*budget.layers, *budget.outputs), key=lambda b: b.gains[source])

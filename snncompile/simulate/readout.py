@@ -2,10 +2,12 @@
 
 The one registry of decision rules (:data:`READOUTS`), used wherever outputs are scored
 against labels: ``evaluate``, ``compare`` (accuracy, same class), ``simulate`` (accuracy
-when the input has labels), ``sweep`` and the zoo's seed table (:mod:`snncompile.zoo.table`,
-whose :class:`~snncompile.zoo.models.Row` names each network's readout). Every command
-takes ``--readout NAME`` (API: ``readout=``). Outputs are (n, T, ...) (the trailing axes
-flattened into outputs):
+when the input has labels), ``sweep``, ``report`` (the page's accuracy), the error budget
+(:mod:`snncompile.budget.measure`: accuracy per run, a value output's same class),
+convert's accuracy against the steps, :func:`snncompile.simulate.accuracy` and the zoo's
+seed table (:mod:`snncompile.zoo.table`, whose :class:`~snncompile.zoo.models.Row` names
+each network's readout). Every command takes ``--readout NAME`` (API: ``readout=``).
+Outputs are (n, T, ...) (the trailing axes flattened into outputs):
 
 - ``"count"`` (the default): class ``argmax_j sum_t y[n, t, j]`` (ties: the lowest
   index; :func:`snncompile.simulate.classify`); score: accuracy.
@@ -61,12 +63,14 @@ def rmse(outputs: np.ndarray, targets: np.ndarray) -> float | None:
 @dataclass(frozen=True)
 class Readout:
     """``name``: the command line's and JSON's spelling; ``label``: the words prose uses;
-    ``metric``: what :meth:`score` measures; ``decide``: outputs -> class per sample, None
-    for a regression (no class; scored by ``error``)."""
+    ``metric``: what :meth:`score` measures; ``meaning``: the rule in words (help texts,
+    reports); ``decide``: outputs -> class per sample, None for a regression (no class;
+    scored by ``error``)."""
 
     name: str
     label: str
     metric: str
+    meaning: str
     decide: Callable[[np.ndarray], np.ndarray] | None = None
     error: Callable[[np.ndarray, np.ndarray], float | None] | None = None
 
@@ -99,9 +103,14 @@ class Readout:
 
 
 READOUTS: dict[str, Readout] = {r.name: r for r in (
-    Readout("count", "spike count", "accuracy", spike_count_class),
-    Readout("first-spike", "first spike", "first-spike accuracy", first_spike_class),
-    Readout("rmse", "regression rmse", "rmse", error=rmse),
+    Readout("count", "spike count", "accuracy",
+            "the output with the most spikes, or the largest sum, over time; ties to the lowest index",
+            spike_count_class),
+    Readout("first-spike", "first spike", "first-spike accuracy",
+            "the output that spikes first, ties to the lowest index; a sample without output spikes is wrong",
+            first_spike_class),
+    Readout("rmse", "regression rmse", "rmse", "a regression: the root mean square error against targets",
+            error=rmse),
 )}
 
 #: the readout used when neither the user nor the model names one

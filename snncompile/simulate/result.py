@@ -120,6 +120,12 @@ def classify(output: np.ndarray) -> np.ndarray:
     return counts.argmax(axis=1)
 
 
-def accuracy(output: np.ndarray, labels: np.ndarray) -> float:
-    """Fraction of samples whose :func:`classify` equals the label."""
-    return float((classify(output) == np.asarray(labels).reshape(-1)).mean())
+def accuracy(output: np.ndarray, labels: np.ndarray, readout: str = "count") -> float:
+    """Fraction of samples whose class, as ``readout`` decides it (a classifying name in
+    :data:`~snncompile.simulate.readout.READOUTS`; ``count``: :func:`classify`), equals the
+    label; a sample the readout leaves undecided is wrong."""
+    from snncompile.simulate.readout import get_readout
+
+    score = get_readout(readout, classifying=True).score(output, labels)
+    assert score is not None  # a classifying readout always scores
+    return score

@@ -13,7 +13,8 @@ import pytest
 
 from snncompile.compile import build_artifact, save_artifact
 from snncompile.errors import InputError
-from snncompile.ir import LIF, Graph, Input, Linear, Output, save_graph
+from snncompile.ir import save_graph
+from tests.readout_cases import copy_graph, disagreeing_inputs
 
 MEASUREMENTS = Path(__file__).parents[2] / "snncompile" / "zoo" / "measurements.json"
 
@@ -27,27 +28,16 @@ def first_spike_oracle(out: np.ndarray) -> np.ndarray:
 
 @pytest.fixture
 def copy_model(tmp_path):
-    """Output spike j at step t exactly when input j is 1 at step t (a LIF with no memory)."""
-    g = Graph()
-    g.add("x", Input(shape=(2,)))
-    g.add("fc", Linear(weight=2.0 * np.eye(2)))
-    g.add("lif", LIF(shape=(2,), decay=0.0))
-    g.add("y", Output(shape=(2,)))
-    g.chain("x", "fc", "lif", "y")
     path = tmp_path / "copy.snnir"
-    save_graph(g, path)
+    save_graph(copy_graph(), path)
     return path
 
 
 @pytest.fixture
 def disagreeing(tmp_path):
-    """Sample 0: class 1 spikes first (step 1), class 0 more often (steps 3..6): count says 0,
-    first spike 1; sample 1: class 0 only (both say 0); sample 2: silent (first spike: no class)."""
-    x = np.zeros((3, 8, 2))
-    x[0, 3:7, 0], x[0, 1, 1] = 1.0, 1.0
-    x[1, 2, 0] = 1.0
+    """Labels 1, 0, 0 on :func:`~tests.readout_cases.disagreeing_inputs`."""
     path = tmp_path / "dis.npz"
-    np.savez(path, input=x, labels=np.array([1, 0, 0]))
+    np.savez(path, input=disagreeing_inputs(), labels=np.array([1, 0, 0]))
     return path
 
 
@@ -97,6 +87,27 @@ def test_simulate_compare_and_sweep_take_the_readout(run_cli, copy_model, disagr
     assert result["readout"] == "first-spike" and result["rows"][0]["accuracy"] == pytest.approx(2 / 3)
     cell = json.loads((tmp_path / "sw" / "cells" / f"{result['rows'][0]['cell']}.json").read_text())
     assert cell["readout"] == "first-spike" and cell["undecided"] == 1
+
+
+def test_compare_explain_scores_the_budget_by_the_same_readout(run_cli, copy_model, tmp_path):
+    """compare --explain's error budget decides classes as compare does (labels 1, 0, 1:
+    count 1/3, first spike 2/3 on every run)."""
+    from snncompile.ir import load_graph
+    from tests.readout_cases import DECIDED
+
+    x, labels = disagreeing_inputs(), np.array([1, 0, 1])
+    data, artifact = tmp_path / "d.npz", tmp_path / "copy.snnc"
+    np.savez(data, input=x, labels=labels)
+    save_artifact(build_artifact(load_graph(copy_model), "loihi", calibrate=x), artifact)
+    for readout, decided in DECIDED.items():
+        code, out, err = run_cli("compare", artifact, "--input", data, "--readout", readout, "--explain", "--json",
+                                 "--no-progress")
+        assert code == 0, err
+        result = json.loads(out)
+        expected = float(np.mean(np.array(decided) == labels))
+        assert result["budget"]["readout"] == readout
+        assert set(result["budget"]["accuracy_by_run"].values()) == {expected}
+        assert set(result["accuracy_by_backend"].values()) == {expected}
 
 
 @pytest.mark.parametrize("command", ["evaluate", "compare", "simulate", "sweep"])

@@ -167,3 +167,26 @@ def test_compiled_for_cortex_m4_the_generated_c_keeps_the_accuracy(digits, name)
     record = dict(record="all", membranes="neurons", currents="neurons")
     assert compare_runs(emulate(art.fixed, seq[:4], **record), c_backend.run(art.fixed, seq[:4], **record),
                         art.fixed) == []
+
+
+def test_accuracy_against_steps_decides_by_the_readout():
+    """Output spikes replayed step by step from the hand case whose first spike and spike
+    count disagree (tests/readout_cases.py), labels 1, 0, 1. After 2 steps sample 0 has one
+    spike, on class 1 (count: 1, 0, 0 -> 2/3; first spike: 1, none, none -> 1/3); after 8
+    count says 0, 0, 0 (1/3), first spike 1, 0, none (2/3)."""
+    from tests.readout_cases import disagreeing_inputs
+
+    class Replay(torch.nn.Module):
+        def reset(self):
+            self.t = 0
+
+        def forward(self, x):
+            self.t += 1
+            return torch.as_tensor(disagreeing_inputs()[:, self.t - 1])
+
+    labels = np.array([1, 0, 1])
+    assert accuracy_against_steps(Replay(), np.zeros((3, 1)), labels, [2, 8]) == {2: 2 / 3, 8: 1 / 3}
+    assert accuracy_against_steps(Replay(), np.zeros((3, 1)), labels, [2, 8], readout="first-spike") == \
+        {2: 1 / 3, 8: 2 / 3}
+    with pytest.raises(InputError, match="readout='rmse' is a regression"):
+        accuracy_against_steps(Replay(), np.zeros((3, 1)), labels, [2], readout="rmse")

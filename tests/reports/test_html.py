@@ -105,3 +105,33 @@ def test_pages_refuse_linked_pictures():
     report = run_estimates(graph, {"x": x}, resolve_targets("loihi"))
     with pytest.raises(ValueError, match="data: URI"):
         build_html_report(report, figures={"raster": "raster.png"})
+
+
+def test_the_reports_accuracy_and_budget_decide_by_the_readout(capsys, tmp_path):
+    """The hand graph whose first spike and spike count disagree (tests/readout_cases.py),
+    labels 1, 0, 1: count decides 0, 0, 0 (1/3), first spike 1, 0, none (2/3); the page's
+    run accuracy and its error budget's follow --readout, the JSON records it."""
+    import json
+
+    from snncompile.compile import build_artifact, save_artifact
+    from tests.readout_cases import DECIDED, copy_graph, disagreeing_inputs
+
+    x, labels = disagreeing_inputs(), np.array([1, 0, 1])
+    data, model, artifact = tmp_path / "d.npz", tmp_path / "copy.snnir", tmp_path / "copy.snnc"
+    np.savez(data, input=x, labels=labels)
+    save_graph(copy_graph(), model)
+    save_artifact(build_artifact(copy_graph(), "loihi", calibrate=x), artifact)
+    for readout, decided in DECIDED.items():
+        expected = f"{np.mean(np.array(decided) == labels):.4f}"
+        for m in (model, artifact):
+            page = tmp_path / f"{readout}.html"
+            result = json.loads(cli(capsys, "report", m, "--input", data, "--target", "loihi", "--readout", readout,
+                                    "-o", page, "--json", "--no-progress"))
+            assert result["readout"] == readout and result["readout_chosen_by"] == "option"
+            text = page.read_text()
+            assert f"<td>{expected}</td>" in text and f"as the readout &#x27;{readout}&#x27; decides" in text
+            if m == artifact:  # float, chip and the budget's line: all the readout's
+                assert text.count(f"<td>{expected}</td>") == 3
+                assert f"accuracy (readout {readout}): reference {expected}" in text
+    out = cli(capsys, "report", model, "--input", data, "--target", "loihi", "-o", tmp_path / "d.html", "--no-progress")
+    assert "readout: count (default)" in out

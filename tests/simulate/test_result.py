@@ -73,3 +73,17 @@ def test_compiled_run_says_it_is_shifted_by_the_latency_and_flushing_aligns_it(n
     flushed, extra = run_flushed(emulate, fixed, 30, inputs=inputs, record=["h"])
     assert extra == max(lags(fixed).values()) and flushed.on_float_timeline
     assert np.array_equal(flushed.outputs["y"][:, : 30 - lag], raw.outputs["y"][:, lag:])
+
+
+def test_accuracy_decides_by_the_readout_named():
+    """The hand case whose first spike and spike count disagree (tests/readout_cases.py)
+    as outputs, labels 1, 0, 1: count decides 0, 0, 0 (1/3), first spike 1, 0, none (2/3)."""
+    from snncompile.errors import InputError
+    from snncompile.simulate import accuracy
+    from tests.readout_cases import disagreeing_inputs
+
+    out, labels = disagreeing_inputs(), np.array([1, 0, 1])
+    assert accuracy(out, labels) == accuracy(out, labels, "count") == pytest.approx(1 / 3)
+    assert accuracy(out, labels, "first-spike") == pytest.approx(2 / 3)
+    with pytest.raises(InputError, match="readout='rmse' is a regression"):
+        accuracy(out, labels, "rmse")

@@ -372,14 +372,15 @@ QUANTIZE_STEPS: tuple[Step, ...] = (
 def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
              calibrate: Mapping[str, np.ndarray] | np.ndarray | None = None,
              capabilities: Capabilities | None = None, plan: ScalePlan | None = None,
-             budget: bool = False, fits: Callable[[QuantizeOptions], bool] | None = None) -> Quantized:
+             budget: bool = False, fits: Callable[[QuantizeOptions], bool] | None = None,
+             readout: str = "count") -> Quantized:
     """Run :data:`QUANTIZE_STEPS` on ``graph``. ``plan``: use these scales instead of
     choosing them. With ``calibrate``, the precision of the weights may be chosen by the
     spikes they give (:mod:`~snncompile.passes.quantize.choose_precision`; ``fits``: whether
     the target can hold a compilation with the given options). With ``calibrate`` and
     ``budget``, the report holds the error budget on the calibration input's first
     :data:`BUDGET_SAMPLES` samples (:mod:`snncompile.budget`; it runs the graph about ten
-    times)."""
+    times; a value output's same class as ``readout`` decides, :mod:`snncompile.simulate.readout`)."""
     spec = spec_from_target(target)
     options = options or QuantizeOptions()
 
@@ -394,7 +395,8 @@ def quantize(graph: Graph, target: Any, options: QuantizeOptions | None = None,
     if budget and calibrate is not None:
         report = done.report
         try:
-            report = dataclasses.replace(report, budget=error_budget(graph, done, _first(calibrate, BUDGET_SAMPLES)))
+            report = dataclasses.replace(report, budget=error_budget(graph, done, _first(calibrate, BUDGET_SAMPLES),
+                                                                    readout=readout))
         except SnnCompileError as exc:  # a node the ideal emulator has no form for: say so, compile anyway
             report = dataclasses.replace(report, notes=report.notes + (f"error budget not measured: {one_line(str(exc))}",))
         done = dataclasses.replace(done, report=report)
@@ -427,8 +429,9 @@ def untimed(graph: Graph, quantized: Quantized) -> Quantized:
 
 
 def error_budget(graph: Graph, quantized: Quantized, inputs: Mapping[str, np.ndarray] | np.ndarray,
-                 labels: np.ndarray | None = None) -> ErrorBudget:
-    """The error budget of ``quantized`` (compiled from float ``graph``) on ``inputs``."""
+                 labels: np.ndarray | None = None, readout: str = "count") -> ErrorBudget:
+    """The error budget of ``quantized`` (compiled from float ``graph``) on ``inputs``;
+    ``readout`` decides classes (:mod:`snncompile.simulate.readout`)."""
     from snncompile.budget.measure import Compiled, measure_budget
 
     flat = untimed(graph, quantized)
@@ -438,7 +441,7 @@ def error_budget(graph: Graph, quantized: Quantized, inputs: Mapping[str, np.nda
 
     assert quantized.context is not None
     return measure_budget(graph, compiled(quantized), compiled(flat), inputs,
-                          quantized.context.options.to_dict(), labels)
+                          quantized.context.options.to_dict(), labels, readout)
 
 
 __all__ = ["QUANTIZE_STEPS", "Capabilities", "FixedPointSpec", "QuantizationReport", "QuantizeContext",
