@@ -103,7 +103,7 @@ class NeuronKernel(Kernel):
         else:
             self.vth, self.ge = float(node.effective_threshold()), node.comparator is Comparator.GE
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
         self.u = torch.zeros((batch, *self.node.shape), dtype=F64)
         self.v = torch.zeros_like(self.u)
         self.membrane = self.v
@@ -151,7 +151,7 @@ class BoundaryKernel(Kernel):
     def __init__(self, node: Quantize):
         self.scale, self.start = torch.as_tensor(node.scale), node.start
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
         self.t = 0
 
     def step(self, x: torch.Tensor) -> torch.Tensor:

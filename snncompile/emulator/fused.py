@@ -271,10 +271,11 @@ class Records:
 
 
 def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_names, progress=False,
-              threads=None):
+              threads=None, first_sample=0):
     """Flatten ``graph`` into a program, run it, return (records, v, u, counts) with
     records as name -> (B, T, size) (int8 for spike trains, else int32) and counts
-    (T, node, 2) in ``order``. ``data``: name -> (B, T, flat) integer (or bool) payloads."""
+    (T, node, 2) in ``order``. ``data``: name -> (B, T, flat) integer (or bool) payloads
+    whose row ``k`` is sample ``first_sample + k`` of the data set."""
     program = Program.build(graph, order, shapes)
     full_batch = next(iter(data.values())).shape[0]
     threads = max(1, min(threads or default_threads(), full_batch))
@@ -311,8 +312,8 @@ def run_fused(graph, order, shapes, data, steps, length, rec_names, v_names, u_n
             lo, hi = chunk
             state.clear()
             for t0 in range(0, steps, block):
-                _call(program, state, t0, min(steps, t0 + block), hi - lo, length, inputs[lo:hi], rec, lo, hi,
-                      rec_kind, rec_off, v_off, u_off, counts_of_worker)
+                _call(program, state, t0, min(steps, t0 + block), first_sample + lo, hi - lo, length, inputs[lo:hi],
+                      rec, lo, hi, rec_kind, rec_off, v_off, u_off, counts_of_worker)
                 if bar is not None:
                     with lock:
                         next(bar, None)
@@ -379,9 +380,11 @@ class _State:
             buf[:] = 0
 
 
-def _call(program, state, t0, t1, n, length, inputs, rec, start, stop, rec_kind, rec_off, v_off, u_off, counts):
+def _call(program, state, t0, t1, sample0, n, length, inputs, rec, start, stop, rec_kind, rec_off, v_off, u_off,
+          counts):
+    """Steps ``t0 .. t1 - 1`` of rows ``start .. stop - 1`` (data-set samples ``sample0 ..``)."""
     syn = program.syn
-    run_program(t0, t1, start, n, length, program.kind, program.size, program.depth, program.edge_ptr, program.edge_src,
+    run_program(t0, t1, sample0, n, length, program.kind, program.size, program.depth, program.edge_ptr, program.edge_src,
                 program.edge_delay, program.inp_off, inputs, program.consts, program.node_aux, syn.rows, syn.ptr, syn.indices,
                 syn.weights, syn.delays, state.acc, state.acc32, program.lif, program.bias, state.u, state.v, state.left, state.hist,
                 state.scratch, state.active, rec_kind, rec_off, rec.rec8[start:stop], rec.rec32[start:stop], v_off,

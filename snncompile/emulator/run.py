@@ -199,12 +199,13 @@ class EmulatorBackend(Backend):
         if cores is None and not stepwise and all(fusable(node) for node in graph.nodes.values()):
             order = graph.step_order()
             traces, vtr, utr, counts = run_fused(graph, order, shapes, data, steps, length, keep, v_names,
-                                                 u_names, progress, threads)
+                                                 u_names, progress, threads, inputs.first_sample)
             count_log = _fused_counters(graph, order, counts) if counters else {}
             cycles = None
         else:
             traces, vtr, utr, count_log, cycles = _run_stepwise(
-                graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress)
+                graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress,
+                inputs.first_sample)
 
         def shaped(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             return {n: a.reshape(batch, steps, *shapes[n]) for n, a in series.items()}
@@ -258,6 +259,7 @@ def emulate(
     cores: Mapping | None = None,
     stepwise: bool = False,
     threads: int | None = None,
+    first_sample: int = 0,
     **_ignored: Any,
 ) -> SimResult:
     """Run a compiled graph on ``inputs`` (one (batch, time, *shape) array per Input; a
@@ -266,9 +268,12 @@ def emulate(
     ``v`` / ``u``); ``counters`` keeps per-node activity counts; ``cores`` (a core
     description, see :class:`CycleModel`) adds the cycle model. ``threads``: how many
     threads share the batch (default: every core this process may use, see
-    :func:`snncompile.emulator.fused.default_threads`). Recorded spike trains are int8."""
+    :func:`snncompile.emulator.fused.default_threads`). ``first_sample``: the data-set
+    index of the batch's first row (see :class:`~snncompile.simulate.backend.RunInputs`).
+    Recorded spike trains are int8."""
     return EMULATOR.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
-                        currents=currents, counters=counters, cores=cores, stepwise=stepwise, threads=threads)
+                        first_sample=first_sample, currents=currents, counters=counters, cores=cores,
+                        stepwise=stepwise, threads=threads)
 
 
 #: input dtypes the emulator reads as they are (no copy): they hold int32 payloads
@@ -301,12 +306,13 @@ def _fused_counters(graph: Graph, order: list[str], counts: np.ndarray) -> dict[
     return out
 
 
-def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress):
+def _run_stepwise(graph, data, steps, length, batch, keep, v_names, u_names, counters, cores, progress,
+                  first_sample=0):
     """Step-by-step in Python (per-node numba kernels; host nodes through their float64
     reference kernels): needed for the cycle model, which looks at every core after every
     step, and for mixed graphs."""
     runner = _Runner(graph, cores)
-    runner.reset(batch)
+    runner.reset(batch, first_sample)
 
     def buffer(n: str, dtype=np.int32) -> np.ndarray:
         return np.zeros((batch, steps, runner.sizes[n]), np.float64 if n in runner.floats else dtype)
@@ -347,8 +353,8 @@ class _HostKernel:
         self.in_shapes = graph.operand_shapes(name, shapes) if not node.source else {}
         self.kernel = build_kernel(node, self.in_shapes, torch.float64)
 
-    def reset(self, batch: int) -> None:
-        self.kernel.reset(batch)
+    def reset(self, batch: int, first_sample: int) -> None:
+        self.kernel.reset(batch, first_sample)
 
     def step(self, operands: dict[str, np.ndarray], batch: int) -> np.ndarray:
         import torch
@@ -397,12 +403,13 @@ class _Runner:
                     kernel.neurons_per_core = layout.neurons_per_core
             self.cycle_model = CycleModel(dict(cores), layout, self)
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
+        """Start a run of ``batch`` samples, row ``k`` being sample ``first_sample + k``."""
         self.batch = batch
         for k in self.kernels.values():
             k.reset(batch)  # type: ignore[attr-defined]
         for h in self.host.values():
-            h.reset(batch)
+            h.reset(batch, first_sample)
         self.history: dict[str, deque[_Out]] = {n: deque(maxlen=d) for n, d in self.max_delay.items()}
         if self.cycle_model:
             self.cycle_model.reset(batch)

@@ -52,8 +52,10 @@ def classes(graph: Graph) -> int:
 def evaluate_batch(job: EvalJob, dataset: Dataset, start: int, stop: int) -> EvalCounts:
     batch = dataset.read(start, stop)
     record, membranes = counted_nodes(job.graph)
+    # first_sample: a seeded source draws for each sample's index in the data set, so
+    # the counts are the same whatever the batch size
     result = get_backend(job.backend).run(job.graph, batch.arrays, steps=job.steps, record=record,
-                                          membranes=membranes)
+                                          membranes=membranes, first_sample=start)
     predicted = get_readout(job.readout, classifying=True).classes(result.output())
     confusion = undecided = None
     if batch.labels is not None:

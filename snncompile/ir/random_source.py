@@ -12,10 +12,14 @@ from a counter-based generator (no state: the value depends only on its indices)
     r(seed, b, t, i) = mix(mix(mix(mix(seed) ^ b) ^ t) ^ i) >> 32
 
 and ``p_i = round(probability_i * 2**32)`` (``threshold()``), so a spike has probability
-exactly ``p_i / 2**32``. ``b`` is the sample's index in the run (the row of the batch
-given to the executor). On a chip this is a population of neurons fed by the core's
-random number generator; the reference, the emulator and Lava (which replays the stream
-through a ring buffer) compute :func:`uniform32` bit for bit.
+exactly ``p_i / 2**32``. ``b`` is the sample's index in the data set, whatever batches
+the caller splits it into: row ``k`` of a batch that starts at sample ``s`` draws for
+``b = s + k`` (``first_sample`` of
+:class:`~snncompile.simulate.backend.RunInputs`, given to every backend's ``run``;
+``evaluate`` passes each batch's start), so a run gives the same numbers however it is
+split. On a chip this is a population of neurons fed by the core's random number
+generator; the reference, the emulator and Lava (which replays the stream through a ring
+buffer) compute :func:`uniform32` bit for bit.
 """
 
 from __future__ import annotations

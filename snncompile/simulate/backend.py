@@ -61,11 +61,17 @@ class GraphKind(str, Enum):
 
 @dataclass(frozen=True)
 class RunInputs:
-    """Inputs per Input node, ``(batch, time, *shape)``, checked against the graph."""
+    """Inputs per Input node, ``(batch, time, *shape)``, checked against the graph.
+    ``first_sample``: the index in the whole data set of the batch's row 0, so row ``k``
+    is sample ``first_sample + k`` (what a seeded source such as
+    :class:`~snncompile.ir.random_source.RandomSpikes` draws for): a caller that splits a
+    data set into batches passes each batch's start, and the run gives the same numbers
+    however the data set is split."""
 
     arrays: dict[str, np.ndarray]
     length: int
     batch: int
+    first_sample: int = 0
 
     def step(self, name: str, t: int) -> np.ndarray:
         """Input ``name`` at step ``t`` (zeros after the data ends)."""
@@ -74,14 +80,16 @@ class RunInputs:
 
 
 def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray,
-                     labels: np.ndarray | None = None) -> RunInputs:
+                     labels: np.ndarray | None = None, first_sample: int = 0) -> RunInputs:
     """One array per Input node (a bare array for single-input graphs), each ``(batch, time,
     *shape)``, of real numbers or booleans (complex, dates, strings and objects refused),
     finite, with at least one sample and one step, batch and time agreeing; returned in
     native byte order. An input that feeds a compiled graph's chip nodes carries integer
     payloads (spikes 0/1 or graded integers) that fit in int32 (Lava's RingBuffer).
-    ``labels``, when given, must be one integer class per sample. Every problem is an
-    InputError naming the input (docs/robustness.md)."""
+    ``labels``, when given, must be one integer class per sample; ``first_sample`` (the
+    data-set index of the batch's first sample, :class:`RunInputs`) a non-negative integer.
+    Every problem is an InputError naming the input (docs/robustness.md)."""
+    first_sample = check_first_sample(first_sample)
     if not isinstance(inputs, Mapping):  # one array (numpy, or a torch tensor)
         if len(graph.inputs) != 1:
             raise InputError(f"graph has inputs {graph.inputs}: pass a dict of arrays")
@@ -99,7 +107,17 @@ def normalize_inputs(graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray
     batch, length = shapes.pop()
     if labels is not None:
         check_labels(labels, int(batch))
-    return RunInputs(arrays, int(length), int(batch))
+    return RunInputs(arrays, int(length), int(batch), first_sample)
+
+
+def check_first_sample(first_sample: Any) -> int:
+    """``first_sample`` as an int in [0, 2**63) (the seeded stream hashes it as a uint64)."""
+    if isinstance(first_sample, bool) or not isinstance(first_sample, (int, np.integer)):
+        raise InputError(f"first_sample={first_sample!r}: must be an integer (a sample index)",
+                         options=("first_sample",))
+    if not 0 <= int(first_sample) < 2**63:
+        raise InputError(f"first_sample={first_sample}: must lie in [0, 2**63)", options=("first_sample",))
+    return int(first_sample)
 
 
 def _checked_input(name: str, shape: tuple[int, ...], value: Any, payloads: bool) -> np.ndarray:
@@ -203,10 +221,13 @@ class Backend(ABC):
         """Run a validated, supported graph for ``steps`` steps."""
 
     def run(self, graph: Graph, inputs: Mapping[str, np.ndarray] | np.ndarray, steps: int | None = None,
-            record: Record = None, membranes: Record = None, progress: bool = False, **options: Any) -> SimResult:
+            record: Record = None, membranes: Record = None, progress: bool = False, first_sample: int = 0,
+            **options: Any) -> SimResult:
+        """Run ``graph`` on ``inputs`` (a batch whose row 0 is sample ``first_sample`` of
+        the data set, see :class:`RunInputs`) for ``steps`` steps (default: the inputs')."""
         graph.validate()
         self.check(graph)
-        data = normalize_inputs(graph, inputs)
+        data = normalize_inputs(graph, inputs, first_sample=first_sample)
         steps = data.length if steps is None else int(steps)
         if steps < 1:
             raise InputError(f"steps must be at least 1, found {steps}")

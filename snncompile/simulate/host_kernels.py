@@ -138,7 +138,7 @@ class QuantizeKernel(Kernel):
         self.scale = torch.as_tensor(node.scale, dtype=dtype)
         self.start = node.start
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
         self.t = 0
 
     def step(self, x: torch.Tensor) -> torch.Tensor:

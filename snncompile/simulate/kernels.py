@@ -54,8 +54,10 @@ class Kernel:
 
     membrane: torch.Tensor | None = None
 
-    def reset(self, batch: int) -> None:  # noqa: B027 - stateless kernels need nothing
-        pass
+    def reset(self, batch: int, first_sample: int = 0) -> None:  # noqa: B027 - stateless kernels need nothing
+        """Start a run of ``batch`` samples whose row ``k`` is sample ``first_sample + k``
+        of the data set (:class:`~snncompile.simulate.backend.RunInputs`; only seeded
+        sources depend on it)."""
 
     def step(self, x: Any) -> torch.Tensor:
         raise NotImplementedError
@@ -123,7 +125,7 @@ class NeuronKernel(Kernel):
             self.comparator = node.comparator
             self.refractory = node.refractory
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
         zeros = torch.zeros((batch, *self.shape), dtype=self.dtype)
         self.i, self.membrane, self.s_prev = zeros, zeros.clone(), zeros.clone()
         self.left = torch.zeros((batch, *self.shape), dtype=torch.int64)  # refractory steps left
@@ -178,7 +180,7 @@ class DelayedSynapseKernel(Kernel):
         self.groups = [(d, _t(w, dtype)) for d, w in groups]
         self.length = max(d for d, _ in groups) + 1
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
         self.buffer = torch.zeros((self.length, batch, *self.shape), dtype=self.dtype)
         self.t = 0
 
@@ -288,7 +290,7 @@ class DelayKernel(Kernel):
         self.delay = torch.as_tensor(node.delay).expand(self.shape).to(torch.int64)
         self.length = int(self.delay.max()) + 1 if self.delay.numel() else 1
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
         self.buffer = torch.zeros((self.length, batch, *self.shape), dtype=self.dtype)
         self.t = 0
 
@@ -312,7 +314,7 @@ class ConstantKernel(Kernel):
     def __init__(self, node: Constant, dtype: torch.dtype):
         self.value = _t(node.value, dtype)
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
         self.out = self.value.expand(batch, *self.value.shape)
 
     def step(self, x: Any) -> torch.Tensor:
@@ -325,14 +327,15 @@ def _constant(node, shapes, dtype):
 
 
 class RandomSpikesKernel(Kernel):
-    """The seeded stream of :class:`~snncompile.ir.random_source.RandomSpikes`: sample ``b``
-    of the run is row ``b`` of the batch; the step counts from :meth:`reset`."""
+    """The seeded stream of :class:`~snncompile.ir.random_source.RandomSpikes`: row ``k``
+    of the batch draws for sample ``b = first_sample + k`` of the data set; the step
+    counts from :meth:`reset`."""
 
     def __init__(self, node: RandomSpikes, dtype: torch.dtype):
         self.node, self.dtype = node, dtype
 
-    def reset(self, batch: int) -> None:
-        self.samples, self.t = np.arange(batch), 0
+    def reset(self, batch: int, first_sample: int = 0) -> None:
+        self.samples, self.t = np.arange(first_sample, first_sample + batch, dtype=np.int64), 0
 
     def step(self, x: Any) -> torch.Tensor:
         spikes = self.node.spikes(self.samples, self.t).reshape(len(self.samples), *self.node.shape)

@@ -47,7 +47,7 @@ class ReferenceBackend(Backend):
     def execute(self, graph: Graph, inputs: RunInputs, steps: int, record: list[str], membranes: list[str],
                 progress: bool, dtype: torch.dtype = torch.float64, **_: Any) -> SimResult:
         runner = StepRunner(graph, dtype)
-        runner.reset(inputs.batch)
+        runner.reset(inputs.batch, inputs.first_sample)
         data = {n: torch.as_tensor(np.asarray(x), dtype=dtype) for n, x in inputs.arrays.items()}
         wanted = set(graph.outputs) | set(record)
         traces: dict[str, list[torch.Tensor]] = {n: [] for n in wanted}
@@ -83,12 +83,15 @@ def simulate(
     membranes: Record = None,
     dtype: torch.dtype = torch.float64,
     progress: bool = False,
+    first_sample: int = 0,
 ) -> SimResult:
     """Run ``graph`` on ``inputs`` (one array per Input node, (batch, time, *shape); a bare
     array is accepted for single-input graphs) for ``steps`` steps (default: the input
-    length; extra steps get zero input). Returns outputs and what was asked to record."""
+    length; extra steps get zero input). Returns outputs and what was asked to record.
+    ``first_sample``: the data-set index of the batch's first row (see
+    :class:`~snncompile.simulate.backend.RunInputs`)."""
     return REFERENCE.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
-                         dtype=dtype)
+                         first_sample=first_sample, dtype=dtype)
 
 
 class StepRunner:
@@ -111,10 +114,11 @@ class StepRunner:
             if e.delay > 0:
                 self.max_delay[e.src] = max(self.max_delay.get(e.src, 0), e.delay)
 
-    def reset(self, batch: int) -> None:
+    def reset(self, batch: int, first_sample: int = 0) -> None:
+        """Start a run of ``batch`` samples, row ``k`` being sample ``first_sample + k``."""
         self.batch = batch
         for k in self.kernels.values():
-            k.reset(batch)
+            k.reset(batch, first_sample)
         self.history: dict[str, deque[torch.Tensor]] = {n: deque(maxlen=d) for n, d in self.max_delay.items()}
 
     def edge_value(self, src: str, delay: int, outs: dict[str, torch.Tensor]) -> torch.Tensor:

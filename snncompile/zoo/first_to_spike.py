@@ -22,9 +22,11 @@ has a closed form (:func:`decision_probabilities`)::
 ``W``, ``b``: a logistic regression on the binarised training digits (scikit-learn,
 deterministic; held-out accuracy 0.931 as argmax), so ``W_j . x + b_j`` is a logit;
 ``NOISE_WEIGHT`` and ``THRESHOLD`` were chosen on the closed form (training digits
-would do as well) for a high expected first-to-spike accuracy with few silent samples. Each sample (row of a batch) draws its
-own noise: the stream is indexed by the row, so repeating one image over a batch gives
-independent trials of it.
+would do as well) for a high expected first-to-spike accuracy with few silent samples.
+Each sample draws its own noise: the stream is indexed by the sample's index in the data
+set (row ``k`` of a batch starting at sample ``s`` is sample ``s + k``), so repeating one
+image over a batch gives independent trials of it, and a data set gives the same
+decisions however it is batched.
 """
 
 from __future__ import annotations

@@ -102,3 +102,23 @@ def test_absurd_scheduling_options_are_refused_by_name(braille_graph, braille_sh
     """0 chunk batches was taken for 'automatic' and -1 retries passed to Ray (issue 13)."""
     with pytest.raises(InputError, match=message):
         evaluate(braille_graph, open_data(braille_shards, braille_graph), "reference", **{option: value})
+
+
+def test_a_seeded_random_source_gives_the_same_counts_at_every_batch_size(tmp_path):
+    """zoo:first-to-spike (a RandomSpikes source) on 40 held-out digits: batch sizes 1, 7,
+    32 and 40 give the same predictions and activity on the reference and, compiled for
+    loihi2, the emulator; the emulator's are those of one run over the whole set."""
+    from snncompile.passes.quantize import QuantizeOptions, quantize
+    from snncompile.zoo import first_to_spike as F
+
+    x, y = F.data("test")
+    x, y = F.repeat(x[:40]), y[:40]
+    g = F.first_to_spike_graph(*F.logits_model())
+    np.savez(tmp_path / "digits.npz", input=x, labels=y)
+    fixed = quantize(g, "loihi2", QuantizeOptions(), calibrate=x).fixed
+    for graph, backend in ((g, "reference"), (fixed, "emulator")):
+        runs = [evaluate(graph, open_data(tmp_path / "digits.npz", graph), backend, batch_size=b) for b in (1, 7, 32, 40)]
+        for ev in runs[:-1]:
+            assert np.array_equal(ev.counts.predicted, runs[-1].counts.predicted), (backend, ev.batch_size)
+            assert dumps({**numbers(ev), "batch_size": 0}) == dumps({**numbers(runs[-1]), "batch_size": 0})
+    assert np.array_equal(runs[0].counts.predicted, classify(get_backend("emulator").run(fixed, x).output()))

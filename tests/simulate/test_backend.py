@@ -74,6 +74,25 @@ def test_bad_labels_are_named(labels, problem):
         normalize_inputs(two_inputs(), {"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 3))}, labels=labels)
 
 
+@pytest.mark.parametrize(("first_sample", "problem"), [
+    (-1, r"first_sample=-1: must lie in \[0, 2\*\*63\)"),
+    (2**63, r"first_sample=9223372036854775808: must lie in"),
+    (1.5, "first_sample=1.5: must be an integer"),
+    (True, "first_sample=True: must be an integer"),
+])
+def test_bad_first_sample_is_named(first_sample, problem):
+    with pytest.raises(InputError, match=problem):
+        get_backend("reference").run(two_inputs(), {"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 3))},
+                                     first_sample=first_sample)
+
+
+def test_first_sample_reaches_the_backend():
+    data = normalize_inputs(two_inputs(), {"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 3))},
+                            first_sample=np.int64(40))
+    assert data.first_sample == 40 and type(data.first_sample) is int
+    assert normalize_inputs(two_inputs(), {"a": np.zeros((2, 4, 3)), "b": np.zeros((2, 4, 3))}).first_sample == 0
+
+
 def test_a_run_too_large_to_record_is_refused_before_allocating():
     g = two_inputs()
     with pytest.raises(InputError, match=r"a run of 1000000000000 steps x batch 2 .* more than the"):

@@ -119,7 +119,7 @@ def _run_segments(backend: CBackend, graph: Graph, inputs: RunInputs, steps: int
         arrays = {n: padded_steps(inputs.arrays[n], steps) for n in sub.inputs if n in inputs.arrays}
         arrays.update({n: emulated.recorded[n] for n in fed})
         mine = set(segment)
-        part = backend.execute(sub, RunInputs(arrays, steps, inputs.batch), steps, [n for n in record if n in mine],
+        part = backend.execute(sub, RunInputs(arrays, steps, inputs.batch, inputs.first_sample), steps, [n for n in record if n in mine],
                                [n for n in membranes if n in mine], False, currents=[n for n in u_names if n in mine])
         result.recorded.update(part.recorded)
         result.outputs.update({o: a for o, a in part.outputs.items() if o in graph.outputs})

@@ -124,6 +124,7 @@ def run_lava(
     currents: Record = None,
     sparse: bool | None = None,
     timeout: float | str | None = DEFAULT_TIMEOUT,
+    first_sample: int = 0,
     **_ignored: Any,
 ) -> SimResult:
     """Run a graph in Lava, sample by sample; same arguments and result layout as
@@ -132,9 +133,11 @@ def run_lava(
     :mod:`.floating`: each zero-delay synapse stage adds ``LATENCY`` steps); a mixed graph
     segment by segment (see module docstring). ``sparse`` forces Sparse (True) or Dense
     (False) synapse processes; None picks by density. The run happens in a child process
-    stopped after ``timeout`` seconds (see :meth:`LavaBackend.execute`)."""
+    stopped after ``timeout`` seconds (see :meth:`LavaBackend.execute`). ``first_sample``:
+    the data-set index of the batch's first row (the seeded sources' sample index, see
+    :class:`~snncompile.simulate.backend.RunInputs`)."""
     return LAVA.run(graph, inputs, steps=steps, record=record, membranes=membranes, progress=progress,
-                    currents=currents, sparse=sparse, timeout=timeout)
+                    first_sample=first_sample, currents=currents, sparse=sparse, timeout=timeout)
 
 
 #: what a Lava run imports on its first run (its compiler, runtime and the process models
@@ -208,9 +211,10 @@ def _run_whole(graph: Graph, inputs: RunInputs, steps: int, names: list[str], v_
             pad = np.zeros((steps, *x.shape[1:]), np.int64 if fixed else np.float64)
             pad[: min(steps, inputs.length)] = x[:steps]
             sample[n] = pad
-        for n, node in graph.items():  # the seeded stream of sample b, replayed
+        index = np.array([inputs.first_sample + b])  # row b is this sample of the data set
+        for n, node in graph.items():  # the seeded stream of that sample, replayed
             if isinstance(node, RandomSpikes):
-                sample[n] = np.stack([node.spikes(np.array([b]), t)[0] for t in range(steps)]).reshape(steps, *node.shape)
+                sample[n] = np.stack([node.spikes(index, t)[0] for t in range(steps)]).reshape(steps, *node.shape)
         if fixed:
             procs, out_port = _build_fixed(graph, plan, shapes, sample, sparse)
         else:
@@ -245,7 +249,7 @@ def _run_segments(graph: Graph, inputs: RunInputs, steps: int, names: list[str],
         sub, fed = extract(graph, segment)
         arrays = {n: padded_steps(inputs.arrays[n], steps) for n in sub.inputs if n in inputs.arrays}
         arrays.update({n: emulated.recorded[n] for n in fed})
-        data = RunInputs(arrays, steps, inputs.batch)
+        data = RunInputs(arrays, steps, inputs.batch, inputs.first_sample)
         mine = [n for n in segment if not isinstance(graph.nodes[n], (*FLAT_VIEWS, Output, Constant))]
         part = _run_whole(sub, data, steps, [n for n in names if n in mine], [n for n in v_wanted if n in mine],
                           [n for n in u_wanted if n in mine], progress, sparse)
