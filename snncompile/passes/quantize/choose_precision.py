@@ -93,12 +93,15 @@ def choose_precision(first: Any, options: QuantizeOptions, recompile: Callable[[
         return first, None
     single = (f"precision: single-precision weights agree with float on {worst[1]:.2%} of '{worst[0]}''s "
               f"calibration spikes (target {AGREEMENT_TARGET:.0%})")
-    best, best_worst, chosen = first, worst, None
+    best, best_worst, chosen, vetoed = first, worst, None, ""
     for changes in tries(first):
         candidate_options = dataclasses.replace(options, auto_precision=False, **changes)
         if fits is not None and not fits(candidate_options):
-            return first, (f"{single}; multi-precision weights ({describe(changes)}) would break the target's "
-                           "mapping rules, so single precision is kept")
+            if chosen is None:
+                return first, (f"{single}; multi-precision weights ({describe(changes)}) would break the target's "
+                               "mapping rules, so single precision is kept")
+            vetoed = f" ({describe(changes)} would break the target's mapping rules)"
+            break  # keep the best compilation that fits
         candidate = recompile(candidate_options)
         found = worst_agreement(candidate)
         if found is not None and found[1] > best_worst[1]:
@@ -110,5 +113,5 @@ def choose_precision(first: Any, options: QuantizeOptions, recompile: Callable[[
     added = synapse_count(best) - synapse_count(first)
     times = {2: "twice", 3: "three times"}[chosen["weight_split"]]
     return best, (f"{single}, so the weights were compiled with {describe(chosen)}: worst layer "
-                  f"'{best_worst[0]}' {best_worst[1]:.2%}, {added} synapse(s) more (residuals: up to {times} the "
+                  f"'{best_worst[0]}' {best_worst[1]:.2%}{vetoed}, {added} synapse(s) more (residuals: up to {times} the "
                   "synaptic work); auto_precision=False (CLI: --weight-split 1) keeps single precision")

@@ -99,6 +99,25 @@ def test_the_target_can_veto_multi_precision(fold):
     assert any("would break the target's mapping rules" in n for n in q.report.notes)
 
 
+def test_a_veto_of_a_later_try_keeps_the_best_that_fits():
+    """The choice itself, with stand-in compilations: single precision 0.90, two parts
+    0.97, three parts vetoed by the mapping rules: two parts are kept (not single)."""
+    from types import SimpleNamespace
+
+    from snncompile.passes.quantize.choose_precision import choose_precision
+
+    def compiled(agreement, synapses):
+        layer = SimpleNamespace(name="out", spike_agreement=agreement)
+        return SimpleNamespace(report=SimpleNamespace(layers=[layer]), fixed=SimpleNamespace(
+            nodes={f"s{i}": FixedSynapse.__new__(FixedSynapse) for i in range(synapses)}))
+
+    first = compiled(0.90, 2)
+    by_split = {2: compiled(0.97, 4), 3: compiled(0.995, 6)}
+    kept, note = choose_precision(first, QuantizeOptions(), lambda o: by_split[o.weight_split],
+                                  fits=lambda o: o.weight_split < 3)
+    assert kept is by_split[2] and "weight_split=3" in note and "mapping rules" in note and "97.00%" in note
+
+
 def test_no_calibration_no_choice(fold):
     q = quantize(braille("zero"), "loihi2")
     assert q.options.weight_split == 1 and not any(n.startswith("precision:") for n in q.report.notes)
