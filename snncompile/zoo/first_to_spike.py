@@ -19,8 +19,8 @@ has a closed form (:func:`decision_probabilities`)::
     P(class j) = q_j prod_{i<j} (1 - q_i) * sum_{t<T} prod_i (1 - q_i)^t
     P(silent)  = prod_i (1 - q_i)^T
 
-``W``, ``b``: a logistic regression on the binarised training digits (scikit-learn,
-deterministic; held-out accuracy 0.931 as argmax), so ``W_j . x + b_j`` is a logit;
+``W``, ``b``: a logistic regression on the binarised training digits (scikit-learn;
+stored in ``weights/first_to_spike.npz``; held-out accuracy 0.931 as argmax), so ``W_j . x + b_j`` is a logit;
 ``NOISE_WEIGHT`` and ``THRESHOLD`` were chosen on the closed form (training digits
 would do as well) for a high expected first-to-spike accuracy with few silent samples.
 Each sample draws its own noise: the stream is indexed by the sample's index in the data
@@ -32,6 +32,7 @@ decisions however it is batched.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -55,13 +56,25 @@ def data(split: str) -> tuple[np.ndarray, np.ndarray]:
     return (images > 0.5).astype(np.float64), labels
 
 
-def logits_model() -> tuple[np.ndarray, np.ndarray]:
+#: the stored fit (:func:`fit_logits`, saved by ``python -m snncompile.zoo.first_to_spike``):
+#: the solver's last bits depend on the BLAS thread count, so the network is the stored
+#: arrays, not a fit made at load time
+WEIGHTS = Path(__file__).parent / "weights" / "first_to_spike.npz"
+
+
+def fit_logits() -> tuple[np.ndarray, np.ndarray]:
     """(W (10, 64), b (10,)): logistic regression on the binarised training digits."""
     from sklearn.linear_model import LogisticRegression
 
     x, y = data("train")
     fit = LogisticRegression(C=0.1, max_iter=2000).fit(x, y)
     return fit.coef_.astype(np.float64), fit.intercept_.astype(np.float64)
+
+
+def logits_model() -> tuple[np.ndarray, np.ndarray]:
+    """The stored (W, b) of :func:`fit_logits`."""
+    with np.load(WEIGHTS, allow_pickle=False) as stored:
+        return stored["weight"], stored["bias"]
 
 
 def first_to_spike_graph(weight: np.ndarray, bias: np.ndarray, seed: int = SEED) -> Graph:
@@ -105,3 +118,13 @@ def first_spike_class(spikes: np.ndarray) -> np.ndarray:
     :func:`snncompile.simulate.readout.first_spike_class`); ``CLASSES`` for a silent sample
     (the last column of :func:`decision_probabilities`)."""
     return readout.first_spike_class(spikes, silent=CLASSES)
+
+
+if __name__ == "__main__":  # refit and store the weights (atomically)
+    from snncompile.fileio import atomic_path
+
+    weight, bias = fit_logits()
+    with atomic_path(WEIGHTS) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, weight=weight, bias=bias)
+    print(f"wrote {WEIGHTS}")

@@ -18,6 +18,13 @@ def model():
     return F.first_to_spike_graph(weight, bias), weight, bias, x, y
 
 
+def test_stored_weights_are_the_logistic_regression():
+    # stored because the solver's last bits follow the BLAS thread count (the seed table
+    # fingerprints the arrays); a refit agrees far below any decision's sensitivity
+    for stored, refit in zip(F.logits_model(), F.fit_logits(), strict=True):
+        np.testing.assert_allclose(stored, refit, rtol=1e-6, atol=1e-9)
+
+
 def test_closed_form_is_a_distribution_and_matches_a_direct_sum():
     drive = np.array([[4.0, 1.0, 4.5] + [-9.0] * 7, [-9.0] * 10])
     pr = F.decision_probabilities(drive, steps=5)
