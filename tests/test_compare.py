@@ -396,3 +396,61 @@ def test_a_bare_array_feeds_the_first_input(loihi2, x):
     q = quantize(g, loihi2, QuantizeOptions(scale=2**14))
     with pytest.raises(InputError, match=r"no data for input node\(s\) \['x2'\]"):
         compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+
+
+def test_the_spike_table_is_shown_only_when_nothing_is_compared():
+    """The per-layer spike table stands in for the comparison when one backend is left
+    (no pairs); beside a pair it would repeat the pair's spike columns."""
+    from snncompile.compare import render_comparison
+
+    spikes = {"reference": {"h": 7}}
+    one_left = {"backends": ["reference"], "batch": 1, "steps": 4, "pairs": [], "spikes_by_backend": spikes}
+    assert "nothing to compare with" in render_comparison(one_left)
+    pair = {"a": "reference", "b": "emulator", "layers": [], "first_layer": None, "first_step": None}
+    both = {**one_left, "backends": ["reference", "emulator"], "pairs": [pair],
+            "spikes_by_backend": {**spikes, "emulator": {"h": 7}}}
+    shown = render_comparison(both)
+    assert "identical spikes in every layer" in shown and "nothing to compare with" not in shown
+
+
+def test_a_membrane_readout_is_compared_in_float_units(loihi2, x):
+    """An LI readout: the emulator's integer v divided by the readout's scale (1024 units
+    per float unit here) is the float v to within a few units of rounding per step, far
+    below 0.01 of the float values' range (2.1)."""
+    from snncompile.ir import LI
+    from snncompile.simulate import simulate
+
+    g = Graph()
+    g.add("x", Input(shape=(2,)))
+    g.add("f1", Linear(weight=[[1.0, 0.5], [0.5, 1.0]]))
+    g.add("h", IF(shape=(2,), threshold=1.0))
+    g.add("f2", Linear(weight=[[0.75, 0.5], [0.25, 1.0]]))
+    g.add("r", LI(shape=(2,), decay=0.5))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "f1", "h", "f2", "r", "y")
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**10))
+    assert q.fixed.nodes["r"].scale == 1024
+    c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+    assert np.abs(simulate(g, x).outputs["y"]).max() > 1
+    assert 0 < c.output_max_error["reference vs emulator"] < 0.01
+
+
+def test_mismatches_only_when_asked_and_left_out_of_equality(loihi2, x):
+    """Mismatches are kept only with keep_mismatches; two runs of the same comparison are
+    equal whatever they kept (the kept arrays take no part in ==)."""
+    g, changed = two_layers(), two_layers(w2=0.25)
+    q = quantize(changed, loihi2, QuantizeOptions(scale=2**14))
+    plain = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+    kept = [compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"], keep_mismatches=True) for _ in range(2)]
+    assert plain.mismatches == () and len(kept[0].mismatches) == 1
+    assert kept[0] == kept[1] == plain
+
+
+def test_accuracy_only_with_labels_and_one_output(loihi2, x):
+    """Accuracy needs labels, and one output to read them against."""
+    g = two_layers()
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**14))
+    assert compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"]).accuracy == {}
+    g2 = two_branches()
+    q2 = quantize(g2, loihi2, QuantizeOptions(scale=2**14))
+    assert compare_graphs(g2, q2.fixed, q2.lags, x, ["reference", "emulator"], labels=np.zeros(3)).accuracy == {}
