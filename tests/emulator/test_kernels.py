@@ -221,3 +221,33 @@ def test_synops_count_the_active_rows_only_and_no_core_counters_without_cores(sa
                                   0, 1, np.zeros((1, 1, 3), np.int64), np.zeros(3, np.int64), 0, counted)
     assert synops == 3
     assert not counted.any()
+
+
+def _splitmix_r(seed, b, t, i):
+    """r(seed, b, t, i) of ir.random_source's docstring, in Python integers mod 2**64."""
+    def mix(x):
+        z = (x + 0x9E3779B97F4A7C15) % 2**64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2**64
+        return z ^ (z >> 31)
+
+    return mix(mix(mix(mix(seed) ^ b) ^ t) ^ i) >> 32
+
+
+def test_a_random_spike_needs_r_strictly_below_its_threshold():
+    """y = 1 when r < p: a threshold equal to the element's r does not fire, r + 1 does."""
+    r0, r1 = _splitmix_r(7, 2, 3, 0), _splitmix_r(7, 2, 3, 1)
+    out = np.full(2, 9, np.int8)
+    K.random_spikes(7, 2, 3, np.array([r0, r1 + 1], np.int64), out, 1)
+    assert out.tolist() == [0, 1]
+
+
+def test_a_delay_that_reaches_the_ring_buffers_end_wraps_to_slot_0():
+    """Three slots, the current one 1: delays 0, 1, 2 land in slots 1, 2 and (1 + 2 = 3)
+    0 of the ring buffer."""
+    indptr, indices = np.array([0, 3]), np.array([0, 1, 2])
+    weights, delays = np.array([5, 6, 7], np.int64), np.array([0, 1, 2], np.uint8)
+    acc = np.zeros((3, 1, 3), np.int64)
+    K.csr_accumulate(np.array([0], np.int64), 1, np.array([[1]], np.int64), 1, False, 0, indptr, indices, weights,
+                     delays, 1, 3, acc, np.zeros(3, np.int64), 0, np.zeros((1, 1), np.int64))
+    assert acc[:, 0].tolist() == [[0, 0, 7], [5, 0, 0], [0, 6, 0]]
