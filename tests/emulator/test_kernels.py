@@ -251,3 +251,11 @@ def test_a_delay_that_reaches_the_ring_buffers_end_wraps_to_slot_0():
     K.csr_accumulate(np.array([0], np.int64), 1, np.array([[1]], np.int64), 1, False, 0, indptr, indices, weights,
                      delays, 1, 3, acc, np.zeros(3, np.int64), 0, np.zeros((1, 1), np.int64))
     assert acc[:, 0].tolist() == [[0, 0, 7], [5, 0, 0], [0, 6, 0]]
+
+
+def test_lava_keeps_a_current_of_exactly_2_to_the_23():
+    """Lava 0.10's LIF (proc/lif/models.py) wraps u only when ``decayed_curr > max_uv_val``
+    (2**23): (2**17) << 6 = 2**23 stays 2**23."""
+    lif = FixedLIF(shape=(1,), du=4095, dv=0, vth=(1 << 16))
+    u, _, _, _ = _step(lif, 1 << 17)
+    assert u == 1 << 23
