@@ -27,6 +27,8 @@ def _step(node: FixedLIF, a, u0=0, v0=0, a_lo=None, a_hi=None, bias=0):
     (16, 3, 14),    # 16 >> 3 = 2
     (-16, 3, -14),  # -16 >> 3 = -2
     (0, 3, 0),
+    (1, 3, 0),      # 1 >> 3 = 0: one step toward 0 is 0
+    (-1, 3, 0),
 ])
 def test_shift_decay_takes_at_least_one_step_toward_zero(x, shift, expected):
     assert K._decay(x, K.DECAY_SHIFT, shift, 0) == expected
@@ -259,3 +261,27 @@ def test_lava_keeps_a_current_of_exactly_2_to_the_23():
     lif = FixedLIF(shape=(1,), du=4095, dv=0, vth=(1 << 16))
     u, _, _, _ = _step(lif, 1 << 17)
     assert u == 1 << 23
+
+
+def test_a_graded_spike_sends_v_before_reset_shifted_right():
+    """FixedLIF's docstring: a graded neuron sends v_pre_reset >> vth_shift. v = 13 passes
+    vth << vth_shift = 1 << 2 = 4 and sends 13 >> 2 = 3."""
+    lif = FixedLIF(shape=(1,), vth=1, vth_shift=2, act_shift=0, state_bits=16, decay_encoding="none",
+                   graded=True, state_range="twos_complement")
+    _, v, out, count = _step(lif, 13)
+    assert (v, out, count) == (0, 3, 1)
+
+
+@pytest.mark.parametrize("saturate", [False, True])
+def test_one_neuron_per_core_counts_each_target_on_its_own_core(saturate):
+    """neurons_per_core = 1: targets 0, 1, 2 are cores 0, 1, 2, one synop each."""
+    indptr, indices, weights = np.array([0, 3]), np.array([0, 1, 2]), np.array([1, 1, 1], np.int64)
+    cores, counted = np.array([0, 1, 2]), np.zeros((1, 3), np.int64)
+    x, active = np.array([[1]], np.int64), np.array([0], np.int64)
+    if saturate:
+        s, lo, hi = np.zeros((1, 3), np.int64), np.full((1, 3), -9, np.int64), np.full((1, 3), 9, np.int64)
+        K.csr_saturate(active, 1, x, 1, False, 0, indptr, indices, weights, 0, -9, 9, s, lo, hi, cores, 1, counted)
+    else:
+        K.csr_accumulate(active, 1, x, 1, False, 0, indptr, indices, weights, np.zeros(3, np.uint8), 0, 1,
+                         np.zeros((1, 1, 3), np.int64), cores, 1, counted)
+    assert counted.tolist() == [[1, 1, 1]]
