@@ -285,3 +285,12 @@ def test_one_neuron_per_core_counts_each_target_on_its_own_core(saturate):
         K.csr_accumulate(active, 1, x, 1, False, 0, indptr, indices, weights, np.zeros(3, np.uint8), 0, 1,
                          np.zeros((1, 1, 3), np.int64), cores, 1, counted)
     assert counted.tolist() == [[1, 1, 1]]
+
+
+@pytest.mark.parametrize(("timing", "u"), [("after_decay", 60 + 20), ("before_decay", 140 - 70)])
+def test_wrapping_current_decays_before_or_after_the_input(timing, u):
+    """The wrapping current (Lava's): after_decay: u = D(u) + a; before_decay:
+    u = D(u + a); D(x) = x - (x >> 1), u = 120, a = 20 (act_shift 0): 80 or 70."""
+    lif = FixedLIF(shape=(1,), state_bits=16, decay_bits=0, decay_encoding="shift", du=1, dv=1, vth=30000,
+                   vth_shift=0, act_shift=0, state_range="twos_complement", input_timing=timing)
+    assert _step(lif, 20, u0=120)[0] == u
