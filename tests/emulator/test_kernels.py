@@ -294,3 +294,14 @@ def test_wrapping_current_decays_before_or_after_the_input(timing, u):
     lif = FixedLIF(shape=(1,), state_bits=16, decay_bits=0, decay_encoding="shift", du=1, dv=1, vth=30000,
                    vth_shift=0, act_shift=0, state_range="twos_complement", input_timing=timing)
     assert _step(lif, 20, u0=120)[0] == u
+
+
+@pytest.mark.parametrize(("x", "factor", "expected"), [
+    (-1, 1, 0),          # -1 / 4096 truncates to 0 (a floor would give -1)
+    (-3, 2048, -1),      # -1.5 -> -1
+    (3, 2048, 1),        # 1.5 -> 1
+    (-8192, 2048, -4096),
+])
+def test_multiply_decay_truncates_toward_zero(x, factor, expected):
+    """D(x) = trunc0(x * factor / 2**12) (FixedLIF's MULTIPLY decay, as Lava's LIF)."""
+    assert K._decay(x, K.DECAY_MULTIPLY, factor, 12) == expected
