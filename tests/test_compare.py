@@ -308,3 +308,149 @@ def test_a_negative_tolerance_is_refused_before_anything_runs(loihi2, x, monkeyp
     with pytest.raises(InputError, match="tolerance_steps=-1: must be 0 or more"):
         compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"], tolerance_steps=-1)
     assert ran == []
+
+
+def test_the_rendered_divergence_names_its_sample_and_neuron():
+    """A hand-built comparison (the ``--json`` shape render_comparison reads): the first
+    divergence line names the sample and neuron when it has them, and neither when not."""
+    from snncompile.compare import render_comparison
+
+    pair = {"a": "reference", "b": "emulator", "layers": [], "first_layer": "o", "first_step": 5,
+            "first_sample": 2, "first_neuron": 1}
+    result = {"backends": ["reference", "emulator"], "batch": 3, "steps": 30, "pairs": [pair]}
+    assert "first divergence: layer 'o' at step 5, sample 2, neuron 1 (neuron:" in render_comparison(result)
+    bare = {**result, "pairs": [{**pair, "first_sample": None, "first_neuron": None}]}
+    assert "first divergence: layer 'o' at step 5 (neuron:" in render_comparison(bare)
+
+
+def test_two_outputs_get_an_agreement_each(loihi2, x):
+    """Two outputs: one agreement per output, keyed by its name; the unchanged branch
+    (y1) agrees fully, the changed one (y2) as two float simulations of the original and
+    the changed network say (the fixed graph is the changed one, quantized exactly)."""
+    from snncompile.simulate import simulate
+
+    g, changed = two_branches(), two_branches(1.0, 0.25)
+    q = quantize(changed, loihi2, QuantizeOptions(scale=2**14))
+    c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+    y2 = np.mean(simulate(g, x).outputs["y2"] == simulate(changed, x).outputs["y2"])
+    assert y2 < 1
+    assert c.output_agreement == {"reference vs emulator (y1)": 1.0,
+                                  "reference vs emulator (y2)": pytest.approx(y2)}
+
+
+def test_the_first_divergence_of_a_wide_layer_names_its_sample_and_neuron(loihi2, x):
+    """Only the first branch changed (h, two neurons): the first divergence is where two
+    float simulations of h differ first (earliest step, then sample, then neuron); with
+    this data sample and neuron differ, so neither can stand for the other."""
+    from snncompile.simulate import simulate
+
+    g, changed = two_branches(), two_branches(a=0.25)
+    q = quantize(changed, loihi2, QuantizeOptions(scale=2**14))
+    (pair,) = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"]).pairs
+    a, b = simulate(g, x, record=["h"]).recorded["h"], simulate(changed, x, record=["h"]).recorded["h"]
+    sample, step, neuron = np.nonzero(a != b)
+    first = np.lexsort((neuron, sample, step))[0]
+    assert sample[first] != neuron[first]
+    assert (pair.first_layer, pair.first_step, pair.first_sample, pair.first_neuron) == (
+        "h", step[first], sample[first], neuron[first])
+
+
+def test_an_empty_reference_agrees_fully():
+    """No steps left after the reference's lag, or a layer of no neurons: nothing differs."""
+    assert aligned_agreement(np.zeros((1, 3, 2)), np.zeros((1, 5, 2)), lag=2, ref_lag=3) == 1.0
+    assert aligned_agreement(np.zeros((2, 4, 0)), np.zeros((2, 4, 0)), lag=0) == 1.0
+
+
+def test_a_spike_moved_off_the_first_step_agrees_within_one_step():
+    """a spikes at step 0, b at step 1: within +-1 step each entry finds its value in the
+    other train (a's spike at b's step 1, b's silence at a's step 1, ...): full agreement;
+    exactly, two of the 2 x 4 entries differ."""
+    a, b = np.zeros((1, 4, 2)), np.zeros((1, 4, 2))
+    a[0, 0, 1] = b[0, 1, 1] = 1
+    assert agreement_within(a, b, 0) == pytest.approx(6 / 8)
+    assert agreement_within(a, b, 1) == agreement_within(b, a, 1) == 1.0
+
+
+def test_skipped_and_failed_backends_are_rendered_with_their_reason():
+    from snncompile.compare import render_comparison
+
+    result = {"backends": ["reference", "emulator"], "batch": 1, "steps": 4, "pairs": [],
+              "skipped": {"lava": "lava is not installed"}, "failed": {"onnx": "stopped after 60 s"}}
+    shown = render_comparison(result).splitlines()
+    assert "skipped lava: lava is not installed" in shown and "FAILED onnx: stopped after 60 s" in shown
+
+
+def test_a_bare_array_feeds_the_first_input(loihi2, x):
+    """A bare array is the graph's first input: a graph of two inputs then lacks the second."""
+    g = Graph()
+    g.add("x1", Input(shape=(2,)))
+    g.add("x2", Input(shape=(2,)))
+    g.add("f1", Linear(weight=[[1.0, 0.5], [0.5, 1.0]]))
+    g.add("h", IF(shape=(2,), threshold=1.0))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x1", "f1", "h", "y")
+    g.add("f2", Linear(weight=[[1.0, 0.5], [0.5, 1.0]]))
+    g.add("o", IF(shape=(2,), threshold=1.0))
+    g.add("z", Output(shape=(2,)))
+    g.chain("x2", "f2", "o", "z")
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**14))
+    with pytest.raises(InputError, match=r"no data for input node\(s\) \['x2'\]"):
+        compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+
+
+def test_the_spike_table_is_shown_only_when_nothing_is_compared():
+    """The per-layer spike table stands in for the comparison when one backend is left
+    (no pairs); beside a pair it would repeat the pair's spike columns."""
+    from snncompile.compare import render_comparison
+
+    spikes = {"reference": {"h": 7}}
+    one_left = {"backends": ["reference"], "batch": 1, "steps": 4, "pairs": [], "spikes_by_backend": spikes}
+    assert "nothing to compare with" in render_comparison(one_left)
+    pair = {"a": "reference", "b": "emulator", "layers": [], "first_layer": None, "first_step": None}
+    both = {**one_left, "backends": ["reference", "emulator"], "pairs": [pair],
+            "spikes_by_backend": {**spikes, "emulator": {"h": 7}}}
+    shown = render_comparison(both)
+    assert "identical spikes in every layer" in shown and "nothing to compare with" not in shown
+
+
+def test_a_membrane_readout_is_compared_in_float_units(loihi2, x):
+    """An LI readout: the emulator's integer v divided by the readout's scale (1024 units
+    per float unit here) is the float v to within a few units of rounding per step, far
+    below 0.01 of the float values' range (2.1)."""
+    from snncompile.ir import LI
+    from snncompile.simulate import simulate
+
+    g = Graph()
+    g.add("x", Input(shape=(2,)))
+    g.add("f1", Linear(weight=[[1.0, 0.5], [0.5, 1.0]]))
+    g.add("h", IF(shape=(2,), threshold=1.0))
+    g.add("f2", Linear(weight=[[0.75, 0.5], [0.25, 1.0]]))
+    g.add("r", LI(shape=(2,), decay=0.5))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "f1", "h", "f2", "r", "y")
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**10))
+    assert q.fixed.nodes["r"].scale == 1024
+    c = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+    assert np.abs(simulate(g, x).outputs["y"]).max() > 1
+    assert 0 < c.output_max_error["reference vs emulator"] < 0.01
+
+
+def test_mismatches_only_when_asked_and_left_out_of_equality(loihi2, x):
+    """Mismatches are kept only with keep_mismatches; two runs of the same comparison are
+    equal whatever they kept (the kept arrays take no part in ==)."""
+    g, changed = two_layers(), two_layers(w2=0.25)
+    q = quantize(changed, loihi2, QuantizeOptions(scale=2**14))
+    plain = compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"])
+    kept = [compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"], keep_mismatches=True) for _ in range(2)]
+    assert plain.mismatches == () and len(kept[0].mismatches) == 1
+    assert kept[0] == kept[1] == plain
+
+
+def test_accuracy_only_with_labels_and_one_output(loihi2, x):
+    """Accuracy needs labels, and one output to read them against."""
+    g = two_layers()
+    q = quantize(g, loihi2, QuantizeOptions(scale=2**14))
+    assert compare_graphs(g, q.fixed, q.lags, x, ["reference", "emulator"]).accuracy == {}
+    g2 = two_branches()
+    q2 = quantize(g2, loihi2, QuantizeOptions(scale=2**14))
+    assert compare_graphs(g2, q2.fixed, q2.lags, x, ["reference", "emulator"], labels=np.zeros(3)).accuracy == {}

@@ -27,6 +27,8 @@ def _step(node: FixedLIF, a, u0=0, v0=0, a_lo=None, a_hi=None, bias=0):
     (16, 3, 14),    # 16 >> 3 = 2
     (-16, 3, -14),  # -16 >> 3 = -2
     (0, 3, 0),
+    (1, 3, 0),      # 1 >> 3 = 0: one step toward 0 is 0
+    (-1, 3, 0),
 ])
 def test_shift_decay_takes_at_least_one_step_toward_zero(x, shift, expected):
     assert K._decay(x, K.DECAY_SHIFT, shift, 0) == expected
@@ -221,3 +223,85 @@ def test_synops_count_the_active_rows_only_and_no_core_counters_without_cores(sa
                                   0, 1, np.zeros((1, 1, 3), np.int64), np.zeros(3, np.int64), 0, counted)
     assert synops == 3
     assert not counted.any()
+
+
+def _splitmix_r(seed, b, t, i):
+    """r(seed, b, t, i) of ir.random_source's docstring, in Python integers mod 2**64."""
+    def mix(x):
+        z = (x + 0x9E3779B97F4A7C15) % 2**64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2**64
+        return z ^ (z >> 31)
+
+    return mix(mix(mix(mix(seed) ^ b) ^ t) ^ i) >> 32
+
+
+def test_a_random_spike_needs_r_strictly_below_its_threshold():
+    """y = 1 when r < p: a threshold equal to the element's r does not fire, r + 1 does."""
+    r0, r1 = _splitmix_r(7, 2, 3, 0), _splitmix_r(7, 2, 3, 1)
+    out = np.full(2, 9, np.int8)
+    K.random_spikes(7, 2, 3, np.array([r0, r1 + 1], np.int64), out, 1)
+    assert out.tolist() == [0, 1]
+
+
+def test_a_delay_that_reaches_the_ring_buffers_end_wraps_to_slot_0():
+    """Three slots, the current one 1: delays 0, 1, 2 land in slots 1, 2 and (1 + 2 = 3)
+    0 of the ring buffer."""
+    indptr, indices = np.array([0, 3]), np.array([0, 1, 2])
+    weights, delays = np.array([5, 6, 7], np.int64), np.array([0, 1, 2], np.uint8)
+    acc = np.zeros((3, 1, 3), np.int64)
+    K.csr_accumulate(np.array([0], np.int64), 1, np.array([[1]], np.int64), 1, False, 0, indptr, indices, weights,
+                     delays, 1, 3, acc, np.zeros(3, np.int64), 0, np.zeros((1, 1), np.int64))
+    assert acc[:, 0].tolist() == [[0, 0, 7], [5, 0, 0], [0, 6, 0]]
+
+
+def test_lava_keeps_a_current_of_exactly_2_to_the_23():
+    """Lava 0.10's LIF (proc/lif/models.py) wraps u only when ``decayed_curr > max_uv_val``
+    (2**23): (2**17) << 6 = 2**23 stays 2**23."""
+    lif = FixedLIF(shape=(1,), du=4095, dv=0, vth=(1 << 16))
+    u, _, _, _ = _step(lif, 1 << 17)
+    assert u == 1 << 23
+
+
+def test_a_graded_spike_sends_v_before_reset_shifted_right():
+    """FixedLIF's docstring: a graded neuron sends v_pre_reset >> vth_shift. v = 13 passes
+    vth << vth_shift = 1 << 2 = 4 and sends 13 >> 2 = 3."""
+    lif = FixedLIF(shape=(1,), vth=1, vth_shift=2, act_shift=0, state_bits=16, decay_encoding="none",
+                   graded=True, state_range="twos_complement")
+    _, v, out, count = _step(lif, 13)
+    assert (v, out, count) == (0, 3, 1)
+
+
+@pytest.mark.parametrize("saturate", [False, True])
+def test_one_neuron_per_core_counts_each_target_on_its_own_core(saturate):
+    """neurons_per_core = 1: targets 0, 1, 2 are cores 0, 1, 2, one synop each."""
+    indptr, indices, weights = np.array([0, 3]), np.array([0, 1, 2]), np.array([1, 1, 1], np.int64)
+    cores, counted = np.array([0, 1, 2]), np.zeros((1, 3), np.int64)
+    x, active = np.array([[1]], np.int64), np.array([0], np.int64)
+    if saturate:
+        s, lo, hi = np.zeros((1, 3), np.int64), np.full((1, 3), -9, np.int64), np.full((1, 3), 9, np.int64)
+        K.csr_saturate(active, 1, x, 1, False, 0, indptr, indices, weights, 0, -9, 9, s, lo, hi, cores, 1, counted)
+    else:
+        K.csr_accumulate(active, 1, x, 1, False, 0, indptr, indices, weights, np.zeros(3, np.uint8), 0, 1,
+                         np.zeros((1, 1, 3), np.int64), cores, 1, counted)
+    assert counted.tolist() == [[1, 1, 1]]
+
+
+@pytest.mark.parametrize(("timing", "u"), [("after_decay", 60 + 20), ("before_decay", 140 - 70)])
+def test_wrapping_current_decays_before_or_after_the_input(timing, u):
+    """The wrapping current (Lava's): after_decay: u = D(u) + a; before_decay:
+    u = D(u + a); D(x) = x - (x >> 1), u = 120, a = 20 (act_shift 0): 80 or 70."""
+    lif = FixedLIF(shape=(1,), state_bits=16, decay_bits=0, decay_encoding="shift", du=1, dv=1, vth=30000,
+                   vth_shift=0, act_shift=0, state_range="twos_complement", input_timing=timing)
+    assert _step(lif, 20, u0=120)[0] == u
+
+
+@pytest.mark.parametrize(("x", "factor", "expected"), [
+    (-1, 1, 0),          # -1 / 4096 truncates to 0 (a floor would give -1)
+    (-3, 2048, -1),      # -1.5 -> -1
+    (3, 2048, 1),        # 1.5 -> 1
+    (-8192, 2048, -4096),
+])
+def test_multiply_decay_truncates_toward_zero(x, factor, expected):
+    """D(x) = trunc0(x * factor / 2**12) (FixedLIF's MULTIPLY decay, as Lava's LIF)."""
+    assert K._decay(x, K.DECAY_MULTIPLY, factor, 12) == expected

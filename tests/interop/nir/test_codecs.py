@@ -194,3 +194,61 @@ def test_a_conv_weight_with_too_few_axes_names_the_axes_needed():
     conv.weight = np.ones((4, 2))  # NIR's constructor checks the axes; a file need not
     with pytest.raises(Exception, match=r"Conv1d weight must have 3 axes \(out, in, k\)"):
         read_nir(nir.NIRGraph.from_list(conv))
+
+
+def test_valid_padding_is_no_padding():
+    """NIR's padding='valid' (as PyTorch's) pads nothing: zeros on each axis."""
+    node = _only(read_nir(nir.NIRGraph.from_list(_conv((3, 3), "valid"))), "Conv2d")
+    assert node.padding == (0, 0)
+
+
+def test_delays_and_refractory_periods_are_written_in_seconds():
+    """dt = 1 ms: delays of 2 and 3 steps are 2 ms and 3 ms; a refractory period of 3
+    steps is refractory_time 3 ms (the parameter proposed in neuromorphs/NIR#138)."""
+    from snncompile.interop.nir.semantics import read_hints
+    from snncompile.ir import Delay
+
+    g = Graph(dt=1e-3)
+    g.add("x", Input(shape=(2,)))
+    g.add("d", Delay(delay=np.array([2, 3])))
+    g.add("n", IF(shape=(2,), refractory=3))
+    g.add("y", Output(shape=(2,)))
+    g.chain("x", "d", "n", "y")
+    written = to_nir(g.validate())
+    assert np.allclose(written.nodes["d"].delay, [2e-3, 3e-3])
+    assert read_hints(written.nodes["n"].metadata)["refractory_time"] == pytest.approx(3e-3)
+
+
+def test_a_biased_linear_layer_is_written_as_affine():
+    """NIR's Linear has no bias and its Affine does: y = W x + b."""
+    from snncompile.ir import Linear
+
+    w, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, -0.5])
+    for bias, kind in ((b, nir.Affine), (None, nir.Linear)):
+        g = Graph()
+        g.add("x", Input(shape=(2,)))
+        g.add("fc", Linear(weight=w, bias=bias))
+        g.add("y", Output(shape=(2,)))
+        g.chain("x", "fc", "y")
+        node = to_nir(g.validate()).nodes["fc"]
+        assert type(node) is kind and np.array_equal(node.weight, w)
+        if bias is not None:
+            assert np.array_equal(node.bias, b)
+
+
+def test_a_bias_of_the_right_size_but_not_a_vector_is_refused():
+    """A (2, 2) bias for 4 outputs is not a vector with singleton axes: it is not
+    flattened (which entry is which output would be a guess) and the layer refuses it."""
+    from snncompile.errors import InputError
+
+    affine = nir.Affine(weight=np.ones((4, 3)), bias=np.arange(4.0).reshape(2, 2))
+    with pytest.raises(InputError, match=r"bias shape \(2, 2\) != \(4,\)"):
+        read_nir(nir.NIRGraph.from_list(affine), dt=1e-4)
+
+
+@pytest.mark.parametrize("steps", [1.5e-6, 1 + 1.5e-6])
+def test_a_delay_1_5_millionths_of_a_step_off_a_small_whole_number_is_refused(steps):
+    """The tolerance is 1e-6 relative, and 1e-6 steps below one step: 1.5e-6 steps off 0
+    or 1 is refused."""
+    with pytest.raises(Exception, match="needs a whole, non-negative number of steps"):
+        read_nir(nir.NIRGraph.from_list(nir.Delay(delay=np.array([steps * 1e-4]))), dt=1e-4)

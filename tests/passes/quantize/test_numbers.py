@@ -106,3 +106,29 @@ def test_fewer_weight_bits_coarsen_every_sign_modes_grid(loihi2):
     for w, expected in (([0.5], (0, 252, 4)), ([-0.5], (-252, 0, 4)), ([-0.5, 0.5], (-256, 248, 8))):
         g = weight_grid(np.array(w), loihi2, bits=6)
         assert (g.lo, g.hi, g.step) == expected
+
+
+def test_a_range_on_the_tolerance_boundary_keeps_its_exponent():
+    """The docstring's rule is ``max_abs / 2**e <= magnitude * (1 + 1e-9)``, inclusive:
+    a range exactly on that bound (scaled by a power of two, which is exact in float)
+    keeps the smaller exponent."""
+    edge = 255 * (1 + 1e-9)
+    assert exponent_for(edge, 255) == 0
+    assert exponent_for(2 * edge, 255) == 1
+    assert exponent_for(edge / 8, 255) == -3
+
+
+def test_a_bias_mantissa_at_the_largest_is_not_clipped(loihi2):
+    """Lava's 13-bit signed bias mantissa holds +-4095 (2**12 - 1): 4095 and -4095 fit at
+    exponent 0 and 4095 * 2**7 at the largest exponent 7, none clipped; 4096 * 2**7 is."""
+    mant, exp, clipped = split_bias(np.array([4095.0, -4095.0, 4095.0 * 2**7]), loihi2, "nearest")
+    assert (mant.tolist(), exp.tolist(), clipped) == ([4095, -4095, 4095], [0, 0, 7], 0)
+    mant, exp, clipped = split_bias(np.array([4096.0 * 2**7]), loihi2, "nearest")
+    assert (mant.tolist(), exp.tolist(), clipped) == ([4095], [7], 1)
+
+
+def test_a_subnormal_range_whose_ratio_rounds_down_is_guarded():
+    """max_abs = 2142 * 2**-1074 (a subnormal): max_abs / 255 is 8.4 units of 2**-1074 and
+    rounds to 8 units, so log2 says -1071 exactly, where max_abs / 2**-1071 = 2142 / 8 =
+    267.75 > 255. The smallest e with max_abs / 2**e <= 255 is -1070 (2142 / 16 = 133.9)."""
+    assert exponent_for(2142 * 2.0**-1074, 255) == -1070
